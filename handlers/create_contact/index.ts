@@ -1,0 +1,2 @@
+export { createContactHandler } from './handler.js';
+export { CreateContactConfig } from './schema.js';

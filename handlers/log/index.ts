@@ -1,0 +1,2 @@
+export { logHandler } from './handler.js';
+export { LogConfig } from './schema.js';

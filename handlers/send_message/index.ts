@@ -1,0 +1,2 @@
+export { sendMessageHandler } from './handler.js';
+export { SendMessageConfig } from './schema.js';

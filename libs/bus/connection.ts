@@ -1,0 +1,33 @@
+import { connect, type ConnectionOptions, type JetStreamClient, type JetStreamManager, type NatsConnection } from 'nats';
+
+export interface Bus {
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  close(): Promise<void>;
+}
+
+export async function connectBus(url: string, options: Omit<ConnectionOptions, 'servers'> = {}): Promise<Bus> {
+  const nc = await connect({ servers: url, maxReconnectAttempts: -1, reconnectTimeWait: 500, ...options });
+  const jsm = await nc.jetstreamManager();
+  const js = nc.jetstream();
+  return {
+    nc,
+    js,
+    jsm,
+    async close() {
+      if (!nc.isClosed()) await nc.drain();
+    },
+  };
+}
+
+/** True when a NATS server answers at the URL (used to decide whether to launch our own). */
+export async function natsAnswers(url: string, timeoutMs = 1500): Promise<boolean> {
+  try {
+    const nc = await connect({ servers: url, timeout: timeoutMs, reconnect: false, maxReconnectAttempts: 0 });
+    await nc.close();
+    return true;
+  } catch {
+    return false;
+  }
+}

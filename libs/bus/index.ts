@@ -1,0 +1,6 @@
+export { connectBus, natsAnswers, type Bus } from './connection.js';
+export { ensureNats, type EnsureNatsOptions } from './launcher.js';
+export { startNatsServer, type NatsServerOptions, type NatsServerProcess } from './natsServer.js';
+export { openBuckets, provisionBus, type Buckets } from './provision.js';
+export { readBySeq, readRecent, recordJson, type StreamRecord } from './streamReader.js';
+export { BUCKETS, CONSUMERS, STREAMS, streamConfigs, type TopologyOptions } from './topology.js';

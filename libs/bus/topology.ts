@@ -1,0 +1,84 @@
+import { DiscardPolicy, RetentionPolicy, StorageType, nanos, type StreamConfig } from 'nats';
+
+/** Stream names, as DESIGN.md lists them. */
+export const STREAMS = {
+  events: 'EVENTS',
+  deadletter: 'DEADLETTER',
+  timers: 'TIMERS',
+  provider: 'PROVIDER',
+  unrouted: 'UNROUTED',
+} as const;
+
+/** KV bucket names; keys are `<account_key>.<id>`. */
+export const BUCKETS = {
+  routes: 'routes',
+  contacts: 'contacts',
+  escalations: 'escalations',
+  messages: 'messages',
+  hooks: 'hooks',
+  subscriptions: 'subscriptions',
+} as const;
+
+/** Durable consumer names shared by every worker of a role. */
+export const CONSUMERS = {
+  dispatcher: 'dispatcher',
+  timers: 'timers',
+  provider: 'provider',
+} as const;
+
+export interface TopologyOptions {
+  dedupeWindowS: number;
+  eventsMaxAgeS: number;
+}
+
+const DAY_S = 24 * 3600;
+
+export function streamConfigs(options: TopologyOptions): Array<Partial<StreamConfig> & { name: string }> {
+  return [
+    {
+      name: STREAMS.events,
+      subjects: ['events.>'],
+      storage: StorageType.File,
+      duplicate_window: nanos(options.dedupeWindowS * 1000),
+      max_age: nanos(options.eventsMaxAgeS * 1000),
+    },
+    {
+      name: STREAMS.deadletter,
+      subjects: ['deadletter.>'],
+      storage: StorageType.File,
+      max_age: nanos(30 * DAY_S * 1000),
+    },
+    {
+      // Work-queue retention: a timer is deleted once a worker has acted on it.
+      name: STREAMS.timers,
+      subjects: ['timers.>'],
+      storage: StorageType.File,
+      retention: RetentionPolicy.Workqueue,
+      duplicate_window: nanos(options.dedupeWindowS * 1000),
+    },
+    {
+      name: STREAMS.provider,
+      subjects: ['provider.>'],
+      storage: StorageType.File,
+      duplicate_window: nanos(options.dedupeWindowS * 1000),
+      max_age: nanos(30 * DAY_S * 1000),
+    },
+    {
+      name: STREAMS.unrouted,
+      subjects: ['unrouted.>'],
+      storage: StorageType.File,
+      max_age: nanos(7 * DAY_S * 1000),
+      max_msgs: 100_000,
+      discard: DiscardPolicy.Old,
+    },
+  ];
+}
+
+export const BUCKET_OPTIONS: Record<(typeof BUCKETS)[keyof typeof BUCKETS], { history: number; ttlMs?: number }> = {
+  routes: { history: 5 },
+  contacts: { history: 1 },
+  escalations: { history: 1 },
+  messages: { history: 1, ttlMs: 30 * DAY_S * 1000 },
+  hooks: { history: 1 },
+  subscriptions: { history: 1 },
+};

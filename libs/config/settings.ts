@@ -1,0 +1,111 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const CsvOfMilliseconds = z
+  .string()
+  .transform((value) => value.split(',').map((part) => Number(part.trim())))
+  .pipe(z.array(z.number().int().nonnegative()).min(1));
+
+const Port = z.coerce.number().int().min(0).max(65535);
+
+/** Every setting, read from the environment: the one place defaults live. */
+export const SettingsSchema = z.object({
+  NATS_URL: z.string().default('nats://127.0.0.1:4222'),
+  PORT: Port.default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  PUBLIC_URL: z.url().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SWITCHBOARD_DATA_DIR: z.string().default('./.data'),
+  SWITCHBOARD_NATS_CONF: z.string().default('nats.conf'),
+  SWITCHBOARD_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(256 * 1024),
+  SWITCHBOARD_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(4),
+  SWITCHBOARD_RETRY_DELAYS_MS: CsvOfMilliseconds.default([1000, 5000, 30000]),
+  SWITCHBOARD_MAX_DEPTH: z.coerce.number().int().min(1).max(64).default(8),
+  SWITCHBOARD_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(64),
+  SWITCHBOARD_DEDUPE_WINDOW_S: z.coerce.number().int().min(1).default(3600),
+  SWITCHBOARD_EVENTS_MAX_AGE_S: z.coerce.number().int().min(60).default(7 * 24 * 3600),
+  SWITCHBOARD_TIME_SCALE: z.coerce.number().positive().max(1000).default(1),
+  VONAGE_API_URL: z.url().default('https://api.nexmo.com'),
+  VONAGE_APPLICATION_ID: z.string().min(1).optional(),
+  VONAGE_PRIVATE_KEY: z.string().min(1).optional(),
+  VONAGE_PRIVATE_KEY_FILE: z.string().min(1).optional(),
+  VONAGE_SIGNATURE_SECRET: z.string().min(1).optional(),
+  VONAGE_FROM_SMS: z.string().optional(),
+  VONAGE_FROM_MMS: z.string().optional(),
+  VONAGE_FROM_WHATSAPP: z.string().optional(),
+  VONAGE_FROM_MESSENGER: z.string().optional(),
+  VONAGE_FROM_VIBER_SERVICE: z.string().optional(),
+  VONAGE_FROM_RCS: z.string().optional(),
+  SWITCHBOARD_SIM_PORT: Port.default(0),
+});
+
+export type RawSettings = z.infer<typeof SettingsSchema>;
+
+/** Roles a process can take; `all` is the default single-process deployment. */
+export const ROLES = ['http', 'dispatcher', 'engine'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface Settings {
+  natsUrl: string;
+  http: { host: string; port: number; publicUrl: string | undefined; bodyLimit: number };
+  logLevel: RawSettings['LOG_LEVEL'];
+  dataDir: string;
+  natsConf: string;
+  dispatch: {
+    maxAttempts: number;
+    retryDelaysMs: number[];
+    maxDepth: number;
+    concurrency: number;
+  };
+  streams: { dedupeWindowS: number; eventsMaxAgeS: number };
+  timeScale: number;
+  vonage: {
+    apiUrl: string;
+    applicationId: string | undefined;
+    privateKey: string | undefined;
+    privateKeyFile: string | undefined;
+    signatureSecret: string | undefined;
+    senders: Partial<Record<'sms' | 'mms' | 'whatsapp' | 'messenger' | 'viber_service' | 'rcs', string>>;
+    simulatorPort: number;
+  };
+}
+
+function definedEntries<T extends Record<string, string | undefined>>(record: T): Partial<Record<keyof T, string>> {
+  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined && value !== '')) as Partial<
+    Record<keyof T, string>
+  >;
+}
+
+export function settingsFrom(raw: RawSettings, cwd = process.cwd()): Settings {
+  return {
+    natsUrl: raw.NATS_URL,
+    http: { host: raw.HOST, port: raw.PORT, publicUrl: raw.PUBLIC_URL, bodyLimit: raw.SWITCHBOARD_BODY_LIMIT_BYTES },
+    logLevel: raw.LOG_LEVEL,
+    dataDir: path.resolve(cwd, raw.SWITCHBOARD_DATA_DIR),
+    natsConf: path.resolve(cwd, raw.SWITCHBOARD_NATS_CONF),
+    dispatch: {
+      maxAttempts: raw.SWITCHBOARD_MAX_ATTEMPTS,
+      retryDelaysMs: raw.SWITCHBOARD_RETRY_DELAYS_MS,
+      maxDepth: raw.SWITCHBOARD_MAX_DEPTH,
+      concurrency: raw.SWITCHBOARD_CONCURRENCY,
+    },
+    streams: { dedupeWindowS: raw.SWITCHBOARD_DEDUPE_WINDOW_S, eventsMaxAgeS: raw.SWITCHBOARD_EVENTS_MAX_AGE_S },
+    timeScale: raw.SWITCHBOARD_TIME_SCALE,
+    vonage: {
+      apiUrl: raw.VONAGE_API_URL,
+      applicationId: raw.VONAGE_APPLICATION_ID,
+      privateKey: raw.VONAGE_PRIVATE_KEY,
+      privateKeyFile: raw.VONAGE_PRIVATE_KEY_FILE,
+      signatureSecret: raw.VONAGE_SIGNATURE_SECRET,
+      senders: definedEntries({
+        sms: raw.VONAGE_FROM_SMS,
+        mms: raw.VONAGE_FROM_MMS,
+        whatsapp: raw.VONAGE_FROM_WHATSAPP,
+        messenger: raw.VONAGE_FROM_MESSENGER,
+        viber_service: raw.VONAGE_FROM_VIBER_SERVICE,
+        rcs: raw.VONAGE_FROM_RCS,
+      }),
+      simulatorPort: raw.SWITCHBOARD_SIM_PORT,
+    },
+  };
+}

@@ -1,0 +1,223 @@
+import { AckPolicy, DeliverPolicy, nanos, type ConsumerMessages, type JsMsg } from 'nats';
+import { CONSUMERS, STREAMS, type Bus } from '../bus/index.js';
+import { errorMessage, isSwitchboardError } from '../errors/index.js';
+import { causedEvent, publishEvent, VumiApiEvent, type EmittedEvent } from '../events/index.js';
+import type { Logger } from '../logger/index.js';
+import type { Route } from '../store/index.js';
+import { accountOfSubject, ONLY_ROUTE_HEADER, type DeadLetter, type DeadLetters } from './deadLetters.js';
+import type { HandlerRegistry, HandlerServices } from './handler.js';
+import { retryDelay, type RetryPolicy } from './retryPolicy.js';
+import type { RouteTable } from './routeTable.js';
+import { runRoute, type RouteOutcome } from './stepRunner.js';
+import type { UnroutedEvents } from './unrouted.js';
+
+export interface DispatcherOptions {
+  bus: Bus;
+  routes: RouteTable;
+  registry: HandlerRegistry;
+  services: HandlerServices;
+  deadLetters: DeadLetters;
+  unrouted: UnroutedEvents;
+  log: Logger;
+  retry: RetryPolicy;
+  maxDepth: number;
+  /** Events handled at once by this worker. */
+  concurrency: number;
+}
+
+export type DispatchResult = 'handled' | 'unrouted' | 'retrying' | 'dead_lettered' | 'malformed';
+
+export interface DispatcherStats {
+  handled: number;
+  unrouted: number;
+  retrying: number;
+  dead_lettered: number;
+  malformed: number;
+}
+
+const ACK_WAIT_MS = 60_000;
+const decoder = new TextDecoder();
+
+/** The durable consumer every dispatcher worker shares: each event goes to one of them. */
+export async function ensureDispatcherConsumer(bus: Bus): Promise<void> {
+  try {
+    await bus.jsm.consumers.info(STREAMS.events, CONSUMERS.dispatcher);
+  } catch {
+    await bus.jsm.consumers.add(STREAMS.events, {
+      durable_name: CONSUMERS.dispatcher,
+      filter_subject: 'events.>',
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: nanos(ACK_WAIT_MS),
+      // Retries and dead letters are ours to decide; the server must never drop an event.
+      max_deliver: -1,
+      max_ack_pending: 20_000,
+    });
+  }
+}
+
+function parseEvent(msg: JsMsg): { ok: true; event: VumiApiEvent } | { ok: false; raw: string; message: string } {
+  const raw = decoder.decode(msg.data);
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (err) {
+    return { ok: false, raw, message: `not JSON: ${errorMessage(err)}` };
+  }
+  const parsed = VumiApiEvent.safeParse(json);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    return { ok: false, raw, message: `not a valid event envelope: ${first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'invalid'}` };
+  }
+  return { ok: true, event: parsed.data };
+}
+
+/**
+ * Takes events off the EVENTS stream and runs every matching route. A step that throws is
+ * retried by redelivery with growing delays; after the last attempt the event goes to
+ * DEADLETTER. Nothing is dropped: unrouted events are recorded, malformed ones dead-lettered.
+ */
+export class Dispatcher {
+  readonly stats: DispatcherStats = { handled: 0, unrouted: 0, retrying: 0, dead_lettered: 0, malformed: 0 };
+  private messages: ConsumerMessages | undefined;
+  private loop: Promise<void> | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(private readonly options: DispatcherOptions) {}
+
+  async start(): Promise<void> {
+    const { bus, concurrency } = this.options;
+    await ensureDispatcherConsumer(bus);
+    const consumer = await bus.js.consumers.get(STREAMS.events, CONSUMERS.dispatcher);
+    this.messages = await consumer.consume({ max_messages: concurrency });
+    this.loop = this.run(this.messages);
+  }
+
+  /** Stops taking events and waits for those in hand. */
+  async stop(): Promise<void> {
+    await this.messages?.close();
+    await this.loop;
+    await Promise.allSettled(this.inFlight);
+  }
+
+  private async run(messages: ConsumerMessages): Promise<void> {
+    for await (const msg of messages) {
+      if (this.inFlight.size >= this.options.concurrency) await Promise.race(this.inFlight);
+      const work: Promise<void> = this.dispatch(msg)
+        .then((result) => void this.stats[result]++)
+        .catch((err: unknown) => {
+          // Our own failure (the bus, a dead-letter write): the event stays and comes back.
+          this.options.log.error({ err, subject: msg.subject }, 'dispatch failed: redelivering');
+          msg.nak(1000);
+        })
+        .finally(() => this.inFlight.delete(work));
+      this.inFlight.add(work);
+    }
+  }
+
+  /** Handles one message and settles it (ack or nak); exported behaviour is the result. */
+  async dispatch(msg: JsMsg): Promise<DispatchResult> {
+    const { log, deadLetters, unrouted, retry } = this.options;
+    const attempt = msg.info.deliveryCount;
+    const parsed = parseEvent(msg);
+    if (!parsed.ok) {
+      await deadLetters.add(
+        {
+          reason: 'malformed',
+          account_key: accountOfSubject(msg.subject),
+          raw: parsed.raw.slice(0, 4096),
+          subject: msg.subject,
+          error: { code: 'validation_failed', message: parsed.message },
+          attempts: attempt,
+          failed_at: new Date().toISOString(),
+        },
+        `malformed-${msg.seq}`,
+      );
+      log.warn({ subject: msg.subject, seq: msg.seq, reason: parsed.message }, 'malformed message dead-lettered');
+      msg.ack();
+      return 'malformed';
+    }
+
+    const { event } = parsed;
+    const onlyRoute = msg.headers?.get(ONLY_ROUTE_HEADER) || undefined;
+    const routes = this.options.routes.matching(event).filter((route) => !onlyRoute || route.id === onlyRoute);
+    if (routes.length === 0) {
+      await unrouted.record(event);
+      log.info({ event_id: event.event_id, subject: msg.subject }, 'no route matches: recorded as unrouted');
+      msg.ack();
+      return 'unrouted';
+    }
+
+    const heartbeat = setInterval(() => msg.working(), ACK_WAIT_MS / 3);
+    let outcomes: RouteOutcome[];
+    try {
+      outcomes = await Promise.all(routes.map((route) => runRoute(route, event, attempt, this.stepDeps())));
+    } finally {
+      clearInterval(heartbeat);
+    }
+
+    const failures = outcomes.filter((outcome) => !outcome.ok);
+    if (failures.length === 0) {
+      msg.ack();
+      return 'handled';
+    }
+    if (attempt < retry.maxAttempts && failures.some((failure) => !failure.permanent)) {
+      const delay = retryDelay(retry, attempt);
+      log.warn({ event_id: event.event_id, attempt, retry_in_ms: delay }, 'event failed: retrying');
+      msg.nak(delay);
+      return 'retrying';
+    }
+    for (const failure of failures) {
+      await deadLetters.add(
+        {
+          reason: 'handler_failed',
+          account_key: event.account_key,
+          event,
+          route_id: failure.route.id,
+          step: failure.step,
+          handler: failure.handler,
+          error: isSwitchboardError(failure.error)
+            ? failure.error.toJSON()
+            : { code: 'handler_failed', message: errorMessage(failure.error) },
+          attempts: attempt,
+          failed_at: new Date().toISOString(),
+        } satisfies DeadLetter,
+        `${event.event_id}-${failure.route.id}-${msg.seq}`,
+      );
+      log.error({ event_id: event.event_id, route_id: failure.route.id, step: failure.step, attempts: attempt }, 'event dead-lettered');
+    }
+    msg.ack();
+    return failures.length === outcomes.length ? 'dead_lettered' : 'handled';
+  }
+
+  private stepDeps() {
+    const { registry, services, log } = this.options;
+    return { registry, services, log, emit: (parent: VumiApiEvent, emitted: EmittedEvent[], route: Route, step: number) => this.emit(parent, emitted, route, step) };
+  }
+
+  /** Publishes emitted events; past the depth cap they are dead-lettered instead, so a loop ends. */
+  private async emit(parent: VumiApiEvent, emitted: EmittedEvent[], route: Route, step: number): Promise<void> {
+    const { bus, deadLetters, maxDepth, log } = this.options;
+    for (const [index, one] of emitted.entries()) {
+      const child = causedEvent(parent, one, { route_id: route.id, origin: `step-${step}-${index}` });
+      if (child.cause!.depth > maxDepth) {
+        await deadLetters.add(
+          {
+            reason: 'depth_exceeded',
+            account_key: child.account_key,
+            event: child,
+            route_id: route.id,
+            step,
+            error: { code: 'depth_exceeded', message: `event chain is deeper than ${maxDepth}: not published (a route loop?)` },
+            attempts: 0,
+            failed_at: new Date().toISOString(),
+          },
+          `${child.event_id}-depth`,
+        );
+        log.warn({ event_id: parent.event_id, child_event_id: child.event_id, depth: child.cause!.depth }, 'depth cap reached: emitted event dead-lettered');
+        continue;
+      }
+      await publishEvent(bus.js, child);
+    }
+  }
+}

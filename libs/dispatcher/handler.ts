@@ -1,0 +1,51 @@
+import type { z } from 'zod';
+import type { EmittedEvent, VumiApiEvent } from '../events/index.js';
+import type { Logger } from '../logger/index.js';
+import type { Messenger } from '../messaging/index.js';
+import type { Route, Stores } from '../store/index.js';
+
+/** What handlers may use: repositories and the provider, never an app. */
+export interface HandlerServices {
+  stores: Stores;
+  messenger: Messenger;
+}
+
+/** An earlier step's result, visible to later steps as `steps.<index>` and `steps.<name>`. */
+export interface StepOutput {
+  handler: string;
+  output: Record<string, unknown>;
+}
+
+export interface StepContext<C> {
+  event: VumiApiEvent;
+  config: C;
+  steps: StepOutput[];
+  route: Route;
+  stepIndex: number;
+  /** `<event_id>:<route_id>:<step>`: the key for idempotent work. */
+  stepKey: string;
+  /** 1 on first delivery, then 2, 3... on retries. */
+  attempt: number;
+  log: Logger;
+  services: HandlerServices;
+}
+
+export interface StepResult {
+  output?: Record<string, unknown>;
+  emit?: EmittedEvent[];
+}
+
+export interface Handler<S extends z.ZodType = z.ZodType> {
+  type: string;
+  description: string;
+  /** The one source of truth for the handler's config and its documentation. */
+  config: S;
+  handle(ctx: StepContext<z.infer<S>>): Promise<StepResult>;
+}
+
+export type HandlerRegistry = ReadonlyMap<string, Handler>;
+
+/** Declares a handler with its config type inferred from the schema. */
+export function defineHandler<S extends z.ZodType>(handler: Handler<S>): Handler<S> {
+  return handler;
+}

@@ -1,0 +1,69 @@
+import { SwitchboardError, validationError } from '../errors/index.js';
+import type { EmittedEvent, VumiApiEvent } from '../events/index.js';
+import type { Logger } from '../logger/index.js';
+import type { Route } from '../store/index.js';
+import type { HandlerRegistry, HandlerServices, StepOutput } from './handler.js';
+import { isPermanent } from './retryPolicy.js';
+import { render } from './template.js';
+
+export interface RouteFailure {
+  step: number;
+  handler: string;
+  error: unknown;
+  permanent: boolean;
+}
+
+export type RouteOutcome = { route: Route } & ({ ok: true; outputs: StepOutput[] } | ({ ok: false } & RouteFailure));
+
+export interface StepRunnerDeps {
+  registry: HandlerRegistry;
+  services: HandlerServices;
+  log: Logger;
+  /** Publishes what a step emitted (or dead-letters it past the depth cap). */
+  emit(parent: VumiApiEvent, emitted: EmittedEvent[], route: Route, stepIndex: number): Promise<void>;
+}
+
+/** Earlier outputs as templates see them: `steps.0.output.x`, and `steps.<name>.output.x` for named steps. */
+function stepsView(route: Route, outputs: StepOutput[]): Record<string, StepOutput> {
+  const view: Record<string, StepOutput> = {};
+  outputs.forEach((output, index) => {
+    view[String(index)] = output;
+    const name = route.steps[index]?.name;
+    if (name) view[name] = output;
+  });
+  return view;
+}
+
+/** Runs a route's steps in order; the first failing step stops the chain. */
+export async function runRoute(route: Route, event: VumiApiEvent, attempt: number, deps: StepRunnerDeps): Promise<RouteOutcome> {
+  const outputs: StepOutput[] = [];
+  for (const [index, step] of route.steps.entries()) {
+    const log = deps.log.child({ event_id: event.event_id, route_id: route.id, step: index, handler: step.handler });
+    try {
+      const handler = deps.registry.get(step.handler);
+      if (!handler) throw new SwitchboardError('handler_failed', `handler "${step.handler}" is not installed in this dispatcher`);
+      const rendered = render(step.config, { event, steps: stepsView(route, outputs) });
+      const config = handler.config.safeParse(rendered);
+      if (!config.success) throw validationError(config.error, `steps.${index}.config`);
+
+      const result = await handler.handle({
+        event,
+        config: config.data,
+        steps: outputs,
+        route,
+        stepIndex: index,
+        stepKey: `${event.event_id}:${route.id}:${index}`,
+        attempt,
+        log,
+        services: deps.services,
+      });
+      outputs.push({ handler: step.handler, output: result.output ?? {} });
+      if (result.emit?.length) await deps.emit(event, result.emit, route, index);
+    } catch (error) {
+      const permanent = isPermanent(error);
+      log.warn({ err: error, attempt, permanent }, 'step failed');
+      return { route, ok: false, step: index, handler: step.handler, error, permanent };
+    }
+  }
+  return { route, ok: true, outputs };
+}

@@ -1,0 +1,1 @@
+export { Messenger, type MessageProvider, type SendRequest, type Senders } from './messenger.js';

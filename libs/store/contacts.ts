@@ -1,0 +1,107 @@
+import type { KV } from 'nats';
+import { z } from 'zod';
+import { SwitchboardError } from '../errors/index.js';
+import { stableId, Token } from '../events/index.js';
+import { ChannelTypeSchema } from '../vonage/index.js';
+import { JsonKv } from './jsonKv.js';
+import { accountFilter, accountKey, indexKey } from './keys.js';
+
+export const ContactChannel = z.object({
+  type: ChannelTypeSchema,
+  id_num: z.string().trim().min(1, 'a channel needs an address (id_num)').max(100),
+});
+
+export const VariableValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+export const Contact = z.object({
+  id: Token,
+  account_key: Token,
+  name: z.string().max(200).optional(),
+  channels: z.array(ContactChannel).max(20),
+  variables: z.record(z.string(), VariableValue),
+  created_at: z.iso.datetime({ offset: true }),
+  updated_at: z.iso.datetime({ offset: true }),
+});
+
+export type ContactChannel = z.infer<typeof ContactChannel>;
+export type Contact = z.infer<typeof Contact>;
+
+export interface ContactInput {
+  id?: string;
+  name?: string;
+  channels: ContactChannel[];
+  variables?: Record<string, z.infer<typeof VariableValue>>;
+}
+
+const AddressIndexEntry = z.object({ contact_id: Token });
+
+function addressOf(channel: ContactChannel): string {
+  return `${channel.type}:${channel.id_num}`;
+}
+
+function mergeChannels(current: ContactChannel[], added: ContactChannel[]): ContactChannel[] {
+  const seen = new Set(current.map(addressOf));
+  return [...current, ...added.filter((channel) => !seen.has(addressOf(channel)))];
+}
+
+/** Contacts per account, with an index from each channel address to its contact. */
+export class ContactRepository {
+  private readonly docs: JsonKv<typeof Contact>;
+  private readonly addresses: JsonKv<typeof AddressIndexEntry>;
+
+  constructor(kv: KV) {
+    this.docs = new JsonKv(kv, Contact);
+    this.addresses = new JsonKv(kv, AddressIndexEntry);
+  }
+
+  async get(account: string, id: string): Promise<Contact | undefined> {
+    return (await this.docs.get(accountKey(account, id)))?.value;
+  }
+
+  list(account: string): Promise<Contact[]> {
+    return this.docs.values(accountFilter(account));
+  }
+
+  async findByAddress(account: string, channel: ContactChannel): Promise<Contact | undefined> {
+    const entry = await this.addresses.get(indexKey(account, 'addr', addressOf(channel)));
+    return entry ? this.get(account, entry.value.contact_id) : undefined;
+  }
+
+  /**
+   * Creates or updates a contact. Without an explicit id, the contact is the one that already
+   * owns one of the channel addresses; a new contact's id is derived from its first address,
+   * so a redelivered event upserts the same contact instead of creating a second one.
+   */
+  async upsert(account: string, input: ContactInput): Promise<{ contact: Contact; created: boolean }> {
+    const id = input.id ?? (await this.idFor(account, input.channels));
+    const now = new Date().toISOString();
+    let created = false;
+    const saved = await this.docs.mutate(accountKey(account, id), (current) => {
+      created = current === undefined;
+      return {
+        id,
+        account_key: account,
+        name: input.name ?? current?.name,
+        channels: mergeChannels(current?.channels ?? [], input.channels),
+        variables: { ...current?.variables, ...input.variables },
+        created_at: current?.created_at ?? now,
+        updated_at: now,
+      };
+    });
+    const contact = saved!.value;
+    await Promise.all(
+      contact.channels.map((channel) => this.addresses.put(indexKey(account, 'addr', addressOf(channel)), { contact_id: id })),
+    );
+    return { contact, created };
+  }
+
+  private async idFor(account: string, channels: ContactChannel[]): Promise<string> {
+    for (const channel of channels) {
+      const existing = await this.findByAddress(account, channel);
+      if (existing) return existing.id;
+    }
+    const first = channels[0];
+    if (!first) throw new SwitchboardError('validation_failed', 'a contact without an id needs at least one channel');
+    return `c-${stableId(account, addressOf(first)).slice(0, 20)}`;
+  }
+}

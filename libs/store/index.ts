@@ -1,0 +1,32 @@
+import type { Buckets } from '../bus/index.js';
+import { ContactRepository } from './contacts.js';
+import { MessageRepository } from './messages.js';
+import { RouteRepository } from './routes.js';
+
+export { Contact, ContactChannel, ContactRepository, VariableValue, type ContactInput } from './contacts.js';
+export { isRevisionConflict, JsonKv, jsonOf, type Versioned } from './jsonKv.js';
+export { accountFilter, accountKey, indexKey } from './keys.js';
+export {
+  DELIVERY_STATUSES,
+  MessageRecord,
+  MessageRepository,
+  StatusReceipt,
+  type DeliveryStatus,
+  type SentMessage,
+} from './messages.js';
+export { Route, RouteMatch, RouteRepository, RouteStep, Wildcard, type RouteChange } from './routes.js';
+
+/** The repositories over the provisioned buckets. */
+export interface Stores {
+  routes: RouteRepository;
+  contacts: ContactRepository;
+  messages: MessageRepository;
+}
+
+export function createStores(buckets: Buckets): Stores {
+  return {
+    routes: new RouteRepository(buckets.routes),
+    contacts: new ContactRepository(buckets.contacts),
+    messages: new MessageRepository(buckets.messages),
+  };
+}

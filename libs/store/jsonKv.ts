@@ -1,0 +1,110 @@
+import type { KV, KvEntry } from 'nats';
+import type { z } from 'zod';
+import { SwitchboardError } from '../errors/index.js';
+
+export interface Versioned<T> {
+  value: T;
+  revision: number;
+}
+
+/** JetStream's answer when a compare-and-set loses: the revision moved or the key exists. */
+export function isRevisionConflict(err: unknown): boolean {
+  return err instanceof Error && /wrong last sequence|key exists/i.test(err.message);
+}
+
+/** The entry's JSON, or undefined when it is not JSON at all (schemas then report it). */
+export function jsonOf(entry: KvEntry): unknown {
+  try {
+    return entry.json();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A KV bucket of JSON documents of one schema. Reads validate what is stored, so a document
+ * written by an older version surfaces as a clear error, not as a crash deep in a handler.
+ */
+export class JsonKv<S extends z.ZodType> {
+  constructor(
+    readonly kv: KV,
+    private readonly schema: S,
+  ) {}
+
+  private decode(entry: KvEntry): z.infer<S> {
+    const parsed = this.schema.safeParse(jsonOf(entry));
+    if (!parsed.success) {
+      throw new SwitchboardError('internal', `stored document ${entry.bucket}/${entry.key} is not valid: ${parsed.error.message}`);
+    }
+    return parsed.data;
+  }
+
+  async get(key: string): Promise<Versioned<z.infer<S>> | undefined> {
+    const entry = await this.kv.get(key);
+    if (!entry || entry.operation !== 'PUT') return undefined;
+    return { value: this.decode(entry), revision: entry.revision };
+  }
+
+  put(key: string, value: z.infer<S>): Promise<number> {
+    return this.kv.put(key, JSON.stringify(value));
+  }
+
+  /** Writes only if the key is absent; throws a revision conflict otherwise. */
+  create(key: string, value: z.infer<S>): Promise<number> {
+    return this.kv.create(key, JSON.stringify(value));
+  }
+
+  /** Writes only if the key is still at `revision` (compare-and-set). */
+  update(key: string, value: z.infer<S>, revision: number): Promise<number> {
+    return this.kv.update(key, JSON.stringify(value), revision);
+  }
+
+  /**
+   * Read-modify-write under compare-and-set, retried when another writer got there first.
+   * `change` gets the current document (or undefined) and returns the next one, or undefined
+   * to leave it as it is.
+   */
+  async mutate(
+    key: string,
+    change: (current: z.infer<S> | undefined) => z.infer<S> | undefined,
+    maxTries = 20,
+  ): Promise<Versioned<z.infer<S>> | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.get(key);
+      const next = change(current?.value);
+      if (next === undefined) return current;
+      try {
+        const revision = current ? await this.update(key, next, current.revision) : await this.create(key, next);
+        return { value: next, revision };
+      } catch (err) {
+        if (!isRevisionConflict(err) || attempt >= maxTries) throw err;
+      }
+    }
+  }
+
+  async delete(key: string): Promise<boolean> {
+    const existing = await this.kv.get(key);
+    if (!existing || existing.operation !== 'PUT') return false;
+    await this.kv.delete(key);
+    return true;
+  }
+
+  /** Every current document whose key matches the filter (NATS wildcards), in one pass. */
+  async values(filter: string): Promise<Array<z.infer<S>>> {
+    const out: Array<z.infer<S>> = [];
+    let empty = false;
+    // initializedFn runs before watch() returns only when nothing matches; otherwise the last
+    // current entry is the one with delta 0.
+    const watcher = await this.kv.watch({ key: filter, initializedFn: () => (empty = out.length === 0) });
+    try {
+      if (empty) return out;
+      for await (const entry of watcher) {
+        if (entry.operation === 'PUT') out.push(this.decode(entry));
+        if (entry.delta === 0) break;
+      }
+    } finally {
+      watcher.stop();
+    }
+    return out;
+  }
+}

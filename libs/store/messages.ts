@@ -1,0 +1,103 @@
+import type { KV } from 'nats';
+import { z } from 'zod';
+import { Token } from '../events/index.js';
+import { CHANNEL_TYPES } from '../vonage/index.js';
+import { JsonKv } from './jsonKv.js';
+import { accountKey, indexKey } from './keys.js';
+
+export const DELIVERY_STATUSES = ['submitted', 'delivered', 'read', 'rejected', 'undeliverable'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+export const StatusReceipt = z.object({
+  status: z.enum(DELIVERY_STATUSES),
+  /** When the provider says it happened. */
+  at: z.string(),
+  error: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const MessageRecord = z.object({
+  message_uuid: z.string().min(1),
+  account_key: Token,
+  channel: z.enum(CHANNEL_TYPES).optional(),
+  to: z.string().optional(),
+  from: z.string().optional(),
+  text: z.string().optional(),
+  /** Who sent it: `step:<event>:<route>:<step>` or `escalation:<id>:<attempt>`. */
+  ref: z.string().optional(),
+  sent_at: z.string().optional(),
+  statuses: z.array(StatusReceipt),
+  updated_at: z.string(),
+});
+
+export type StatusReceipt = z.infer<typeof StatusReceipt>;
+export type MessageRecord = z.infer<typeof MessageRecord>;
+
+export interface SentMessage {
+  message_uuid: string;
+  channel: MessageRecord['channel'];
+  to: string;
+  from: string;
+  text: string;
+  ref: string;
+}
+
+const RefIndexEntry = z.object({ message_uuid: z.string() });
+
+function sameReceipt(a: StatusReceipt, b: StatusReceipt): boolean {
+  return a.status === b.status && a.at === b.at;
+}
+
+/**
+ * Every message sent and every receipt the provider reported for it. A receipt may arrive
+ * before the send is recorded (the provider can be faster than our own write): both writes
+ * merge into the same document under compare-and-set, so neither is lost.
+ */
+export class MessageRepository {
+  private readonly docs: JsonKv<typeof MessageRecord>;
+  private readonly refs: JsonKv<typeof RefIndexEntry>;
+
+  constructor(kv: KV) {
+    this.docs = new JsonKv(kv, MessageRecord);
+    this.refs = new JsonKv(kv, RefIndexEntry);
+  }
+
+  async get(account: string, messageUuid: string): Promise<MessageRecord | undefined> {
+    return (await this.docs.get(accountKey(account, messageUuid)))?.value;
+  }
+
+  async findByRef(account: string, ref: string): Promise<MessageRecord | undefined> {
+    const entry = await this.refs.get(indexKey(account, 'ref', ref));
+    return entry ? this.get(account, entry.value.message_uuid) : undefined;
+  }
+
+  async recordSend(account: string, sent: SentMessage): Promise<MessageRecord> {
+    const now = new Date().toISOString();
+    const saved = await this.docs.mutate(accountKey(account, sent.message_uuid), (current) => ({
+      ...sent,
+      account_key: account,
+      sent_at: now,
+      statuses: current?.statuses ?? [],
+      updated_at: now,
+    }));
+    await this.refs.put(indexKey(account, 'ref', sent.ref), { message_uuid: sent.message_uuid });
+    return saved!.value;
+  }
+
+  /** Adds a receipt once; returns the record and whether the receipt was new. */
+  async recordStatus(account: string, messageUuid: string, receipt: StatusReceipt): Promise<{ record: MessageRecord; added: boolean }> {
+    let added = false;
+    const saved = await this.docs.mutate(accountKey(account, messageUuid), (current) => {
+      if (current?.statuses.some((known) => sameReceipt(known, receipt))) {
+        added = false;
+        return undefined;
+      }
+      added = true;
+      return {
+        ...(current ?? { message_uuid: messageUuid, account_key: account }),
+        statuses: [...(current?.statuses ?? []), receipt],
+        updated_at: new Date().toISOString(),
+      };
+    });
+    return { record: saved!.value, added };
+  }
+}

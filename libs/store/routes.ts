@@ -1,0 +1,97 @@
+import type { KV, KvEntry } from 'nats';
+import { z } from 'zod';
+import { Token } from '../events/index.js';
+import { JsonKv, jsonOf } from './jsonKv.js';
+import { accountFilter, accountKey } from './keys.js';
+
+export const Wildcard = z.union([z.literal('*'), Token]);
+
+const Scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+export const RouteMatch = z.object({
+  conversation_type: Wildcard.default('*'),
+  conversation_key: Wildcard.default('*'),
+  event_type: Wildcard.default('*'),
+  /** `{ "event_data.status": "down" }`: each path must equal the value, or one of the values in a list. */
+  where: z
+    .record(z.string().regex(/^event_data(\.[^.\s]+)+$/, 'keys are paths into event_data, e.g. "event_data.status"'), z.union([Scalar, z.array(Scalar).min(1)]))
+    .optional(),
+});
+
+export const RouteStep = z.object({
+  handler: z.string().min(1),
+  name: z.string().max(100).optional(),
+  config: z.record(z.string(), z.unknown()).default({}),
+});
+
+export const Route = z.object({
+  id: Token,
+  account_key: Token,
+  enabled: z.boolean().default(true),
+  description: z.string().max(1000).optional(),
+  match: RouteMatch,
+  steps: z.array(RouteStep).min(1, 'a route needs at least one step').max(32),
+  created_at: z.iso.datetime({ offset: true }),
+  updated_at: z.iso.datetime({ offset: true }),
+});
+
+export type RouteMatch = z.infer<typeof RouteMatch>;
+export type RouteStep = z.infer<typeof RouteStep>;
+export type Route = z.infer<typeof Route>;
+
+export type RouteChange =
+  | { operation: 'put'; route: Route }
+  | { operation: 'delete'; account_key: string; id: string }
+  | { operation: 'invalid'; key: string; message: string };
+
+export class RouteRepository {
+  private readonly docs: JsonKv<typeof Route>;
+
+  constructor(kv: KV) {
+    this.docs = new JsonKv(kv, Route);
+  }
+
+  async get(account: string, id: string): Promise<Route | undefined> {
+    return (await this.docs.get(accountKey(account, id)))?.value;
+  }
+
+  list(account: string): Promise<Route[]> {
+    return this.docs.values(accountFilter(account));
+  }
+
+  /** Saves a route, keeping its creation time when it replaces an earlier version. */
+  async save(route: Omit<Route, 'created_at' | 'updated_at'>): Promise<{ route: Route; created: boolean }> {
+    const now = new Date().toISOString();
+    let created = false;
+    const saved = await this.docs.mutate(accountKey(route.account_key, route.id), (current) => {
+      created = current === undefined;
+      return { ...route, created_at: current?.created_at ?? now, updated_at: now };
+    });
+    return { route: saved!.value, created };
+  }
+
+  delete(account: string, id: string): Promise<boolean> {
+    return this.docs.delete(accountKey(account, id));
+  }
+
+  /**
+   * Every route now, then every change as it happens, for the live route table. `onReady`
+   * fires once the current routes have all been delivered.
+   */
+  async watch(onChange: (change: RouteChange) => void, onReady: () => void): Promise<{ stop(): void }> {
+    const watcher = await this.docs.kv.watch({ key: '>', initializedFn: onReady });
+    void (async () => {
+      for await (const entry of watcher) onChange(this.toChange(entry));
+    })();
+    return { stop: () => watcher.stop() };
+  }
+
+  private toChange(entry: KvEntry): RouteChange {
+    const [account_key = '', id = ''] = entry.key.split('.');
+    if (entry.operation !== 'PUT') return { operation: 'delete', account_key, id };
+    const parsed = Route.safeParse(jsonOf(entry));
+    return parsed.success
+      ? { operation: 'put', route: parsed.data }
+      : { operation: 'invalid', key: entry.key, message: parsed.error.message };
+  }
+}
