@@ -63,7 +63,12 @@ export function validationFailed(issues: FieldIssue[]): SwitchboardError {
 
 /** The issues of a zod failure (or some of them), with paths under an optional prefix. */
 export function zodIssues(err: Pick<ZodError, 'issues'>, prefix?: string): FieldIssue[] {
-  return err.issues.map((issue) => ({ path: issuePath(issue.path, prefix), message: issue.message }));
+  return err.issues.map((issue) => ({
+    path: issuePath(issue.path, prefix),
+    // zod says "expected string, received undefined" for a missing field; people say "required".
+    message:
+      issue.code === 'invalid_type' && issue.message.endsWith('received undefined') ? `required (${issue.expected})` : issue.message,
+  }));
 }
 
 export function validationError(err: ZodError, prefix?: string): SwitchboardError {

@@ -6,14 +6,7 @@ import { RouteRepository } from './routes.js';
 export { Contact, ContactChannel, ContactRepository, VariableValue, type ContactInput } from './contacts.js';
 export { isRevisionConflict, JsonKv, jsonOf, type Versioned } from './jsonKv.js';
 export { accountFilter, accountKey, indexKey } from './keys.js';
-export {
-  DELIVERY_STATUSES,
-  MessageRecord,
-  MessageRepository,
-  StatusReceipt,
-  type DeliveryStatus,
-  type SentMessage,
-} from './messages.js';
+export { MessageRecord, MessageRepository, StatusReceipt, type SentMessage } from './messages.js';
 export { Route, RouteMatch, RouteRepository, RouteStep, Wildcard, type RouteChange } from './routes.js';
 
 /** The repositories over the provisioned buckets. */

@@ -1,15 +1,12 @@
 import type { KV } from 'nats';
 import { z } from 'zod';
 import { Token } from '../events/index.js';
-import { CHANNEL_TYPES } from '../vonage/index.js';
+import { CHANNEL_TYPES, MessageStatus } from '../vonage/index.js';
 import { JsonKv } from './jsonKv.js';
 import { accountKey, indexKey } from './keys.js';
 
-export const DELIVERY_STATUSES = ['submitted', 'delivered', 'read', 'rejected', 'undeliverable'] as const;
-export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
-
 export const StatusReceipt = z.object({
-  status: z.enum(DELIVERY_STATUSES),
+  status: MessageStatus,
   /** When the provider says it happened. */
   at: z.string(),
   error: z.record(z.string(), z.unknown()).optional(),

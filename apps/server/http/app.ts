@@ -1,0 +1,50 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Bus } from '../../../libs/bus/index.js';
+import type { DeadLetters, HandlerRegistry, UnroutedEvents } from '../../../libs/dispatcher/index.js';
+import type { Logger } from '../../../libs/logger/index.js';
+import type { ProviderInbox } from '../../../libs/messaging/index.js';
+import type { Stores } from '../../../libs/store/index.js';
+import { installErrorHandling } from './errors.js';
+import { contactsPlugin } from './plugins/contacts.js';
+import { deadLettersPlugin } from './plugins/deadLetters.js';
+import { eventsPlugin } from './plugins/events.js';
+import { handlersPlugin } from './plugins/handlers.js';
+import { messagesPlugin } from './plugins/messages.js';
+import { routesPlugin } from './plugins/routes.js';
+import { webhooksPlugin } from './plugins/webhooks.js';
+
+export interface HttpDeps {
+  bus: Bus;
+  stores: Stores;
+  registry: HandlerRegistry;
+  deadLetters: DeadLetters;
+  unrouted: UnroutedEvents;
+  inbox: ProviderInbox;
+  signatureSecret: string | undefined;
+  log: Logger;
+  bodyLimit: number;
+}
+
+/** The HTTP API: one encapsulated plugin per area, one error format for all of them. */
+export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.log.child({ component: 'http' }) as FastifyBaseLogger,
+    bodyLimit: deps.bodyLimit,
+    // Per-request lines would drown the log at event rates; handlers log what happened instead.
+    logController: new LogController({ disableRequestLogging: true }),
+  });
+  installErrorHandling(app, deps.bodyLimit);
+
+  app.get('/healthz', async (_request, reply) => {
+    const connected = !deps.bus.nc.isClosed();
+    return reply.status(connected ? 200 : 503).send({ ok: connected });
+  });
+  await app.register(handlersPlugin, { registry: deps.registry });
+  await app.register(eventsPlugin, { bus: deps.bus, unrouted: deps.unrouted });
+  await app.register(routesPlugin, { routes: deps.stores.routes, registry: deps.registry });
+  await app.register(contactsPlugin, { contacts: deps.stores.contacts });
+  await app.register(deadLettersPlugin, { deadLetters: deps.deadLetters });
+  await app.register(messagesPlugin, { messages: deps.stores.messages });
+  await app.register(webhooksPlugin, { inbox: deps.inbox, signatureSecret: deps.signatureSecret });
+  return app;
+}

@@ -1,0 +1,34 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { validateRoute, type HandlerRegistry } from '../../../../libs/dispatcher/index.js';
+import { SwitchboardError } from '../../../../libs/errors/index.js';
+import type { RouteRepository } from '../../../../libs/store/index.js';
+import { AccountItemParams, AccountParams, parse } from '../validation.js';
+
+export const routesPlugin: FastifyPluginAsync<{ routes: RouteRepository; registry: HandlerRegistry }> = async (app, { routes, registry }) => {
+  app.get('/v1/accounts/:account/routes', async (request) => {
+    const { account } = parse(AccountParams, request.params);
+    return { routes: (await routes.list(account)).sort((a, b) => a.id.localeCompare(b.id)) };
+  });
+
+  app.get('/v1/accounts/:account/routes/:id', async (request) => {
+    const { account, id } = parse(AccountItemParams, request.params);
+    const route = await routes.get(account, id);
+    if (!route) throw new SwitchboardError('not_found', `no route "${id}" in account ${account}`);
+    return route;
+  });
+
+  app.put('/v1/accounts/:account/routes/:id', async (request, reply) => {
+    const { account, id } = parse(AccountItemParams, request.params);
+    const definition = validateRoute(request.body, { account, id }, registry);
+    const { route, created } = await routes.save(definition);
+    request.log.info({ account_key: account, route_id: id, created }, created ? 'route created' : 'route updated');
+    return reply.status(created ? 201 : 200).send(route);
+  });
+
+  app.delete('/v1/accounts/:account/routes/:id', async (request, reply) => {
+    const { account, id } = parse(AccountItemParams, request.params);
+    if (!(await routes.delete(account, id))) throw new SwitchboardError('not_found', `no route "${id}" in account ${account}`);
+    request.log.info({ account_key: account, route_id: id }, 'route deleted');
+    return reply.status(204).send();
+  });
+};

@@ -1,0 +1,45 @@
+import { loadSettings } from '../../libs/config/index.js';
+import { errorMessage } from '../../libs/errors/index.js';
+import { createLogger } from '../../libs/logger/index.js';
+import { rolesFrom } from './args.js';
+import { startSwitchboard } from './switchboard.js';
+
+async function main(): Promise<void> {
+  const settings = loadSettings();
+  const log = createLogger({ level: settings.logLevel, name: 'switchboard' });
+  const roles = rolesFrom(process.argv.slice(2));
+  const running = await startSwitchboard({ settings, roles, log });
+
+  const lines = [
+    `Switchboard is running (roles: ${[...roles].join(', ')})`,
+    running.url && `  HTTP API         ${running.url}   (try: curl ${running.url}/v1/handlers)`,
+    `  NATS             ${running.natsUrl}${running.natsServer ? '   (started from nats.conf)' : ''}`,
+    `  Vonage           ${running.provider.apiUrl}${running.provider.simulator ? '   (local simulator: GET /_sim/messages)' : ''}`,
+    '  Ctrl-C stops everything it started.',
+  ].filter(Boolean);
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      log.warn('second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    running.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'stopped with errors');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`switchboard could not start: ${errorMessage(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,107 @@
+import { connectBus, ensureNats, provisionBus, type Bus, type NatsServerProcess } from '../../libs/bus/index.js';
+import type { Role, Settings } from '../../libs/config/index.js';
+import { DeadLetters, Dispatcher, RouteTable, UnroutedEvents, type HandlerRegistry } from '../../libs/dispatcher/index.js';
+import type { Logger } from '../../libs/logger/index.js';
+import { Messenger, ProviderInbox } from '../../libs/messaging/index.js';
+import { createStores, type Stores } from '../../libs/store/index.js';
+import { handlerRegistry } from '../../handlers/index.js';
+import { buildHttpApp } from './http/app.js';
+import { planProvider, startProvider, type Provider } from './provider.js';
+
+export interface SwitchboardOptions {
+  settings: Settings;
+  roles: ReadonlySet<Role>;
+  log: Logger;
+  registry?: HandlerRegistry;
+}
+
+export interface RunningSwitchboard {
+  /** The HTTP API's base URL, when this process serves HTTP. */
+  url: string | undefined;
+  natsUrl: string;
+  bus: Bus;
+  stores: Stores;
+  provider: Provider;
+  dispatcher: Dispatcher | undefined;
+  /** The nats-server this process started, if it had to. */
+  natsServer: NatsServerProcess | undefined;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the roles this process takes, in dependency order: the bus and its topology, the HTTP
+ * API (its URL is where the simulator posts webhooks), the provider, then the workers. Stopping
+ * runs the same steps backwards.
+ */
+export async function startSwitchboard({ settings, roles, log, registry = handlerRegistry() }: SwitchboardOptions): Promise<RunningSwitchboard> {
+  const stops: Array<() => Promise<unknown>> = [];
+  const stop = async () => {
+    for (const step of stops.reverse()) await step().catch((err: unknown) => log.error({ err }, 'error while stopping'));
+  };
+  try {
+    const natsServer = await ensureNats({ url: settings.natsUrl, configFile: settings.natsConf, dataDir: settings.dataDir, log });
+    if (natsServer) stops.push(() => natsServer.stop());
+    const natsUrl = natsServer?.url ?? settings.natsUrl;
+    const bus = await connectBus(natsUrl, { name: `switchboard ${[...roles].join('+')}` });
+    stops.push(() => bus.close());
+    const stores = createStores(await provisionBus(bus, settings.streams));
+    const deadLetters = new DeadLetters(bus);
+    const unrouted = new UnroutedEvents(bus);
+    const inbox = new ProviderInbox(bus, stores.messages, log.child({ component: 'provider' }));
+    const plan = await planProvider(settings);
+
+    let url: string | undefined;
+    if (roles.has('http')) {
+      const app = await buildHttpApp({
+        bus,
+        stores,
+        registry,
+        deadLetters,
+        unrouted,
+        inbox,
+        signatureSecret: plan.signatureSecret,
+        log,
+        bodyLimit: settings.http.bodyLimit,
+      });
+      await app.listen({ host: settings.http.host, port: settings.http.port });
+      stops.push(() => app.close());
+      const address = app.server.address();
+      const port = typeof address === 'object' && address ? address.port : settings.http.port;
+      url = `http://${settings.http.host}:${port}`;
+    }
+
+    const webhookBase = settings.http.publicUrl ?? url ?? `http://${settings.http.host}:${settings.http.port}`;
+    const provider = await startProvider(plan, settings, webhookBase, log);
+    stops.push(() => provider.close());
+    const messenger = new Messenger(provider.client, stores.messages, plan.senders, log.child({ component: 'messenger' }));
+
+    let dispatcher: Dispatcher | undefined;
+    if (roles.has('dispatcher')) {
+      const routes = await RouteTable.start(stores.routes, log.child({ component: 'routes' }));
+      stops.push(async () => routes.stop());
+      dispatcher = new Dispatcher({
+        bus,
+        routes,
+        registry,
+        services: { stores, messenger },
+        deadLetters,
+        unrouted,
+        log: log.child({ component: 'dispatcher' }),
+        retry: { maxAttempts: settings.dispatch.maxAttempts, delaysMs: settings.dispatch.retryDelaysMs },
+        maxDepth: settings.dispatch.maxDepth,
+        concurrency: settings.dispatch.concurrency,
+      });
+      await dispatcher.start();
+      stops.push(() => dispatcher!.stop());
+    }
+    if (roles.has('engine')) {
+      await inbox.start([]);
+      stops.push(() => inbox.stop());
+    }
+
+    return { url, natsUrl, bus, stores, provider, dispatcher, natsServer, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

@@ -1,0 +1,11 @@
+import { defineHandler } from '../../libs/dispatcher/index.js';
+import { EmitEventConfig } from './schema.js';
+
+export const emitEventHandler = defineHandler({
+  type: 'emit_event',
+  description: 'Emits a new event (same account, with cause set) for other routes to act on. Output: its type.',
+  config: EmitEventConfig,
+  async handle({ config }) {
+    return { output: { event_type: config.event_type }, emit: [config] };
+  },
+});

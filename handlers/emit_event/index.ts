@@ -1,0 +1,2 @@
+export { emitEventHandler } from './handler.js';
+export { EmitEventConfig } from './schema.js';

@@ -1,0 +1,11 @@
+import { z } from 'zod';
+import { Token } from '../../libs/events/index.js';
+
+export const EmitEventConfig = z.object({
+  event_type: Token.describe('the event to emit, routed like any other'),
+  event_data: z.record(z.string(), z.unknown()).default({}).describe('its data; templates over the event and earlier outputs'),
+  conversation_type: Token.optional().describe("default: the triggering event's"),
+  conversation_key: Token.optional().describe("default: the triggering event's"),
+});
+
+export type EmitEventConfig = z.infer<typeof EmitEventConfig>;

@@ -1,0 +1,121 @@
+import { createHash } from 'node:crypto';
+import { AckPolicy, DeliverPolicy, nanos, type ConsumerMessages, type JsMsg } from 'nats';
+import { CONSUMERS, STREAMS, type Bus } from '../bus/index.js';
+import { Token } from '../events/index.js';
+import type { Logger } from '../logger/index.js';
+import type { MessageRecord, MessageRepository } from '../store/index.js';
+import { InboundMessageWebhook, MessageStatusWebhook } from '../vonage/index.js';
+
+const UNKNOWN_ACCOUNT = '_unknown';
+const decoder = new TextDecoder();
+
+function parseJson(data: Uint8Array): unknown {
+  try {
+    return JSON.parse(decoder.decode(data));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reacts to provider webhooks once they are safely stored; the escalation engine is one. */
+export interface ProviderListener {
+  onStatus?(account: string, record: MessageRecord, webhook: MessageStatusWebhook): Promise<void>;
+  onInbound?(webhook: InboundMessageWebhook): Promise<void>;
+}
+
+/** Our sends carry the account in client_ref, which is how a receipt finds its account. */
+function accountOf(webhook: MessageStatusWebhook): string {
+  return webhook.client_ref && Token.safeParse(webhook.client_ref).success ? webhook.client_ref : UNKNOWN_ACCOUNT;
+}
+
+/**
+ * Provider webhooks go onto the PROVIDER stream before the HTTP 200 (Vonage retries otherwise),
+ * then a durable consumer applies them: receipts onto message timelines, then the listeners.
+ * A webhook delivered twice has the same body, so its hash dedupes it on the stream.
+ */
+export class ProviderInbox {
+  private messages: ConsumerMessages | undefined;
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly store: MessageRepository,
+    private readonly log: Logger,
+  ) {}
+
+  async storeStatus(webhook: MessageStatusWebhook, rawBody: string): Promise<void> {
+    await this.bus.js.publish(`provider.status.${accountOf(webhook)}`, rawBody, { msgID: this.hash(rawBody) });
+  }
+
+  async storeInbound(webhook: InboundMessageWebhook, rawBody: string): Promise<void> {
+    await this.bus.js.publish(`provider.inbound.${webhook.channel}`, rawBody, { msgID: this.hash(rawBody) });
+  }
+
+  async start(listeners: ProviderListener[]): Promise<void> {
+    try {
+      await this.bus.jsm.consumers.info(STREAMS.provider, CONSUMERS.provider);
+    } catch {
+      await this.bus.jsm.consumers.add(STREAMS.provider, {
+        durable_name: CONSUMERS.provider,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        ack_wait: nanos(30_000),
+        max_deliver: -1,
+        max_ack_pending: 10_000,
+      });
+    }
+    const consumer = await this.bus.js.consumers.get(STREAMS.provider, CONSUMERS.provider);
+    this.messages = await consumer.consume({ max_messages: 256 });
+    this.loop = this.run(this.messages, listeners);
+  }
+
+  async stop(): Promise<void> {
+    await this.messages?.close();
+    await this.loop;
+  }
+
+  private hash(rawBody: string): string {
+    return createHash('sha256').update(rawBody).digest('hex');
+  }
+
+  private async run(messages: ConsumerMessages, listeners: ProviderListener[]): Promise<void> {
+    const inFlight = new Set<Promise<void>>();
+    for await (const msg of messages) {
+      const work: Promise<void> = this.apply(msg, listeners)
+        .then(() => msg.ack())
+        .catch((err: unknown) => {
+          this.log.error({ err, subject: msg.subject }, 'provider webhook not applied: redelivering');
+          msg.nak(1000);
+        })
+        .finally(() => inFlight.delete(work));
+      inFlight.add(work);
+      if (inFlight.size >= 64) await Promise.race(inFlight);
+    }
+    await Promise.allSettled(inFlight);
+  }
+
+  /** Listeners are told again when a webhook is redelivered: they must be idempotent. */
+  private async apply(msg: JsMsg, listeners: ProviderListener[]): Promise<void> {
+    const [, kind, scope = UNKNOWN_ACCOUNT] = msg.subject.split('.');
+    const body = parseJson(msg.data);
+    const status = kind === 'status' ? MessageStatusWebhook.safeParse(body) : undefined;
+    const inbound = kind === 'inbound' ? InboundMessageWebhook.safeParse(body) : undefined;
+    if (status?.success) {
+      const webhook = status.data;
+      const { record } = await this.store.recordStatus(scope, webhook.message_uuid, {
+        status: webhook.status,
+        at: webhook.timestamp,
+        error: webhook.error,
+      });
+      this.log.debug({ message_uuid: webhook.message_uuid, status: webhook.status, account_key: scope }, 'receipt applied');
+      for (const listener of listeners) await listener.onStatus?.(scope, record, webhook);
+    } else if (inbound?.success) {
+      const webhook = inbound.data;
+      this.log.info({ channel: webhook.channel, message_uuid: webhook.message_uuid }, 'inbound message');
+      for (const listener of listeners) await listener.onInbound?.(webhook);
+    } else {
+      // Only validated webhooks are stored; anything else would loop forever, so it is logged and dropped.
+      this.log.error({ subject: msg.subject, seq: msg.seq }, 'stored provider webhook is not valid: skipped');
+    }
+  }
+}

@@ -1,0 +1,15 @@
+export * from './channels.js';
+export { signApplicationJwt, ApplicationJwtSigner, type ApplicationCredentials } from './appJwt.js';
+export { exponentialDelayMs, withJitter } from './backoff.js';
+export { ProblemDetails } from './problemDetails.js';
+export type { VonageClientOptions } from './vonageHttp.js';
+export { messageBody, type OutboundMessage } from './messageBody.js';
+export { MessagesClient, type MessagesClientOptions } from './messagesClient.js';
+export {
+  MESSAGE_STATUSES,
+  MessageStatus,
+  MessageUsage,
+  MessageStatusWebhook,
+  InboundMessageWebhook,
+} from './messageWebhooks.js';
+export { signWebhook, verifyWebhookSignature, type WebhookVerification } from './webhookSignature.js';

@@ -1,0 +1,50 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadSettings, ROLES, type Role, type Settings } from '../../libs/config/index.js';
+import { createLogger } from '../../libs/logger/index.js';
+import { startSwitchboard, type RunningSwitchboard } from '../../apps/server/switchboard.js';
+import { apiClient, type ApiClient } from './api.js';
+
+export interface TestSwitchboard extends RunningSwitchboard {
+  api: ApiClient;
+  settings: Settings;
+  dataDir: string;
+  /** Stops it and removes its data directory. */
+  close(): Promise<void>;
+}
+
+/** Environment for a server under test: random ports, its own data dir, fast retries. */
+export function testEnv(natsUrl: string, dataDir: string, env: Record<string, string> = {}): Record<string, string> {
+  return {
+    NATS_URL: natsUrl,
+    PORT: '0',
+    SWITCHBOARD_SIM_PORT: '0',
+    SWITCHBOARD_DATA_DIR: dataDir,
+    SWITCHBOARD_RETRY_DELAYS_MS: '50,100,150',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...env,
+  };
+}
+
+/** A whole Switchboard in this process, on the suite's own nats-server. */
+export async function startTestSwitchboard(
+  natsUrl: string,
+  options: { env?: Record<string, string>; roles?: Role[]; dataDir?: string } = {},
+): Promise<TestSwitchboard> {
+  const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'switchboard-data-')));
+  const env = testEnv(natsUrl, dataDir, options.env);
+  const settings = loadSettings(env);
+  const log = createLogger({ level: env.LOG_LEVEL, name: 'switchboard-test' });
+  const running = await startSwitchboard({ settings, roles: new Set(options.roles ?? ROLES), log });
+  return {
+    ...running,
+    api: apiClient(running.url ?? ''),
+    settings,
+    dataDir,
+    async close() {
+      await running.stop();
+      if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
