@@ -1,0 +1,66 @@
+import type { FastifyError, FastifyPluginAsync, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { SwitchboardError, validationError } from '../../libs/errors/index.js';
+import { ChannelTypeSchema } from '../../libs/vonage/index.js';
+import { Scenario } from './scenario.js';
+import type { SimContext } from './simContext.js';
+import { inboundBody } from './webhookPayloads.js';
+
+const MessagesQuery = z.object({ to: z.string().min(1).optional() });
+const ScenarioParams = z.object({ recipient: z.string().min(1) });
+/** A user's message to the application: `from` is the user, `to` the application's number or id. */
+const InboundRequest = z.object({
+  channel: ChannelTypeSchema,
+  from: z.string().min(1),
+  to: z.string().min(1),
+  text: z.string().min(1),
+});
+
+function sendError(reply: FastifyReply, status: number, err: SwitchboardError): FastifyReply {
+  return reply.code(status).send({ error: err.toJSON() });
+}
+
+/** `/_sim/*`: what tests and demos use to steer the simulator and see what it did. */
+export const controlRoutes: FastifyPluginAsync<{ ctx: SimContext }> = async (app, { ctx }) => {
+  app.setErrorHandler((err: FastifyError, _req, reply) => {
+    if (err.statusCode === 400) return sendError(reply, 400, new SwitchboardError('invalid_json', `request body is not valid JSON: ${err.message}`));
+    if (err.statusCode === 415) return sendError(reply, 415, new SwitchboardError('unsupported_media_type', 'send the body as application/json'));
+    ctx.logger.error({ err }, 'simulator control route failed');
+    return sendError(reply, 500, new SwitchboardError('internal', 'the simulator failed; see its log'));
+  });
+
+  app.get('/_sim/health', async () => ({ status: 'ok', messages: ctx.store.size, pending_webhooks: ctx.webhooks.pendingCount }));
+
+  app.get('/_sim/messages', async (req, reply) => {
+    const query = MessagesQuery.safeParse(req.query);
+    if (!query.success) return sendError(reply, 400, validationError(query.error, 'query'));
+    return { messages: ctx.store.list(query.data) };
+  });
+
+  app.put('/_sim/scenarios/:recipient', async (req, reply) => {
+    const params = ScenarioParams.safeParse(req.params);
+    if (!params.success) return sendError(reply, 400, validationError(params.error, 'params'));
+    const scenario = Scenario.safeParse(req.body);
+    if (!scenario.success) return sendError(reply, 400, validationError(scenario.error));
+    ctx.scenarios.set(params.data.recipient, scenario.data);
+    return { recipient: params.data.recipient, scenario: scenario.data };
+  });
+
+  app.delete('/_sim/scenarios', async (_req, reply) => {
+    ctx.scenarios.clear();
+    return reply.code(204).send();
+  });
+
+  app.post('/_sim/inbound', async (req, reply) => {
+    const parsed = InboundRequest.safeParse(req.body);
+    if (!parsed.success) return sendError(reply, 400, validationError(parsed.error));
+    const body = inboundBody(parsed.data);
+    ctx.background(ctx.postInbound(body, ctx.applications.applicationIds[0], ctx.signal));
+    return reply.code(202).send({ message_uuid: body.message_uuid });
+  });
+
+  app.post('/_sim/reset', async (_req, reply) => {
+    ctx.reset();
+    return reply.code(204).send();
+  });
+};

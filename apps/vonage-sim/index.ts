@@ -1,0 +1,4 @@
+export { startSimulator, type Simulator, type SimulatorOptions } from './simulator.js';
+export { ApplicationKeys, type ApplicationAuth, type SimApplication } from './applicationKeys.js';
+export { Scenario, DEFAULT_SCENARIO } from './scenario.js';
+export type { SimMessage, SimStatus } from './messageStore.js';

@@ -1,0 +1,44 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyPluginAsync } from 'fastify';
+import { authenticate } from './authenticate.js';
+import { MessageRequest } from './messageRequest.js';
+import { playMessage } from './messagePlayback.js';
+import type { SimMessage } from './messageStore.js';
+import { invalidParameters, problemErrorHandler, sendFailFirst, sendProblem } from './problem.js';
+import type { SimContext } from './simContext.js';
+import { messageStatusBody } from './webhookPayloads.js';
+
+/** `POST /v1/messages`: accept like Vonage, then play the recipient's scenario. */
+export const messagesRoute: FastifyPluginAsync<{ ctx: SimContext }> = async (app, { ctx }) => {
+  app.setErrorHandler(problemErrorHandler(ctx.logger));
+
+  app.post('/v1/messages', async (req, reply) => {
+    const applicationId = await authenticate(ctx, req, reply);
+    if (applicationId === undefined) return reply;
+    const parsed = MessageRequest.safeParse(req.body);
+    if (!parsed.success) {
+      return sendProblem(reply, 422, 'The value of one or more parameters is invalid.', invalidParameters(parsed.error));
+    }
+    const request = parsed.data;
+    const failure = ctx.scenarios.takeFailure(request.to);
+    if (failure) return sendFailFirst(reply, failure);
+
+    const message: SimMessage = {
+      message_uuid: randomUUID(),
+      channel: request.channel,
+      to: request.to,
+      from: request.from,
+      text: request.text,
+      ...(request.client_ref !== undefined && { client_ref: request.client_ref }),
+      application_id: applicationId,
+      accepted_at: new Date().toISOString(),
+      statuses: [],
+    };
+    ctx.store.add(message);
+    const playback = playMessage(ctx, message, ctx.scenarios.get(request.to), {
+      statusBody: (step, timestamp) => messageStatusBody(message, step, timestamp),
+    });
+    ctx.background(playback);
+    return reply.code(202).send({ message_uuid: message.message_uuid });
+  });
+};

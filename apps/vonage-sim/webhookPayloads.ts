@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
+import type { ChannelType, InboundMessageWebhook, MessageStatusWebhook } from '../../libs/vonage/index.js';
+import type { SimMessage } from './messageStore.js';
+import type { StatusError, StatusStep } from './scenario.js';
+
+/** Channels whose inbound messages say which message they answer. */
+const REPLY_CONTEXT_CHANNELS: ReadonlySet<ChannelType> = new Set(['whatsapp', 'viber_service']);
+
+function v1Error(error: StatusError): NonNullable<z.input<typeof MessageStatusWebhook>['error']> {
+  return {
+    type: `https://developer.vonage.com/api-errors/messages#${error.code}`,
+    title: error.code,
+    detail: error.reason,
+    instance: randomUUID(),
+  };
+}
+
+/** A Messages v1 status webhook for one step of a message's scenario. */
+export function messageStatusBody(message: SimMessage, step: StatusStep, timestamp: string): z.input<typeof MessageStatusWebhook> {
+  return {
+    message_uuid: message.message_uuid,
+    to: message.to,
+    from: message.from,
+    timestamp,
+    status: step.status,
+    channel: message.channel,
+    ...(message.client_ref !== undefined && { client_ref: message.client_ref }),
+    ...(step.error && { error: v1Error(step.error) }),
+  };
+}
+
+/** A Messages v1 inbound webhook: `from` is the user, `to` the application's number or id. */
+export function inboundBody(input: {
+  channel: ChannelType;
+  from: string;
+  to: string;
+  text: string;
+  inReplyTo?: string;
+}): z.input<typeof InboundMessageWebhook> {
+  return {
+    channel: input.channel,
+    message_uuid: randomUUID(),
+    to: input.to,
+    from: input.from,
+    timestamp: new Date().toISOString(),
+    message_type: 'text',
+    text: input.text,
+    ...(input.inReplyTo !== undefined && REPLY_CONTEXT_CHANNELS.has(input.channel) && { context: { message_uuid: input.inReplyTo } }),
+  };
+}
