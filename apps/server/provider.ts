@@ -79,7 +79,7 @@ async function simulatorAnswers(url: string): Promise<boolean> {
  * reuses one already answering on the simulator port (so several processes share one).
  */
 export async function startProvider(plan: ProviderPlan, settings: Settings, webhookBaseUrl: string, log: Logger): Promise<Provider> {
-  const clientFor = (baseUrl: string) => new MessagesClient({ baseUrl, credentials: plan.credentials, logger: log });
+  const clientFor = (baseUrl: string) => new MessagesClient({ baseUrl, credentials: plan.credentials, logger: log, ...settings.vonage.client });
   if (plan.kind === 'vonage') {
     log.info({ api_url: plan.apiUrl, application_id: plan.credentials.applicationId }, 'provider: Vonage');
     return { client: clientFor(plan.apiUrl), apiUrl: plan.apiUrl, simulator: undefined, close: async () => {} };

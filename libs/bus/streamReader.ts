@@ -1,4 +1,4 @@
-import { DeliverPolicy, type StoredMsg } from 'nats';
+import { AckPolicy, DeliverPolicy, nanos, type StoredMsg } from 'nats';
 import type { Bus } from './connection.js';
 
 export interface StreamRecord {
@@ -24,24 +24,33 @@ function headerRecord(msg: { headers?: { keys(): string[]; get(key: string): str
 
 /**
  * The most recent `limit` messages of a stream under a subject filter, oldest first. It reads
- * through an ordered (ephemeral, ack-less) consumer, so listing never disturbs the workers.
+ * through a short-lived ack-less consumer of its own, so listing never disturbs the workers.
  */
 export async function readRecent(bus: Bus, stream: string, filter: string, limit: number): Promise<StreamRecord[]> {
-  const info = await bus.jsm.streams.info(stream, { subjects_filter: filter });
-  const total = Object.values(info.state.subjects ?? {}).reduce((sum, count) => sum + count, 0);
-  if (total === 0) return [];
-
-  const consumer = await bus.js.consumers.get(stream, { filterSubjects: filter, deliver_policy: DeliverPolicy.All });
-  const messages = await consumer.consume({ max_messages: Math.min(total, 1000) });
+  const info = await bus.jsm.consumers.add(stream, {
+    filter_subject: filter,
+    ack_policy: AckPolicy.None,
+    deliver_policy: DeliverPolicy.All,
+    mem_storage: true,
+    inactive_threshold: nanos(30_000),
+  });
   const recent: StreamRecord[] = [];
   try {
-    for await (const msg of messages) {
-      recent.push({ seq: msg.seq, subject: msg.subject, time: new Date(msg.info.timestampNanos / 1e6), data: msg.data, headers: headerRecord(msg) });
-      if (recent.length > limit) recent.shift();
-      if (msg.info.pending === 0) break;
+    const consumer = await bus.js.consumers.get(stream, info.name);
+    let remaining = info.num_pending;
+    while (remaining > 0) {
+      const batch = await consumer.fetch({ max_messages: Math.min(remaining, 1000), expires: 2000 });
+      let received = 0;
+      for await (const msg of batch) {
+        received++;
+        remaining = msg.info.pending;
+        recent.push({ seq: msg.seq, subject: msg.subject, time: new Date(msg.info.timestampNanos / 1e6), data: msg.data, headers: headerRecord(msg) });
+        if (recent.length > limit) recent.shift();
+      }
+      if (received === 0) break;
     }
   } finally {
-    await messages.close();
+    await bus.jsm.consumers.delete(stream, info.name).catch(() => undefined);
   }
   return recent;
 }

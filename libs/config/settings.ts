@@ -30,6 +30,9 @@ export const SettingsSchema = z.object({
   VONAGE_PRIVATE_KEY: z.string().min(1).optional(),
   VONAGE_PRIVATE_KEY_FILE: z.string().min(1).optional(),
   VONAGE_SIGNATURE_SECRET: z.string().min(1).optional(),
+  VONAGE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(4),
+  VONAGE_RETRY_BASE_MS: z.coerce.number().int().min(1).default(500),
+  VONAGE_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   VONAGE_FROM_SMS: z.string().optional(),
   VONAGE_FROM_MMS: z.string().optional(),
   VONAGE_FROM_WHATSAPP: z.string().optional(),
@@ -65,6 +68,8 @@ export interface Settings {
     privateKey: string | undefined;
     privateKeyFile: string | undefined;
     signatureSecret: string | undefined;
+    /** The client's own retries of one send (5xx, 429, timeouts). */
+    client: { maxAttempts: number; baseDelayMs: number; timeoutMs: number };
     senders: Partial<Record<'sms' | 'mms' | 'whatsapp' | 'messenger' | 'viber_service' | 'rcs', string>>;
     simulatorPort: number;
   };
@@ -97,6 +102,7 @@ export function settingsFrom(raw: RawSettings, cwd = process.cwd()): Settings {
       privateKey: raw.VONAGE_PRIVATE_KEY,
       privateKeyFile: raw.VONAGE_PRIVATE_KEY_FILE,
       signatureSecret: raw.VONAGE_SIGNATURE_SECRET,
+      client: { maxAttempts: raw.VONAGE_MAX_ATTEMPTS, baseDelayMs: raw.VONAGE_RETRY_BASE_MS, timeoutMs: raw.VONAGE_TIMEOUT_MS },
       senders: definedEntries({
         sms: raw.VONAGE_FROM_SMS,
         mms: raw.VONAGE_FROM_MMS,

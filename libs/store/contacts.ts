@@ -2,14 +2,22 @@ import type { KV } from 'nats';
 import { z } from 'zod';
 import { SwitchboardError } from '../errors/index.js';
 import { stableId, Token } from '../events/index.js';
-import { ChannelTypeSchema } from '../vonage/index.js';
+import { ChannelTypeSchema, normalizeAddress } from '../vonage/index.js';
 import { JsonKv } from './jsonKv.js';
 import { accountFilter, accountKey, indexKey } from './keys.js';
 
-export const ContactChannel = z.object({
-  type: ChannelTypeSchema,
-  id_num: z.string().trim().min(1, 'a channel needs an address (id_num)').max(100),
-});
+/** A channel of a contact; its address is checked for the channel and kept in Vonage's form. */
+export const ContactChannel = z
+  .object({
+    type: ChannelTypeSchema,
+    id_num: z.string().trim().min(1, 'a channel needs an address (id_num)').max(100),
+  })
+  .transform((channel, ctx) => {
+    const address = normalizeAddress(channel.type, channel.id_num);
+    if (address.ok) return { type: channel.type, id_num: address.value };
+    ctx.addIssue({ code: 'custom', path: ['id_num'], message: address.message });
+    return z.NEVER;
+  });
 
 export const VariableValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 

@@ -7,6 +7,7 @@ import { accountFilter, accountKey } from './keys.js';
 export const Wildcard = z.union([z.literal('*'), Token]);
 
 const Scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+const WHERE_PATH = /^event_data(\.[^.\s]+)+$/;
 
 export const RouteMatch = z.object({
   conversation_type: Wildcard.default('*'),
@@ -14,7 +15,12 @@ export const RouteMatch = z.object({
   event_type: Wildcard.default('*'),
   /** `{ "event_data.status": "down" }`: each path must equal the value, or one of the values in a list. */
   where: z
-    .record(z.string().regex(/^event_data(\.[^.\s]+)+$/, 'keys are paths into event_data, e.g. "event_data.status"'), z.union([Scalar, z.array(Scalar).min(1)]))
+    .record(z.string(), z.union([Scalar, z.array(Scalar).min(1)]))
+    .superRefine((where, ctx) => {
+      for (const path of Object.keys(where)) {
+        if (!WHERE_PATH.test(path)) ctx.addIssue({ code: 'custom', path: [path], message: 'must be a path into event_data, e.g. "event_data.status"' });
+      }
+    })
     .optional(),
 });
 

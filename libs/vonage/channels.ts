@@ -76,6 +76,11 @@ const SENDER_KIND: Readonly<Record<ChannelType, 'number' | 'id' | 'number_or_nam
   messenger: 'id',
 };
 
+/** How a channel identifies the sender: `number` also covers SMS's alphanumeric names. */
+export function senderKind(type: ChannelType): 'number' | 'id' {
+  return SENDER_KIND[type] === 'id' ? 'id' : 'number';
+}
+
 const ALPHANUMERIC_SENDER = /^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$/;
 
 /**

@@ -13,3 +13,11 @@ export {
   InboundMessageWebhook,
 } from './messageWebhooks.js';
 export { signWebhook, verifyWebhookSignature, type WebhookVerification } from './webhookSignature.js';
+export { FailoverCondition, dispatchBody, type DispatchItem } from './dispatchWorkflow.js';
+export { DispatchClient, type DispatchClientOptions } from './dispatchClient.js';
+export {
+  DispatchAddress,
+  DispatchMessageStatusWebhook,
+  DispatchFinalReport,
+  DispatchWebhook,
+} from './dispatchWebhooks.js';
