@@ -6,6 +6,6 @@ import type { SimContext } from './simContext.js';
 export async function authenticate(ctx: SimContext, req: FastifyRequest, reply: FastifyReply): Promise<string | undefined> {
   const auth = await ctx.applications.verify(req.headers.authorization);
   if (auth.ok) return auth.applicationId;
-  sendProblem(reply, 401, `You did not provide correct credentials. ${auth.detail}`);
+  sendProblem(reply, 'unauthorized', `You did not provide correct credentials. ${auth.detail}`);
   return undefined;
 }

@@ -1,13 +1,6 @@
 import { z } from 'zod';
 import { CHANNEL_TYPES, maxTextLength, normalizeAddress, normalizeSender } from '../../libs/vonage/index.js';
-
-type Normalized = { ok: true; value: string } | { ok: false; message: string };
-
-/** Vonage takes addresses only in their canonical form: "+44 7700..." is as wrong as "hello". */
-function addressProblem(result: Normalized, given: string): string | undefined {
-  if (!result.ok) return result.message;
-  return result.value === given ? undefined : `must be E.164 digits without a leading + or 00 or spaces, e.g. ${result.value}`;
-}
+import { addressProblem } from './addressCheck.js';
 
 /** `POST /v1/messages` for a text message, checked per channel as Vonage does. */
 export const MessageRequest = z

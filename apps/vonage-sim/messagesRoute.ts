@@ -17,7 +17,7 @@ export const messagesRoute: FastifyPluginAsync<{ ctx: SimContext }> = async (app
     if (applicationId === undefined) return reply;
     const parsed = MessageRequest.safeParse(req.body);
     if (!parsed.success) {
-      return sendProblem(reply, 422, 'The value of one or more parameters is invalid.', invalidParameters(parsed.error));
+      return sendProblem(reply, 'invalid_params', 'The value of one or more parameters is invalid.', invalidParameters(parsed.error));
     }
     const request = parsed.data;
     const failure = ctx.scenarios.takeFailure(request.to);

@@ -2,6 +2,7 @@ import Fastify from 'fastify';
 import { createLogger, type Logger } from '../../libs/logger/index.js';
 import { ApplicationKeys, type SimApplication } from './applicationKeys.js';
 import { controlRoutes } from './controlRoutes.js';
+import { dispatchRoute } from './dispatchRoute.js';
 import { MessageStore, type SimMessage } from './messageStore.js';
 import { messagesRoute } from './messagesRoute.js';
 import { DEFAULT_SCENARIO, parseScenario, type Scenario } from './scenario.js';
@@ -54,6 +55,7 @@ export async function startSimulator(opts: SimulatorOptions, listen: { host?: st
 
   const app = Fastify({ logger: false });
   await app.register(messagesRoute, { ctx });
+  await app.register(dispatchRoute, { ctx });
   await app.register(controlRoutes, { ctx });
   const host = listen.host ?? '127.0.0.1';
   await app.listen({ host, port: listen.port ?? 0 });

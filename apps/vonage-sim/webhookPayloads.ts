@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
-import type { ChannelType, InboundMessageWebhook, MessageStatusWebhook } from '../../libs/vonage/index.js';
+import type {
+  ChannelType,
+  DispatchFinalReport,
+  DispatchMessageStatusWebhook,
+  InboundMessageWebhook,
+  MessageStatusWebhook,
+} from '../../libs/vonage/index.js';
+import type { WorkflowStep } from './dispatchRequest.js';
 import type { SimMessage } from './messageStore.js';
 import type { StatusError, StatusStep } from './scenario.js';
 
@@ -47,5 +54,49 @@ export function inboundBody(input: {
     message_type: 'text',
     text: input.text,
     ...(input.inReplyTo !== undefined && REPLY_CONTEXT_CHANNELS.has(input.channel) && { context: { message_uuid: input.inReplyTo } }),
+  };
+}
+
+/** A Dispatch message status: Messages v0.1 format (addresses as sent, error as code and reason) plus the workflow link. */
+export function dispatchStatusBody(
+  dispatchUuid: string,
+  message: SimMessage,
+  step: WorkflowStep,
+  status: StatusStep,
+  timestamp: string,
+): z.input<typeof DispatchMessageStatusWebhook> {
+  return {
+    message_uuid: message.message_uuid,
+    to: step.wire.to,
+    from: step.wire.from,
+    timestamp,
+    status: status.status,
+    ...(status.error && { error: { code: status.error.code, reason: status.error.reason } }),
+    _links: { workflow: { dispatch_uuid: dispatchUuid, href: `/workflows/${dispatchUuid}` } },
+  };
+}
+
+/** The final report of a workflow, listing every message it sent with its last status. */
+export function finalReportBody(
+  dispatchUuid: string,
+  status: 'completed' | 'error',
+  sent: ReadonlyArray<{ message: SimMessage; step: WorkflowStep }>,
+): z.input<typeof DispatchFinalReport> {
+  return {
+    dispatch_uuid: dispatchUuid,
+    template: 'failover',
+    status,
+    timestamp: new Date().toISOString(),
+    _links: {
+      messages: sent.map(({ message, step }) => {
+        const last = message.statuses.at(-1);
+        return {
+          message_uuid: message.message_uuid,
+          href: `/messages/${message.message_uuid}`,
+          channel: step.wire.to.type,
+          ...(last && { status: last.status }),
+        };
+      }),
+    },
   };
 }

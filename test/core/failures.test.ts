@@ -55,7 +55,7 @@ describe('failures', () => {
     expect((await sb.api.post(`/v1/accounts/${acct}/deadletters/${letter.id}/replay`)).status).toBe(404);
   });
 
-  it('sends a succeeded route'''s message once while another route of the same event is retried', async () => {
+  it("sends a succeeded route's message once while another route of the same event is retried", async () => {
     const acct = account();
     sb.provider.simulator!.setScenario('447700900711', { outcome: 'delivered', fail_first: { count: 1000, status: 500 } });
     await sb.api.put(`/v1/accounts/${acct}/routes/a-works`, { match: { event_type: 'outage' }, steps: [sms('447700900710', 'works')] });
