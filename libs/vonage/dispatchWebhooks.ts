@@ -46,7 +46,3 @@ export const DispatchFinalReport = z.looseObject({
     .optional(),
 });
 export type DispatchFinalReport = z.infer<typeof DispatchFinalReport>;
-
-/** Both arrive at the status URL; a final report is told apart by its `template`. */
-export const DispatchWebhook = z.union([DispatchFinalReport, DispatchMessageStatusWebhook]);
-export type DispatchWebhook = z.infer<typeof DispatchWebhook>;

@@ -19,5 +19,4 @@ export {
   DispatchAddress,
   DispatchMessageStatusWebhook,
   DispatchFinalReport,
-  DispatchWebhook,
 } from './dispatchWebhooks.js';
