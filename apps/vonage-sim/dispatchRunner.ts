@@ -22,11 +22,17 @@ function meets(status: MessageStatus, condition: 'read' | 'delivered'): boolean 
 function sendStep(ctx: SimContext, dispatchUuid: string, message: SimMessage, step: WorkflowStep, signal: AbortSignal): Promise<StepOutcome> {
   const condition = step.failover?.condition_status ?? 'delivered';
   return new Promise((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
     const expiry = step.failover && setTimeout(() => settle('expired'), ctx.scaled(step.failover.expiry_time * 1000));
-    const settle = (outcome: StepOutcome): void => {
+    const cleanUp = (): void => {
       clearTimeout(expiry);
       signal.removeEventListener('abort', onAbort);
+    };
+    const onAbort = (): void => {
+      cleanUp();
+      reject(signal.reason);
+    };
+    const settle = (outcome: StepOutcome): void => {
+      cleanUp();
       resolve(outcome);
     };
     signal.addEventListener('abort', onAbort, { once: true });

@@ -1,27 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
-import { authenticate } from './authenticate.js';
+import { admit, type Admission } from './admission.js';
 import { MessageRequest } from './messageRequest.js';
 import { playMessage } from './messagePlayback.js';
 import type { SimMessage } from './messageStore.js';
-import { invalidParameters, problemErrorHandler, sendFailFirst, sendProblem } from './problem.js';
+import { problemErrorHandler } from './problem.js';
 import type { SimContext } from './simContext.js';
 import { messageStatusBody } from './webhookPayloads.js';
+
+const admission: Admission<MessageRequest> = {
+  schema: MessageRequest,
+  invalid: { kind: 'invalid_params', detail: 'The value of one or more parameters is invalid.' },
+  recipient: (request) => request.to,
+};
 
 /** `POST /v1/messages`: accept like Vonage, then play the recipient's scenario. */
 export const messagesRoute: FastifyPluginAsync<{ ctx: SimContext }> = async (app, { ctx }) => {
   app.setErrorHandler(problemErrorHandler(ctx.logger));
 
   app.post('/v1/messages', async (req, reply) => {
-    const applicationId = await authenticate(ctx, req, reply);
-    if (applicationId === undefined) return reply;
-    const parsed = MessageRequest.safeParse(req.body);
-    if (!parsed.success) {
-      return sendProblem(reply, 'invalid_params', 'The value of one or more parameters is invalid.', invalidParameters(parsed.error));
-    }
-    const request = parsed.data;
-    const failure = ctx.scenarios.takeFailure(request.to);
-    if (failure) return sendFailFirst(reply, failure);
+    const admitted = await admit(ctx, req, reply, admission);
+    if (!admitted) return reply;
+    const { applicationId, request } = admitted;
 
     const message: SimMessage = {
       message_uuid: randomUUID(),
