@@ -1,6 +1,6 @@
 export * from './channels.js';
 export { signApplicationJwt, ApplicationJwtSigner, type ApplicationCredentials } from './appJwt.js';
-export { exponentialDelayMs, withJitter } from './backoff.js';
+export { exponentialDelayMs } from './backoff.js';
 export { ProblemDetails } from './problemDetails.js';
 export type { VonageClientOptions } from './vonageHttp.js';
 export { messageBody, type OutboundMessage } from './messageBody.js';
