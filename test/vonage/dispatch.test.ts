@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../apps/vonage-sim/index.js';
+import { describe, expect, it } from 'vitest';
 import { SwitchboardError } from '../../libs/errors/index.js';
 import {
   DispatchClient,
@@ -9,19 +8,14 @@ import {
   verifyWebhookSignature,
   type DispatchItem,
 } from '../../libs/vonage/index.js';
-import { capturingLogger, rsaKeyPair, silentLogger, startReceiver, type Receiver } from './fixtures.js';
+import { TIME_SCALE, capturingLogger, silentLogger, useSimulator } from './fixtures.js';
 
-const APP_ID = 'app-dispatch';
-const SECRET = 'dispatch-signature-secret';
-const TIME_SCALE = 0.01;
-const keys = rsaKeyPair();
-let sim: Simulator;
-let receiver: Receiver;
+const harness = useSimulator('app-dispatch');
 
 function client(logger = silentLogger): DispatchClient {
   return new DispatchClient({
-    baseUrl: sim.url,
-    credentials: { applicationId: APP_ID, privateKey: keys.privateKey },
+    baseUrl: harness.sim.url,
+    credentials: harness.credentials,
     baseDelayMs: 10,
     maxDelayMs: 40,
     logger,
@@ -36,7 +30,7 @@ type WorkflowHook = { kind: 'status'; body: DispatchMessageStatusWebhook } | { k
 
 /** The webhooks of one workflow, in arrival order, parsed: each is a final report or a message status. */
 function workflowHooks(dispatchUuid: string): WorkflowHook[] {
-  return receiver.received.flatMap((hook): WorkflowHook[] => {
+  return harness.receiver.received.flatMap((hook): WorkflowHook[] => {
     const report = DispatchFinalReport.safeParse(hook.body);
     if (report.success) return report.data.dispatch_uuid === dispatchUuid ? [{ kind: 'report', body: report.data }] : [];
     const status = DispatchMessageStatusWebhook.parse(hook.body);
@@ -49,7 +43,7 @@ function messageStatuses(dispatchUuid: string): DispatchMessageStatusWebhook[] {
 }
 
 async function finalReport(dispatchUuid: string): Promise<DispatchFinalReport> {
-  const hooks = await receiver.waitFor(() => workflowHooks(dispatchUuid).some((hook) => hook.kind === 'report'));
+  const hooks = await harness.receiver.waitFor(() => workflowHooks(dispatchUuid).some((hook) => hook.kind === 'report'));
   const report = workflowHooks(dispatchUuid).find((hook) => hook.kind === 'report');
   if (report?.kind !== 'report') throw new Error(`no final report among ${hooks.length} webhooks`);
   return report.body;
@@ -60,30 +54,11 @@ function timeline(dispatchUuid: string): Array<[string, string]> {
   return workflowHooks(dispatchUuid).map((hook) => (hook.kind === 'report' ? ['report', hook.body.status] : [hook.body.to.type, hook.body.status]));
 }
 
-beforeAll(async () => {
-  receiver = await startReceiver();
-  sim = await startSimulator({
-    applications: [{ applicationId: APP_ID, publicKey: keys.publicKey }],
-    statusWebhookUrl: `${receiver.url}/status`,
-    signatureSecret: SECRET,
-    timeScale: TIME_SCALE,
-    logger: silentLogger,
-  });
-});
-afterAll(async () => {
-  await sim.close();
-  await receiver.close();
-});
-beforeEach(() => {
-  sim.reset();
-  receiver.received.length = 0;
-});
-
 describe('DispatchClient against the simulator', () => {
   it('starts a workflow and gets the dispatch_uuid of the 202', async () => {
     const { dispatchUuid } = await client().createFailover([whatsapp('447700900401'), sms('447700900401')]);
     expect(dispatchUuid).toMatch(/^[0-9a-f-]{36}$/);
-    expect(sim.messages()).toEqual([expect.objectContaining({ channel: 'whatsapp', to: '447700900401', dispatch_uuid: dispatchUuid })]);
+    expect(harness.sim.messages()).toEqual([expect.objectContaining({ channel: 'whatsapp', to: '447700900401', dispatch_uuid: dispatchUuid })]);
   });
 
   it('turns a 400 into provider_rejected naming the invalid parameter', async () => {
@@ -98,14 +73,14 @@ describe('DispatchClient against the simulator', () => {
   });
 
   it('simulator answers 400 for a workflow that breaks the failover rules', async () => {
-    const token = await signApplicationJwt({ applicationId: APP_ID, privateKey: keys.privateKey });
+    const token = await signApplicationJwt(harness.credentials);
     const step = (failover?: object) => ({
       from: { type: 'sms', number: 'Acme' },
       to: { type: 'sms', number: '+447700900404' },
       message: { content: { type: 'text', text: 'x' } },
       ...(failover && { failover }),
     });
-    const res = await fetch(`${sim.url}/v0.1/dispatch`, {
+    const res = await fetch(`${harness.sim.url}/v0.1/dispatch`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ template: 'failover', workflow: [step(), step({ condition_status: 'read', expiry_time: 600 })] }),
@@ -118,11 +93,11 @@ describe('DispatchClient against the simulator', () => {
       'workflow.1.failover',
       'workflow.1.to.number',
     ]);
-    expect(sim.messages()).toEqual([]);
+    expect(harness.sim.messages()).toEqual([]);
   });
 
   it('retries a 503 with the same rules as the Messages client', async () => {
-    sim.setScenario('447700900403', { outcome: 'read', fail_first: { count: 2, status: 503 } });
+    harness.sim.setScenario('447700900403', { outcome: 'read', fail_first: { count: 2, status: 503 } });
     const { logger, lines } = capturingLogger();
     await client(logger).createFailover([whatsapp('447700900403'), sms('447700900403')]);
     expect(lines.filter((line) => line.level === 40 && line.status === 503).map((line) => line.attempt)).toEqual([1, 2]);
@@ -131,7 +106,7 @@ describe('DispatchClient against the simulator', () => {
 
 describe('simulated Dispatch workflows', () => {
   it('completes on the first step when it is read in time; statuses carry the workflow link; all signed', async () => {
-    sim.setScenario('447700900411', { outcome: 'read' });
+    harness.sim.setScenario('447700900411', { outcome: 'read' });
     const { dispatchUuid } = await client().createFailover([whatsapp('447700900411'), sms('447700900411')], { failover: FIFTEEN_SECONDS });
     const report = await finalReport(dispatchUuid);
     expect(timeline(dispatchUuid)).toEqual([
@@ -146,15 +121,15 @@ describe('simulated Dispatch workflows', () => {
     expect(report._links?.messages).toEqual([
       { message_uuid: first?.message_uuid, href: `/messages/${first?.message_uuid}`, channel: 'whatsapp', status: 'read' },
     ]);
-    expect(sim.messages()).toHaveLength(1);
-    for (const hook of receiver.received) {
-      expect(await verifyWebhookSignature({ authorization: hook.headers.authorization, rawBody: hook.rawBody, secret: SECRET })).toEqual({ ok: true });
+    expect(harness.sim.messages()).toHaveLength(1);
+    for (const hook of harness.receiver.received) {
+      expect(await verifyWebhookSignature({ authorization: hook.headers.authorization, rawBody: hook.rawBody, secret: harness.secret })).toEqual({ ok: true });
     }
   });
 
   it('fails over at once on rejected, well before the expiry', async () => {
-    sim.setScenario('447700900412', { outcome: 'rejected', delivered_after_ms: 0 });
-    sim.setScenario('447700900413', { outcome: 'delivered', delivered_after_ms: 0 });
+    harness.sim.setScenario('447700900412', { outcome: 'rejected', delivered_after_ms: 0 });
+    harness.sim.setScenario('447700900413', { outcome: 'delivered', delivered_after_ms: 0 });
     const expiry = { condition_status: 'read', expiry_time: 600 } as const; // 6 s scaled: far longer than the test waits
     const { dispatchUuid } = await client().createFailover([whatsapp('447700900412'), sms('447700900413')], { failover: expiry });
     const report = await finalReport(dispatchUuid);
@@ -170,12 +145,12 @@ describe('simulated Dispatch workflows', () => {
   });
 
   it('fails over when the condition is not met within the scaled expiry', async () => {
-    sim.setScenario('447700900414', { outcome: 'delivered', delivered_after_ms: 0 });
-    sim.setScenario('447700900415', { outcome: 'delivered', delivered_after_ms: 0 });
+    harness.sim.setScenario('447700900414', { outcome: 'delivered', delivered_after_ms: 0 });
+    harness.sim.setScenario('447700900415', { outcome: 'delivered', delivered_after_ms: 0 });
     const started = Date.now();
     const { dispatchUuid } = await client().createFailover([whatsapp('447700900414'), sms('447700900415')], { failover: { condition_status: 'read', expiry_time: 20 } });
     await finalReport(dispatchUuid);
-    const smsSent = sim.messages({ to: '447700900415' })[0];
+    const smsSent = harness.sim.messages({ to: '447700900415' })[0];
     expect(Date.parse(smsSent?.accepted_at ?? '') - started).toBeGreaterThanOrEqual(20 * 1000 * TIME_SCALE - 5);
     expect(timeline(dispatchUuid)).toEqual([
       ['whatsapp', 'submitted'],
@@ -187,17 +162,17 @@ describe('simulated Dispatch workflows', () => {
   });
 
   it('completes on delivered when that is the condition', async () => {
-    sim.setScenario('447700900416', { outcome: 'delivered', delivered_after_ms: 0 });
+    harness.sim.setScenario('447700900416', { outcome: 'delivered', delivered_after_ms: 0 });
     const { dispatchUuid } = await client().createFailover([whatsapp('447700900416'), sms('447700900417')], {
       failover: { condition_status: 'delivered', expiry_time: 600 },
     });
     expect((await finalReport(dispatchUuid)).status).toBe('completed');
-    expect(sim.messages().map((m) => m.channel)).toEqual(['whatsapp']);
+    expect(harness.sim.messages().map((m) => m.channel)).toEqual(['whatsapp']);
   });
 
   it('reports error when every step fails, listing each message', async () => {
-    sim.setScenario('447700900418', { outcome: 'undeliverable', delivered_after_ms: 0 });
-    sim.setScenario('447700900419', { outcome: 'rejected', delivered_after_ms: 0 });
+    harness.sim.setScenario('447700900418', { outcome: 'undeliverable', delivered_after_ms: 0 });
+    harness.sim.setScenario('447700900419', { outcome: 'rejected', delivered_after_ms: 0 });
     const viber: DispatchItem = { channel: 'viber_service', to: '447700900418', from: 'acme-viber', text: 'Server down' };
     const { dispatchUuid } = await client().createFailover([viber, sms('447700900419')], { failover: FIFTEEN_SECONDS });
     const report = await finalReport(dispatchUuid);
@@ -209,10 +184,10 @@ describe('simulated Dispatch workflows', () => {
   });
 
   it('sends no final report when the last step never reports', async () => {
-    sim.setScenario('447700900420', { outcome: 'rejected', delivered_after_ms: 0 });
-    sim.setScenario('447700900421', { outcome: 'silent' });
+    harness.sim.setScenario('447700900420', { outcome: 'rejected', delivered_after_ms: 0 });
+    harness.sim.setScenario('447700900421', { outcome: 'silent' });
     const { dispatchUuid } = await client().createFailover([whatsapp('447700900420'), sms('447700900421')], { failover: FIFTEEN_SECONDS });
-    await receiver.waitFor(() => sim.messages().length === 2);
+    await harness.receiver.waitFor(() => harness.sim.messages().length === 2);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(timeline(dispatchUuid)).toEqual([['whatsapp', 'rejected']]);
   });

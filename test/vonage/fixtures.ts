@@ -2,7 +2,10 @@ import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { startSimulator, type Simulator } from '../../apps/vonage-sim/index.js';
 import { createLogger, type Logger } from '../../libs/logger/index.js';
+import type { ApplicationCredentials } from '../../libs/vonage/index.js';
 
 export const silentLogger = createLogger({ level: 'silent' });
 
@@ -88,4 +91,66 @@ export function capturingLogger(): { logger: Logger; lines: Array<Record<string,
     },
   });
   return { logger, lines };
+}
+
+export const TIME_SCALE = 0.01;
+
+export interface SimHarness {
+  readonly applicationId: string;
+  readonly keys: KeyPair;
+  /** What a client signs its JWTs with for this simulator's application. */
+  readonly credentials: ApplicationCredentials;
+  readonly secret: string;
+  readonly sim: Simulator;
+  readonly receiver: Receiver;
+}
+
+/**
+ * A simulator on loopback (time scale 0.01) posting signed webhooks to a receiver's /status and
+ * /inbound: started once for the file, reset before each test.
+ */
+export function useSimulator(applicationId: string): SimHarness {
+  const keys = rsaKeyPair();
+  const secret = `${applicationId}-signature-secret`;
+  let running: { sim: Simulator; receiver: Receiver } | undefined;
+  const started = () => {
+    if (!running) throw new Error('the simulator starts in beforeAll: use it inside tests');
+    return running;
+  };
+  beforeAll(async () => {
+    const receiver = await startReceiver();
+    const sim = await startSimulator({
+      applications: [{ applicationId, publicKey: keys.publicKey }],
+      statusWebhookUrl: `${receiver.url}/status`,
+      inboundWebhookUrl: `${receiver.url}/inbound`,
+      signatureSecret: secret,
+      timeScale: TIME_SCALE,
+      logger: silentLogger,
+    });
+    running = { sim, receiver };
+  });
+  afterAll(async () => {
+    await running?.sim.close();
+    await running?.receiver.close();
+  });
+  beforeEach(() => {
+    const { sim, receiver } = started();
+    sim.reset();
+    // A test may have pointed the webhooks elsewhere.
+    sim.setWebhooks({ status: `${receiver.url}/status`, inbound: `${receiver.url}/inbound` });
+    receiver.received.length = 0;
+    receiver.respond = () => 200;
+  });
+  return {
+    applicationId,
+    keys,
+    credentials: { applicationId, privateKey: keys.privateKey },
+    secret,
+    get sim() {
+      return started().sim;
+    },
+    get receiver() {
+      return started().receiver;
+    },
+  };
 }

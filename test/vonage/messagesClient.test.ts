@@ -1,19 +1,16 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../apps/vonage-sim/index.js';
+import { describe, expect, it } from 'vitest';
 import { SwitchboardError, isSwitchboardError } from '../../libs/errors/index.js';
 import { MessagesClient, type MessagesClientOptions } from '../../libs/vonage/index.js';
-import { capturingLogger, rsaKeyPair, silentLogger } from './fixtures.js';
+import { capturingLogger, rsaKeyPair, silentLogger, useSimulator } from './fixtures.js';
 
-const APP_ID = 'app-messages-client';
-const keys = rsaKeyPair();
-let sim: Simulator;
+const harness = useSimulator('app-messages-client');
 
 function client(overrides: Partial<MessagesClientOptions> = {}): MessagesClient {
   return new MessagesClient({
-    baseUrl: sim.url,
-    credentials: { applicationId: APP_ID, privateKey: keys.privateKey },
+    baseUrl: harness.sim.url,
+    credentials: harness.credentials,
     baseDelayMs: 10,
     maxDelayMs: 40,
     logger: silentLogger,
@@ -30,17 +27,11 @@ async function failure(promise: Promise<unknown>): Promise<SwitchboardError> {
   return err;
 }
 
-beforeAll(async () => {
-  sim = await startSimulator({ applications: [{ applicationId: APP_ID, publicKey: keys.publicKey }], timeScale: 0.01, logger: silentLogger });
-});
-afterAll(() => sim.close());
-beforeEach(() => sim.reset());
-
 describe('MessagesClient against the simulator', () => {
   it('sends and gets the message_uuid of the 202; the simulator records what Vonage would have got', async () => {
     const { messageUuid } = await client().send({ channel: 'whatsapp', to: '+44 7700 900123', from: '447700900999', text: 'Server down', clientRef: 'esc-1' });
     expect(messageUuid).toMatch(/^[0-9a-f-]{36}$/);
-    expect(sim.messages()).toEqual([
+    expect(harness.sim.messages()).toEqual([
       expect.objectContaining({
         message_uuid: messageUuid,
         channel: 'whatsapp',
@@ -48,7 +39,7 @@ describe('MessagesClient against the simulator', () => {
         from: '447700900999',
         text: 'Server down',
         client_ref: 'esc-1',
-        application_id: APP_ID,
+        application_id: harness.applicationId,
       }),
     ]);
   });
@@ -60,41 +51,41 @@ describe('MessagesClient against the simulator', () => {
     expect(err.message).toMatch(/HTTP 422.*text: must be at most 640 characters on messenger/);
     expect(err.details).toMatchObject({ status: 422, title: 'Invalid params', invalid_parameters: [{ name: 'text', reason: expect.stringMatching(/640/) }] });
     expect(lines.filter((l) => l.level === 40)).toHaveLength(0);
-    expect(sim.messages()).toHaveLength(0);
+    expect(harness.sim.messages()).toHaveLength(0);
   });
 
   it('turns a 401 (JWT signed with a key that is not the application\'s) into provider_auth_failed', async () => {
     const stranger = rsaKeyPair();
-    const err = await failure(client({ credentials: { applicationId: APP_ID, privateKey: stranger.privateKey } }).send({ channel: 'sms', to: '447700900123', from: 'Acme', text: 'hi' }));
+    const err = await failure(client({ credentials: { applicationId: harness.applicationId, privateKey: stranger.privateKey } }).send({ channel: 'sms', to: '447700900123', from: 'Acme', text: 'hi' }));
     expect(err.code).toBe('provider_auth_failed');
     expect(err.details).toMatchObject({ status: 401 });
     expect(err.message).toMatch(/not signed with the private key of application/);
   });
 
   it('retries 5xx with backoff and succeeds once Vonage recovers', async () => {
-    sim.setScenario('447700900124', { outcome: 'delivered', fail_first: { count: 2, status: 503 } });
+    harness.sim.setScenario('447700900124', { outcome: 'delivered', fail_first: { count: 2, status: 503 } });
     const { logger, lines } = capturingLogger();
     const { messageUuid } = await client({ logger }).send({ channel: 'sms', to: '447700900124', from: 'Acme', text: 'hi' });
     const retries = lines.filter((l) => l.level === 40 && l.status === 503);
     expect(retries.map((l) => l.attempt)).toEqual([1, 2]);
-    expect(sim.messages().map((m) => m.message_uuid)).toEqual([messageUuid]);
+    expect(harness.sim.messages().map((m) => m.message_uuid)).toEqual([messageUuid]);
   });
 
   it('waits the Retry-After of a 429 before trying again', async () => {
-    sim.setScenario('447700900125', { outcome: 'delivered', fail_first: { count: 1, status: 429, retry_after_s: 1 } });
+    harness.sim.setScenario('447700900125', { outcome: 'delivered', fail_first: { count: 1, status: 429, retry_after_s: 1 } });
     const started = Date.now();
     await client().send({ channel: 'sms', to: '447700900125', from: 'Acme', text: 'hi' });
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
-    expect(sim.messages()).toHaveLength(1);
+    expect(harness.sim.messages()).toHaveLength(1);
   });
 
   it('gives up as provider_unavailable after maxAttempts of 5xx', async () => {
-    sim.setScenario('447700900126', { outcome: 'delivered', fail_first: { count: 10, status: 500 } });
+    harness.sim.setScenario('447700900126', { outcome: 'delivered', fail_first: { count: 10, status: 500 } });
     const err = await failure(client({ maxAttempts: 3 }).send({ channel: 'sms', to: '447700900126', from: 'Acme', text: 'hi' }));
     expect(err.code).toBe('provider_unavailable');
     expect(err.details).toEqual({ status: 500, attempts: 3 });
     expect(err.message).toMatch(/after 3 attempt\(s\), last: HTTP 500/);
-    expect(sim.messages()).toHaveLength(0);
+    expect(harness.sim.messages()).toHaveLength(0);
   });
 
   it('retries network errors and timeouts, then gives up as provider_unavailable', async () => {
@@ -125,6 +116,6 @@ describe('MessagesClient against the simulator', () => {
   it('refuses a placeholder address before calling Vonage', async () => {
     const err = await failure(client().send({ channel: 'sms', to: 'USER PHONE NUMBER', from: 'Acme', text: 'hi' }));
     expect(isSwitchboardError(err, 'validation_failed')).toBe(true);
-    expect(sim.messages()).toHaveLength(0);
+    expect(harness.sim.messages()).toHaveLength(0);
   });
 });

@@ -1,15 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../apps/vonage-sim/index.js';
+import { describe, expect, it } from 'vitest';
 import { signApplicationJwt } from '../../libs/vonage/index.js';
-import { rsaKeyPair, silentLogger, startReceiver, type Receiver } from './fixtures.js';
+import { useSimulator } from './fixtures.js';
 
-const APP_ID = 'app-sim-api';
-const keys = rsaKeyPair();
-let sim: Simulator;
-let receiver: Receiver;
+const harness = useSimulator('app-sim-api');
 
 async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(sim.url + path, {
+  const res = await fetch(harness.sim.url + path, {
     method,
     headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
@@ -19,26 +15,9 @@ async function call(method: string, path: string, body?: unknown, headers: Recor
 }
 
 async function sendMessage(body: Record<string, unknown>) {
-  const token = await signApplicationJwt({ applicationId: APP_ID, privateKey: keys.privateKey });
+  const token = await signApplicationJwt(harness.credentials);
   return call('POST', '/v1/messages', body, { authorization: `Bearer ${token}` });
 }
-
-beforeAll(async () => {
-  receiver = await startReceiver();
-  sim = await startSimulator({
-    applications: [{ applicationId: APP_ID, publicKey: keys.publicKey }],
-    timeScale: 0.01,
-    logger: silentLogger,
-  });
-});
-afterAll(async () => {
-  await sim.close();
-  await receiver.close();
-});
-beforeEach(() => {
-  sim.reset();
-  receiver.received.length = 0;
-});
 
 describe('simulator Messages API answers like Vonage', () => {
   it('401 with an RFC 7807 body when the bearer token is missing', async () => {
@@ -60,7 +39,7 @@ describe('simulator Messages API answers like Vonage', () => {
   });
 
   it('400 for a body that is not JSON', async () => {
-    const token = await signApplicationJwt({ applicationId: APP_ID, privateKey: keys.privateKey });
+    const token = await signApplicationJwt(harness.credentials);
     const res = await call('POST', '/v1/messages', '{"channel":', { authorization: `Bearer ${token}` });
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ detail: expect.stringMatching(/did not contain valid JSON/), instance: expect.any(String) });
@@ -113,10 +92,11 @@ describe('simulator control API', () => {
   });
 
   it('POST /_sim/inbound posts an inbound webhook; reset forgets messages; health answers', async () => {
-    sim.setWebhooks({ inbound: `${receiver.url}/inbound` });
+    harness.sim.setWebhooks({ inbound: `${harness.receiver.url}/elsewhere` });
     const res = await call('POST', '/_sim/inbound', { channel: 'viber', from: '447700900305', to: 'acme', text: 'ack' });
     expect(res.status).toBe(202);
-    const [hook] = await receiver.waitFor((all) => all.length === 1);
+    const [hook] = await harness.receiver.waitFor((all) => all.length === 1);
+    expect(hook?.path).toBe('/elsewhere');
     expect(hook?.body).toMatchObject({ channel: 'viber_service', from: '447700900305', to: 'acme', text: 'ack', message_uuid: res.body?.message_uuid });
     expect((await call('POST', '/_sim/inbound', { channel: 'pager', from: 'x', to: 'y', text: 'z' })).status).toBe(400);
 
