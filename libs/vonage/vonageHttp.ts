@@ -118,12 +118,13 @@ export class VonageHttp {
   }
 
   private async attempt(url: string, payload: string, operation: string): Promise<Attempt> {
+    const token = await this.signer.token();
     let res: Response;
     try {
       res = await fetch(url, {
         method: 'POST',
         headers: {
-          authorization: `Bearer ${await this.signer.token()}`,
+          authorization: `Bearer ${token}`,
           'content-type': 'application/json',
           accept: 'application/json',
         },
