@@ -90,12 +90,13 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
         retry: { maxAttempts: settings.dispatch.maxAttempts, delaysMs: settings.dispatch.retryDelaysMs },
         maxDepth: settings.dispatch.maxDepth,
         concurrency: settings.dispatch.concurrency,
+        ackWaitMs: settings.dispatch.ackWaitMs,
       });
       await dispatcher.start();
       stops.push(() => dispatcher!.stop());
     }
     if (roles.has('engine')) {
-      await inbox.start([]);
+      await inbox.start([], settings.dispatch.ackWaitMs);
       stops.push(() => inbox.stop());
     }
 

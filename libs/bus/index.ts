@@ -1,4 +1,11 @@
 export { connectBus, natsAnswers, type Bus } from './connection.js';
+export {
+  ensureDurableConsumer,
+  startDurableWorker,
+  type DurableConsumerSpec,
+  type DurableWorker,
+  type WorkerOptions,
+} from './durableWorker.js';
 export { ensureNats, type EnsureNatsOptions } from './launcher.js';
 export { startNatsServer, type NatsServerOptions, type NatsServerProcess } from './natsServer.js';
 export { openBuckets, provisionBus, type Buckets } from './provision.js';

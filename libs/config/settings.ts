@@ -22,6 +22,7 @@ export const SettingsSchema = z.object({
   SWITCHBOARD_RETRY_DELAYS_MS: CsvOfMilliseconds.default([1000, 5000, 30000]),
   SWITCHBOARD_MAX_DEPTH: z.coerce.number().int().min(1).max(64).default(8),
   SWITCHBOARD_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(64),
+  SWITCHBOARD_ACK_WAIT_MS: z.coerce.number().int().min(300).default(30_000),
   SWITCHBOARD_DEDUPE_WINDOW_S: z.coerce.number().int().min(1).default(3600),
   SWITCHBOARD_EVENTS_MAX_AGE_S: z.coerce.number().int().min(60).default(7 * 24 * 3600),
   SWITCHBOARD_TIME_SCALE: z.coerce.number().positive().max(1000).default(1),
@@ -59,6 +60,7 @@ export interface Settings {
     retryDelaysMs: number[];
     maxDepth: number;
     concurrency: number;
+    ackWaitMs: number;
   };
   streams: { dedupeWindowS: number; eventsMaxAgeS: number };
   timeScale: number;
@@ -93,6 +95,7 @@ export function settingsFrom(raw: RawSettings, cwd = process.cwd()): Settings {
       retryDelaysMs: raw.SWITCHBOARD_RETRY_DELAYS_MS,
       maxDepth: raw.SWITCHBOARD_MAX_DEPTH,
       concurrency: raw.SWITCHBOARD_CONCURRENCY,
+      ackWaitMs: raw.SWITCHBOARD_ACK_WAIT_MS,
     },
     streams: { dedupeWindowS: raw.SWITCHBOARD_DEDUPE_WINDOW_S, eventsMaxAgeS: raw.SWITCHBOARD_EVENTS_MAX_AGE_S },
     timeScale: raw.SWITCHBOARD_TIME_SCALE,

@@ -6,6 +6,9 @@ import { publishEvent, Token, VumiApiEvent, type PublishedEvent } from '../event
 /** Replays carry this header so that only the route that failed runs again. */
 export const ONLY_ROUTE_HEADER = 'Switchboard-Only-Route';
 
+/** The routes revision the publisher had written when it published the event (see RouteTable.caughtUp). */
+export const ROUTES_REVISION_HEADER = 'Switchboard-Routes-Revision';
+
 export const DEAD_LETTER_REASONS = ['handler_failed', 'malformed', 'depth_exceeded'] as const;
 
 export const DeadLetter = z.object({

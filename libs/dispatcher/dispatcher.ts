@@ -1,10 +1,10 @@
-import { AckPolicy, DeliverPolicy, nanos, type ConsumerMessages, type JsMsg } from 'nats';
-import { CONSUMERS, STREAMS, type Bus } from '../bus/index.js';
+import type { JsMsg } from 'nats';
+import { CONSUMERS, startDurableWorker, STREAMS, type Bus, type DurableWorker } from '../bus/index.js';
 import { errorMessage, isSwitchboardError } from '../errors/index.js';
 import { causedEvent, publishEvent, VumiApiEvent, type EmittedEvent } from '../events/index.js';
 import type { Logger } from '../logger/index.js';
 import type { Route } from '../store/index.js';
-import { accountOfSubject, ONLY_ROUTE_HEADER, type DeadLetter, type DeadLetters } from './deadLetters.js';
+import { accountOfSubject, ONLY_ROUTE_HEADER, ROUTES_REVISION_HEADER, type DeadLetter, type DeadLetters } from './deadLetters.js';
 import type { HandlerRegistry, HandlerServices } from './handler.js';
 import { retryDelay, type RetryPolicy } from './retryPolicy.js';
 import type { RouteTable } from './routeTable.js';
@@ -23,6 +23,8 @@ export interface DispatcherOptions {
   maxDepth: number;
   /** Events handled at once by this worker. */
   concurrency: number;
+  /** How long an event may be held before another worker gets it (a crashed worker's events come back after it). */
+  ackWaitMs: number;
 }
 
 export type DispatchResult = 'handled' | 'unrouted' | 'retrying' | 'dead_lettered' | 'malformed';
@@ -35,26 +37,9 @@ export interface DispatcherStats {
   malformed: number;
 }
 
-const ACK_WAIT_MS = 60_000;
 const decoder = new TextDecoder();
-
-/** The durable consumer every dispatcher worker shares: each event goes to one of them. */
-export async function ensureDispatcherConsumer(bus: Bus): Promise<void> {
-  try {
-    await bus.jsm.consumers.info(STREAMS.events, CONSUMERS.dispatcher);
-  } catch {
-    await bus.jsm.consumers.add(STREAMS.events, {
-      durable_name: CONSUMERS.dispatcher,
-      filter_subject: 'events.>',
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      ack_wait: nanos(ACK_WAIT_MS),
-      // Retries and dead letters are ours to decide; the server must never drop an event.
-      max_deliver: -1,
-      max_ack_pending: 20_000,
-    });
-  }
-}
+/** How long an event waits for the route table to catch up with routes saved before it was published. */
+const ROUTES_CATCH_UP_MS = 2000;
 
 function parseEvent(msg: JsMsg): { ok: true; event: VumiApiEvent } | { ok: false; raw: string; message: string } {
   const raw = decoder.decode(msg.data);
@@ -79,40 +64,27 @@ function parseEvent(msg: JsMsg): { ok: true; event: VumiApiEvent } | { ok: false
  */
 export class Dispatcher {
   readonly stats: DispatcherStats = { handled: 0, unrouted: 0, retrying: 0, dead_lettered: 0, malformed: 0 };
-  private messages: ConsumerMessages | undefined;
-  private loop: Promise<void> | undefined;
-  private readonly inFlight = new Set<Promise<void>>();
+  private worker: DurableWorker | undefined;
 
   constructor(private readonly options: DispatcherOptions) {}
 
   async start(): Promise<void> {
-    const { bus, concurrency } = this.options;
-    await ensureDispatcherConsumer(bus);
-    const consumer = await bus.js.consumers.get(STREAMS.events, CONSUMERS.dispatcher);
-    this.messages = await consumer.consume({ max_messages: concurrency });
-    this.loop = this.run(this.messages);
+    const { bus, concurrency, ackWaitMs, log } = this.options;
+    this.worker = await startDurableWorker(
+      bus,
+      { stream: STREAMS.events, name: CONSUMERS.dispatcher, filter: 'events.>', ackWaitMs, maxAckPending: 20_000 },
+      {
+        concurrency,
+        handle: async (msg) => void this.stats[await this.dispatch(msg)]++,
+        // Our own failure (the bus, a dead-letter write): the event stays and comes back.
+        onError: (err, msg) => log.error({ err, subject: msg.subject }, 'dispatch failed: redelivering'),
+      },
+    );
   }
 
   /** Stops taking events and waits for those in hand. */
   async stop(): Promise<void> {
-    await this.messages?.close();
-    await this.loop;
-    await Promise.allSettled(this.inFlight);
-  }
-
-  private async run(messages: ConsumerMessages): Promise<void> {
-    for await (const msg of messages) {
-      if (this.inFlight.size >= this.options.concurrency) await Promise.race(this.inFlight);
-      const work: Promise<void> = this.dispatch(msg)
-        .then((result) => void this.stats[result]++)
-        .catch((err: unknown) => {
-          // Our own failure (the bus, a dead-letter write): the event stays and comes back.
-          this.options.log.error({ err, subject: msg.subject }, 'dispatch failed: redelivering');
-          msg.nak(1000);
-        })
-        .finally(() => this.inFlight.delete(work));
-      this.inFlight.add(work);
-    }
+    await this.worker?.stop();
   }
 
   /** Handles one message and settles it (ack or nak); exported behaviour is the result. */
@@ -139,6 +111,10 @@ export class Dispatcher {
     }
 
     const { event } = parsed;
+    const routesRevision = Number(msg.headers?.get(ROUTES_REVISION_HEADER) || 0);
+    if (routesRevision > 0 && !(await this.options.routes.caughtUp(routesRevision, ROUTES_CATCH_UP_MS))) {
+      log.warn({ event_id: event.event_id, routes_revision: routesRevision }, 'route table is behind the publisher: dispatching with what it has');
+    }
     const onlyRoute = msg.headers?.get(ONLY_ROUTE_HEADER) || undefined;
     const routes = this.options.routes.matching(event).filter((route) => !onlyRoute || route.id === onlyRoute);
     if (routes.length === 0) {
@@ -148,7 +124,7 @@ export class Dispatcher {
       return 'unrouted';
     }
 
-    const heartbeat = setInterval(() => msg.working(), ACK_WAIT_MS / 3);
+    const heartbeat = setInterval(() => msg.working(), this.options.ackWaitMs / 3);
     let outcomes: RouteOutcome[];
     try {
       outcomes = await Promise.all(routes.map((route) => runRoute(route, event, attempt, this.stepDeps())));

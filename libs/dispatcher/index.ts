@@ -1,5 +1,5 @@
-export { accountOfSubject, DeadLetter, DeadLetters, ONLY_ROUTE_HEADER, type StoredDeadLetter } from './deadLetters.js';
-export { Dispatcher, ensureDispatcherConsumer, type DispatcherOptions, type DispatcherStats, type DispatchResult } from './dispatcher.js';
+export { accountOfSubject, DeadLetter, DeadLetters, ONLY_ROUTE_HEADER, ROUTES_REVISION_HEADER, type StoredDeadLetter } from './deadLetters.js';
+export { Dispatcher, type DispatcherOptions, type DispatcherStats, type DispatchResult } from './dispatcher.js';
 export { defineHandler, type Handler, type HandlerRegistry, type HandlerServices, type StepContext, type StepOutput, type StepResult } from './handler.js';
 export { isPermanent, retryDelay, type RetryPolicy } from './retryPolicy.js';
 export { routeMatches } from './routeMatcher.js';

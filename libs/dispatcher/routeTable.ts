@@ -9,6 +9,8 @@ import { routeMatches } from './routeMatcher.js';
  */
 export class RouteTable {
   private readonly byAccount = new Map<string, Map<string, Route>>();
+  private revision = 0;
+  private readonly waiters = new Set<{ revision: number; resolve: () => void }>();
 
   private constructor(private readonly log: Logger) {}
 
@@ -28,6 +30,24 @@ export class RouteTable {
     return [...routes.values()].filter((route) => routeMatches(route, event)).sort((a, b) => a.id.localeCompare(b.id));
   }
 
+  /**
+   * Resolves once the table holds every route change up to `revision` (true), or after the
+   * timeout (false), so an event published after a route was saved sees that route.
+   */
+  caughtUp(revision: number, timeoutMs: number): Promise<boolean> {
+    if (this.revision >= revision) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const settle = (reached: boolean) => {
+        clearTimeout(timer);
+        this.waiters.delete(waiter);
+        resolve(reached);
+      };
+      const waiter = { revision, resolve: () => settle(true) };
+      const timer = setTimeout(() => settle(false), timeoutMs);
+      this.waiters.add(waiter);
+    });
+  }
+
   get size(): number {
     let count = 0;
     for (const routes of this.byAccount.values()) count += routes.size;
@@ -35,6 +55,8 @@ export class RouteTable {
   }
 
   private apply(change: RouteChange): void {
+    this.revision = Math.max(this.revision, change.revision);
+    for (const waiter of this.waiters) if (this.revision >= waiter.revision) waiter.resolve();
     switch (change.operation) {
       case 'put': {
         const { route } = change;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { AckPolicy, DeliverPolicy, nanos, type ConsumerMessages, type JsMsg } from 'nats';
-import { CONSUMERS, STREAMS, type Bus } from '../bus/index.js';
+import type { JsMsg } from 'nats';
+import { CONSUMERS, startDurableWorker, STREAMS, type Bus, type DurableWorker } from '../bus/index.js';
 import { Token } from '../events/index.js';
 import type { Logger } from '../logger/index.js';
 import type { MessageRecord, MessageRepository } from '../store/index.js';
@@ -34,8 +34,7 @@ function accountOf(webhook: MessageStatusWebhook): string {
  * A webhook delivered twice has the same body, so its hash dedupes it on the stream.
  */
 export class ProviderInbox {
-  private messages: ConsumerMessages | undefined;
-  private loop: Promise<void> | undefined;
+  private worker: DurableWorker | undefined;
 
   constructor(
     private readonly bus: Bus,
@@ -51,47 +50,27 @@ export class ProviderInbox {
     await this.bus.js.publish(`provider.inbound.${webhook.channel}`, rawBody, { msgID: this.hash(rawBody) });
   }
 
-  async start(listeners: ProviderListener[]): Promise<void> {
-    try {
-      await this.bus.jsm.consumers.info(STREAMS.provider, CONSUMERS.provider);
-    } catch {
-      await this.bus.jsm.consumers.add(STREAMS.provider, {
-        durable_name: CONSUMERS.provider,
-        ack_policy: AckPolicy.Explicit,
-        deliver_policy: DeliverPolicy.All,
-        ack_wait: nanos(30_000),
-        max_deliver: -1,
-        max_ack_pending: 10_000,
-      });
-    }
-    const consumer = await this.bus.js.consumers.get(STREAMS.provider, CONSUMERS.provider);
-    this.messages = await consumer.consume({ max_messages: 256 });
-    this.loop = this.run(this.messages, listeners);
+  async start(listeners: ProviderListener[], ackWaitMs: number): Promise<void> {
+    this.worker = await startDurableWorker(
+      this.bus,
+      { stream: STREAMS.provider, name: CONSUMERS.provider, ackWaitMs, maxAckPending: 10_000 },
+      {
+        concurrency: 64,
+        handle: async (msg) => {
+          await this.apply(msg, listeners);
+          msg.ack();
+        },
+        onError: (err, msg) => this.log.error({ err, subject: msg.subject }, 'provider webhook not applied: redelivering'),
+      },
+    );
   }
 
   async stop(): Promise<void> {
-    await this.messages?.close();
-    await this.loop;
+    await this.worker?.stop();
   }
 
   private hash(rawBody: string): string {
     return createHash('sha256').update(rawBody).digest('hex');
-  }
-
-  private async run(messages: ConsumerMessages, listeners: ProviderListener[]): Promise<void> {
-    const inFlight = new Set<Promise<void>>();
-    for await (const msg of messages) {
-      const work: Promise<void> = this.apply(msg, listeners)
-        .then(() => msg.ack())
-        .catch((err: unknown) => {
-          this.log.error({ err, subject: msg.subject }, 'provider webhook not applied: redelivering');
-          msg.nak(1000);
-        })
-        .finally(() => inFlight.delete(work));
-      inFlight.add(work);
-      if (inFlight.size >= 64) await Promise.race(inFlight);
-    }
-    await Promise.allSettled(inFlight);
   }
 
   /** Listeners are told again when a webhook is redelivered: they must be idempotent. */

@@ -82,11 +82,12 @@ export class JsonKv<S extends z.ZodType> {
     }
   }
 
-  async delete(key: string): Promise<boolean> {
+  /** Deletes the document; returns the revision of the delete, or undefined when there was nothing to delete. */
+  async delete(key: string): Promise<number | undefined> {
     const existing = await this.kv.get(key);
-    if (!existing || existing.operation !== 'PUT') return false;
+    if (!existing || existing.operation !== 'PUT') return undefined;
     await this.kv.delete(key);
-    return true;
+    return (await this.kv.get(key))?.revision;
   }
 
   /** Every current document whose key matches the filter (NATS wildcards), in one pass. */

@@ -45,13 +45,15 @@ export type RouteMatch = z.infer<typeof RouteMatch>;
 export type RouteStep = z.infer<typeof RouteStep>;
 export type Route = z.infer<typeof Route>;
 
-export type RouteChange =
+export type RouteChange = { revision: number } & (
   | { operation: 'put'; route: Route }
   | { operation: 'delete'; account_key: string; id: string }
-  | { operation: 'invalid'; key: string; message: string };
+  | { operation: 'invalid'; key: string; message: string }
+);
 
 export class RouteRepository {
   private readonly docs: JsonKv<typeof Route>;
+  private written = 0;
 
   constructor(kv: KV) {
     this.docs = new JsonKv(kv, Route);
@@ -73,11 +75,23 @@ export class RouteRepository {
       created = current === undefined;
       return { ...route, created_at: current?.created_at ?? now, updated_at: now };
     });
+    this.written = Math.max(this.written, saved!.revision);
     return { route: saved!.value, created };
   }
 
-  delete(account: string, id: string): Promise<boolean> {
-    return this.docs.delete(accountKey(account, id));
+  async delete(account: string, id: string): Promise<boolean> {
+    const revision = await this.docs.delete(accountKey(account, id));
+    if (revision === undefined) return false;
+    this.written = Math.max(this.written, revision);
+    return true;
+  }
+
+  /**
+   * The newest revision this process has written. Events it publishes afterwards carry it, so a
+   * dispatcher can wait until its route table has caught up: a saved route applies to the next event.
+   */
+  get writtenRevision(): number {
+    return this.written;
   }
 
   /**
@@ -93,11 +107,12 @@ export class RouteRepository {
   }
 
   private toChange(entry: KvEntry): RouteChange {
+    const { revision } = entry;
     const [account_key = '', id = ''] = entry.key.split('.');
-    if (entry.operation !== 'PUT') return { operation: 'delete', account_key, id };
+    if (entry.operation !== 'PUT') return { revision, operation: 'delete', account_key, id };
     const parsed = Route.safeParse(jsonOf(entry));
     return parsed.success
-      ? { operation: 'put', route: parsed.data }
-      : { operation: 'invalid', key: entry.key, message: parsed.error.message };
+      ? { revision, operation: 'put', route: parsed.data }
+      : { revision, operation: 'invalid', key: entry.key, message: parsed.error.message };
   }
 }

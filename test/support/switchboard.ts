@@ -23,6 +23,7 @@ export function testEnv(natsUrl: string, dataDir: string, env: Record<string, st
     SWITCHBOARD_DATA_DIR: dataDir,
     SWITCHBOARD_RETRY_DELAYS_MS: '50,100,150',
     VONAGE_RETRY_BASE_MS: '10',
+    SWITCHBOARD_ACK_WAIT_MS: '2000',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...env,
   };

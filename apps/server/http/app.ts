@@ -40,7 +40,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     return reply.status(connected ? 200 : 503).send({ ok: connected });
   });
   await app.register(handlersPlugin, { registry: deps.registry });
-  await app.register(eventsPlugin, { bus: deps.bus, unrouted: deps.unrouted });
+  await app.register(eventsPlugin, { bus: deps.bus, unrouted: deps.unrouted, routes: deps.stores.routes });
   await app.register(routesPlugin, { routes: deps.stores.routes, registry: deps.registry });
   await app.register(contactsPlugin, { contacts: deps.stores.contacts });
   await app.register(deadLettersPlugin, { deadLetters: deps.deadLetters });

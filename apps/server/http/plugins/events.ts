@@ -1,21 +1,32 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Bus } from '../../../../libs/bus/index.js';
-import type { UnroutedEvents } from '../../../../libs/dispatcher/index.js';
+import { ROUTES_REVISION_HEADER, type UnroutedEvents } from '../../../../libs/dispatcher/index.js';
 import { validationFailed } from '../../../../libs/errors/index.js';
 import { EventInput, publishEvent } from '../../../../libs/events/index.js';
+import type { RouteRepository } from '../../../../libs/store/index.js';
 import { AccountParams, ListQuery, parse } from '../validation.js';
 
 /** What a source may post: the envelope without the account (it is in the URL). */
 const PublishBody = EventInput.extend({ account_key: EventInput.shape.account_key.optional() });
 
-export const eventsPlugin: FastifyPluginAsync<{ bus: Bus; unrouted: UnroutedEvents }> = async (app, { bus, unrouted }) => {
+export interface EventsOptions {
+  bus: Bus;
+  unrouted: UnroutedEvents;
+  /** Read for the routes revision this process has written, which published events carry. */
+  routes: RouteRepository;
+}
+
+export const eventsPlugin: FastifyPluginAsync<EventsOptions> = async (app, { bus, unrouted, routes }) => {
   app.post('/v1/accounts/:account/events', async (request, reply) => {
     const { account } = parse(AccountParams, request.params);
     const body = parse(PublishBody, request.body);
     if (body.account_key !== undefined && body.account_key !== account) {
       throw validationFailed([{ path: 'account_key', message: `must match the account in the URL ("${account}")` }]);
     }
-    const published = await publishEvent(bus.js, { ...body, account_key: account });
+    const revision = routes.writtenRevision;
+    const published = await publishEvent(bus.js, { ...body, account_key: account }, {
+      headers: revision > 0 ? { [ROUTES_REVISION_HEADER]: String(revision) } : undefined,
+    });
     request.log.info({ event_id: published.event.event_id, subject: published.subject, duplicate: published.duplicate }, 'event published');
     return reply.status(202).send({
       event_id: published.event.event_id,
