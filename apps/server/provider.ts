@@ -3,7 +3,8 @@ import type { Settings } from '../../libs/config/index.js';
 import { SwitchboardError } from '../../libs/errors/index.js';
 import type { Logger } from '../../libs/logger/index.js';
 import type { Senders } from '../../libs/messaging/index.js';
-import { MessagesClient, type ApplicationCredentials } from '../../libs/vonage/index.js';
+import type { ProviderInfo } from '../../libs/dispatcher/index.js';
+import { DispatchClient, MessagesClient, type ApplicationCredentials, type VonageClientOptions } from '../../libs/vonage/index.js';
 import { startSimulator, type Simulator } from '../vonage-sim/index.js';
 import { loadOrCreateSimCredentials } from './simCredentials.js';
 
@@ -14,10 +15,18 @@ export type ProviderPlan =
 
 export interface Provider {
   client: MessagesClient;
+  dispatch: DispatchClient;
+  info: ProviderInfo;
   /** Where the provider lives: Vonage's URL or the simulator's. */
   apiUrl: string;
   simulator: Simulator | undefined;
+  /** Points the simulator's webhooks at our HTTP API once its address is known. */
+  useWebhookBase(baseUrl: string): void;
   close(): Promise<void>;
+}
+
+function webhookUrls(baseUrl: string): { status: string; inbound: string } {
+  return { status: `${baseUrl}/webhooks/status`, inbound: `${baseUrl}/webhooks/inbound` };
 }
 
 /** Senders the simulator accepts, so the embedded default can message on any channel. */
@@ -78,24 +87,36 @@ async function simulatorAnswers(url: string): Promise<boolean> {
  * Connects the client; for the simulator, starts it with webhooks pointing at our HTTP API, or
  * reuses one already answering on the simulator port (so several processes share one).
  */
-export async function startProvider(plan: ProviderPlan, settings: Settings, webhookBaseUrl: string, log: Logger): Promise<Provider> {
-  const clientFor = (baseUrl: string) => new MessagesClient({ baseUrl, credentials: plan.credentials, logger: log, ...settings.vonage.client });
+export async function startProvider(plan: ProviderPlan, settings: Settings, webhookBaseUrl: string | undefined, log: Logger): Promise<Provider> {
+  const info: ProviderInfo = { simulated: plan.kind === 'simulator', applicationId: plan.credentials.applicationId };
+  const clientsFor = (baseUrl: string, simulator?: Simulator): Provider => {
+    const options: VonageClientOptions = { baseUrl, credentials: plan.credentials, logger: log, ...settings.vonage.client };
+    return {
+      client: new MessagesClient(options),
+      dispatch: new DispatchClient(options),
+      info,
+      apiUrl: baseUrl,
+      simulator,
+      useWebhookBase: (webhookBase) => simulator?.setWebhooks(webhookUrls(webhookBase)),
+      close: async () => simulator?.close(),
+    };
+  };
   if (plan.kind === 'vonage') {
     log.info({ api_url: plan.apiUrl, application_id: plan.credentials.applicationId }, 'provider: Vonage');
-    return { client: clientFor(plan.apiUrl), apiUrl: plan.apiUrl, simulator: undefined, close: async () => {} };
+    return clientsFor(plan.apiUrl);
   }
 
   const port = settings.vonage.simulatorPort;
   const sharedUrl = `http://127.0.0.1:${port}`;
   if (port !== 0 && (await simulatorAnswers(sharedUrl))) {
     log.info({ api_url: sharedUrl }, 'provider: the local Vonage simulator already running (no Vonage credentials set)');
-    return { client: clientFor(sharedUrl), apiUrl: sharedUrl, simulator: undefined, close: async () => {} };
+    return clientsFor(sharedUrl);
   }
   const simulator = await startSimulator(
     {
       applications: [{ applicationId: plan.credentials.applicationId, publicKey: plan.publicKey }],
-      statusWebhookUrl: `${webhookBaseUrl}/webhooks/status`,
-      inboundWebhookUrl: `${webhookBaseUrl}/webhooks/inbound`,
+      statusWebhookUrl: webhookBaseUrl && webhookUrls(webhookBaseUrl).status,
+      inboundWebhookUrl: webhookBaseUrl && webhookUrls(webhookBaseUrl).inbound,
       signatureSecret: plan.signatureSecret,
       timeScale: settings.timeScale,
       logger: log.child({ component: 'vonage-sim' }),
@@ -103,5 +124,5 @@ export async function startProvider(plan: ProviderPlan, settings: Settings, webh
     { host: '127.0.0.1', port },
   );
   log.info({ api_url: simulator.url }, 'provider: the local Vonage simulator (no Vonage credentials set)');
-  return { client: clientFor(simulator.url), apiUrl: simulator.url, simulator, close: () => simulator.close() };
+  return clientsFor(simulator.url, simulator);
 }

@@ -1,9 +1,11 @@
 import { connectBus, ensureNats, provisionBus, type Bus, type NatsServerProcess } from '../../libs/bus/index.js';
-import type { Role, Settings } from '../../libs/config/index.js';
-import { DeadLetters, Dispatcher, RouteTable, UnroutedEvents, type HandlerRegistry } from '../../libs/dispatcher/index.js';
+import { scaled, type Role, type Settings } from '../../libs/config/index.js';
+import { CausedEvents, DeadLetters, Dispatcher, RouteTable, UnroutedEvents, type HandlerRegistry } from '../../libs/dispatcher/index.js';
+import { EscalationEngine, ESCALATION_TIMER } from '../../libs/escalation/index.js';
 import type { Logger } from '../../libs/logger/index.js';
 import { Messenger, ProviderInbox } from '../../libs/messaging/index.js';
 import { createStores, type Stores } from '../../libs/store/index.js';
+import { Timers } from '../../libs/timers/index.js';
 import { handlerRegistry } from '../../handlers/index.js';
 import { buildHttpApp } from './http/app.js';
 import { planProvider, startProvider, type Provider } from './provider.js';
@@ -23,6 +25,7 @@ export interface RunningSwitchboard {
   stores: Stores;
   provider: Provider;
   dispatcher: Dispatcher | undefined;
+  escalations: EscalationEngine;
   /** The nats-server this process started, if it had to. */
   natsServer: NatsServerProcess | undefined;
   stop(): Promise<void>;
@@ -33,7 +36,7 @@ export interface RunningSwitchboard {
  * API (its URL is where the simulator posts webhooks), the provider, then the workers. Stopping
  * runs the same steps backwards.
  */
-export async function startSwitchboard({ settings, roles, log, registry = handlerRegistry() }: SwitchboardOptions): Promise<RunningSwitchboard> {
+export async function startSwitchboard({ settings, roles, log, registry = handlerRegistry({ maxRepeat: settings.maxRepeat }) }: SwitchboardOptions): Promise<RunningSwitchboard> {
   const stops: Array<() => Promise<unknown>> = [];
   const stop = async () => {
     for (const step of stops.reverse()) await step().catch((err: unknown) => log.error({ err }, 'error while stopping'));
@@ -47,8 +50,27 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
     const stores = createStores(await provisionBus(bus, settings.streams));
     const deadLetters = new DeadLetters(bus);
     const unrouted = new UnroutedEvents(bus);
+    const events = new CausedEvents(bus, deadLetters, settings.dispatch.maxDepth, log.child({ component: 'events' }));
     const inbox = new ProviderInbox(bus, stores.messages, log.child({ component: 'provider' }));
     const plan = await planProvider(settings);
+    const fixedBase = settings.http.publicUrl ?? (settings.http.port !== 0 ? `http://${settings.http.host}:${settings.http.port}` : undefined);
+    const provider = await startProvider(plan, settings, fixedBase, log);
+    stops.push(() => provider.close());
+    const messenger = new Messenger(provider.client, stores.messages, plan.senders, log.child({ component: 'messenger' }));
+    const timers = new Timers(bus);
+    const escalations = new EscalationEngine({
+      escalations: stores.escalations,
+      messages: stores.messages,
+      messenger,
+      dispatch: provider.dispatch,
+      timers,
+      events,
+      scale: (seconds) => scaled(settings, seconds * 1000),
+      // Long enough for a send with all its provider retries.
+      claimMs: settings.dispatch.ackWaitMs * 2,
+      log: log.child({ component: 'escalations' }),
+    });
+    const services = { stores, messenger, provider: provider.info, escalations };
 
     let url: string | undefined;
     if (roles.has('http')) {
@@ -56,6 +78,8 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
         bus,
         stores,
         registry,
+        services,
+        maxRepeat: settings.maxRepeat,
         deadLetters,
         unrouted,
         inbox,
@@ -68,12 +92,8 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : settings.http.port;
       url = `http://${settings.http.host}:${port}`;
+      if (!fixedBase) provider.useWebhookBase(url);
     }
-
-    const webhookBase = settings.http.publicUrl ?? url ?? `http://${settings.http.host}:${settings.http.port}`;
-    const provider = await startProvider(plan, settings, webhookBase, log);
-    stops.push(() => provider.close());
-    const messenger = new Messenger(provider.client, stores.messages, plan.senders, log.child({ component: 'messenger' }));
 
     let dispatcher: Dispatcher | undefined;
     if (roles.has('dispatcher')) {
@@ -83,12 +103,12 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
         bus,
         routes,
         registry,
-        services: { stores, messenger },
+        services,
         deadLetters,
         unrouted,
         log: log.child({ component: 'dispatcher' }),
         retry: { maxAttempts: settings.dispatch.maxAttempts, delaysMs: settings.dispatch.retryDelaysMs },
-        maxDepth: settings.dispatch.maxDepth,
+        events,
         concurrency: settings.dispatch.concurrency,
         ackWaitMs: settings.dispatch.ackWaitMs,
       });
@@ -96,11 +116,28 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
       stops.push(() => dispatcher!.stop());
     }
     if (roles.has('engine')) {
-      await inbox.start([], settings.dispatch.ackWaitMs);
+      const timerWorker = await timers.start({
+        handlers: { [ESCALATION_TIMER]: (payload) => escalations.onTimer(payload) },
+        concurrency: settings.dispatch.concurrency,
+        ackWaitMs: settings.dispatch.ackWaitMs,
+        log: log.child({ component: 'timers' }),
+      });
+      stops.push(() => timerWorker.stop());
+      await inbox.start(
+        [
+          {
+            onStatus: (account, record, webhook) => escalations.onStatus(account, record, webhook),
+            onInbound: (webhook) => escalations.onInbound(webhook),
+            onDispatchStatus: (webhook) => escalations.onDispatchStatus(webhook),
+            onDispatchReport: (report) => escalations.onDispatchReport(report),
+          },
+        ],
+        settings.dispatch.ackWaitMs,
+      );
       stops.push(() => inbox.stop());
     }
 
-    return { url, natsUrl, bus, stores, provider, dispatcher, natsServer, stop };
+    return { url, natsUrl, bus, stores, provider, dispatcher, escalations, natsServer, stop };
   } catch (err) {
     await stop();
     throw err;

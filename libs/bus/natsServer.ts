@@ -24,6 +24,8 @@ export interface NatsServerProcess {
   stop(): Promise<void>;
   /** For tests of crash recovery: SIGKILL, no cleanup. */
   kill(): Promise<void>;
+  /** SIGKILL without waiting, for process exit handlers. */
+  killNow(): void;
 }
 
 const INSTALL_HINT =
@@ -90,6 +92,9 @@ export async function startNatsServer(options: NatsServerOptions): Promise<NatsS
       if (hasExited(child)) return;
       child.kill('SIGKILL');
       await exited(child);
+    },
+    killNow() {
+      if (!hasExited(child)) child.kill('SIGKILL');
     },
   };
 }

@@ -26,6 +26,7 @@ export const SettingsSchema = z.object({
   SWITCHBOARD_DEDUPE_WINDOW_S: z.coerce.number().int().min(1).default(3600),
   SWITCHBOARD_EVENTS_MAX_AGE_S: z.coerce.number().int().min(60).default(7 * 24 * 3600),
   SWITCHBOARD_TIME_SCALE: z.coerce.number().positive().max(1000).default(1),
+  SWITCHBOARD_MAX_REPEAT: z.coerce.number().int().min(0).max(100).default(10),
   VONAGE_API_URL: z.url().default('https://api.nexmo.com'),
   VONAGE_APPLICATION_ID: z.string().min(1).optional(),
   VONAGE_PRIVATE_KEY: z.string().min(1).optional(),
@@ -64,6 +65,8 @@ export interface Settings {
   };
   streams: { dedupeWindowS: number; eventsMaxAgeS: number };
   timeScale: number;
+  /** The most repeats an escalation may ask for. */
+  maxRepeat: number;
   vonage: {
     apiUrl: string;
     applicationId: string | undefined;
@@ -99,6 +102,7 @@ export function settingsFrom(raw: RawSettings, cwd = process.cwd()): Settings {
     },
     streams: { dedupeWindowS: raw.SWITCHBOARD_DEDUPE_WINDOW_S, eventsMaxAgeS: raw.SWITCHBOARD_EVENTS_MAX_AGE_S },
     timeScale: raw.SWITCHBOARD_TIME_SCALE,
+    maxRepeat: raw.SWITCHBOARD_MAX_REPEAT,
     vonage: {
       apiUrl: raw.VONAGE_API_URL,
       applicationId: raw.VONAGE_APPLICATION_ID,

@@ -1,9 +1,10 @@
 import type { JsMsg } from 'nats';
 import { CONSUMERS, startDurableWorker, STREAMS, type Bus, type DurableWorker } from '../bus/index.js';
 import { errorMessage, isSwitchboardError } from '../errors/index.js';
-import { causedEvent, publishEvent, VumiApiEvent, type EmittedEvent } from '../events/index.js';
+import { VumiApiEvent, type EmittedEvent } from '../events/index.js';
 import type { Logger } from '../logger/index.js';
 import type { Route } from '../store/index.js';
+import type { CausedEvents } from './causedEvents.js';
 import { accountOfSubject, ONLY_ROUTE_HEADER, ROUTES_REVISION_HEADER, type DeadLetter, type DeadLetters } from './deadLetters.js';
 import type { HandlerRegistry, HandlerServices } from './handler.js';
 import { retryDelay, type RetryPolicy } from './retryPolicy.js';
@@ -20,7 +21,8 @@ export interface DispatcherOptions {
   unrouted: UnroutedEvents;
   log: Logger;
   retry: RetryPolicy;
-  maxDepth: number;
+  /** Publishes what steps emit, within the depth cap. */
+  events: CausedEvents;
   /** Events handled at once by this worker. */
   concurrency: number;
   /** How long an event may be held before another worker gets it (a crashed worker's events come back after it). */
@@ -171,29 +173,9 @@ export class Dispatcher {
     return { registry, services, log, emit: (parent: VumiApiEvent, emitted: EmittedEvent[], route: Route, step: number) => this.emit(parent, emitted, route, step) };
   }
 
-  /** Publishes emitted events; past the depth cap they are dead-lettered instead, so a loop ends. */
   private async emit(parent: VumiApiEvent, emitted: EmittedEvent[], route: Route, step: number): Promise<void> {
-    const { bus, deadLetters, maxDepth, log } = this.options;
     for (const [index, one] of emitted.entries()) {
-      const child = causedEvent(parent, one, { route_id: route.id, origin: `step-${step}-${index}` });
-      if (child.cause!.depth > maxDepth) {
-        await deadLetters.add(
-          {
-            reason: 'depth_exceeded',
-            account_key: child.account_key,
-            event: child,
-            route_id: route.id,
-            step,
-            error: { code: 'depth_exceeded', message: `event chain is deeper than ${maxDepth}: not published (a route loop?)` },
-            attempts: 0,
-            failed_at: new Date().toISOString(),
-          },
-          `${child.event_id}-depth`,
-        );
-        log.warn({ event_id: parent.event_id, child_event_id: child.event_id, depth: child.cause!.depth }, 'depth cap reached: emitted event dead-lettered');
-        continue;
-      }
-      await publishEvent(bus.js, child);
+      await this.options.events.publish(parent, one, { route_id: route.id, origin: `step-${step}-${index}` });
     }
   }
 }

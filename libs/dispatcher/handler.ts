@@ -1,13 +1,23 @@
 import type { z } from 'zod';
 import type { EmittedEvent, VumiApiEvent } from '../events/index.js';
 import type { Logger } from '../logger/index.js';
+import type { EscalationEngine } from '../escalation/index.js';
 import type { Messenger } from '../messaging/index.js';
 import type { Route, Stores } from '../store/index.js';
 
-/** What handlers may use: repositories and the provider, never an app. */
+/** The provider this server sends through. */
+export interface ProviderInfo {
+  /** True for the local simulator (the embedded default). */
+  simulated: boolean;
+  applicationId: string;
+}
+
+/** What handlers may use: repositories, the provider and the escalation engine, never an app. */
 export interface HandlerServices {
   stores: Stores;
   messenger: Messenger;
+  provider: ProviderInfo;
+  escalations: EscalationEngine;
 }
 
 /** An earlier step's result, visible to later steps as `steps.<index>` and `steps.<name>`. */

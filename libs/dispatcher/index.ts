@@ -1,10 +1,11 @@
+export { CausedEvents } from './causedEvents.js';
 export { accountOfSubject, DeadLetter, DeadLetters, ONLY_ROUTE_HEADER, ROUTES_REVISION_HEADER, type StoredDeadLetter } from './deadLetters.js';
 export { Dispatcher, type DispatcherOptions, type DispatcherStats, type DispatchResult } from './dispatcher.js';
-export { defineHandler, type Handler, type HandlerRegistry, type HandlerServices, type StepContext, type StepOutput, type StepResult } from './handler.js';
+export { defineHandler, type Handler, type HandlerRegistry, type HandlerServices,
+  type ProviderInfo, type StepContext, type StepOutput, type StepResult } from './handler.js';
 export { isPermanent, retryDelay, type RetryPolicy } from './retryPolicy.js';
 export { routeMatches } from './routeMatcher.js';
 export { RouteTable } from './routeTable.js';
 export { RouteInput, validateRoute, type RouteDefinition } from './routeValidation.js';
 export { runRoute, type RouteOutcome } from './stepRunner.js';
-export { render, renderString, type TemplateContext } from './template.js';
 export { UnroutedEvents, type UnroutedEvent } from './unrouted.js';

@@ -2,7 +2,7 @@ import { validationError, validationFailed, zodIssues, type FieldIssue } from '.
 import { Token } from '../events/index.js';
 import { Route } from '../store/index.js';
 import type { HandlerRegistry } from './handler.js';
-import { isTemplated } from './template.js';
+import { isTemplated } from '../templates/index.js';
 
 function valueAtPath(value: unknown, path: ReadonlyArray<PropertyKey>): unknown {
   let current = value;

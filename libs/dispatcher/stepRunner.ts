@@ -4,7 +4,7 @@ import type { Logger } from '../logger/index.js';
 import type { Route } from '../store/index.js';
 import type { HandlerRegistry, HandlerServices, StepOutput } from './handler.js';
 import { isPermanent } from './retryPolicy.js';
-import { render } from './template.js';
+import { render } from '../templates/index.js';
 
 export interface RouteFailure {
   step: number;

@@ -33,6 +33,11 @@ export class Messenger {
     private readonly log: Logger,
   ) {}
 
+  /** The server's configured sender for a channel, if any. */
+  senderFor(channel: ChannelType): string | undefined {
+    return this.senders[channel];
+  }
+
   async send(request: SendRequest): Promise<{ record: MessageRecord; duplicate: boolean }> {
     const earlier = await this.messages.findByRef(request.account, request.ref);
     if (earlier) return { record: earlier, duplicate: true };

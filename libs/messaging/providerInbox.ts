@@ -4,7 +4,8 @@ import { CONSUMERS, startDurableWorker, STREAMS, type Bus, type DurableWorker } 
 import { Token } from '../events/index.js';
 import type { Logger } from '../logger/index.js';
 import type { MessageRecord, MessageRepository } from '../store/index.js';
-import { InboundMessageWebhook, MessageStatusWebhook } from '../vonage/index.js';
+import { isSwitchboardError } from '../errors/index.js';
+import { DispatchFinalReport, DispatchMessageStatusWebhook, InboundMessageWebhook, MessageStatusWebhook } from '../vonage/index.js';
 
 const UNKNOWN_ACCOUNT = '_unknown';
 const decoder = new TextDecoder();
@@ -17,11 +18,20 @@ function parseJson(data: Uint8Array): unknown {
   }
 }
 
-/** Reacts to provider webhooks once they are safely stored; the escalation engine is one. */
+/**
+ * Reacts to provider webhooks once they are safely stored; the escalation engine is one. A
+ * listener that throws `not_found` has not yet recorded what the webhook is about (a webhook can
+ * beat our own write): the webhook is offered again a little later.
+ */
 export interface ProviderListener {
   onStatus?(account: string, record: MessageRecord, webhook: MessageStatusWebhook): Promise<void>;
   onInbound?(webhook: InboundMessageWebhook): Promise<void>;
+  onDispatchStatus?(webhook: DispatchMessageStatusWebhook): Promise<void>;
+  onDispatchReport?(report: DispatchFinalReport): Promise<void>;
 }
+
+/** How many times a webhook nobody recognises yet is offered again (about a minute) before it is dropped. */
+const MAX_NOT_YET_KNOWN = 60;
 
 /** Our sends carry the account in client_ref, which is how a receipt finds its account. */
 function accountOf(webhook: MessageStatusWebhook): string {
@@ -46,6 +56,11 @@ export class ProviderInbox {
     await this.bus.js.publish(`provider.status.${accountOf(webhook)}`, rawBody, { msgID: this.hash(rawBody) });
   }
 
+  /** A Dispatch v0.1 message status or final report, filed under its workflow. */
+  async storeDispatch(dispatchUuid: string, rawBody: string): Promise<void> {
+    await this.bus.js.publish(`provider.dispatch.${dispatchUuid.replace(/[^A-Za-z0-9_-]/g, '_')}`, rawBody, { msgID: this.hash(rawBody) });
+  }
+
   async storeInbound(webhook: InboundMessageWebhook, rawBody: string): Promise<void> {
     await this.bus.js.publish(`provider.inbound.${webhook.channel}`, rawBody, { msgID: this.hash(rawBody) });
   }
@@ -57,7 +72,14 @@ export class ProviderInbox {
       {
         concurrency: 64,
         handle: async (msg) => {
-          await this.apply(msg, listeners);
+          try {
+            await this.apply(msg, listeners);
+          } catch (err) {
+            if (!isSwitchboardError(err, 'not_found') || msg.info.deliveryCount >= MAX_NOT_YET_KNOWN) throw err;
+            this.log.debug({ subject: msg.subject, reason: err.message }, 'webhook not yet known: offered again');
+            msg.nak(1000);
+            return;
+          }
           msg.ack();
         },
         onError: (err, msg) => this.log.error({ err, subject: msg.subject }, 'provider webhook not applied: redelivering'),
@@ -79,7 +101,13 @@ export class ProviderInbox {
     const body = parseJson(msg.data);
     const status = kind === 'status' ? MessageStatusWebhook.safeParse(body) : undefined;
     const inbound = kind === 'inbound' ? InboundMessageWebhook.safeParse(body) : undefined;
-    if (status?.success) {
+    const dispatchStatus = kind === 'dispatch' ? DispatchMessageStatusWebhook.safeParse(body) : undefined;
+    const dispatchReport = kind === 'dispatch' ? DispatchFinalReport.safeParse(body) : undefined;
+    if (dispatchStatus?.success) {
+      for (const listener of listeners) await listener.onDispatchStatus?.(dispatchStatus.data);
+    } else if (dispatchReport?.success) {
+      for (const listener of listeners) await listener.onDispatchReport?.(dispatchReport.data);
+    } else if (status?.success) {
       const webhook = status.data;
       const { record } = await this.store.recordStatus(scope, webhook.message_uuid, {
         status: webhook.status,

@@ -1,9 +1,25 @@
 import type { Buckets } from '../bus/index.js';
 import { ContactRepository } from './contacts.js';
+import { EscalationRepository } from './escalations.js';
 import { MessageRepository } from './messages.js';
 import { RouteRepository } from './routes.js';
 
 export { Contact, ContactChannel, ContactRepository, VariableValue, type ContactInput } from './contacts.js';
+export {
+  Attempt,
+  AttemptResult,
+  Condition,
+  DispatchRun,
+  Effect,
+  Escalation,
+  EscalationPlan,
+  EscalationRepository,
+  EscalationStatus,
+  Outcome,
+  PlanChannel,
+  PlanUser,
+  type EscalationRef,
+} from './escalations.js';
 export { isRevisionConflict, JsonKv, jsonOf, type Versioned } from './jsonKv.js';
 export { accountFilter, accountKey, indexKey } from './keys.js';
 export { MessageRecord, MessageRepository, StatusReceipt, type SentMessage } from './messages.js';
@@ -14,6 +30,7 @@ export interface Stores {
   routes: RouteRepository;
   contacts: ContactRepository;
   messages: MessageRepository;
+  escalations: EscalationRepository;
 }
 
 export function createStores(buckets: Buckets): Stores {
@@ -21,5 +38,6 @@ export function createStores(buckets: Buckets): Stores {
     routes: new RouteRepository(buckets.routes),
     contacts: new ContactRepository(buckets.contacts),
     messages: new MessageRepository(buckets.messages),
+    escalations: new EscalationRepository(buckets.escalations),
   };
 }

@@ -21,6 +21,8 @@ export async function startTestNats(): Promise<TestNats> {
   const monitorPort = await freePort();
   const launch = () => startNatsServer({ configFile: PROJECT_CONF, port, monitorPort, storeDir });
   let server: NatsServerProcess = await launch();
+  // A suite that times out never reaches its afterAll: its server must not outlive the test process.
+  process.once('exit', () => server.killNow());
   return {
     url: server.url,
     storeDir,

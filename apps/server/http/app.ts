@@ -1,12 +1,13 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Bus } from '../../../libs/bus/index.js';
-import type { DeadLetters, HandlerRegistry, UnroutedEvents } from '../../../libs/dispatcher/index.js';
+import type { DeadLetters, HandlerRegistry, HandlerServices, UnroutedEvents } from '../../../libs/dispatcher/index.js';
 import type { Logger } from '../../../libs/logger/index.js';
 import type { ProviderInbox } from '../../../libs/messaging/index.js';
 import type { Stores } from '../../../libs/store/index.js';
-import { installErrorHandling } from './errors.js';
+import { installErrorHandling } from '../../../libs/http/index.js';
 import { contactsPlugin } from './plugins/contacts.js';
 import { deadLettersPlugin } from './plugins/deadLetters.js';
+import { escalationsPlugin } from './plugins/escalations.js';
 import { eventsPlugin } from './plugins/events.js';
 import { handlersPlugin } from './plugins/handlers.js';
 import { messagesPlugin } from './plugins/messages.js';
@@ -17,6 +18,8 @@ export interface HttpDeps {
   bus: Bus;
   stores: Stores;
   registry: HandlerRegistry;
+  services: HandlerServices;
+  maxRepeat: number;
   deadLetters: DeadLetters;
   unrouted: UnroutedEvents;
   inbox: ProviderInbox;
@@ -45,6 +48,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(contactsPlugin, { contacts: deps.stores.contacts });
   await app.register(deadLettersPlugin, { deadLetters: deps.deadLetters });
   await app.register(messagesPlugin, { messages: deps.stores.messages });
+  await app.register(escalationsPlugin, { bus: deps.bus, services: deps.services, maxRepeat: deps.maxRepeat, log: deps.log });
   await app.register(webhooksPlugin, { inbox: deps.inbox, signatureSecret: deps.signatureSecret });
   return app;
 }

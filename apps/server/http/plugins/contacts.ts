@@ -1,7 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { SwitchboardError } from '../../../../libs/errors/index.js';
 import type { ContactRepository } from '../../../../libs/store/index.js';
-import { AccountItemParams, AccountParams, parse } from '../validation.js';
+import { parse } from '../../../../libs/http/index.js';
+import { AccountItemParams, AccountParams } from '../params.js';
 
 export const contactsPlugin: FastifyPluginAsync<{ contacts: ContactRepository }> = async (app, { contacts }) => {
   app.get('/v1/accounts/:account/contacts', async (request) => {

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { DeadLetters } from '../../../../libs/dispatcher/index.js';
 import { SwitchboardError } from '../../../../libs/errors/index.js';
 import { Token } from '../../../../libs/events/index.js';
-import { AccountParams, ListQuery, parse } from '../validation.js';
+import { parse } from '../../../../libs/http/index.js';
+import { AccountParams, ListQuery } from '../params.js';
 
 const DeadLetterParams = z.object({ account: Token, id: z.coerce.number().int().positive('must be a dead letter id (a positive number)') });
 

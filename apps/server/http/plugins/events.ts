@@ -4,7 +4,8 @@ import { ROUTES_REVISION_HEADER, type UnroutedEvents } from '../../../../libs/di
 import { validationFailed } from '../../../../libs/errors/index.js';
 import { EventInput, publishEvent } from '../../../../libs/events/index.js';
 import type { RouteRepository } from '../../../../libs/store/index.js';
-import { AccountParams, ListQuery, parse } from '../validation.js';
+import { parse } from '../../../../libs/http/index.js';
+import { AccountParams, ListQuery } from '../params.js';
 
 /** What a source may post: the envelope without the account (it is in the URL). */
 const PublishBody = EventInput.extend({ account_key: EventInput.shape.account_key.optional() });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { SwitchboardError } from '../../../../libs/errors/index.js';
 import { Token } from '../../../../libs/events/index.js';
 import type { MessageRepository } from '../../../../libs/store/index.js';
-import { parse } from '../validation.js';
+import { parse } from '../../../../libs/http/index.js';
 
 const MessageParams = z.object({ account: Token, id: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be a message uuid') });
 

@@ -2,7 +2,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import { validateRoute, type HandlerRegistry } from '../../../../libs/dispatcher/index.js';
 import { SwitchboardError } from '../../../../libs/errors/index.js';
 import type { RouteRepository } from '../../../../libs/store/index.js';
-import { AccountItemParams, AccountParams, parse } from '../validation.js';
+import { parse } from '../../../../libs/http/index.js';
+import { AccountItemParams, AccountParams } from '../params.js';
 
 export const routesPlugin: FastifyPluginAsync<{ routes: RouteRepository; registry: HandlerRegistry }> = async (app, { routes, registry }) => {
   app.get('/v1/accounts/:account/routes', async (request) => {

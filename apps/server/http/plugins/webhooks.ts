@@ -1,9 +1,14 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import type { z } from 'zod';
 import { SwitchboardError } from '../../../../libs/errors/index.js';
 import type { ProviderInbox } from '../../../../libs/messaging/index.js';
-import { InboundMessageWebhook, MessageStatusWebhook, verifyWebhookSignature } from '../../../../libs/vonage/index.js';
-import { parse } from '../validation.js';
+import {
+  DispatchFinalReport,
+  DispatchMessageStatusWebhook,
+  InboundMessageWebhook,
+  MessageStatusWebhook,
+  verifyWebhookSignature,
+} from '../../../../libs/vonage/index.js';
+import { parse } from '../../../../libs/http/index.js';
 
 export interface WebhooksOptions {
   inbox: ProviderInbox;
@@ -32,7 +37,8 @@ export const webhooksPlugin: FastifyPluginAsync<WebhooksOptions> = async (app, {
     }
   });
 
-  async function verified<S extends z.ZodType>(request: FastifyRequest, schema: S): Promise<{ webhook: z.infer<S>; raw: string }> {
+  /** The raw body, once its signature (when required) checks out. */
+  async function verified(request: FastifyRequest): Promise<string> {
     const raw = request.rawBody ?? '';
     if (signatureSecret) {
       const result = await verifyWebhookSignature({ authorization: request.headers.authorization, rawBody: raw, secret: signatureSecret });
@@ -41,18 +47,23 @@ export const webhooksPlugin: FastifyPluginAsync<WebhooksOptions> = async (app, {
         throw new SwitchboardError('unauthorized', `webhook signature rejected: ${result.reason}`);
       }
     }
-    return { webhook: parse(schema, request.body), raw };
+    return raw;
   }
 
+  // Messages v1 statuses, and the Dispatch v0.1 statuses and final reports of `mode: dispatch`.
   app.post('/webhooks/status', async (request) => {
-    const { webhook, raw } = await verified(request, MessageStatusWebhook);
-    await inbox.storeStatus(webhook, raw);
+    const raw = await verified(request);
+    const dispatchStatus = DispatchMessageStatusWebhook.safeParse(request.body);
+    const dispatchReport = DispatchFinalReport.safeParse(request.body);
+    if (dispatchStatus.success) await inbox.storeDispatch(dispatchStatus.data._links.workflow.dispatch_uuid, raw);
+    else if (dispatchReport.success) await inbox.storeDispatch(dispatchReport.data.dispatch_uuid, raw);
+    else await inbox.storeStatus(parse(MessageStatusWebhook, request.body), raw);
     return { ok: true };
   });
 
   app.post('/webhooks/inbound', async (request) => {
-    const { webhook, raw } = await verified(request, InboundMessageWebhook);
-    await inbox.storeInbound(webhook, raw);
+    const raw = await verified(request);
+    await inbox.storeInbound(parse(InboundMessageWebhook, request.body), raw);
     return { ok: true };
   });
 };

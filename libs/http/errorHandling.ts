@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { SwitchboardError, isSwitchboardError, type ErrorCode } from '../../../libs/errors/index.js';
+import { SwitchboardError, isSwitchboardError, type ErrorCode } from '../errors/index.js';
 
 const STATUS_OF: Record<ErrorCode, number> = {
   invalid_json: 400,
@@ -19,6 +19,10 @@ const STATUS_OF: Record<ErrorCode, number> = {
   provider_unavailable: 503,
   unavailable: 503,
 };
+
+export function statusOf(code: ErrorCode): number {
+  return STATUS_OF[code];
+}
 
 /** fastify's own request errors, as ours. */
 function fromFastify(err: FastifyError, bodyLimit: number): SwitchboardError | undefined {

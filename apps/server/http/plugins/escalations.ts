@@ -1,0 +1,76 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import type { Bus } from '../../../../libs/bus/index.js';
+import type { HandlerServices } from '../../../../libs/dispatcher/index.js';
+import { SwitchboardError, validationError } from '../../../../libs/errors/index.js';
+import { publishEvent, Token } from '../../../../libs/events/index.js';
+import { parse } from '../../../../libs/http/index.js';
+import type { Logger } from '../../../../libs/logger/index.js';
+import { EscalationStatus, type Escalation } from '../../../../libs/store/index.js';
+import { escalateUsersConfig, startEscalation } from '../../../../handlers/escalate_users/index.js';
+import { AccountItemParams, AccountParams } from '../params.js';
+
+export interface EscalationsOptions {
+  bus: Bus;
+  services: HandlerServices;
+  maxRepeat: number;
+  log: Logger;
+}
+
+const ListQuery = z.object({ status: EscalationStatus.optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) });
+
+/** A direct start (what `switchboard escalate` does): the handler's config, and the event data it renders. */
+const StartBody = z.object({
+  config: z.unknown(),
+  event_data: z.record(z.string(), z.unknown()).default({}),
+  conversation_type: Token.default('cli'),
+  conversation_key: Token.default('escalate'),
+});
+
+/** The escalation as the API shows it: status, plan, cursor and the attempts timeline (not the outbox). */
+function view(esc: Escalation) {
+  const { outbox: _outbox, trigger, ...shown } = esc;
+  return { ...shown, trigger_event_id: trigger.event_id };
+}
+
+export const escalationsPlugin: FastifyPluginAsync<EscalationsOptions> = async (app, { bus, services, maxRepeat, log }) => {
+  const configSchema = escalateUsersConfig({ maxRepeat });
+  const repository = services.stores.escalations;
+
+  app.get('/v1/accounts/:account/escalations', async (request) => {
+    const { account } = parse(AccountParams, request.params);
+    const { status, limit } = parse(ListQuery, request.query);
+    const all = await repository.list(account);
+    const matching = all.filter((esc) => !status || esc.status === status).sort((a, b) => b.started_at.localeCompare(a.started_at));
+    return { escalations: matching.slice(0, limit).map(view), total: matching.length };
+  });
+
+  app.get('/v1/accounts/:account/escalations/:id', async (request) => {
+    const { account, id } = parse(AccountItemParams, request.params);
+    const esc = await repository.get(account, id);
+    if (!esc) throw new SwitchboardError('not_found', `no escalation ${id} in account ${account}`);
+    return view(esc);
+  });
+
+  app.post('/v1/accounts/:account/escalations/:id/cancel', async (request) => {
+    const { account, id } = parse(AccountItemParams, request.params);
+    return view(await services.escalations.cancel(account, id));
+  });
+
+  app.post('/v1/accounts/:account/escalations', async (request, reply) => {
+    const { account } = parse(AccountParams, request.params);
+    const body = parse(StartBody, request.body);
+    const config = configSchema.safeParse(body.config);
+    if (!config.success) throw validationError(config.error, 'config');
+    // The request is an event like any other: recorded on the bus, and the outcome events chain from it.
+    const { event: trigger } = await publishEvent(bus.js, {
+      account_key: account,
+      conversation_type: body.conversation_type,
+      conversation_key: body.conversation_key,
+      event_type: 'escalation_requested',
+      event_data: body.event_data,
+    });
+    const { escalation } = await startEscalation({ config: config.data, trigger, routeId: 'api', step: 0, services, log: log.child({ event_id: trigger.event_id }) });
+    return reply.status(201).send(view(escalation));
+  });
+};

@@ -1,0 +1,2 @@
+export { EscalationEngine, ESCALATION_TIMER, type EngineOptions, type StartRequest } from './engine.js';
+export { attemptsSummary, type Receipt, type Scale } from './transitions.js';

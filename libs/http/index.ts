@@ -1,0 +1,2 @@
+export { installErrorHandling, statusOf } from './errorHandling.js';
+export { parse } from './validation.js';

@@ -1,0 +1,1 @@
+export { isTemplated, render, renderString, type TemplateContext } from './template.js';

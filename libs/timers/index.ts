@@ -1,0 +1,1 @@
+export { Timers, type TimerHandler, type TimerWorkerOptions } from './timers.js';

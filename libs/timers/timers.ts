@@ -1,0 +1,76 @@
+import type { JsMsg } from 'nats';
+import { z } from 'zod';
+import { CONSUMERS, startDurableWorker, STREAMS, type Bus, type DurableWorker } from '../bus/index.js';
+import type { Logger } from '../logger/index.js';
+
+const TimerMessage = z.object({ due_at: z.number(), payload: z.unknown() });
+
+export type TimerHandler = (payload: unknown) => Promise<void>;
+
+export interface TimerWorkerOptions {
+  /** Handlers by timer kind. */
+  handlers: Readonly<Record<string, TimerHandler>>;
+  concurrency: number;
+  ackWaitMs: number;
+  log: Logger;
+}
+
+/** A NATS subject token made of the key's characters that are safe in one. */
+function subjectToken(key: string): string {
+  return key.replace(/[^A-Za-z0-9_-]/g, '_');
+}
+
+/**
+ * Durable timers on the TIMERS stream. A timer is a message; its consumer holds it back with a
+ * delayed negative ack until it is due, then hands it to whichever worker is free. Timers live in
+ * file storage, so they survive a restart of any worker and of the NATS server. Handlers must
+ * check the state they act on: a timer may fire late, or twice.
+ */
+export class Timers {
+  constructor(private readonly bus: Bus) {}
+
+  /** Schedules a timer; the same kind and key scheduled twice within the duplicate window is stored once. */
+  async schedule(kind: string, key: string, dueAt: number, payload: unknown): Promise<void> {
+    await this.bus.js.publish(`timers.${kind}.${subjectToken(key)}`, JSON.stringify({ due_at: dueAt, payload }), {
+      msgID: `${kind}:${key}`,
+    });
+  }
+
+  async start(options: TimerWorkerOptions): Promise<DurableWorker> {
+    return startDurableWorker(
+      this.bus,
+      // Every pending timer is an unacknowledged message: the limit is the number of timers in flight.
+      { stream: STREAMS.timers, name: CONSUMERS.timers, filter: 'timers.>', ackWaitMs: options.ackWaitMs, maxAckPending: 1_000_000 },
+      {
+        concurrency: options.concurrency,
+        handle: (msg) => this.fire(msg, options),
+        onError: (err, msg) => options.log.error({ err, subject: msg.subject }, 'timer handler failed: retrying'),
+      },
+    );
+  }
+
+  private async fire(msg: JsMsg, { handlers, log }: TimerWorkerOptions): Promise<void> {
+    const kind = msg.subject.split('.')[1] ?? '';
+    let parsed: z.infer<typeof TimerMessage>;
+    try {
+      parsed = TimerMessage.parse(JSON.parse(new TextDecoder().decode(msg.data)));
+    } catch {
+      log.error({ subject: msg.subject, seq: msg.seq }, 'timer is not valid: dropped');
+      msg.term();
+      return;
+    }
+    const wait = parsed.due_at - Date.now();
+    if (wait > 0) {
+      msg.nak(wait);
+      return;
+    }
+    const handler = handlers[kind];
+    if (!handler) {
+      log.error({ subject: msg.subject, kind }, 'no handler for this kind of timer: dropped');
+      msg.term();
+      return;
+    }
+    await handler(parsed.payload);
+    msg.ack();
+  }
+}

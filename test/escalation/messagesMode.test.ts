@@ -1,0 +1,281 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { publishEvent } from '../../libs/events/index.js';
+import { signWebhook } from '../../libs/vonage/index.js';
+import { loadOrCreateSimCredentials } from '../../apps/server/simCredentials.js';
+import { startTestNats, type TestNats } from '../support/nats.js';
+import { startTestSwitchboard, type TestSwitchboard } from '../support/switchboard.js';
+import { waitFor } from '../support/waitFor.js';
+import { addresses, sampleWith, watchEvents } from './support.js';
+
+// 600 s of the tutorial's default expiry pass in 600 ms.
+const SCALE = 0.001;
+let nats: TestNats;
+let sb: TestSwitchboard;
+
+beforeAll(async () => {
+  nats = await startTestNats();
+  sb = await startTestSwitchboard(nats.url, { env: { SWITCHBOARD_TIME_SCALE: String(SCALE) } });
+});
+
+afterAll(async () => {
+  await sb?.close();
+  await nats?.stop();
+});
+
+let counter = 0;
+/** A fresh account and address block per test keep them apart. */
+function fixture() {
+  counter += 1;
+  return { account: `esc-${randomUUID().slice(0, 8)}`, a: addresses(String(900 + counter)) };
+}
+
+async function escalate(account: string, config: unknown, data: Record<string, unknown> = { message: 'Server is about to melt!' }) {
+  const route = await sb.api.put(`/v1/accounts/${account}/routes/melt`, { match: { event_type: 'server_down' }, steps: [{ handler: 'escalate_users', config }] });
+  expect(route.status, JSON.stringify(route.body)).toBe(201);
+  const published = await sb.api.post(`/v1/accounts/${account}/events`, { conversation_type: 'monitor', conversation_key: 'main', event_type: 'server_down', event_data: data });
+  return published.body.event_id as string;
+}
+
+async function finished(account: string, timeoutMs = 15_000) {
+  return waitFor(
+    'the escalation to end',
+    async () => {
+      const [esc] = (await sb.api.get(`/v1/accounts/${account}/escalations`)).body.escalations;
+      return esc && esc.status !== 'active' && esc;
+    },
+    timeoutMs,
+  );
+}
+
+const sent = (esc: any) => esc.attempts.filter((attempt: any) => attempt.message_uuid).map((attempt: any) => `${attempt.user_name}/${attempt.channel}`);
+
+describe('escalate_users, messages mode', () => {
+  it("runs the tutorial's sample: Tony never reads, Michael reads on WhatsApp", async () => {
+    const { account, a } = fixture();
+    const sim = sb.provider.simulator!;
+    sim.setScenario(a.tonyMessenger, { outcome: 'delivered' });
+    sim.setScenario(a.tonySms, { outcome: 'silent' });
+    sim.setScenario(a.michaelViber, { outcome: 'delivered' });
+    sim.setScenario(a.michaelWhatsapp, { outcome: 'read', read_after_ms: 100_000 });
+    const watch = watchEvents(sb.bus, account);
+
+    await escalate(account, sampleWith(a));
+    const esc = await finished(account);
+    expect(esc.status).toBe('read');
+    expect(esc.outcome).toMatchObject({ status: 'read', user: 'Michael', channel: 'whatsapp' });
+    expect(sent(esc)).toEqual(['Tony/messenger', 'Tony/sms', 'Michael/viber_service', 'Michael/whatsapp']);
+    expect(esc.attempts.map((attempt: any) => attempt.result)).toEqual(['expired', 'expired', 'expired', 'read']);
+    expect(sim.messages({ to: a.michaelSms })).toHaveLength(0);
+    expect(sim.messages({ to: a.tonyMessenger })[0]!.text).toBe('[Tony]: Server is about to melt!');
+
+    const [read] = await waitFor('escalation_read', () => watch.ofType('escalation_read').length > 0 && watch.ofType('escalation_read'));
+    expect(read!.event_data).toMatchObject({ escalation_id: esc.id, user: 'Michael', channel: 'whatsapp', status: 'read' });
+    expect(read!.event_data.elapsed_ms as number).toBeGreaterThan(3 * 600 * SCALE * 1000);
+    expect((read!.event_data.attempts as any[]).map((attempt) => attempt.channel)).toEqual(['messenger', 'sms', 'viber_service', 'whatsapp']);
+    expect(read!.conversation_key).toBe('main');
+    await sleep(300);
+    expect(watch.ofType('escalation_started')).toHaveLength(1);
+    expect(watch.ofType('escalation_attempt')).toHaveLength(4);
+    expect(watch.ofType('escalation_read')).toHaveLength(1);
+    expect(watch.ofType('escalation_exhausted')).toHaveLength(0);
+    watch.stop();
+  });
+
+  it('ends exhausted when nobody reads, having respected every expiry in order', async () => {
+    const { account, a } = fixture();
+    const sim = sb.provider.simulator!;
+    for (const to of Object.values(a)) sim.setScenario(to, { outcome: 'silent' });
+    const watch = watchEvents(sb.bus, account);
+    await escalate(account, sampleWith(a));
+    const esc = await finished(account);
+    expect(esc.status).toBe('exhausted');
+    expect(sent(esc)).toEqual(['Tony/messenger', 'Tony/sms', 'Michael/viber_service', 'Michael/whatsapp', 'Michael/sms']);
+    const times = esc.attempts.map((attempt: any) => Date.parse(attempt.sent_at));
+    for (let i = 1; i < times.length; i++) expect(times[i] - times[i - 1]).toBeGreaterThanOrEqual(600 * SCALE * 1000 - 5);
+    const [exhausted] = await waitFor('escalation_exhausted', () => watch.ofType('escalation_exhausted').length > 0 && watch.ofType('escalation_exhausted'));
+    expect((exhausted!.event_data.attempts as any[]).map((attempt) => attempt.result)).toEqual(['expired', 'expired', 'expired', 'expired', 'expired']);
+    expect((exhausted!.event_data.attempts as any[]).every((attempt) => typeof attempt.message_uuid === 'string')).toBe(true);
+    await sleep(300);
+    expect(watch.ofType('escalation_read')).toHaveLength(0);
+    expect(watch.ofType('escalation_exhausted')).toHaveLength(1);
+    watch.stop();
+  });
+
+  it('honours per-channel expiries and a delivered condition (the tutorial case 3)', async () => {
+    const { account, a } = fixture();
+    const sim = sb.provider.simulator!;
+    sim.setScenario(a.michaelViber, { outcome: 'silent' });
+    sim.setScenario(a.michaelWhatsapp, { outcome: 'delivered', delivered_after_ms: 50_000 });
+    const config = sampleWith(a);
+    config.USERS = [config.USERS[1]];
+    config.USERS[0].channels[0].expiry_time = '200';
+    config.USERS[0].channels[1].condition_status = 'delivered';
+    config.USERS[0].channels[1].expiry_time = 900;
+    await escalate(account, config);
+    const esc = await finished(account);
+    expect(esc.outcome).toMatchObject({ status: 'delivered', user: 'Michael', channel: 'whatsapp' });
+    const [viber, whatsapp] = esc.attempts;
+    expect(Date.parse(whatsapp.sent_at) - Date.parse(viber.sent_at)).toBeGreaterThanOrEqual(200 * SCALE * 1000 - 5);
+    expect(Date.parse(whatsapp.sent_at) - Date.parse(viber.sent_at)).toBeLessThan(600 * SCALE * 1000);
+    expect(Date.parse(whatsapp.deadline_at) - Date.parse(whatsapp.sent_at)).toBe(900 * SCALE * 1000);
+    expect(esc.plan.users[0].channels[2]).toMatchObject({ type: 'sms', condition: 'delivered' });
+  });
+
+  it('fails over at once on rejected, without waiting for the expiry', async () => {
+    const { account, a } = fixture();
+    const sim = sb.provider.simulator!;
+    sim.setScenario(a.tonyMessenger, { outcome: 'rejected', delivered_after_ms: 10 });
+    sim.setScenario(a.tonySms, { outcome: 'delivered', delivered_after_ms: 10 });
+    const config = sampleWith(a, { failover: { expiry_time: 86_400 } });
+    await escalate(account, config);
+    const esc = await finished(account);
+    expect(esc.outcome).toMatchObject({ status: 'delivered', user: 'Tony', channel: 'sms' });
+    expect(esc.attempts[0]).toMatchObject({ channel: 'messenger', result: 'failed', error: 'rejected' });
+    // 86,400 s scaled is 86 s: the failover did not wait for it.
+    expect(Date.parse(esc.attempts[1].sent_at) - Date.parse(esc.attempts[0].sent_at)).toBeLessThan(5_000);
+  });
+
+  it('fails over at once when a send fails after the client retries', async () => {
+    const { account, a } = fixture();
+    const sim = sb.provider.simulator!;
+    sim.setScenario(a.tonyMessenger, { outcome: 'read', fail_first: { count: 100, status: 503 } });
+    sim.setScenario(a.tonySms, { outcome: 'delivered' });
+    await escalate(account, sampleWith(a, { failover: { expiry_time: 86_400 } }));
+    const esc = await finished(account);
+    expect(esc.attempts[0]).toMatchObject({ channel: 'messenger', result: 'failed' });
+    expect(esc.attempts[0].error).toMatch(/Vonage/i);
+    expect(esc.outcome).toMatchObject({ user: 'Tony', channel: 'sms' });
+  });
+
+  it('counts a read of an earlier message that arrives after the failover', async () => {
+    const { account, a } = fixture();
+    const sim = sb.provider.simulator!;
+    sim.setScenario(a.tonyMessenger, { outcome: 'read', read_after_ms: 900_000 });
+    sim.setScenario(a.tonySms, { outcome: 'silent' });
+    const watch = watchEvents(sb.bus, account);
+    await escalate(account, sampleWith(a));
+    const esc = await finished(account);
+    expect(esc.outcome).toMatchObject({ status: 'read', user: 'Tony', channel: 'messenger', attempt: 0 });
+    expect(sent(esc)).toEqual(['Tony/messenger', 'Tony/sms']);
+    expect(esc.attempts[1].result).toBe('superseded');
+    await sleep(1500);
+    expect(sim.messages({ to: a.michaelViber })).toHaveLength(0);
+    expect(watch.ofType('escalation_read')).toHaveLength(1);
+    watch.stop();
+  });
+
+  it('takes a reply from the user as an acknowledgement', async () => {
+    const { account, a } = fixture();
+    const sim = sb.provider.simulator!;
+    sim.setScenario(a.tonyMessenger, { outcome: 'delivered', reply: { after_ms: 100_000, text: 'on it' } });
+    await escalate(account, sampleWith(a));
+    const esc = await finished(account);
+    expect(esc.status).toBe('read');
+    expect(esc.outcome).toMatchObject({ status: 'replied', user: 'Tony', channel: 'messenger' });
+    expect(esc.attempts[0].result).toBe('replied');
+  });
+
+  it('applies duplicate and out-of-order receipts once', async () => {
+    const { account, a } = fixture();
+    const sim = sb.provider.simulator!;
+    sim.setScenario(a.tonyMessenger, { outcome: 'silent' });
+    const watch = watchEvents(sb.bus, account);
+    await escalate(account, sampleWith(a, { failover: { expiry_time: 86_400 } }));
+    const uuid = await waitFor('the first send', () => sim.messages({ to: a.tonyMessenger })[0]?.message_uuid);
+    const { signature_secret } = await loadOrCreateSimCredentials(sb.dataDir);
+    const receipt = async (status: string, at: string) => {
+      const body = JSON.stringify({ message_uuid: uuid, to: a.tonyMessenger, from: 'company-page', timestamp: at, status, channel: 'messenger', client_ref: account });
+      const token = await signWebhook(body, signature_secret);
+      const res = await sb.api.post('/webhooks/status', body, { authorization: `Bearer ${token}` });
+      expect(res.status).toBe(200);
+    };
+    const t0 = Date.now();
+    const at = (ms: number) => new Date(t0 + ms).toISOString();
+    // Read arrives first, then a duplicate of it, then the delivered that came before it.
+    await receipt('read', at(300));
+    await receipt('read', at(300));
+    await receipt('delivered', at(200));
+    await receipt('read', at(300));
+    const esc = await finished(account);
+    expect(esc.outcome).toMatchObject({ status: 'read', channel: 'messenger' });
+    await waitFor('delivered in the timeline', async () => {
+      const one = (await sb.api.get(`/v1/accounts/${account}/escalations/${esc.id}`)).body;
+      return one.attempts[0].statuses.length === 2;
+    });
+    const timeline = (await sb.api.get(`/v1/accounts/${account}/escalations/${esc.id}`)).body.attempts[0].statuses;
+    expect(timeline.map((s: any) => s.status)).toEqual(['delivered', 'read']);
+    await sleep(300);
+    expect(watch.ofType('escalation_read')).toHaveLength(1);
+    expect(sent(esc)).toEqual(['Tony/messenger']);
+    watch.stop();
+  });
+
+  it('cancels: no more sends, and escalation_cancelled', async () => {
+    const { account, a } = fixture();
+    const sim = sb.provider.simulator!;
+    for (const to of Object.values(a)) sim.setScenario(to, { outcome: 'silent' });
+    const watch = watchEvents(sb.bus, account);
+    await escalate(account, sampleWith(a, { failover: { expiry_time: 300 } }));
+    const [esc] = await waitFor('the escalation', async () => {
+      const list = (await sb.api.get(`/v1/accounts/${account}/escalations`)).body.escalations;
+      return list[0]?.attempts[0]?.message_uuid && list;
+    });
+    const cancelled = await sb.api.post(`/v1/accounts/${account}/escalations/${esc.id}/cancel`);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.status).toBe('cancelled');
+    expect((await sb.api.post(`/v1/accounts/${account}/escalations/${esc.id}/cancel`)).status).toBe(409);
+    expect((await sb.api.post(`/v1/accounts/${account}/escalations/nope/cancel`)).status).toBe(404);
+    await waitFor('escalation_cancelled', () => watch.ofType('escalation_cancelled').length === 1);
+    await sleep(600);
+    expect(sim.messages({ to: a.tonySms })).toHaveLength(0);
+    expect(watch.ofType('escalation_exhausted')).toHaveLength(0);
+    watch.stop();
+  });
+
+  it('starts one escalation for a redelivered trigger', async () => {
+    const { account, a } = fixture();
+    for (const to of Object.values(a)) sb.provider.simulator!.setScenario(to, { outcome: 'read' });
+    await sb.api.put(`/v1/accounts/${account}/routes/melt`, { match: { event_type: 'server_down' }, steps: [{ handler: 'escalate_users', config: sampleWith(a) }] });
+    const event = { account_key: account, event_id: `evt-${randomUUID()}`, conversation_type: 'monitor', conversation_key: 'main', event_type: 'server_down', event_data: { message: 'x' } };
+    // The same event again under another message id: past JetStream's duplicate window, as a redelivery would be.
+    await publishEvent(sb.bus.js, event);
+    await publishEvent(sb.bus.js, event, { msgId: `${event.event_id}-again` });
+    await finished(account);
+    await sleep(300);
+    expect((await sb.api.get(`/v1/accounts/${account}/escalations`)).body.escalations).toHaveLength(1);
+    expect(sb.provider.simulator!.messages({ to: a.tonyMessenger })).toHaveLength(1);
+  });
+
+  it('repeats the whole list when asked, before giving up', async () => {
+    const { account, a } = fixture();
+    for (const to of Object.values(a)) sb.provider.simulator!.setScenario(to, { outcome: 'silent' });
+    const config = sampleWith(a, { failover: { expiry_time: 100 }, final_expiry: 100, repeat: 1 });
+    for (const user of config.USERS) delete user.channels.at(-1).expiry_time;
+    await escalate(account, config);
+    const esc = await finished(account);
+    expect(esc.status).toBe('exhausted');
+    expect(esc.attempts.map((attempt: any) => attempt.round)).toEqual([0, 0, 0, 0, 0, 1, 1, 1, 1, 1]);
+  });
+
+  it('chains: poll_complete starts an escalation, and its exhaustion messages the manager', async () => {
+    const { account, a } = fixture();
+    for (const to of Object.values(a)) sb.provider.simulator!.setScenario(to, { outcome: 'silent' });
+    const manager = `4477099${String(counter).padStart(4, '0')}`;
+    await sb.api.put(`/v1/accounts/${account}/routes/escalate`, {
+      match: { conversation_type: 'poll', event_type: 'poll_complete', where: { 'event_data.status': 'down' } },
+      steps: [{ handler: 'escalate_users', config: sampleWith(a, { text: '[{{user.name}}] {{event.event_data.server}} is down', failover: { expiry_time: 50 }, final_expiry: 50 }) }],
+    });
+    await sb.api.put(`/v1/accounts/${account}/routes/panic`, {
+      match: { conversation_type: 'poll', event_type: 'escalation_exhausted' },
+      steps: [{ handler: 'send_message', config: { to: { type: 'sms', id_num: manager }, text: 'Nobody answered for {{event.event_data.escalation_id}} after {{event.event_data.attempts.4.channel}}' } }],
+    });
+    await sb.api.post(`/v1/accounts/${account}/events`, { conversation_type: 'poll', conversation_key: 'ops-poll', event_type: 'poll_complete', event_data: { status: 'down', server: 'db-1' } });
+    const esc = await finished(account);
+    expect(esc.status).toBe('exhausted');
+    const [message] = await waitFor('the manager message', () => sb.provider.simulator!.messages({ to: manager }).length > 0 && sb.provider.simulator!.messages({ to: manager }));
+    expect(message!.text).toBe(`Nobody answered for ${esc.id} after sms`);
+    expect(sb.provider.simulator!.messages({ to: a.tonyMessenger })[0]!.text).toBe('[Tony] db-1 is down');
+  });
+});
