@@ -122,7 +122,7 @@ export class EscalationEngine {
     await this.options.messages.recordStatus(ref.account_key, webhook.message_uuid, receipt);
     await this.change(ref.account_key, ref.id, (esc, now) => {
       const run = esc.dispatches.findIndex((one) => one.dispatch_uuid === dispatchUuid);
-      return run < 0 ? undefined : transitions.applyDispatchStatus(esc, run, { message_uuid: webhook.message_uuid, channel: webhook.to.type, to, receipt }, now);
+      return run < 0 ? undefined : transitions.applyDispatchStatus(esc, run, { message_uuid: webhook.message_uuid, channel: webhook.to.type, to, at: receipt.at, receipt }, now);
     });
   }
 
@@ -130,7 +130,8 @@ export class EscalationEngine {
     const ref = await this.dispatchRef(report.dispatch_uuid);
     await this.change(ref.account_key, ref.id, (esc, now) => {
       const run = esc.dispatches.findIndex((one) => one.dispatch_uuid === report.dispatch_uuid);
-      return run < 0 ? undefined : transitions.applyFinalReport(esc, run, { status: report.status, at: report.timestamp }, this.options.scale, now);
+      const messages = (report._links?.messages ?? []).map((message) => ({ message_uuid: message.message_uuid, channel: message.channel }));
+      return run < 0 ? undefined : transitions.applyFinalReport(esc, run, { status: report.status, at: report.timestamp, messages }, this.options.scale, now);
     });
   }
 

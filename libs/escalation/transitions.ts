@@ -295,67 +295,88 @@ export function dispatchFailed(esc: Escalation, index: number, error: string, no
   return esc.status === 'active' && index === esc.dispatches.length - 1 ? advance(recorded, now) : recorded;
 }
 
+interface WorkflowMessage {
+  message_uuid: string;
+  channel: Attempt['channel'];
+  /** Unknown when only the final report names the message: the plan has it. */
+  to?: string;
+  at: string;
+}
+
+/** The attempt for a message of a user's workflow, added (in workflow order) when first heard of. */
+function withDispatchAttempt(esc: Escalation, index: number, message: WorkflowMessage): { esc: Escalation; attempt: Attempt } {
+  const known = esc.attempts.find((one) => one.message_uuid === message.message_uuid);
+  if (known) return { esc, attempt: known };
+  const run = esc.dispatches[index]!;
+  const user = esc.plan.users[run.user]!;
+  const position = esc.attempts.filter((one) => one.dispatch_uuid === run.dispatch_uuid).length;
+  const channelIndex = Math.min(position, user.channels.length - 1);
+  const attempt: Attempt = {
+    ...plannedAttempt(esc, { round: run.round, user: run.user, channel: channelIndex }),
+    channel: message.channel,
+    to: message.to ?? user.channels[channelIndex]!.to,
+    message_uuid: message.message_uuid,
+    dispatch_uuid: run.dispatch_uuid,
+    sent_at: message.at,
+  };
+  const progress: Effect[] =
+    esc.status === 'active'
+      ? [
+          { id: `index-${attempt.n}`, kind: 'index_address', channel: attempt.channel, to: attempt.to },
+          {
+            ...emit('escalation_attempt', {
+              escalation_id: esc.id,
+              attempt: attempt.n,
+              round: attempt.round,
+              user: attempt.user_name,
+              channel: attempt.channel,
+              to: attempt.to,
+              message_uuid: attempt.message_uuid,
+              dispatch_uuid: run.dispatch_uuid,
+            }),
+            id: `emit-attempt-${attempt.n}`,
+          },
+        ]
+      : [];
+  return { esc: { ...esc, attempts: [...esc.attempts, attempt], outbox: [...esc.outbox, ...progress] }, attempt };
+}
+
+/** Once a workflow has failed outright (every message failed), waiting for a read is pointless: move on. */
+function moveOnIfRanOut(esc: Escalation, index: number, now: number): Escalation {
+  const run = esc.dispatches[index]!;
+  const messages = esc.attempts.filter((one) => one.dispatch_uuid === run.dispatch_uuid);
+  const ranOut = run.final_status === 'error' && messages.length > 0 && messages.every((one) => one.result === 'failed');
+  return esc.status === 'active' && ranOut && index === esc.dispatches.length - 1 ? advance(esc, now) : esc;
+}
+
 /** A message of a workflow reported: it becomes (or updates) an attempt, in workflow order. */
-export function applyDispatchStatus(
+export function applyDispatchStatus(esc: Escalation, index: number, message: WorkflowMessage & { receipt: Receipt }, now: number): Escalation | undefined {
+  if (!esc.dispatches[index]) return undefined;
+  const added = withDispatchAttempt(esc, index, message);
+  const received = applyReceipt(added.esc, added.attempt.n, message.receipt, now) ?? (added.esc === esc ? undefined : added.esc);
+  return received && moveOnIfRanOut(received, index, now);
+}
+
+/**
+ * The workflow ended. Messages that never reported are added from the report's links; then the
+ * user's final expiry is awaited for a read, unless nothing can be read any more.
+ */
+export function applyFinalReport(
   esc: Escalation,
   index: number,
-  message: { message_uuid: string; channel: Attempt['channel']; to: string; receipt: Receipt },
+  report: { status: 'completed' | 'error'; at: string; messages: Array<{ message_uuid: string; channel: Attempt['channel'] }> },
+  scale: Scale,
   now: number,
 ): Escalation | undefined {
   const run = esc.dispatches[index];
-  if (!run) return undefined;
-  let current = esc;
-  let attempt = esc.attempts.find((one) => one.message_uuid === message.message_uuid);
-  if (!attempt) {
-    const position = esc.attempts.filter((one) => one.dispatch_uuid === run.dispatch_uuid).length;
-    const user = esc.plan.users[run.user]!;
-    const channelIndex = Math.min(position, user.channels.length - 1);
-    attempt = {
-      ...plannedAttempt(esc, { round: run.round, user: run.user, channel: channelIndex }),
-      channel: message.channel,
-      to: message.to,
-      message_uuid: message.message_uuid,
-      dispatch_uuid: run.dispatch_uuid,
-      sent_at: message.receipt.at,
-    };
-    current = {
-      ...esc,
-      attempts: [...esc.attempts, attempt],
-      outbox:
-        esc.status === 'active'
-          ? [
-              ...esc.outbox,
-              { id: `index-${attempt.n}`, kind: 'index_address', channel: attempt.channel, to: attempt.to },
-              {
-                ...emit('escalation_attempt', {
-                  escalation_id: esc.id,
-                  attempt: attempt.n,
-                  round: attempt.round,
-                  user: attempt.user_name,
-                  channel: attempt.channel,
-                  to: attempt.to,
-                  message_uuid: attempt.message_uuid,
-                  dispatch_uuid: run.dispatch_uuid,
-                }),
-                id: `emit-attempt-${attempt.n}`,
-              },
-            ]
-          : esc.outbox,
-    };
-  }
-  return applyReceipt(current, attempt.n, message.receipt, now) ?? (current === esc ? undefined : current);
-}
-
-/** The workflow ended: wait the user's final expiry for a read, unless nothing can be read any more. */
-export function applyFinalReport(esc: Escalation, index: number, report: { status: 'completed' | 'error'; at: string }, scale: Scale, now: number): Escalation | undefined {
-  const run = esc.dispatches[index];
   if (!run || run.final_status !== undefined) return undefined;
-  const ranOut = esc.attempts.filter((one) => one.dispatch_uuid === run.dispatch_uuid).every((one) => one.result === 'failed');
+  let current = esc;
+  for (const message of report.messages) current = withDispatchAttempt(current, index, { ...message, at: report.at }).esc;
   const deadline = now + scale(esc.plan.users[run.user]!.final_expiry_s);
-  const updated = replaceRun(esc, index, { ...run, final_status: report.status, final_at: report.at, deadline_at: iso(deadline) });
+  const updated = replaceRun(current, index, { ...run, final_status: report.status, final_at: report.at, deadline_at: iso(deadline) });
   if (esc.status !== 'active') return updated;
-  if (report.status === 'error' && ranOut && index === esc.dispatches.length - 1) return advance(updated, now);
-  return { ...updated, outbox: [...updated.outbox, { id: `timer-run-${index}-final`, kind: 'timer', task: 'expire_run', target: index, due_at: deadline }] };
+  const waiting = { ...updated, outbox: [...updated.outbox, { id: `timer-run-${index}-final`, kind: 'timer' as const, task: 'expire_run' as const, target: index, due_at: deadline }] };
+  return moveOnIfRanOut(waiting, index, now);
 }
 
 /** The wait for this user's workflow is over without a read: the next user, round, or the end. */
