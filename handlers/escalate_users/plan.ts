@@ -1,11 +1,12 @@
 import { SwitchboardError, validationFailed, type FieldIssue } from '../../libs/errors/index.js';
-import type { ContactRepository, EscalationPlan, PlanChannel, PlanUser } from '../../libs/store/index.js';
-import { normalizeAddress, normalizeChannelType, reportsRead, type ChannelType } from '../../libs/vonage/index.js';
+import type { Contact, EscalationPlan, PlanChannel, PlanUser } from '../../libs/store/index.js';
+import { normalizeAddress, normalizeChannelType, normalizeSender, reportsRead, type ChannelType } from '../../libs/vonage/index.js';
 import { DEFAULT_EXPIRY_S, type ChannelEntry, type EscalateUsersConfig, type UserEntry } from './schema.js';
 
 export interface PlanContext {
   account: string;
-  contacts: ContactRepository;
+  /** Looks up a user given as a contact id. */
+  findContact(id: string): Promise<Contact | undefined>;
   /** The server's sender for a channel, when the config has no FROM for it. */
   senderFor(type: ChannelType): string | undefined;
 }
@@ -39,7 +40,7 @@ async function planUser(entry: UserEntry, index: number, ctx: PlanContext, from:
     };
   }
   const contactId = typeof entry === 'string' ? entry : entry.contact;
-  const contact = await ctx.contacts.get(ctx.account, contactId);
+  const contact = await ctx.findContact(contactId);
   if (!contact) throw validationFailed([{ path: `users.${index}`, message: `contact "${contactId}" does not exist in account ${ctx.account}` }]);
   const name = (typeof entry === 'object' ? entry.name : undefined) ?? contact.name ?? contact.id;
   if (contact.channels.length < 2) {
@@ -103,8 +104,13 @@ export function planTimeline(plan: EscalationPlan): PlannedStep[] {
 export function unsendable(plan: EscalationPlan): FieldIssue[] {
   return plan.users.flatMap((user, u) =>
     user.channels.flatMap((channel, c) => {
+      const label = `user "${user.name}", channel ${c + 1} (${channel.type})`;
       const address = normalizeAddress(channel.type, channel.to);
-      return address.ok ? [] : [{ path: `users.${u}.channels.${c}.id_num`, message: `user "${user.name}", channel ${c + 1} (${channel.type}): ${address.message}` }];
+      const sender = normalizeSender(channel.type, channel.from);
+      return [
+        ...(address.ok ? [] : [{ path: `users.${u}.channels.${c}.id_num`, message: `${label}: ${address.message}` }]),
+        ...(sender.ok ? [] : [{ path: `from.${channel.type}`, message: `${label}: FROM ${sender.message}` }]),
+      ];
     }),
   );
 }

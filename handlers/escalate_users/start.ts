@@ -41,7 +41,7 @@ export async function startEscalation({ config, trigger, routeId, step, services
   checkApplication(config, services, log);
   const plan = await buildPlan(config, {
     account: trigger.account_key,
-    contacts: services.stores.contacts,
+    findContact: (id) => services.stores.contacts.get(trigger.account_key, id),
     senderFor: (type) => services.messenger.senderFor(type),
   });
   return services.escalations.start({

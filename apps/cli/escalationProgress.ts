@@ -1,0 +1,46 @@
+/** Prints an escalation's progress as it changes: each send, each status, the outcome. */
+export class EscalationProgress {
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly write: (line: string) => void) {}
+
+  /** Prints what is new in this view of the escalation (as GET /escalations/:id returns it). */
+  update(esc: any): void {
+    for (const attempt of esc.attempts as any[]) {
+      const who = `${String(attempt.user_name).padEnd(12)} ${String(attempt.channel).padEnd(14)} ${attempt.to}`;
+      if (attempt.message_uuid) this.once(`sent-${attempt.n}`, `${who}  sent (message ${attempt.message_uuid})`);
+      for (const status of attempt.statuses as any[]) this.once(`status-${attempt.n}-${status.status}-${status.at}`, `${who}  ${status.status}`);
+      if (attempt.result && attempt.result !== 'superseded') this.once(`result-${attempt.n}`, `${who}  ${describeResult(attempt)}`);
+    }
+    if (esc.status !== 'active') this.once('outcome', outcomeLine(esc));
+  }
+
+  private once(key: string, line: string): void {
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.write(line);
+  }
+}
+
+function describeResult(attempt: any): string {
+  switch (attempt.result) {
+    case 'expired':
+      return 'not read in time: failing over';
+    case 'failed':
+      return `failed (${attempt.error ?? 'rejected'}): failing over`;
+    default:
+      return attempt.result;
+  }
+}
+
+function outcomeLine(esc: any): string {
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  switch (esc.status) {
+    case 'read':
+      return `${esc.outcome.status} by ${esc.outcome.user} on ${esc.outcome.channel} after ${seconds(esc.outcome.elapsed_ms)}`;
+    case 'exhausted':
+      return `exhausted: nobody read it after ${esc.attempts.filter((a: any) => a.message_uuid).length} messages`;
+    default:
+      return `escalation ${esc.status}`;
+  }
+}
