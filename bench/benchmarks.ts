@@ -1,0 +1,5 @@
+import { dispatchBenchmark } from './dispatch/index.js';
+import type { Benchmark } from './harness/benchmark.js';
+
+/** Every benchmark `npm run bench` knows, in the order it runs them. Add new ones here. */
+export const BENCHMARKS: readonly Benchmark[] = [dispatchBenchmark];
