@@ -25,6 +25,7 @@ export interface DurableWorker {
 }
 
 const REDELIVER_AFTER_ERROR_MS = 1000;
+const MIN_PULL_BATCH = 64;
 
 /**
  * Creates the durable consumer, or brings its timing settings up to date when it exists. Retries
@@ -55,7 +56,8 @@ export async function ensureDurableConsumer(bus: Bus, spec: DurableConsumerSpec)
 export async function startDurableWorker(bus: Bus, spec: DurableConsumerSpec, options: WorkerOptions): Promise<DurableWorker> {
   await ensureDurableConsumer(bus, spec);
   const consumer = await bus.js.consumers.get(spec.stream, spec.name);
-  const messages = await consumer.consume({ max_messages: options.concurrency });
+  // Pull in batches of at least 64 however low the concurrency: small pulls cost a round trip each.
+  const messages = await consumer.consume({ max_messages: Math.max(options.concurrency, MIN_PULL_BATCH) });
   const inFlight = new Set<Promise<void>>();
 
   const loop = (async () => {

@@ -1,10 +1,10 @@
 import { SwitchboardError, validationError } from '../errors/index.js';
 import type { EmittedEvent, VumiApiEvent } from '../events/index.js';
-import type { Logger } from '../logger/index.js';
-import type { Route } from '../store/index.js';
-import type { HandlerRegistry, HandlerServices, StepOutput } from './handler.js';
+import { lazyChild, type Logger } from '../logger/index.js';
+import type { Route, RouteStep } from '../store/index.js';
+import type { Handler, HandlerRegistry, HandlerServices, StepOutput } from './handler.js';
 import { isPermanent } from './retryPolicy.js';
-import { render } from '../templates/index.js';
+import { hasTemplates, render, type TemplateContext } from '../templates/index.js';
 
 export interface RouteFailure {
   step: number;
@@ -34,21 +34,32 @@ function stepsView(route: Route, outputs: StepOutput[]): Record<string, StepOutp
   return view;
 }
 
+/** Configs without templates are the same for every event: parsed once per route revision. */
+const staticConfigs = new WeakMap<RouteStep, unknown>();
+
+function stepConfig(step: RouteStep, handler: Handler, index: number, context: () => TemplateContext): unknown {
+  const cached = staticConfigs.get(step);
+  if (cached !== undefined) return cached;
+  const templated = hasTemplates(step.config);
+  const config = handler.config.safeParse(templated ? render(step.config, context()) : step.config);
+  if (!config.success) throw validationError(config.error, `steps.${index}.config`);
+  if (!templated) staticConfigs.set(step, config.data);
+  return config.data;
+}
+
 /** Runs a route's steps in order; the first failing step stops the chain. */
 export async function runRoute(route: Route, event: VumiApiEvent, attempt: number, deps: StepRunnerDeps): Promise<RouteOutcome> {
   const outputs: StepOutput[] = [];
   for (const [index, step] of route.steps.entries()) {
-    const log = deps.log.child({ event_id: event.event_id, route_id: route.id, step: index, handler: step.handler });
+    const log = lazyChild(deps.log, { event_id: event.event_id, route_id: route.id, step: index, handler: step.handler });
     try {
       const handler = deps.registry.get(step.handler);
       if (!handler) throw new SwitchboardError('handler_failed', `handler "${step.handler}" is not installed in this dispatcher`);
-      const rendered = render(step.config, { event, steps: stepsView(route, outputs) });
-      const config = handler.config.safeParse(rendered);
-      if (!config.success) throw validationError(config.error, `steps.${index}.config`);
+      const config = stepConfig(step, handler, index, () => ({ event, steps: stepsView(route, outputs) }));
 
       const result = await handler.handle({
         event,
-        config: config.data,
+        config,
         steps: outputs,
         route,
         stepIndex: index,

@@ -1,6 +1,7 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger } from 'pino';
+export { lazyChild } from './lazyChild.js';
 
 /**
  * Paths that may hold secrets anywhere we log configs, requests or webhooks. pino's wildcards

@@ -1,1 +1,1 @@
-export { isTemplated, render, renderString, type TemplateContext } from './template.js';
+export { hasTemplates, isTemplated, render, renderString, type TemplateContext } from './template.js';

@@ -41,6 +41,14 @@ export function isTemplated(value: unknown): boolean {
   return typeof value === 'string' && value.includes('{{');
 }
 
+/** True when a JSON-like value holds a placeholder anywhere. */
+export function hasTemplates(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('{{');
+  if (Array.isArray(value)) return value.some(hasTemplates);
+  if (isPlainContainer(value)) return Object.values(value).some(hasTemplates);
+  return false;
+}
+
 /** Renders one string; a string that is exactly one placeholder keeps the value's own type. */
 export function renderString(template: string, context: TemplateContext): unknown {
   const whole = WHOLE.exec(template);
