@@ -1,5 +1,4 @@
-import { StorageType } from 'nats';
-import type { Bus } from '../../libs/bus/index.js';
+import { openBucket, type Bus } from '../../libs/bus/index.js';
 import { publishEvent } from '../../libs/events/index.js';
 import type { Logger } from '../../libs/logger/index.js';
 import { JsonKv } from '../../libs/store/index.js';
@@ -42,8 +41,8 @@ export class PollSessions {
   ) {}
 
   static async open(bus: Bus, poll: PollDefinition, log: Logger): Promise<PollSessions> {
-    const kv = await bus.js.views.kv(POLL_SESSIONS_BUCKET, { history: 1, storage: StorageType.File });
-    return new PollSessions(bus, poll, new JsonKv(kv, PollSession), log);
+    const bucket = await openBucket(bus, POLL_SESSIONS_BUCKET, { history: 1 });
+    return new PollSessions(bus, poll, new JsonKv(bucket, PollSession), log);
   }
 
   async answer(answer: PollAnswer): Promise<AnswerOutcome> {

@@ -1,8 +1,21 @@
-import { StorageType, type KV } from 'nats';
+import { StorageType, type JetStreamManager, type KV } from 'nats';
 import type { Bus } from './connection.js';
 import { BUCKETS, BUCKET_OPTIONS, streamConfigs, type TopologyOptions } from './topology.js';
 
-export type Buckets = Record<keyof typeof BUCKETS, KV>;
+/** A KV bucket with what reading it as a stream takes (listing keys from the stream's own index). */
+export interface KvBucket {
+  name: string;
+  kv: KV;
+  jsm: JetStreamManager;
+}
+
+export type Buckets = Record<keyof typeof BUCKETS, KvBucket>;
+
+/** Binds to a bucket, creating it when missing (nats.js leaves an existing one alone). */
+export async function openBucket(bus: Bus, name: string, options: { history: number; ttlMs?: number }): Promise<KvBucket> {
+  const kv = await bus.js.views.kv(name, { history: options.history, storage: StorageType.File, ...(options.ttlMs ? { ttl: options.ttlMs } : {}) });
+  return { name, kv, jsm: bus.jsm };
+}
 
 function isNotFound(err: unknown): boolean {
   return err instanceof Error && /not found/i.test(err.message);
@@ -21,15 +34,10 @@ export async function provisionBus(bus: Bus, options: TopologyOptions): Promise<
   return openBuckets(bus);
 }
 
-/** Binds to every bucket, creating the missing ones (nats.js leaves existing ones alone). */
+/** Binds to every bucket, creating the missing ones. */
 export async function openBuckets(bus: Bus): Promise<Buckets> {
   const entries = await Promise.all(
-    (Object.keys(BUCKETS) as Array<keyof typeof BUCKETS>).map(async (key) => {
-      const name = BUCKETS[key];
-      const { history, ttlMs } = BUCKET_OPTIONS[name];
-      const kv = await bus.js.views.kv(name, { history, storage: StorageType.File, ...(ttlMs ? { ttl: ttlMs } : {}) });
-      return [key, kv] as const;
-    }),
+    (Object.keys(BUCKETS) as Array<keyof typeof BUCKETS>).map(async (key) => [key, await openBucket(bus, BUCKETS[key], BUCKET_OPTIONS[BUCKETS[key]])] as const),
   );
   return Object.fromEntries(entries) as Buckets;
 }

@@ -1,4 +1,4 @@
-import type { KV } from 'nats';
+import type { KvBucket } from '../bus/index.js';
 import { z } from 'zod';
 import { SwitchboardError } from '../errors/index.js';
 import { stableId, Token } from '../events/index.js';
@@ -57,9 +57,9 @@ export class ContactRepository {
   private readonly docs: JsonKv<typeof Contact>;
   private readonly addresses: JsonKv<typeof AddressIndexEntry>;
 
-  constructor(kv: KV) {
-    this.docs = new JsonKv(kv, Contact);
-    this.addresses = new JsonKv(kv, AddressIndexEntry);
+  constructor(bucket: KvBucket) {
+    this.docs = new JsonKv(bucket, Contact);
+    this.addresses = new JsonKv(bucket, AddressIndexEntry);
   }
 
   async get(account: string, id: string): Promise<Contact | undefined> {

@@ -1,4 +1,4 @@
-import type { KV } from 'nats';
+import type { KvBucket } from '../bus/index.js';
 import { z } from 'zod';
 import { Token, VumiApiEvent } from '../events/index.js';
 import { CHANNEL_TYPES, MessageStatus } from '../vonage/index.js';
@@ -135,9 +135,9 @@ export class EscalationRepository {
   readonly docs: JsonKv<typeof Escalation>;
   private readonly refs: JsonKv<typeof EscalationRef>;
 
-  constructor(private readonly kv: KV) {
-    this.docs = new JsonKv(kv, Escalation);
-    this.refs = new JsonKv(kv, EscalationRef);
+  constructor(bucket: KvBucket) {
+    this.docs = new JsonKv(bucket, Escalation);
+    this.refs = new JsonKv(bucket, EscalationRef);
   }
 
   static key(account: string, id: string): string {

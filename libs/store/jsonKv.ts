@@ -1,4 +1,5 @@
 import type { KV, KvEntry } from 'nats';
+import type { KvBucket } from '../bus/index.js';
 import type { z } from 'zod';
 import { SwitchboardError } from '../errors/index.js';
 
@@ -6,6 +7,9 @@ export interface Versioned<T> {
   value: T;
   revision: number;
 }
+
+/** Reads in flight at once while listing. */
+const LIST_READ_BATCH = 128;
 
 /** JetStream's answer when a compare-and-set loses: the revision moved or the key exists. */
 export function isRevisionConflict(err: unknown): boolean {
@@ -26,10 +30,14 @@ export function jsonOf(entry: KvEntry): unknown {
  * written by an older version surfaces as a clear error, not as a crash deep in a handler.
  */
 export class JsonKv<S extends z.ZodType> {
+  readonly kv: KV;
+
   constructor(
-    readonly kv: KV,
+    private readonly bucket: KvBucket,
     private readonly schema: S,
-  ) {}
+  ) {
+    this.kv = bucket.kv;
+  }
 
   private decode(entry: KvEntry): z.infer<S> {
     const parsed = this.schema.safeParse(jsonOf(entry));
@@ -90,21 +98,20 @@ export class JsonKv<S extends z.ZodType> {
     return (await this.kv.get(key))?.revision;
   }
 
-  /** Every current document whose key matches the filter (NATS wildcards), in one pass. */
+  /**
+   * Every current document whose key matches the filter (NATS wildcards). The keys come from the
+   * stream's own per-subject index, a snapshot taken at once, then each is read: a key being
+   * updated meanwhile is still listed (a watch over the bucket could miss it, as its old revision
+   * is removed before the scan reaches it).
+   */
   async values(filter: string): Promise<Array<z.infer<S>>> {
+    const prefix = `$KV.${this.bucket.name}.`;
+    const info = await this.bucket.jsm.streams.info(`KV_${this.bucket.name}`, { subjects_filter: `${prefix}${filter}` });
+    const keys = Object.keys(info.state.subjects ?? {}).map((subject) => subject.slice(prefix.length));
     const out: Array<z.infer<S>> = [];
-    let empty = false;
-    // initializedFn runs before watch() returns only when nothing matches; otherwise the last
-    // current entry is the one with delta 0.
-    const watcher = await this.kv.watch({ key: filter, initializedFn: () => (empty = out.length === 0) });
-    try {
-      if (empty) return out;
-      for await (const entry of watcher) {
-        if (entry.operation === 'PUT') out.push(this.decode(entry));
-        if (entry.delta === 0) break;
-      }
-    } finally {
-      watcher.stop();
+    for (let i = 0; i < keys.length; i += LIST_READ_BATCH) {
+      const batch = await Promise.all(keys.slice(i, i + LIST_READ_BATCH).map((key) => this.get(key)));
+      for (const entry of batch) if (entry) out.push(entry.value);
     }
     return out;
   }

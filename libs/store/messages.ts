@@ -1,4 +1,4 @@
-import type { KV } from 'nats';
+import type { KvBucket } from '../bus/index.js';
 import { z } from 'zod';
 import { Token } from '../events/index.js';
 import { CHANNEL_TYPES, MessageStatus } from '../vonage/index.js';
@@ -53,9 +53,9 @@ export class MessageRepository {
   private readonly docs: JsonKv<typeof MessageRecord>;
   private readonly refs: JsonKv<typeof RefIndexEntry>;
 
-  constructor(kv: KV) {
-    this.docs = new JsonKv(kv, MessageRecord);
-    this.refs = new JsonKv(kv, RefIndexEntry);
+  constructor(bucket: KvBucket) {
+    this.docs = new JsonKv(bucket, MessageRecord);
+    this.refs = new JsonKv(bucket, RefIndexEntry);
   }
 
   async get(account: string, messageUuid: string): Promise<MessageRecord | undefined> {

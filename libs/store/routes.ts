@@ -1,4 +1,5 @@
-import type { KV, KvEntry } from 'nats';
+import type { KvEntry } from 'nats';
+import type { KvBucket } from '../bus/index.js';
 import { z } from 'zod';
 import { Token } from '../events/index.js';
 import { JsonKv, jsonOf } from './jsonKv.js';
@@ -55,8 +56,8 @@ export class RouteRepository {
   private readonly docs: JsonKv<typeof Route>;
   private written = 0;
 
-  constructor(kv: KV) {
-    this.docs = new JsonKv(kv, Route);
+  constructor(bucket: KvBucket) {
+    this.docs = new JsonKv(bucket, Route);
   }
 
   async get(account: string, id: string): Promise<Route | undefined> {
