@@ -2,8 +2,9 @@ import { ROLES, type Role } from '../../libs/config/index.js';
 import { SwitchboardError } from '../../libs/errors/index.js';
 
 /**
- * `--role dispatcher` (or `--role=http,dispatcher`, repeatable); default: every role. npm turns
- * `npm start --role x` into the npm_config_role variable, so that is read too.
+ * `--role dispatcher` (or `--role=http,dispatcher`, repeatable); default: every role. Without
+ * `--`, npm keeps the flag for itself: `npm start --role=x` arrives as npm_config_role=x, and
+ * `npm start --role x` as npm_config_role=true with x as an argument. All of these work.
  */
 export function rolesFrom(argv: string[], env: NodeJS.ProcessEnv = process.env): Set<Role> {
   const given: string[] = [];
@@ -11,7 +12,9 @@ export function rolesFrom(argv: string[], env: NodeJS.ProcessEnv = process.env):
     if (arg === '--role') given.push(argv[index + 1] ?? '');
     else if (arg.startsWith('--role=')) given.push(arg.slice('--role='.length));
   });
-  if (given.length === 0 && env.npm_config_role) given.push(env.npm_config_role);
+  if (given.length === 0 && env.npm_config_role) {
+    given.push(env.npm_config_role === 'true' ? (argv.find((arg) => !arg.startsWith('-')) ?? '') : env.npm_config_role);
+  }
   const names = given.flatMap((value) => value.split(',')).map((name) => name.trim()).filter(Boolean);
   if (names.length === 0 || names.includes('all')) return new Set(ROLES);
   for (const name of names) {

@@ -41,7 +41,7 @@ export const SettingsSchema = z.object({
   VONAGE_FROM_MESSENGER: z.string().optional(),
   VONAGE_FROM_VIBER_SERVICE: z.string().optional(),
   VONAGE_FROM_RCS: z.string().optional(),
-  SWITCHBOARD_SIM_PORT: Port.default(0),
+  SWITCHBOARD_SIM_PORT: Port.default(3100),
 });
 
 export type RawSettings = z.infer<typeof SettingsSchema>;
