@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
 import { errorMessage, isSwitchboardError } from '../../libs/errors/index.js';
+import { readServerSecret } from '../../libs/auth/index.js';
 import { escalate } from './escalate.js';
 import { CliFailure, EXIT } from './exitCodes.js';
+import { createToken } from './tokenCreate.js';
 
 const USAGE = `switchboard: the command line of Switchboard
 
@@ -12,7 +14,12 @@ const USAGE = `switchboard: the command line of Switchboard
       server cannot be reached. --dry-run validates and prints the plan; nothing is sent.
 
   Options: --account <key> (default cli), --server <url> (default SWITCHBOARD_URL or
-  http://127.0.0.1:3000), --token <jwt> (default SWITCHBOARD_TOKEN).
+  http://127.0.0.1:3000), --token <jwt> (default SWITCHBOARD_TOKEN; else one is minted from the
+  local server's secret in SWITCHBOARD_DATA_DIR, default ./.data).
+
+  switchboard token create --account acme --scope write --ttl 30d [--sub name]
+      Mints an API token signed with the server's secret. --account takes one or more account
+      keys (comma-separated) or * for an operator; --scope is read, write or admin.
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -22,10 +29,13 @@ async function main(argv: string[]): Promise<number> {
     options: {
       config: { type: 'string', short: 'c' },
       message: { type: 'string', short: 'm' },
-      account: { type: 'string', default: 'cli' },
+      account: { type: 'string' },
       server: { type: 'string', default: process.env.SWITCHBOARD_URL ?? 'http://127.0.0.1:3000' },
       token: { type: 'string', default: process.env.SWITCHBOARD_TOKEN },
       'dry-run': { type: 'boolean', default: false },
+      scope: { type: 'string', default: 'read' },
+      ttl: { type: 'string', default: '30d' },
+      sub: { type: 'string', default: 'cli' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -34,15 +44,29 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return command || values.help ? 0 : 2;
   }
+  const dataDir = process.env.SWITCHBOARD_DATA_DIR ?? './.data';
+  const secretFromEnv = process.env.SWITCHBOARD_JWT_SECRET;
+  if (command === 'token') {
+    if (positionals[1] !== 'create') throw new CliFailure('usage: switchboard token create --account <key> --scope <read|write|admin> --ttl <30d>', EXIT.badConfig);
+    if (!values.account) throw new CliFailure('--account <key> is required (or * for every account)', EXIT.badConfig);
+    process.stdout.write(`${await createToken({ account: values.account, scope: values.scope, ttl: values.ttl, sub: values.sub, dataDir, secretFromEnv })}\n`);
+    return 0;
+  }
   if (command !== 'escalate') throw new CliFailure(`unknown command "${command}"\n\n${USAGE}`, EXIT.badConfig);
   if (!values.config) throw new CliFailure('--config <file> is required', EXIT.badConfig);
+  const account = values.account ?? 'cli';
+  // Without a token, a local user of the local server gets a short one for this account.
+  const token =
+    values.token ??
+    ((await readServerSecret(dataDir, secretFromEnv)) &&
+      (await createToken({ account, scope: 'write', ttl: '1d', sub: 'cli', dataDir, secretFromEnv })));
   return escalate({
     configFile: values.config,
     message: values.message ?? 'Escalation from the switchboard CLI',
-    account: values.account,
+    account,
     dryRun: values['dry-run'],
     maxRepeat: Number(process.env.SWITCHBOARD_MAX_REPEAT ?? 10),
-    server: { url: values.server.replace(/\/$/, ''), token: values.token },
+    server: { url: values.server.replace(/\/$/, ''), token: token || undefined },
     write: (line) => process.stdout.write(`${line}\n`),
   });
 }

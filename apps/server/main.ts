@@ -15,6 +15,8 @@ async function main(): Promise<void> {
     running.url && `  HTTP API         ${running.url}   (try: curl ${running.url}/v1/handlers)`,
     `  NATS             ${running.natsUrl}${running.natsServer ? '   (started from nats.conf)' : ''}`,
     `  Vonage           ${running.provider.apiUrl}${running.provider.simulator ? '   (local simulator: GET /_sim/messages)' : ''}`,
+    running.firstOperatorToken &&
+      `  Operator token   ${running.firstOperatorToken}\n                   (shown once, valid 30 days: export TOKEN=<it>; mint more with npm run cli -- token create)`,
     '  Ctrl-C stops everything it started.',
   ].filter(Boolean);
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -7,6 +7,7 @@ import { Messenger, ProviderInbox } from '../../libs/messaging/index.js';
 import { createStores, type Stores } from '../../libs/store/index.js';
 import { Timers } from '../../libs/timers/index.js';
 import { handlerRegistry } from '../../handlers/index.js';
+import { setUpApiAuth } from './auth.js';
 import { buildHttpApp } from './http/app.js';
 import { planProvider, startProvider, type Provider } from './provider.js';
 
@@ -28,6 +29,8 @@ export interface RunningSwitchboard {
   escalations: EscalationEngine;
   /** The nats-server this process started, if it had to. */
   natsServer: NatsServerProcess | undefined;
+  /** An operator token, minted when this start generated the server secret (the first start). */
+  firstOperatorToken: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -73,8 +76,12 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
     const services = { stores, messenger, provider: provider.info, escalations };
 
     let url: string | undefined;
+    let firstOperatorToken: string | undefined;
     if (roles.has('http')) {
+      const auth = await setUpApiAuth(settings);
+      firstOperatorToken = auth.firstOperatorToken;
       const app = await buildHttpApp({
+        verifyToken: auth.verify,
         bus,
         stores,
         registry,
@@ -137,7 +144,7 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
       stops.push(() => inbox.stop());
     }
 
-    return { url, natsUrl, bus, stores, provider, dispatcher, escalations, natsServer, stop };
+    return { url, natsUrl, bus, stores, provider, dispatcher, escalations, natsServer, firstOperatorToken, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -42,6 +42,8 @@ export const SettingsSchema = z.object({
   VONAGE_FROM_VIBER_SERVICE: z.string().optional(),
   VONAGE_FROM_RCS: z.string().optional(),
   SWITCHBOARD_SIM_PORT: Port.default(3100),
+  SWITCHBOARD_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  SWITCHBOARD_JWT_JWKS: z.string().min(1).optional(),
 });
 
 export type RawSettings = z.infer<typeof SettingsSchema>;
@@ -67,6 +69,12 @@ export interface Settings {
   timeScale: number;
   /** The most repeats an escalation may ask for. */
   maxRepeat: number;
+  auth: {
+    /** HS256 secret for API tokens; when unset, one is kept in the data directory. */
+    jwtSecret: string | undefined;
+    /** A JWKS file path or URL: tokens are then verified with those public keys (RS256 / EdDSA). */
+    jwks: string | undefined;
+  };
   vonage: {
     apiUrl: string;
     applicationId: string | undefined;
@@ -103,6 +111,7 @@ export function settingsFrom(raw: RawSettings, cwd = process.cwd()): Settings {
     streams: { dedupeWindowS: raw.SWITCHBOARD_DEDUPE_WINDOW_S, eventsMaxAgeS: raw.SWITCHBOARD_EVENTS_MAX_AGE_S },
     timeScale: raw.SWITCHBOARD_TIME_SCALE,
     maxRepeat: raw.SWITCHBOARD_MAX_REPEAT,
+    auth: { jwtSecret: raw.SWITCHBOARD_JWT_SECRET, jwks: raw.SWITCHBOARD_JWT_JWKS },
     vonage: {
       apiUrl: raw.VONAGE_API_URL,
       applicationId: raw.VONAGE_APPLICATION_ID,

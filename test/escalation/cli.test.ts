@@ -29,7 +29,12 @@ afterAll(async () => {
 /** Runs `switchboard` as a user would; resolves with its exit code and output. */
 async function switchboard(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['apps/cli/bin.js', ...args, '--server', sb.url!], { cwd: ROOT, timeout: 30_000 });
+    const { stdout, stderr } = await run(process.execPath, ['apps/cli/bin.js', ...args, '--server', sb.url!], {
+      cwd: ROOT,
+      timeout: 30_000,
+      // The CLI mints its own token from the local server's data directory.
+      env: { ...process.env, SWITCHBOARD_DATA_DIR: sb.dataDir },
+    });
     return { code: 0, stdout, stderr };
   } catch (err: any) {
     return { code: err.code, stdout: err.stdout, stderr: err.stderr };

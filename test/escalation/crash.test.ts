@@ -11,7 +11,7 @@ import { startTestNats, type TestNats } from '../support/nats.js';
 import { freePort } from '../support/ports.js';
 import { spawnSwitchboard, type SwitchboardProcess } from '../support/processes.js';
 import { apiClient } from '../support/api.js';
-import { testEnv } from '../support/switchboard.js';
+import { testEnv, tokenFor } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
 import { addresses, sampleWith } from './support.js';
 
@@ -81,7 +81,7 @@ it('goes on after a SIGKILL mid-escalation: every escalation ends with exactly o
   for (const a of nobody) for (const to of Object.values(a)) sim.setScenario(to, { outcome: 'silent' });
 
   const first = await start();
-  const api = apiClient(first.url!);
+  const api = apiClient(first.url!, await tokenFor(dataDir));
   const all = [...readers, ...nobody];
   for (const [i, a] of all.entries()) {
     const res = await api.put(`/v1/accounts/${account}/routes/r${i}`, {

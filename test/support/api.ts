@@ -4,10 +4,10 @@ export interface ApiResponse<T = any> {
   headers: Headers;
 }
 
-/** A small JSON client for the HTTP API under test. */
-export function apiClient(baseUrl: string) {
+/** A small JSON client for the HTTP API under test; `token` goes in every request's Authorization. */
+export function apiClient(baseUrl: string, token?: string) {
   async function call<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
-    const init: RequestInit = { method, headers: { ...headers } };
+    const init: RequestInit = { method, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers } };
     if (body !== undefined) {
       init.body = typeof body === 'string' ? body : JSON.stringify(body);
       (init.headers as Record<string, string>)['content-type'] ??= 'application/json';

@@ -1,13 +1,17 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { loadOrCreateServerSecret, mintToken, type MintRequest } from '../../libs/auth/index.js';
 import { loadSettings, ROLES, type Role, type Settings } from '../../libs/config/index.js';
 import { createLogger } from '../../libs/logger/index.js';
 import { startSwitchboard, type RunningSwitchboard } from '../../apps/server/switchboard.js';
 import { apiClient, type ApiClient } from './api.js';
 
 export interface TestSwitchboard extends RunningSwitchboard {
+  /** The API as an operator (every account, admin scope). */
   api: ApiClient;
+  /** Mints a token with the server's secret, for tests of access control. */
+  token(request: Partial<MintRequest>): Promise<string>;
   settings: Settings;
   dataDir: string;
   /** Stops it and removes its data directory. */
@@ -29,6 +33,12 @@ export function testEnv(natsUrl: string, dataDir: string, env: Record<string, st
   };
 }
 
+/** A token signed with the secret a server keeps in `dataDir` (an operator's unless told otherwise). */
+export async function tokenFor(dataDir: string, request: Partial<MintRequest> = {}): Promise<string> {
+  const { secret } = await loadOrCreateServerSecret(dataDir, undefined);
+  return mintToken(secret, { sub: 'test', accounts: '*', scope: 'admin', ttlSeconds: 3600, ...request });
+}
+
 /** A whole Switchboard in this process, on the suite's own nats-server. */
 export async function startTestSwitchboard(
   natsUrl: string,
@@ -39,9 +49,11 @@ export async function startTestSwitchboard(
   const settings = loadSettings(env);
   const log = createLogger({ level: env.LOG_LEVEL, name: 'switchboard-test' });
   const running = await startSwitchboard({ settings, roles: new Set(options.roles ?? ROLES), log });
+  const token = (request: Partial<MintRequest>) => tokenFor(dataDir, request);
   return {
     ...running,
-    api: apiClient(running.url ?? ''),
+    api: apiClient(running.url ?? '', await token({})),
+    token,
     settings,
     dataDir,
     async close() {

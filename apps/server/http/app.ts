@@ -1,10 +1,12 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { TokenVerifier } from '../../../libs/auth/index.js';
 import type { Bus } from '../../../libs/bus/index.js';
 import type { DeadLetters, HandlerRegistry, HandlerServices, UnroutedEvents } from '../../../libs/dispatcher/index.js';
 import type { Logger } from '../../../libs/logger/index.js';
 import type { ProviderInbox } from '../../../libs/messaging/index.js';
 import type { Stores } from '../../../libs/store/index.js';
 import { installErrorHandling } from '../../../libs/http/index.js';
+import { installAuthentication } from './authentication.js';
 import { contactsPlugin } from './plugins/contacts.js';
 import { deadLettersPlugin } from './plugins/deadLetters.js';
 import { escalationsPlugin } from './plugins/escalations.js';
@@ -26,6 +28,7 @@ export interface HttpDeps {
   signatureSecret: string | undefined;
   log: Logger;
   bodyLimit: number;
+  verifyToken: TokenVerifier;
 }
 
 /** The HTTP API: one encapsulated plugin per area, one error format for all of them. */
@@ -37,6 +40,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
   });
   installErrorHandling(app, deps.bodyLimit);
+  installAuthentication(app, deps.verifyToken);
 
   app.get('/healthz', async (_request, reply) => {
     const connected = !deps.bus.nc.isClosed();
