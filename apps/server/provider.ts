@@ -57,6 +57,12 @@ async function configuredCredentials(settings: Settings): Promise<ApplicationCre
 export async function planProvider(settings: Settings): Promise<ProviderPlan> {
   const credentials = await configuredCredentials(settings);
   if (credentials) {
+    if (!settings.vonage.signatureSecret) {
+      throw new SwitchboardError(
+        'validation_failed',
+        "VONAGE_SIGNATURE_SECRET is required with Vonage credentials: webhooks are verified with it (the account's signature secret in the Vonage dashboard)",
+      );
+    }
     return {
       kind: 'vonage',
       credentials,

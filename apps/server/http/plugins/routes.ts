@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { validateRoute, type HandlerRegistry } from '../../../../libs/dispatcher/index.js';
 import { SwitchboardError } from '../../../../libs/errors/index.js';
+import { maskSecrets, restoreMasked } from '../../../../libs/secrets/index.js';
 import type { RouteRepository } from '../../../../libs/store/index.js';
 import { parse } from '../../../../libs/http/index.js';
 import { AccountItemParams, AccountParams } from '../params.js';
@@ -8,22 +9,24 @@ import { AccountItemParams, AccountParams } from '../params.js';
 export const routesPlugin: FastifyPluginAsync<{ routes: RouteRepository; registry: HandlerRegistry }> = async (app, { routes, registry }) => {
   app.get('/v1/accounts/:account/routes', async (request) => {
     const { account } = parse(AccountParams, request.params);
-    return { routes: (await routes.list(account)).sort((a, b) => a.id.localeCompare(b.id)) };
+    return { routes: (await routes.list(account)).sort((a, b) => a.id.localeCompare(b.id)).map(maskSecrets) };
   });
 
   app.get('/v1/accounts/:account/routes/:id', async (request) => {
     const { account, id } = parse(AccountItemParams, request.params);
     const route = await routes.get(account, id);
     if (!route) throw new SwitchboardError('not_found', `no route "${id}" in account ${account}`);
-    return route;
+    return maskSecrets(route);
   });
 
   app.put('/v1/accounts/:account/routes/:id', async (request, reply) => {
     const { account, id } = parse(AccountItemParams, request.params);
-    const definition = validateRoute(request.body, { account, id }, registry);
+    // Secrets come back masked: a config read and written back keeps the stored ones.
+    const body = restoreMasked(request.body, await routes.get(account, id));
+    const definition = validateRoute(body, { account, id }, registry);
     const { route, created } = await routes.save(definition);
     request.log.info({ account_key: account, route_id: id, created }, created ? 'route created' : 'route updated');
-    return reply.status(created ? 201 : 200).send(route);
+    return reply.status(created ? 201 : 200).send(maskSecrets(route));
   });
 
   app.delete('/v1/accounts/:account/routes/:id', async (request, reply) => {

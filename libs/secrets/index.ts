@@ -1,0 +1,1 @@
+export { MASK, maskSecrets, restoreMasked } from './masking.js';
