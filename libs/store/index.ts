@@ -23,7 +23,8 @@ export {
 export { isRevisionConflict, JsonKv, jsonOf, type Versioned } from './jsonKv.js';
 export { accountFilter, accountKey, indexKey } from './keys.js';
 export { MessageRecord, MessageRepository, StatusReceipt, type SentMessage } from './messages.js';
-export { Route, RouteMatch, RouteRepository, RouteStep, Wildcard, type RouteChange } from './routes.js';
+export { LiveTable, type LiveTableOptions } from './liveTable.js';
+export { Route, RouteMatch, RouteRepository, RouteStep, Wildcard } from './routes.js';
 
 /** The repositories over the provisioned buckets. */
 export interface Stores {

@@ -1,8 +1,9 @@
-import type { KvEntry } from 'nats';
 import type { KvBucket } from '../bus/index.js';
 import { z } from 'zod';
 import { Token } from '../events/index.js';
-import { JsonKv, jsonOf } from './jsonKv.js';
+import type { Logger } from '../logger/index.js';
+import { JsonKv } from './jsonKv.js';
+import { LiveTable } from './liveTable.js';
 import { accountFilter, accountKey } from './keys.js';
 
 export const Wildcard = z.union([z.literal('*'), Token]);
@@ -45,12 +46,6 @@ export const Route = z.object({
 export type RouteMatch = z.infer<typeof RouteMatch>;
 export type RouteStep = z.infer<typeof RouteStep>;
 export type Route = z.infer<typeof Route>;
-
-export type RouteChange = { revision: number } & (
-  | { operation: 'put'; route: Route }
-  | { operation: 'delete'; account_key: string; id: string }
-  | { operation: 'invalid'; key: string; message: string }
-);
 
 export class RouteRepository {
   private readonly docs: JsonKv<typeof Route>;
@@ -95,25 +90,8 @@ export class RouteRepository {
     return this.written;
   }
 
-  /**
-   * Every route now, then every change as it happens, for the live route table. `onReady`
-   * fires once the current routes have all been delivered.
-   */
-  async watch(onChange: (change: RouteChange) => void, onReady: () => void): Promise<{ stop(): void }> {
-    const watcher = await this.docs.kv.watch({ key: '>', initializedFn: onReady });
-    void (async () => {
-      for await (const entry of watcher) onChange(this.toChange(entry));
-    })();
-    return { stop: () => watcher.stop() };
-  }
-
-  private toChange(entry: KvEntry): RouteChange {
-    const { revision } = entry;
-    const [account_key = '', id = ''] = entry.key.split('.');
-    if (entry.operation !== 'PUT') return { revision, operation: 'delete', account_key, id };
-    const parsed = Route.safeParse(jsonOf(entry));
-    return parsed.success
-      ? { revision, operation: 'put', route: parsed.data }
-      : { revision, operation: 'invalid', key: entry.key, message: parsed.error.message };
+  /** Every route, kept current by watching the bucket: the dispatchers' route table. */
+  live(log: Logger): Promise<LiveTable<Route>> {
+    return LiveTable.start(this.docs.kv, Route, { kind: 'route', log });
   }
 }
