@@ -93,6 +93,7 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
         signatureSecret: plan.signatureSecret,
         log,
         bodyLimit: settings.http.bodyLimit,
+        rateLimits: settings.http.rateLimits,
       });
       await app.listen({ host: settings.http.host, port: settings.http.port });
       stops.push(() => app.close());

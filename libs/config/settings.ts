@@ -42,6 +42,8 @@ export const SettingsSchema = z.object({
   VONAGE_FROM_VIBER_SERVICE: z.string().optional(),
   VONAGE_FROM_RCS: z.string().optional(),
   SWITCHBOARD_SIM_PORT: Port.default(3100),
+  SWITCHBOARD_RATE_EVENTS_PER_S: z.coerce.number().int().min(1).default(500),
+  SWITCHBOARD_RATE_HOOK_LAUNCHES_PER_S: z.coerce.number().int().min(1).default(50),
   SWITCHBOARD_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   SWITCHBOARD_JWT_JWKS: z.string().min(1).optional(),
 });
@@ -54,7 +56,14 @@ export type Role = (typeof ROLES)[number];
 
 export interface Settings {
   natsUrl: string;
-  http: { host: string; port: number; publicUrl: string | undefined; bodyLimit: number };
+  http: {
+    host: string;
+    port: number;
+    publicUrl: string | undefined;
+    bodyLimit: number;
+    /** Requests a second: events published per account, launches per hook. */
+    rateLimits: { eventsPerSecond: number; hookLaunchesPerSecond: number };
+  };
   logLevel: RawSettings['LOG_LEVEL'];
   dataDir: string;
   natsConf: string;
@@ -97,7 +106,13 @@ function definedEntries<T extends Record<string, string | undefined>>(record: T)
 export function settingsFrom(raw: RawSettings, cwd = process.cwd()): Settings {
   return {
     natsUrl: raw.NATS_URL,
-    http: { host: raw.HOST, port: raw.PORT, publicUrl: raw.PUBLIC_URL, bodyLimit: raw.SWITCHBOARD_BODY_LIMIT_BYTES },
+    http: {
+      host: raw.HOST,
+      port: raw.PORT,
+      publicUrl: raw.PUBLIC_URL,
+      bodyLimit: raw.SWITCHBOARD_BODY_LIMIT_BYTES,
+      rateLimits: { eventsPerSecond: raw.SWITCHBOARD_RATE_EVENTS_PER_S, hookLaunchesPerSecond: raw.SWITCHBOARD_RATE_HOOK_LAUNCHES_PER_S },
+    },
     logLevel: raw.LOG_LEVEL,
     dataDir: path.resolve(cwd, raw.SWITCHBOARD_DATA_DIR),
     natsConf: path.resolve(cwd, raw.SWITCHBOARD_NATS_CONF),

@@ -1,2 +1,3 @@
 export { installErrorHandling, statusOf } from './errorHandling.js';
 export { parse } from './validation.js';
+export { installRateLimits, rateLimitPer } from './rateLimits.js';

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadOrCreateServerSecret, mintToken, type MintRequest } from '../../libs/auth/index.js';
 import { loadSettings, ROLES, type Role, type Settings } from '../../libs/config/index.js';
+import type { DestinationStream } from 'pino';
 import { createLogger } from '../../libs/logger/index.js';
 import { startSwitchboard, type RunningSwitchboard } from '../../apps/server/switchboard.js';
 import { apiClient, type ApiClient } from './api.js';
@@ -28,6 +29,9 @@ export function testEnv(natsUrl: string, dataDir: string, env: Record<string, st
     SWITCHBOARD_RETRY_DELAYS_MS: '50,100,150',
     VONAGE_RETRY_BASE_MS: '10',
     SWITCHBOARD_ACK_WAIT_MS: '2000',
+    // Suites publish fast on purpose; the security suite sets its own low limits.
+    SWITCHBOARD_RATE_EVENTS_PER_S: '100000',
+    SWITCHBOARD_RATE_HOOK_LAUNCHES_PER_S: '100000',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...env,
   };
@@ -42,12 +46,12 @@ export async function tokenFor(dataDir: string, request: Partial<MintRequest> = 
 /** A whole Switchboard in this process, on the suite's own nats-server. */
 export async function startTestSwitchboard(
   natsUrl: string,
-  options: { env?: Record<string, string>; roles?: Role[]; dataDir?: string } = {},
+  options: { env?: Record<string, string>; roles?: Role[]; dataDir?: string; logTo?: DestinationStream } = {},
 ): Promise<TestSwitchboard> {
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'switchboard-data-')));
   const env = testEnv(natsUrl, dataDir, options.env);
   const settings = loadSettings(env);
-  const log = createLogger({ level: env.LOG_LEVEL, name: 'switchboard-test' });
+  const log = createLogger({ level: env.LOG_LEVEL, name: 'switchboard-test' }, options.logTo);
   const running = await startSwitchboard({ settings, roles: new Set(options.roles ?? ROLES), log });
   const token = (request: Partial<MintRequest>) => tokenFor(dataDir, request);
   return {

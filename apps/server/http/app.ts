@@ -5,7 +5,8 @@ import type { DeadLetters, HandlerRegistry, HandlerServices, UnroutedEvents } fr
 import type { Logger } from '../../../libs/logger/index.js';
 import type { ProviderInbox } from '../../../libs/messaging/index.js';
 import type { Stores } from '../../../libs/store/index.js';
-import { installErrorHandling } from '../../../libs/http/index.js';
+import type { Settings } from '../../../libs/config/index.js';
+import { installErrorHandling, installRateLimits } from '../../../libs/http/index.js';
 import { installAuthentication } from './authentication.js';
 import { contactsPlugin } from './plugins/contacts.js';
 import { deadLettersPlugin } from './plugins/deadLetters.js';
@@ -28,6 +29,7 @@ export interface HttpDeps {
   signatureSecret: string | undefined;
   log: Logger;
   bodyLimit: number;
+  rateLimits: Settings['http']['rateLimits'];
   verifyToken: TokenVerifier;
 }
 
@@ -41,13 +43,14 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   });
   installErrorHandling(app, deps.bodyLimit);
   installAuthentication(app, deps.verifyToken);
+  await installRateLimits(app);
 
   app.get('/healthz', async (_request, reply) => {
     const connected = !deps.bus.nc.isClosed();
     return reply.status(connected ? 200 : 503).send({ ok: connected });
   });
   await app.register(handlersPlugin, { registry: deps.registry });
-  await app.register(eventsPlugin, { bus: deps.bus, unrouted: deps.unrouted, routes: deps.stores.routes });
+  await app.register(eventsPlugin, { bus: deps.bus, unrouted: deps.unrouted, routes: deps.stores.routes, perSecond: deps.rateLimits.eventsPerSecond });
   await app.register(routesPlugin, { routes: deps.stores.routes, registry: deps.registry });
   await app.register(contactsPlugin, { contacts: deps.stores.contacts });
   await app.register(deadLettersPlugin, { deadLetters: deps.deadLetters });

@@ -4,7 +4,7 @@ import { ROUTES_REVISION_HEADER, type UnroutedEvents } from '../../../../libs/di
 import { validationFailed } from '../../../../libs/errors/index.js';
 import { EventInput, publishEvent } from '../../../../libs/events/index.js';
 import type { RouteRepository } from '../../../../libs/store/index.js';
-import { parse } from '../../../../libs/http/index.js';
+import { parse, rateLimitPer } from '../../../../libs/http/index.js';
 import { AccountParams, ListQuery } from '../params.js';
 
 /** What a source may post: the envelope without the account (it is in the URL). */
@@ -15,10 +15,13 @@ export interface EventsOptions {
   unrouted: UnroutedEvents;
   /** Read for the routes revision this process has written, which published events carry. */
   routes: RouteRepository;
+  /** Events a second each account may publish. */
+  perSecond: number;
 }
 
-export const eventsPlugin: FastifyPluginAsync<EventsOptions> = async (app, { bus, unrouted, routes }) => {
-  app.post('/v1/accounts/:account/events', async (request, reply) => {
+export const eventsPlugin: FastifyPluginAsync<EventsOptions> = async (app, { bus, unrouted, routes, perSecond }) => {
+  const perAccount = rateLimitPer(perSecond, (request) => `events:${(request.params as { account?: string }).account}`);
+  app.post('/v1/accounts/:account/events', { config: perAccount }, async (request, reply) => {
     const { account } = parse(AccountParams, request.params);
     const body = parse(PublishBody, request.body);
     if (body.account_key !== undefined && body.account_key !== account) {

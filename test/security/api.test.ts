@@ -1,0 +1,236 @@
+import { createHash, createPrivateKey, generateKeyPairSync } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { SignJWT, UnsecuredJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readServerSecret } from '../../libs/auth/index.js';
+import { STREAMS } from '../../libs/bus/index.js';
+import { signWebhook } from '../../libs/vonage/index.js';
+import { loadOrCreateSimCredentials } from '../../apps/server/simCredentials.js';
+import { apiClient, type ApiClient } from '../support/api.js';
+import { startTestNats, type TestNats } from '../support/nats.js';
+import { startTestSwitchboard, type TestSwitchboard } from '../support/switchboard.js';
+import { waitFor } from '../support/waitFor.js';
+import { AttackTally } from './tally.js';
+
+const PRIVATE_KEY = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
+
+let nats: TestNats;
+let sb: TestSwitchboard;
+const logLines: string[] = [];
+const tally = new AttackTally();
+let alpha: ApiClient;
+let alphaReader: ApiClient;
+
+beforeAll(async () => {
+  nats = await startTestNats();
+  const logTo = new Writable({
+    write(chunk, _encoding, done) {
+      logLines.push(String(chunk));
+      done();
+    },
+  });
+  sb = await startTestSwitchboard(nats.url, { env: { LOG_LEVEL: 'debug', SWITCHBOARD_BODY_LIMIT_BYTES: '8192', SWITCHBOARD_RATE_EVENTS_PER_S: '5' }, logTo });
+  alpha = apiClient(sb.url!, await sb.token({ sub: 'alpha-app', accounts: ['alpha'], scope: 'write' }));
+  alphaReader = apiClient(sb.url!, await sb.token({ sub: 'alpha-reader', accounts: ['alpha'], scope: 'read' }));
+  // Something to read and change in account beta.
+  await sb.api.put('/v1/accounts/beta/routes/r1', { match: { event_type: 'x' }, steps: [{ handler: 'log' }] });
+});
+
+afterAll(async () => {
+  console.log(tally.summary());
+  await sb?.close();
+  await nats?.stop();
+});
+
+/** Every account-scoped endpoint, as [method, path, body]. */
+function endpoints(account: string): Array<[string, string, unknown?]> {
+  const route = { match: { event_type: 'x' }, steps: [{ handler: 'log' }] };
+  const event = { conversation_type: 'c', conversation_key: 'k', event_type: 'x', event_data: {} };
+  return [
+    ['GET', `/v1/accounts/${account}/routes`],
+    ['GET', `/v1/accounts/${account}/routes/r1`],
+    ['PUT', `/v1/accounts/${account}/routes/r1`, route],
+    ['PUT', `/v1/accounts/${account}/routes/new`, route],
+    ['DELETE', `/v1/accounts/${account}/routes/r1`],
+    ['POST', `/v1/accounts/${account}/events`, event],
+    ['GET', `/v1/accounts/${account}/events/unrouted`],
+    ['GET', `/v1/accounts/${account}/contacts`],
+    ['GET', `/v1/accounts/${account}/contacts/c1`],
+    ['GET', `/v1/accounts/${account}/messages/m1`],
+    ['GET', `/v1/accounts/${account}/deadletters`],
+    ['GET', `/v1/accounts/${account}/deadletters/1`],
+    ['POST', `/v1/accounts/${account}/deadletters/1/replay`],
+    ['GET', `/v1/accounts/${account}/escalations`],
+    ['GET', `/v1/accounts/${account}/escalations/e1`],
+    ['POST', `/v1/accounts/${account}/escalations`, { config: { users: ['c1'] } }],
+    ['POST', `/v1/accounts/${account}/escalations/e1/cancel`],
+  ];
+}
+
+async function betaRoutes(): Promise<string[]> {
+  return (await sb.api.get('/v1/accounts/beta/routes')).body.routes.map((route: { id: string }) => route.id);
+}
+
+async function eventsStoredFor(account: string): Promise<number> {
+  const info = await sb.bus.jsm.streams.info(STREAMS.events, { subjects_filter: `events.${account}.>` });
+  return Object.values(info.state.subjects ?? {}).reduce((sum, count) => sum + count, 0);
+}
+
+describe('tokens', () => {
+  const path = '/v1/accounts/alpha/routes';
+
+  it('refuses a missing, malformed, expired, tampered or foreign-signed token with 401', async () => {
+    const secret = (await readServerSecret(sb.dataDir, undefined))!;
+    const good = await sb.token({ accounts: ['alpha'], scope: 'admin' });
+    const [header, payload, signature] = good.split('.');
+    const widened = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), accounts: '*' })).toString('base64url');
+    const claims = { sub: 'x', accounts: '*', scope: 'admin' };
+    const attempts: Array<[string, string | undefined]> = [
+      ['no Authorization header', undefined],
+      ['not a bearer', `Basic ${Buffer.from('a:b').toString('base64')}`],
+      ['a bearer that is not a JWT', 'Bearer not-a-jwt'],
+      ['an expired token', `Bearer ${await sb.token({ ttlSeconds: -10 })}`],
+      ['a tampered payload (accounts widened)', `Bearer ${header}.${widened}.${signature}`],
+      ['a token signed with another secret', `Bearer ${await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setExpirationTime('1h').sign(new TextEncoder().encode('x'.repeat(40)))}`],
+      ['alg none', `Bearer ${new UnsecuredJWT(claims).setSubject('x').setExpirationTime('1h').encode()}`],
+      ['a wrong algorithm (HS512 with the right secret)', `Bearer ${await new SignJWT(claims).setProtectedHeader({ alg: 'HS512' }).setSubject('x').setExpirationTime('1h').sign(secret)}`],
+      ['a wrong algorithm (RS256)', `Bearer ${await new SignJWT(claims).setProtectedHeader({ alg: 'RS256' }).setSubject('x').setExpirationTime('1h').sign(createPrivateKey(PRIVATE_KEY))}`],
+      ['claims missing (no accounts)', `Bearer ${await new SignJWT({ scope: 'admin' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setExpirationTime('1h').sign(secret)}`],
+      ['no expiry', `Bearer ${await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject('x').sign(secret)}`],
+    ];
+    for (const [name, authorization] of attempts) {
+      const res = await apiClient(sb.url!).call('GET', path, undefined, authorization ? { authorization } : {});
+      tally.refused('bad tokens', res.status, 401, name);
+      expect(res.body.error.code).toBe('unauthorized');
+    }
+    const write = await apiClient(sb.url!).call('PUT', '/v1/accounts/alpha/routes/forged', { match: {}, steps: [{ handler: 'log' }] }, { authorization: attempts[4]![1]! });
+    tally.refused('bad tokens', write.status, 401, 'tampered token on a write');
+    expect((await sb.api.get('/v1/accounts/alpha/routes/forged')).status).toBe(404);
+  });
+
+  it('answers 404 to a valid token on another account, for every resource, and changes nothing there', async () => {
+    const routesBefore = await betaRoutes();
+    const eventsBefore = await eventsStoredFor('beta');
+    for (const [method, path, body] of endpoints('beta')) {
+      const res = await alpha.call(method, path, body);
+      tally.refused('cross-account reads and writes', res.status, 404, `${method} ${path}`);
+    }
+    expect(await betaRoutes()).toEqual(routesBefore);
+    expect(await eventsStoredFor('beta')).toBe(eventsBefore);
+    // The same token works on its own account.
+    expect((await alpha.get('/v1/accounts/alpha/routes')).status).toBe(200);
+  });
+
+  it('answers 403 to a read-only token that tries a change', async () => {
+    for (const [method, path, body] of endpoints('alpha').filter(([method]) => method !== 'GET')) {
+      const res = await alphaReader.call(method, path, body);
+      tally.refused('read scope on a write', res.status, 403, `${method} ${path}`);
+    }
+    expect((await alphaReader.get('/v1/accounts/alpha/routes')).status).toBe(200);
+    expect(await eventsStoredFor('alpha')).toBe(0);
+  });
+});
+
+describe('secrets', () => {
+  it('stores an escalation config’s private key but never returns or logs it', async () => {
+    const config = {
+      APP: { APP_ID: sb.provider.info.applicationId, PRIVATE_KEY },
+      FROM: { SMS: 'Company', WHATSAPP: '447700900000' },
+      USERS: [{ name: 'Ann', channels: [{ type: 'whatsapp', id_num: '447700900001' }, { type: 'sms', id_num: '447700900002' }] }],
+    };
+    const saved = await sb.api.put('/v1/accounts/alpha/routes/with-key', { match: { event_type: 'down' }, steps: [{ handler: 'escalate_users', config }] });
+    expect(saved.status).toBe(201);
+    const read = await sb.api.get('/v1/accounts/alpha/routes/with-key');
+    const list = await sb.api.get('/v1/accounts/alpha/routes');
+    for (const [name, body] of [['PUT answer', saved.body], ['GET', read.body], ['GET list', list.body]] as const) {
+      tally.refused('secret disclosure through the API', JSON.stringify(body).includes('BEGIN PRIVATE KEY') ? 'disclosed' : 'masked', 'masked', String(name));
+    }
+    expect(read.body.steps[0].config.APP.PRIVATE_KEY).toBe('[redacted]');
+    // Written back as read: the stored key survives (the mask is not saved over it).
+    await sb.api.put('/v1/accounts/alpha/routes/with-key', read.body);
+    const stored = await sb.stores.routes.get('alpha', 'with-key');
+    expect((stored!.steps[0]!.config as any).APP.PRIVATE_KEY).toBe(PRIVATE_KEY);
+    // Used, and logged about, without the key in any log line.
+    await sb.api.post('/v1/accounts/alpha/events', { conversation_type: 'c', conversation_key: 'k', event_type: 'down', event_data: { message: 'x' } });
+    await waitFor('the escalation', async () => (await sb.api.get('/v1/accounts/alpha/escalations')).body.escalations.length > 0);
+    tally.refused('secret disclosure in logs', logLines.some((line) => line.includes('BEGIN PRIVATE KEY')) ? 'logged' : 'absent', 'absent', `${logLines.length} log lines`);
+    expect(logLines.length).toBeGreaterThan(10);
+  });
+});
+
+describe('templates', () => {
+  it('cannot reach process, env or prototypes from a route config', async () => {
+    await sb.api.put('/v1/accounts/alpha/routes/inject', {
+      match: { event_type: 'inject' },
+      steps: [{ handler: 'send_message', config: { to: { type: 'sms', id_num: '447700900777' }, text: 'x{{process.env.PATH}}{{event.constructor.constructor}}{{event.__proto__}}{{steps.constructor}}{{event.event_data.payload}}y' } }],
+    });
+    await sb.api.post('/v1/accounts/alpha/events', { conversation_type: 'c', conversation_key: 'k', event_type: 'inject', event_data: { payload: '{{process.env.HOME}}' } });
+    const [message] = await waitFor('the message', () => sb.provider.simulator!.messages({ to: '447700900777' }).length > 0 && sb.provider.simulator!.messages({ to: '447700900777' }));
+    // Unknown roots stay as written, prototypes read as nothing, and event data is not rendered again.
+    const inert = message!.text === 'x{{process.env.PATH}}{{process.env.HOME}}y' ? 'inert' : `rendered: ${message!.text}`;
+    tally.refused('template injection', inert, 'inert', 'process, constructor, __proto__, nested template');
+    expect(message!.text).not.toContain(process.env.PATH!);
+  });
+});
+
+describe('bodies', () => {
+  it('refuses oversized and malformed bodies on every endpoint that takes one, storing nothing', async () => {
+    const writes = endpoints('alpha').filter(([method]) => method === 'POST' || method === 'PUT');
+    const before = await eventsStoredFor('alpha');
+    for (const [method, path] of writes) {
+      const big = await sb.api.call(method, path, JSON.stringify({ blob: 'x'.repeat(10_000) }));
+      tally.refused('oversized bodies', big.status, 413, `${method} ${path}`);
+      const broken = await sb.api.call(method, path, '{"a": [1, 2');
+      tally.refused('malformed bodies', broken.status, 400, `${method} ${path}`);
+      expect(broken.body.error.code).toBe('invalid_json');
+    }
+    for (const path of ['/webhooks/status', '/webhooks/inbound']) {
+      tally.refused('oversized bodies', (await sb.api.post(path, JSON.stringify({ blob: 'x'.repeat(10_000) }))).status, 413, path);
+    }
+    expect(await eventsStoredFor('alpha')).toBe(before);
+  });
+});
+
+describe('rate limits', () => {
+  it('answers 429 with Retry-After past an account’s publishing rate', async () => {
+    const event = { conversation_type: 'c', conversation_key: 'k', event_type: 'flood', event_data: {} };
+    const answers = await Promise.all(Array.from({ length: 12 }, () => sb.api.post('/v1/accounts/flood/events', event)));
+    const limited = answers.filter((res) => res.status === 429);
+    expect(answers.filter((res) => res.status === 202).length).toBeLessThanOrEqual(5);
+    for (const res of limited) tally.refused('publishing over the rate limit', res.status, 429);
+    expect(limited.length).toBeGreaterThanOrEqual(7);
+    expect(Number(limited[0]!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(limited[0]!.body.error.code).toBe('rate_limited');
+    // Another account has its own allowance.
+    expect((await sb.api.post('/v1/accounts/other-flood/events', event)).status).toBe(202);
+  });
+});
+
+describe('provider webhooks', () => {
+  it('refuses unsigned, forged, wrongly signed, altered and replayed webhooks with 401, storing nothing', async () => {
+    const { signature_secret } = await loadOrCreateSimCredentials(sb.dataDir);
+    const body = JSON.stringify({ message_uuid: 'f0rged', to: '447700900001', from: 'x', timestamp: new Date().toISOString(), status: 'read', channel: 'sms', client_ref: 'alpha' });
+    const providerBefore = (await sb.bus.jsm.streams.info(STREAMS.provider)).state.messages;
+    const oldToken = await new SignJWT({ payload_hash: createHash('sha256').update(body).digest('hex') })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuedAt(Math.floor(Date.now() / 1000) - 3600)
+      .sign(new TextEncoder().encode(signature_secret));
+    const attempts: Array<[string, string, Record<string, string>]> = [
+      ['no signature', body, {}],
+      ['a forged signature', body, { authorization: `Bearer ${(await signWebhook(body, signature_secret)).slice(0, -4)}AAAA` }],
+      ['the wrong secret', body, { authorization: `Bearer ${await signWebhook(body, 'not-the-secret')}` }],
+      ['the body changed after signing', body.replace('read', 'delivered'), { authorization: `Bearer ${await signWebhook(body, signature_secret)}` }],
+      ['a replayed old token', body, { authorization: `Bearer ${oldToken}` }],
+    ];
+    for (const path of ['/webhooks/status', '/webhooks/inbound']) {
+      for (const [name, payload, headers] of attempts) {
+        const res = await sb.api.call('POST', path, payload, headers);
+        tally.refused('forged provider webhooks', res.status, 401, `${path}: ${name}`);
+      }
+    }
+    expect((await sb.bus.jsm.streams.info(STREAMS.provider)).state.messages).toBe(providerBefore);
+    // A properly signed one is taken.
+    const ok = await sb.api.call('POST', '/webhooks/status', body, { authorization: `Bearer ${await signWebhook(body, signature_secret)}` });
+    expect(ok.status).toBe(200);
+  });
+});
