@@ -1,6 +1,8 @@
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { errorMessage, isSwitchboardError } from '../../libs/errors/index.js';
 import { readServerSecret } from '../../libs/auth/index.js';
+import { busAddUser } from './busAddUser.js';
 import { escalate } from './escalate.js';
 import { CliFailure, EXIT } from './exitCodes.js';
 import { createToken } from './tokenCreate.js';
@@ -16,6 +18,11 @@ const USAGE = `switchboard: the command line of Switchboard
   Options: --account <key> (default cli), --server <url> (default SWITCHBOARD_URL or
   http://127.0.0.1:3000), --token <jwt> (default SWITCHBOARD_TOKEN; else one is minted from the
   local server's secret in SWITCHBOARD_DATA_DIR, default ./.data).
+
+  switchboard bus add-user --account acme --role source|reader
+      Adds a NATS user for an account: a source may publish only events.<account>.>, a reader
+      may only subscribe to them. Prints the password once; a running nats-server started by
+      Switchboard from this data directory takes the user at once.
 
   switchboard token create --account acme --scope write --ttl 30d [--sub name]
       Mints an API token signed with the server's secret. --account takes one or more account
@@ -36,6 +43,7 @@ async function main(argv: string[]): Promise<number> {
       scope: { type: 'string', default: 'read' },
       ttl: { type: 'string', default: '30d' },
       sub: { type: 'string', default: 'cli' },
+      role: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -51,6 +59,19 @@ async function main(argv: string[]): Promise<number> {
     if (!values.account) throw new CliFailure('--account <key> is required (or * for every account)', EXIT.badConfig);
     process.stdout.write(`${await createToken({ account: values.account, scope: values.scope, ttl: values.ttl, sub: values.sub, dataDir, secretFromEnv })}\n`);
     return 0;
+  }
+  if (command === 'bus') {
+    if (positionals[1] !== 'add-user' || !values.account || !values.role) {
+      throw new CliFailure('usage: switchboard bus add-user --account <key> --role <source|reader>', EXIT.badConfig);
+    }
+    return busAddUser({
+      account: values.account,
+      role: values.role,
+      dataDir,
+      projectConf: path.resolve(process.env.SWITCHBOARD_NATS_CONF ?? 'nats.conf'),
+      serverPassword: process.env.SWITCHBOARD_NATS_PASSWORD,
+      write: (line) => process.stdout.write(`${line}\n`),
+    });
   }
   if (command !== 'escalate') throw new CliFailure(`unknown command "${command}"\n\n${USAGE}`, EXIT.badConfig);
   if (!values.config) throw new CliFailure('--config <file> is required', EXIT.badConfig);

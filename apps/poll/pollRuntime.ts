@@ -1,4 +1,4 @@
-import { connectBus, ensureNats, provisionBus } from '../../libs/bus/index.js';
+import { openBus, provisionBus } from '../../libs/bus/index.js';
 import type { Settings } from '../../libs/config/index.js';
 import type { Logger } from '../../libs/logger/index.js';
 import type { PollDefinition } from './pollDefinition.js';
@@ -22,10 +22,16 @@ export async function openPollRuntime({ settings, poll, log }: { settings: Setti
     for (const step of stops.splice(0).reverse()) await step().catch((err: unknown) => log.error({ err }, 'error while stopping'));
   };
   try {
-    const natsServer = await ensureNats({ url: settings.natsUrl, configFile: settings.natsConf, dataDir: settings.dataDir, log });
+    const { bus, server: natsServer, url: natsUrl } = await openBus({
+      url: settings.natsUrl,
+      configFile: settings.natsConf,
+      dataDir: settings.dataDir,
+      user: settings.natsUser,
+      password: settings.natsPassword,
+      name: `poll ${poll.account_key}/${poll.key}`,
+      log,
+    });
     if (natsServer) stops.push(() => natsServer.stop());
-    const natsUrl = natsServer?.url ?? settings.natsUrl;
-    const bus = await connectBus(natsUrl, { name: `poll ${poll.account_key}/${poll.key}` });
     stops.push(() => bus.close());
     await provisionBus(bus, settings.streams);
     const sessions = await PollSessions.open(bus, poll, log.child({ component: 'poll', poll: poll.key }));

@@ -3,7 +3,7 @@ import { rolesFrom } from './args.js';
 
 describe('roles from the command line', () => {
   it('defaults to every role', () => {
-    expect([...rolesFrom([], {})]).toEqual(['http', 'dispatcher', 'engine']);
+    expect([...rolesFrom([], {})]).toEqual(['http', 'dispatcher', 'engine', 'deliveries']);
   });
 
   it.each([
@@ -17,6 +17,6 @@ describe('roles from the command line', () => {
 
   it('takes several roles, and refuses an unknown one by name', () => {
     expect([...rolesFrom(['--role', 'http,engine'], {})]).toEqual(['http', 'engine']);
-    expect(() => rolesFrom(['--role', 'chef'], {})).toThrow(/unknown role "chef": use one or more of http, dispatcher, engine/);
+    expect(() => rolesFrom(['--role', 'chef'], {})).toThrow(/unknown role "chef": use one or more of http, dispatcher, engine, deliveries/);
   });
 });

@@ -1,4 +1,4 @@
-import { connectBus, ensureNats, provisionBus, type Bus, type NatsServerProcess } from '../../libs/bus/index.js';
+import { openBus, provisionBus, type Bus, type NatsServerProcess } from '../../libs/bus/index.js';
 import { scaled, type Role, type Settings } from '../../libs/config/index.js';
 import { CausedEvents, DeadLetters, Dispatcher, RouteTable, UnroutedEvents, type HandlerRegistry } from '../../libs/dispatcher/index.js';
 import { EscalationEngine, ESCALATION_TIMER } from '../../libs/escalation/index.js';
@@ -45,10 +45,16 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
     for (const step of stops.reverse()) await step().catch((err: unknown) => log.error({ err }, 'error while stopping'));
   };
   try {
-    const natsServer = await ensureNats({ url: settings.natsUrl, configFile: settings.natsConf, dataDir: settings.dataDir, log });
+    const { bus, server: natsServer, url: natsUrl } = await openBus({
+      url: settings.natsUrl,
+      configFile: settings.natsConf,
+      dataDir: settings.dataDir,
+      user: settings.natsUser,
+      password: settings.natsPassword,
+      name: `switchboard ${[...roles].join('+')}`,
+      log,
+    });
     if (natsServer) stops.push(() => natsServer.stop());
-    const natsUrl = natsServer?.url ?? settings.natsUrl;
-    const bus = await connectBus(natsUrl, { name: `switchboard ${[...roles].join('+')}` });
     stops.push(() => bus.close());
     const stores = createStores(await provisionBus(bus, settings.streams));
     const deadLetters = new DeadLetters(bus);

@@ -27,7 +27,8 @@ export async function natsAnswers(url: string, timeoutMs = 1500): Promise<boolea
     const nc = await connect({ servers: url, timeout: timeoutMs, reconnect: false, maxReconnectAttempts: 0 });
     await nc.close();
     return true;
-  } catch {
-    return false;
+  } catch (err) {
+    // A server that wants credentials is still a server that answers.
+    return err instanceof Error && /authoriz|authenticat/i.test(err.message);
   }
 }

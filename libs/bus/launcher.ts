@@ -1,29 +1,54 @@
 import path from 'node:path';
 import type { Logger } from '../logger/index.js';
-import { natsAnswers } from './connection.js';
+import { BusUsers, SERVER_USER } from './busUsers.js';
+import { connectBus, natsAnswers, type Bus } from './connection.js';
 import { startNatsServer, type NatsServerProcess } from './natsServer.js';
 
 export interface EnsureNatsOptions {
   url: string;
   configFile: string;
   dataDir: string;
+  /** Credentials for the server that answers at `url`; for one started here, its password. */
+  user: string | undefined;
+  password: string | undefined;
   log: Logger;
+}
+
+export interface NatsEndpoint {
+  url: string;
+  user: string | undefined;
+  pass: string | undefined;
+  /** The nats-server started here, if one had to be. */
+  server: NatsServerProcess | undefined;
+}
+
+/** Where the bus users of a data directory live. */
+export function busUsersOf(dataDir: string): BusUsers {
+  return new BusUsers(path.join(dataDir, 'nats'));
 }
 
 /**
  * The embedded default: use the NATS server at `url` when one answers; otherwise start
- * `nats-server -c nats.conf` on that URL's host and port, storing under the data directory.
+ * nats-server on that URL's host and port with nats.conf and the bus users (the server role's
+ * password generated at set-up), storing under the data directory.
  */
-export async function ensureNats(options: EnsureNatsOptions): Promise<NatsServerProcess | undefined> {
+export async function ensureNats(options: EnsureNatsOptions): Promise<NatsEndpoint> {
+  const users = busUsersOf(options.dataDir);
   if (await natsAnswers(options.url)) {
     options.log.info({ url: options.url }, 'using the NATS server that answers at NATS_URL');
-    return undefined;
+    // Another process sharing this data directory may have started it: its server user applies.
+    const stored = options.password ? undefined : await users.storedServerPassword();
+    return stored
+      ? { url: options.url, user: SERVER_USER, pass: stored, server: undefined }
+      : { url: options.url, user: options.user, pass: options.password, server: undefined };
   }
+  const password = await users.serverPassword(options.password);
   const { hostname, port: portText } = new URL(options.url.replace(/^nats:/, 'http:'));
   const port = Number(portText || 4222);
   options.log.info({ url: options.url, config: options.configFile }, 'no NATS server answers: starting nats-server');
   const server = await startNatsServer({
-    configFile: options.configFile,
+    configFile: await users.writeServerConfig(options.configFile, password),
+    pidFile: users.pidFile,
     host: hostname,
     port,
     // 4222 -> 8222, nats' usual pair; another client port gets its own monitoring port.
@@ -31,5 +56,16 @@ export async function ensureNats(options: EnsureNatsOptions): Promise<NatsServer
     storeDir: path.join(options.dataDir, 'nats'),
   });
   options.log.info({ url: server.url, pid: server.pid }, 'nats-server started');
-  return server;
+  return { url: server.url, user: SERVER_USER, pass: password, server };
+}
+
+/** ensureNats, then a connection as the server user: what every Switchboard process starts with. */
+export async function openBus(options: EnsureNatsOptions & { name: string }): Promise<NatsEndpoint & { bus: Bus }> {
+  const endpoint = await ensureNats(options);
+  try {
+    return { ...endpoint, bus: await connectBus(endpoint.url, { name: options.name, user: endpoint.user, pass: endpoint.pass }) };
+  } catch (err) {
+    await endpoint.server?.stop();
+    throw err;
+  }
 }

@@ -15,6 +15,8 @@ export interface NatsServerOptions {
   monitorPort?: number;
   storeDir: string;
   binary?: string;
+  /** Where nats-server writes its pid, so `switchboard bus add-user` can make it reload its users. */
+  pidFile?: string;
   readyTimeoutMs?: number;
 }
 
@@ -48,6 +50,7 @@ export async function startNatsServer(options: NatsServerOptions): Promise<NatsS
     '-a', host,
     '-p', String(options.port),
     ...(options.monitorPort !== undefined ? ['-m', String(options.monitorPort)] : []),
+    ...(options.pidFile ? ['-P', options.pidFile] : []),
   ];
   const child = spawn(options.binary ?? 'nats-server', args, {
     stdio: ['ignore', 'ignore', 'pipe'],

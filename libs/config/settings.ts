@@ -11,6 +11,8 @@ const Port = z.coerce.number().int().min(0).max(65535);
 /** Every setting, read from the environment: the one place defaults live. */
 export const SettingsSchema = z.object({
   NATS_URL: z.string().default('nats://127.0.0.1:4222'),
+  SWITCHBOARD_NATS_USER: z.string().min(1).optional(),
+  SWITCHBOARD_NATS_PASSWORD: z.string().min(1).optional(),
   PORT: Port.default(3000),
   HOST: z.string().default('127.0.0.1'),
   PUBLIC_URL: z.url().optional(),
@@ -27,6 +29,9 @@ export const SettingsSchema = z.object({
   SWITCHBOARD_EVENTS_MAX_AGE_S: z.coerce.number().int().min(60).default(7 * 24 * 3600),
   SWITCHBOARD_TIME_SCALE: z.coerce.number().positive().max(1000).default(1),
   SWITCHBOARD_MAX_REPEAT: z.coerce.number().int().min(0).max(100).default(10),
+  SWITCHBOARD_DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(128),
+  SWITCHBOARD_DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  SWITCHBOARD_STREAM_HEARTBEAT_MS: z.coerce.number().int().min(100).default(15_000),
   VONAGE_API_URL: z.url().default('https://api.nexmo.com'),
   VONAGE_APPLICATION_ID: z.string().min(1).optional(),
   VONAGE_PRIVATE_KEY: z.string().min(1).optional(),
@@ -51,11 +56,14 @@ export const SettingsSchema = z.object({
 export type RawSettings = z.infer<typeof SettingsSchema>;
 
 /** Roles a process can take; `all` is the default single-process deployment. */
-export const ROLES = ['http', 'dispatcher', 'engine'] as const;
+export const ROLES = ['http', 'dispatcher', 'engine', 'deliveries'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface Settings {
   natsUrl: string;
+  /** Credentials for the NATS server at natsUrl; for one started here, the password of its server user. */
+  natsUser: string | undefined;
+  natsPassword: string | undefined;
   http: {
     host: string;
     port: number;
@@ -78,6 +86,14 @@ export interface Settings {
   timeScale: number;
   /** The most repeats an escalation may ask for. */
   maxRepeat: number;
+  subscriptions: {
+    /** Webhook POSTs in flight at once per process (they wait on other systems, so more than events). */
+    deliveryConcurrency: number;
+    /** How long one POST may take before it counts as failed. */
+    deliveryTimeoutMs: number;
+    /** How often an idle event stream (SSE) sends a comment, so proxies keep it open. */
+    streamHeartbeatMs: number;
+  };
   auth: {
     /** HS256 secret for API tokens; when unset, one is kept in the data directory. */
     jwtSecret: string | undefined;
@@ -106,6 +122,8 @@ function definedEntries<T extends Record<string, string | undefined>>(record: T)
 export function settingsFrom(raw: RawSettings, cwd = process.cwd()): Settings {
   return {
     natsUrl: raw.NATS_URL,
+    natsUser: raw.SWITCHBOARD_NATS_USER,
+    natsPassword: raw.SWITCHBOARD_NATS_PASSWORD,
     http: {
       host: raw.HOST,
       port: raw.PORT,
@@ -126,6 +144,11 @@ export function settingsFrom(raw: RawSettings, cwd = process.cwd()): Settings {
     streams: { dedupeWindowS: raw.SWITCHBOARD_DEDUPE_WINDOW_S, eventsMaxAgeS: raw.SWITCHBOARD_EVENTS_MAX_AGE_S },
     timeScale: raw.SWITCHBOARD_TIME_SCALE,
     maxRepeat: raw.SWITCHBOARD_MAX_REPEAT,
+    subscriptions: {
+      deliveryConcurrency: raw.SWITCHBOARD_DELIVERY_CONCURRENCY,
+      deliveryTimeoutMs: raw.SWITCHBOARD_DELIVERY_TIMEOUT_MS,
+      streamHeartbeatMs: raw.SWITCHBOARD_STREAM_HEARTBEAT_MS,
+    },
     auth: { jwtSecret: raw.SWITCHBOARD_JWT_SECRET, jwks: raw.SWITCHBOARD_JWT_JWKS },
     vonage: {
       apiUrl: raw.VONAGE_API_URL,
