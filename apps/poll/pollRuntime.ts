@@ -22,15 +22,7 @@ export async function openPollRuntime({ settings, poll, log }: { settings: Setti
     for (const step of stops.splice(0).reverse()) await step().catch((err: unknown) => log.error({ err }, 'error while stopping'));
   };
   try {
-    const { bus, server: natsServer, url: natsUrl } = await openBus({
-      url: settings.natsUrl,
-      configFile: settings.natsConf,
-      dataDir: settings.dataDir,
-      user: settings.natsUser,
-      password: settings.natsPassword,
-      name: `poll ${poll.account_key}/${poll.key}`,
-      log,
-    });
+    const { bus, server: natsServer, url: natsUrl } = await openBus(settings, `poll ${poll.account_key}/${poll.key}`, log);
     if (natsServer) stops.push(() => natsServer.stop());
     stops.push(() => bus.close());
     await provisionBus(bus, settings.streams);

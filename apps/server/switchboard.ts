@@ -45,15 +45,7 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
     for (const step of stops.reverse()) await step().catch((err: unknown) => log.error({ err }, 'error while stopping'));
   };
   try {
-    const { bus, server: natsServer, url: natsUrl } = await openBus({
-      url: settings.natsUrl,
-      configFile: settings.natsConf,
-      dataDir: settings.dataDir,
-      user: settings.natsUser,
-      password: settings.natsPassword,
-      name: `switchboard ${[...roles].join('+')}`,
-      log,
-    });
+    const { bus, server: natsServer, url: natsUrl } = await openBus(settings, `switchboard ${[...roles].join('+')}`, log);
     if (natsServer) stops.push(() => natsServer.stop());
     stops.push(() => bus.close());
     const stores = createStores(await provisionBus(bus, settings.streams));

@@ -32,6 +32,8 @@ export function inboxPrefix(role: BusRole, account: string): string {
   return `_INBOX_${role}_${account}`;
 }
 
+const SERVER_PERMISSIONS = { publish: '>', subscribe: '>' };
+
 /** The subjects a role may use, as nats.conf documents them. */
 export function permissionsFor(role: BusRole, account: string): { publish: string[] | { deny: string[] }; subscribe: string[] } {
   const inbox = `${inboxPrefix(role, account)}.>`;
@@ -99,11 +101,11 @@ export class BusUsers {
 
   /**
    * Writes the config nats-server runs with: the project's nats.conf (included, so its settings
-   * and role permissions apply) plus the users, with bcrypt hashes only.
+   * apply) plus the users with the role permissions it documents, with bcrypt hashes only.
    */
   async writeServerConfig(projectConf: string, serverPassword: string): Promise<string> {
     const users = [
-      `    { user: ${SERVER_USER}, password: ${JSON.stringify(await bcrypt.hash(serverPassword, HASH_ROUNDS))}, permissions: $SWITCHBOARD_SERVER_PERMISSIONS }`,
+      `    { user: ${SERVER_USER}, password: ${JSON.stringify(await bcrypt.hash(serverPassword, HASH_ROUNDS))}, permissions: ${JSON.stringify(SERVER_PERMISSIONS)} }`,
       ...(await this.list()).map(
         (one) => `    { user: ${JSON.stringify(one.user)}, password: ${JSON.stringify(one.password_hash)}, permissions: ${JSON.stringify(permissionsFor(one.role, one.account))} }`,
       ),

@@ -7,7 +7,7 @@ export {
   type WorkerOptions,
 } from './durableWorker.js';
 export { BUS_ROLES, busUserName, BusUsers, inboxPrefix, permissionsFor, SERVER_USER, type BusRole, type BusUser } from './busUsers.js';
-export { busUsersOf, ensureNats, openBus, type EnsureNatsOptions, type NatsEndpoint } from './launcher.js';
+export { busUsersOf, ensureNats, openBus, type BusSettings, type EnsureNatsOptions, type NatsEndpoint } from './launcher.js';
 export { startNatsServer, type NatsServerOptions, type NatsServerProcess } from './natsServer.js';
 export { openBucket, openBuckets, provisionBus, type Buckets, type KvBucket } from './provision.js';
 export { readBySeq, readRecent, recordJson, type StreamRecord } from './streamReader.js';

@@ -59,11 +59,28 @@ export async function ensureNats(options: EnsureNatsOptions): Promise<NatsEndpoi
   return { url: server.url, user: SERVER_USER, pass: password, server };
 }
 
+/** Where a process finds (or starts) its NATS server: the settings every Switchboard process shares. */
+export interface BusSettings {
+  natsUrl: string;
+  natsConf: string;
+  dataDir: string;
+  natsUser: string | undefined;
+  natsPassword: string | undefined;
+}
+
 /** ensureNats, then a connection as the server user: what every Switchboard process starts with. */
-export async function openBus(options: EnsureNatsOptions & { name: string }): Promise<NatsEndpoint & { bus: Bus }> {
+export async function openBus(settings: BusSettings, name: string, log: Logger): Promise<NatsEndpoint & { bus: Bus }> {
+  const options: EnsureNatsOptions = {
+    url: settings.natsUrl,
+    configFile: settings.natsConf,
+    dataDir: settings.dataDir,
+    user: settings.natsUser,
+    password: settings.natsPassword,
+    log,
+  };
   const endpoint = await ensureNats(options);
   try {
-    return { ...endpoint, bus: await connectBus(endpoint.url, { name: options.name, user: endpoint.user, pass: endpoint.pass }) };
+    return { ...endpoint, bus: await connectBus(endpoint.url, { name, user: endpoint.user, pass: endpoint.pass }) };
   } catch (err) {
     await endpoint.server?.stop();
     throw err;

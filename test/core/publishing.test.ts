@@ -1,24 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { STREAMS } from '../../libs/bus/index.js';
 import { publishEvent } from '../../libs/events/index.js';
-import { startTestNats, type TestNats } from '../support/nats.js';
-import { startTestSwitchboard, type TestSwitchboard } from '../support/switchboard.js';
+import { useSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
 
-let nats: TestNats;
-let sb: TestSwitchboard;
-
-beforeAll(async () => {
-  nats = await startTestNats();
-  sb = await startTestSwitchboard(nats.url, { env: { SWITCHBOARD_BODY_LIMIT_BYTES: '16384' } });
-});
-
-afterAll(async () => {
-  await sb?.close();
-  await nats?.stop();
-});
+const sb = useSwitchboard({ env: { SWITCHBOARD_BODY_LIMIT_BYTES: '16384' } });
 
 const event = (data: Record<string, unknown> = {}) => ({
   conversation_type: 'poll',

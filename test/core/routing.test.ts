@@ -1,22 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestNats, type TestNats } from '../support/nats.js';
-import { startTestSwitchboard, type TestSwitchboard } from '../support/switchboard.js';
+import { describe, expect, it } from 'vitest';
+import { useSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
 
-let nats: TestNats;
-let sb: TestSwitchboard;
-
-beforeAll(async () => {
-  nats = await startTestNats();
-  sb = await startTestSwitchboard(nats.url);
-});
-
-afterAll(async () => {
-  await sb?.close();
-  await nats?.stop();
-});
+const sb = useSwitchboard();
 
 /** A fresh account per test keeps routes and records apart. */
 const account = () => `acct-${randomUUID().slice(0, 8)}`;

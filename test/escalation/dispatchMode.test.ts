@@ -1,43 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestNats, type TestNats } from '../support/nats.js';
-import { startTestSwitchboard, type TestSwitchboard } from '../support/switchboard.js';
+import { describe, expect, it } from 'vitest';
+import { useSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
-import { addresses, sampleWith, watchEvents } from './support.js';
+import { escalationDriver, sampleWith, watchEvents } from './support.js';
 
 const SCALE = 0.001;
-let nats: TestNats;
-let sb: TestSwitchboard;
+const sb = useSwitchboard({ env: { SWITCHBOARD_TIME_SCALE: String(SCALE) } });
 
-beforeAll(async () => {
-  nats = await startTestNats();
-  sb = await startTestSwitchboard(nats.url, { env: { SWITCHBOARD_TIME_SCALE: String(SCALE) } });
-});
-
-afterAll(async () => {
-  await sb?.close();
-  await nats?.stop();
-});
-
-let counter = 0;
-function fixture() {
-  counter += 1;
-  return { account: `dsp-${randomUUID().slice(0, 8)}`, a: addresses(String(800 + counter)) };
-}
-
-async function escalate(account: string, config: unknown) {
-  const route = await sb.api.put(`/v1/accounts/${account}/routes/melt`, { match: { event_type: 'server_down' }, steps: [{ handler: 'escalate_users', config }] });
-  expect(route.status, JSON.stringify(route.body)).toBe(201);
-  await sb.api.post(`/v1/accounts/${account}/events`, { conversation_type: 'monitor', conversation_key: 'main', event_type: 'server_down', event_data: { message: 'Server is about to melt!' } });
-}
-
-async function finished(account: string) {
-  return waitFor('the escalation to end', async () => {
-    const [esc] = (await sb.api.get(`/v1/accounts/${account}/escalations`)).body.escalations;
-    return esc && esc.status !== 'active' && esc;
-  }, 20_000);
-}
+const { fixture, escalate, finished } = escalationDriver(sb, { accountPrefix: 'dsp', addressBase: 800 });
 
 describe('escalate_users, dispatch mode (one Dispatch API workflow per user)', () => {
   it("runs the tutorial's sample: Tony never reads, Michael reads on WhatsApp", async () => {

@@ -1,53 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { publishEvent } from '../../libs/events/index.js';
 import { signWebhook } from '../../libs/vonage/index.js';
 import { loadOrCreateSimCredentials } from '../../apps/server/simCredentials.js';
-import { startTestNats, type TestNats } from '../support/nats.js';
-import { startTestSwitchboard, type TestSwitchboard } from '../support/switchboard.js';
+import { useSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
-import { addresses, sampleWith, watchEvents } from './support.js';
+import { escalationDriver, sampleWith, watchEvents } from './support.js';
 
 // 600 s of the tutorial's default expiry pass in 600 ms.
 const SCALE = 0.001;
-let nats: TestNats;
-let sb: TestSwitchboard;
+const sb = useSwitchboard({ env: { SWITCHBOARD_TIME_SCALE: String(SCALE) } });
 
-beforeAll(async () => {
-  nats = await startTestNats();
-  sb = await startTestSwitchboard(nats.url, { env: { SWITCHBOARD_TIME_SCALE: String(SCALE) } });
-});
-
-afterAll(async () => {
-  await sb?.close();
-  await nats?.stop();
-});
-
-let counter = 0;
-/** A fresh account and address block per test keep them apart. */
-function fixture() {
-  counter += 1;
-  return { account: `esc-${randomUUID().slice(0, 8)}`, a: addresses(String(900 + counter)) };
-}
-
-async function escalate(account: string, config: unknown, data: Record<string, unknown> = { message: 'Server is about to melt!' }) {
-  const route = await sb.api.put(`/v1/accounts/${account}/routes/melt`, { match: { event_type: 'server_down' }, steps: [{ handler: 'escalate_users', config }] });
-  expect(route.status, JSON.stringify(route.body)).toBe(201);
-  const published = await sb.api.post(`/v1/accounts/${account}/events`, { conversation_type: 'monitor', conversation_key: 'main', event_type: 'server_down', event_data: data });
-  return published.body.event_id as string;
-}
-
-async function finished(account: string, timeoutMs = 15_000) {
-  return waitFor(
-    'the escalation to end',
-    async () => {
-      const [esc] = (await sb.api.get(`/v1/accounts/${account}/escalations`)).body.escalations;
-      return esc && esc.status !== 'active' && esc;
-    },
-    timeoutMs,
-  );
-}
+const { fixture, escalate, finished } = escalationDriver(sb, { accountPrefix: 'esc', addressBase: 900 });
 
 const sent = (esc: any) => esc.attempts.filter((attempt: any) => attempt.message_uuid).map((attempt: any) => `${attempt.user_name}/${attempt.channel}`);
 
@@ -260,9 +225,9 @@ describe('escalate_users, messages mode', () => {
   });
 
   it('chains: poll_complete starts an escalation, and its exhaustion messages the manager', async () => {
-    const { account, a } = fixture();
+    const { account, a, n } = fixture();
     for (const to of Object.values(a)) sb.provider.simulator!.setScenario(to, { outcome: 'silent' });
-    const manager = `4477099${String(counter).padStart(4, '0')}`;
+    const manager = `4477099${String(n).padStart(4, '0')}`;
     await sb.api.put(`/v1/accounts/${account}/routes/escalate`, {
       match: { conversation_type: 'poll', event_type: 'poll_complete', where: { 'event_data.status': 'down' } },
       steps: [{ handler: 'escalate_users', config: sampleWith(a, { text: '[{{user.name}}] {{event.event_data.server}} is down', failover: { expiry_time: 50 }, final_expiry: 50 }) }],

@@ -1,8 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Subscription } from 'nats';
+import { expect } from 'vitest';
 import type { Bus } from '../../libs/bus/index.js';
 import { VumiApiEvent } from '../../libs/events/index.js';
+import type { TestSwitchboard } from '../support/switchboard.js';
+import { waitFor } from '../support/waitFor.js';
 
 /** The Vonage tutorial's sample.json, verbatim (placeholders included). */
 export function tutorialSample(): any {
@@ -44,4 +48,36 @@ export function watchEvents(bus: Bus, account: string): { events: VumiApiEvent[]
     },
   });
   return { events, ofType: (type) => events.filter((event) => event.event_type === type), stop: () => sub.unsubscribe() };
+}
+
+/**
+ * Drives escalations through a suite's Switchboard: a fresh account and address block per test,
+ * a route whose one step is escalate_users, the trigger event, and the wait for the end.
+ */
+export function escalationDriver(sb: TestSwitchboard, options: { accountPrefix: string; addressBase: number }) {
+  let counter = 0;
+  return {
+    fixture() {
+      counter += 1;
+      return { n: counter, account: `${options.accountPrefix}-${randomUUID().slice(0, 8)}`, a: addresses(String(options.addressBase + counter)) };
+    },
+
+    async escalate(account: string, config: unknown, data: Record<string, unknown> = { message: 'Server is about to melt!' }) {
+      const route = await sb.api.put(`/v1/accounts/${account}/routes/melt`, { match: { event_type: 'server_down' }, steps: [{ handler: 'escalate_users', config }] });
+      expect(route.status, JSON.stringify(route.body)).toBe(201);
+      const published = await sb.api.post(`/v1/accounts/${account}/events`, { conversation_type: 'monitor', conversation_key: 'main', event_type: 'server_down', event_data: data });
+      return published.body.event_id as string;
+    },
+
+    finished(account: string, timeoutMs = 20_000) {
+      return waitFor(
+        'the escalation to end',
+        async () => {
+          const [esc] = (await sb.api.get(`/v1/accounts/${account}/escalations`)).body.escalations;
+          return esc && esc.status !== 'active' && esc;
+        },
+        timeoutMs,
+      );
+    },
+  };
 }

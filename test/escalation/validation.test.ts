@@ -1,21 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { escalateUsersConfig } from '../../handlers/escalate_users/index.js';
-import { startTestNats, type TestNats } from '../support/nats.js';
-import { startTestSwitchboard, type TestSwitchboard } from '../support/switchboard.js';
+import { useSwitchboard } from '../support/switchboard.js';
 import { addresses, sampleWith, tutorialSample } from './support.js';
 
-let nats: TestNats;
-let sb: TestSwitchboard;
-
-beforeAll(async () => {
-  nats = await startTestNats();
-  sb = await startTestSwitchboard(nats.url);
-});
-
-afterAll(async () => {
-  await sb?.close();
-  await nats?.stop();
-});
+const sb = useSwitchboard();
 
 const a = addresses('777');
 const save = (config: unknown) => sb.api.put('/v1/accounts/acme/routes/melt', { match: { event_type: 'server_down' }, steps: [{ handler: 'escalate_users', config }] });

@@ -4,9 +4,11 @@ import path from 'node:path';
 import { loadOrCreateServerSecret, mintToken, type MintRequest } from '../../libs/auth/index.js';
 import { loadSettings, ROLES, type Role, type Settings } from '../../libs/config/index.js';
 import type { DestinationStream } from 'pino';
+import { afterAll, beforeAll } from 'vitest';
 import { createLogger } from '../../libs/logger/index.js';
 import { startSwitchboard, type RunningSwitchboard } from '../../apps/server/switchboard.js';
 import { apiClient, type ApiClient } from './api.js';
+import { startTestNats, type TestNats } from './nats.js';
 
 export interface TestSwitchboard extends RunningSwitchboard {
   /** The API as an operator (every account, admin scope). */
@@ -65,4 +67,27 @@ export async function startTestSwitchboard(
       if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * One Switchboard, on a nats-server of its own, for a whole suite: started before its tests and
+ * stopped after. The returned object stands for the running Switchboard once started.
+ */
+export function useSwitchboard(options: Parameters<typeof startTestSwitchboard>[1] = {}): TestSwitchboard {
+  let nats: TestNats | undefined;
+  let running: TestSwitchboard | undefined;
+  beforeAll(async () => {
+    nats = await startTestNats();
+    running = await startTestSwitchboard(nats.url, options);
+  });
+  afterAll(async () => {
+    await running?.close();
+    await nats?.stop();
+  });
+  return new Proxy({} as TestSwitchboard, {
+    get(_target, property) {
+      if (!running) throw new Error('the suite\'s Switchboard is not started yet: use it inside tests and hooks');
+      return Reflect.get(running, property);
+    },
+  });
 }
