@@ -103,6 +103,14 @@ export class ContactRepository {
     return { contact, created };
   }
 
+  /** Sets variables on an existing contact (a null value reads as unset); undefined when there is no such contact. */
+  async setVariables(account: string, id: string, variables: Record<string, z.infer<typeof VariableValue>>): Promise<Contact | undefined> {
+    const saved = await this.docs.mutate(accountKey(account, id), (current) =>
+      current ? { ...current, variables: { ...current.variables, ...variables }, updated_at: new Date().toISOString() } : undefined,
+    );
+    return saved?.value;
+  }
+
   private async idFor(account: string, channels: ContactChannel[]): Promise<string> {
     for (const channel of channels) {
       const existing = await this.findByAddress(account, channel);

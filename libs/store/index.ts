@@ -1,9 +1,12 @@
 import type { Buckets } from '../bus/index.js';
+import { BroadcastRepository } from './broadcasts.js';
 import { ContactRepository } from './contacts.js';
 import { EscalationRepository } from './escalations.js';
+import { HookRepository } from './hooks.js';
 import { MessageRepository } from './messages.js';
 import { RouteRepository } from './routes.js';
 
+export { Broadcast, BroadcastFailure, BroadcastRepository, MAX_LISTED_FAILURES, type BroadcastStart } from './broadcasts.js';
 export { Contact, ContactChannel, ContactRepository, VariableValue, type ContactInput } from './contacts.js';
 export {
   Attempt,
@@ -20,6 +23,18 @@ export {
   PlanUser,
   type EscalationRef,
 } from './escalations.js';
+export {
+  Hook,
+  HookEvent,
+  HookRepository,
+  LastLaunch,
+  LaunchRequest,
+  LaunchState,
+  LaunchTarget,
+  MAX_DEBOUNCE_S,
+  PendingLaunch,
+  Targeting,
+} from './hooks.js';
 export { isRevisionConflict, JsonKv, jsonOf, type Versioned } from './jsonKv.js';
 export { accountFilter, accountKey, indexKey } from './keys.js';
 export { MessageRecord, MessageRepository, StatusReceipt, type SentMessage } from './messages.js';
@@ -32,6 +47,8 @@ export interface Stores {
   contacts: ContactRepository;
   messages: MessageRepository;
   escalations: EscalationRepository;
+  hooks: HookRepository;
+  broadcasts: BroadcastRepository;
 }
 
 export function createStores(buckets: Buckets): Stores {
@@ -40,5 +57,7 @@ export function createStores(buckets: Buckets): Stores {
     contacts: new ContactRepository(buckets.contacts),
     messages: new MessageRepository(buckets.messages),
     escalations: new EscalationRepository(buckets.escalations),
+    hooks: new HookRepository(buckets.hooks),
+    broadcasts: new BroadcastRepository(buckets.messages),
   };
 }
