@@ -1,4 +1,5 @@
 import type { Handler, HandlerRegistry } from '../libs/dispatcher/index.js';
+import { broadcastHandler } from './broadcast/index.js';
 import { createContactHandler } from './create_contact/index.js';
 import { emitEventHandler } from './emit_event/index.js';
 import { escalateUsersHandler } from './escalate_users/index.js';
@@ -14,6 +15,6 @@ export const DEFAULT_HANDLER_OPTIONS: HandlerOptions = { maxRepeat: 10 };
 
 /** Every handler type a route can use. Only handlers that really act are listed here. */
 export function handlerRegistry(options: HandlerOptions = DEFAULT_HANDLER_OPTIONS): HandlerRegistry {
-  const handlers: Handler[] = [logHandler, createContactHandler, sendMessageHandler, emitEventHandler, escalateUsersHandler(options)];
+  const handlers: Handler[] = [logHandler, createContactHandler, sendMessageHandler, emitEventHandler, escalateUsersHandler(options), broadcastHandler];
   return new Map(handlers.map((handler) => [handler.type, handler]));
 }

@@ -1,0 +1,2 @@
+export { broadcastHandler, broadcastId } from './handler.js';
+export { BroadcastConfig, DEFAULT_CONTACTS } from './schema.js';
