@@ -6,6 +6,7 @@ import type { Logger } from '../../libs/logger/index.js';
 import { Messenger, ProviderInbox } from '../../libs/messaging/index.js';
 import { createStores, type Stores } from '../../libs/store/index.js';
 import { Timers } from '../../libs/timers/index.js';
+import { HOOK_TIMER, HookLauncher } from '../../libs/hooks/index.js';
 import { handlerRegistry } from '../../handlers/index.js';
 import { setUpApiAuth } from './auth.js';
 import { buildHttpApp } from './http/app.js';
@@ -72,6 +73,15 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
       log: log.child({ component: 'escalations' }),
     });
     const services = { stores, messenger, provider: provider.info, escalations };
+    const hooks = new HookLauncher({
+      hooks: stores.hooks,
+      contacts: stores.contacts,
+      routes: stores.routes,
+      timers,
+      bus,
+      scale: (ms) => scaled(settings, ms),
+      log: log.child({ component: 'hooks' }),
+    });
 
     let url: string | undefined;
     let firstOperatorToken: string | undefined;
@@ -92,6 +102,8 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
         log,
         bodyLimit: settings.http.bodyLimit,
         rateLimits: settings.http.rateLimits,
+        hooks,
+        publicUrl: settings.http.publicUrl,
       });
       await app.listen({ host: settings.http.host, port: settings.http.port });
       stops.push(() => app.close());
@@ -123,7 +135,7 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
     }
     if (roles.has('engine')) {
       const timerWorker = await timers.start({
-        handlers: { [ESCALATION_TIMER]: (payload) => escalations.onTimer(payload) },
+        handlers: { [ESCALATION_TIMER]: (payload) => escalations.onTimer(payload), [HOOK_TIMER]: (payload) => hooks.onTimer(payload) },
         concurrency: settings.dispatch.concurrency,
         ackWaitMs: settings.dispatch.ackWaitMs,
         log: log.child({ component: 'timers' }),

@@ -16,6 +16,9 @@ import { handlersPlugin } from './plugins/handlers.js';
 import { messagesPlugin } from './plugins/messages.js';
 import { routesPlugin } from './plugins/routes.js';
 import { webhooksPlugin } from './plugins/webhooks.js';
+import type { HookLauncher } from '../../../libs/hooks/index.js';
+import { broadcastsPlugin } from './plugins/broadcasts.js';
+import { hooksPlugin } from './plugins/hooks.js';
 
 export interface HttpDeps {
   bus: Bus;
@@ -31,6 +34,10 @@ export interface HttpDeps {
   bodyLimit: number;
   rateLimits: Settings['http']['rateLimits'];
   verifyToken: TokenVerifier;
+  /** Launch hooks: calls on /hooks/<token>. */
+  hooks: HookLauncher;
+  /** PUBLIC_URL, the base of the launch URLs the hooks API answers with. */
+  publicUrl: string | undefined;
 }
 
 /** The HTTP API: one encapsulated plugin per area, one error format for all of them. */
@@ -57,5 +64,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(messagesPlugin, { messages: deps.stores.messages });
   await app.register(escalationsPlugin, { bus: deps.bus, services: deps.services, maxRepeat: deps.maxRepeat, log: deps.log });
   await app.register(webhooksPlugin, { inbox: deps.inbox, signatureSecret: deps.signatureSecret });
+  await app.register(hooksPlugin, { hooks: deps.stores.hooks, launcher: deps.hooks, publicUrl: deps.publicUrl, perSecond: deps.rateLimits.hookLaunchesPerSecond });
+  await app.register(broadcastsPlugin, { broadcasts: deps.stores.broadcasts });
   return app;
 }

@@ -1,0 +1,125 @@
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { SwitchboardError, validationFailed } from '../../../../libs/errors/index.js';
+import { hostAllowed, HookInput, HookPatch, launchPath, newHook, newHookToken, patchedHook, TOKEN_SHAPE, type HookLauncher } from '../../../../libs/hooks/index.js';
+import { parse, rateLimitPer } from '../../../../libs/http/index.js';
+import { HookRepository, type Hook, type LaunchState } from '../../../../libs/store/index.js';
+import { AccountItemParams, AccountParams } from '../params.js';
+
+export interface HooksOptions {
+  hooks: HookRepository;
+  launcher: HookLauncher;
+  /** PUBLIC_URL: the base of launch URLs; without it, the URL the request came in on. */
+  publicUrl: string | undefined;
+  /** Calls a second each hook may take (SWITCHBOARD_RATE_HOOK_LAUNCHES_PER_S). */
+  perSecond: number;
+}
+
+/** Every method, so that a method a hook does not allow gets a 405 rather than a 404. */
+const CALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+/** A hook as the API shows it: never its token (only a hash of it is stored), with its pending and last launch. */
+function view(hook: Hook, state?: LaunchState) {
+  const { token_index: _tokenIndex, ...shown } = hook;
+  const pending = state?.pending;
+  return {
+    ...shown,
+    launch: {
+      pending: pending
+        ? { launch_at: pending.launch_at, calls: pending.calls, first_called_at: pending.first_called_at, last_called_at: pending.last_called_at, mode: pending.request.targeting.mode }
+        : null,
+      last: state?.last_launch ?? null,
+    },
+  };
+}
+
+function launchUrls(request: FastifyRequest, publicUrl: string | undefined, token: string) {
+  const path = launchPath(token);
+  return { token, launch_path: path, launch_url: `${(publicUrl ?? `${request.protocol}://${request.host}`).replace(/\/$/, '')}${path}` };
+}
+
+export const hooksPlugin: FastifyPluginAsync<HooksOptions> = async (app, { hooks, launcher, publicUrl, perSecond }) => {
+  const found = async (account: string, id: string): Promise<Hook> => {
+    const hook = await hooks.get(account, id);
+    if (!hook) throw new SwitchboardError('not_found', `no hook "${id}" in account ${account}`);
+    return hook;
+  };
+
+  app.post('/v1/accounts/:account/hooks', async (request, reply) => {
+    const { account } = parse(AccountParams, request.params);
+    const { hook, token } = newHook(account, parse(HookInput, request.body));
+    await hooks.create(hook);
+    request.log.info({ account_key: account, hook_id: hook.id }, 'hook created');
+    return reply.status(201).send({ ...view(hook), ...launchUrls(request, publicUrl, token) });
+  });
+
+  app.get('/v1/accounts/:account/hooks', async (request) => {
+    const { account } = parse(AccountParams, request.params);
+    const all = (await hooks.list(account)).sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
+    return { hooks: await Promise.all(all.map(async (hook) => view(hook, await hooks.launchState(account, hook.id)))) };
+  });
+
+  app.get('/v1/accounts/:account/hooks/:id', async (request) => {
+    const { account, id } = parse(AccountItemParams, request.params);
+    return view(await found(account, id), await hooks.launchState(account, id));
+  });
+
+  app.patch('/v1/accounts/:account/hooks/:id', async (request) => {
+    const { account, id } = parse(AccountItemParams, request.params);
+    const patch = parse(HookPatch, request.body);
+    let refused: { path: string; message: string } | undefined;
+    const hook = await hooks.update(account, id, (current) => {
+      const next = patchedHook(current, patch);
+      if ('error' in next) {
+        refused = next.error;
+        return current;
+      }
+      return next.hook;
+    });
+    if (refused) throw validationFailed([refused]);
+    if (!hook) throw new SwitchboardError('not_found', `no hook "${id}" in account ${account}`);
+    request.log.info({ account_key: account, hook_id: id, fields: Object.keys(patch) }, 'hook updated');
+    return view(hook, await hooks.launchState(account, id));
+  });
+
+  app.delete('/v1/accounts/:account/hooks/:id', async (request, reply) => {
+    const { account, id } = parse(AccountItemParams, request.params);
+    if (!(await hooks.delete(account, id))) throw new SwitchboardError('not_found', `no hook "${id}" in account ${account}`);
+    request.log.info({ account_key: account, hook_id: id }, 'hook deleted');
+    return reply.status(204).send();
+  });
+
+  /** A new token for the hook; the old one stops working at once. */
+  app.post('/v1/accounts/:account/hooks/:id/token', async (request) => {
+    const { account, id } = parse(AccountItemParams, request.params);
+    const token = newHookToken();
+    const hook = await hooks.replaceToken(account, id, HookRepository.tokenIndex(token));
+    if (!hook) throw new SwitchboardError('not_found', `no hook "${id}" in account ${account}`);
+    request.log.info({ account_key: account, hook_id: id }, 'hook token replaced');
+    return launchUrls(request, publicUrl, token);
+  });
+
+  // The launch URL: the token is the credential, so no API token; the caller is checked by its
+  // socket address (no proxy headers are trusted).
+  app.route({
+    method: [...CALL_METHODS],
+    url: '/hooks/:token',
+    exposeHeadRoute: false,
+    config: rateLimitPer(perSecond, (request) => `hook:${(request.params as { token?: string }).token}`),
+    handler: async (request, reply) => {
+      const { token } = request.params as { token: string };
+      const hook = TOKEN_SHAPE.test(token) ? await launcher.hookFor(token) : undefined;
+      if (!hook) throw new SwitchboardError('not_found', 'no enabled hook has this launch URL');
+      const caller = request.socket.remoteAddress;
+      if (!hostAllowed(hook.allowed_hosts, caller)) throw new SwitchboardError('forbidden', `this hook cannot be called from ${caller ?? 'an unknown address'}`);
+      const allowed = [...(hook.allow_get ? ['GET'] : []), ...(hook.allow_post ? ['POST'] : [])];
+      if (!allowed.includes(request.method)) {
+        reply.header('allow', allowed.join(', '));
+        throw new SwitchboardError('method_not_allowed', `this hook cannot be called with ${request.method}: use ${allowed.join(' or ')}`);
+      }
+      const method = request.method as 'GET' | 'POST';
+      const scheduled = await launcher.call(hook, method, method === 'GET' ? request.query : request.body);
+      request.log.debug({ account_key: hook.account_key, hook_id: hook.id, method }, 'hook called');
+      return { scheduled: true, launch_at: scheduled.launch_at };
+    },
+  });
+};
