@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import type { Subscription } from 'nats';
+import { connectBus, type Bus } from '../../libs/bus/index.js';
+import { VumiApiEvent } from '../../libs/events/index.js';
+import type { ContactInput } from '../../libs/store/index.js';
+import type { ApiResponse } from '../support/api.js';
+import type { TestSwitchboard } from '../support/switchboard.js';
+import { waitFor } from '../support/waitFor.js';
+
+/** A fresh account per test keeps hooks, contacts and events apart. */
+export const newAccount = () => `hooks-${randomUUID().slice(0, 8)}`;
+
+export interface CreatedHook {
+  id: string;
+  token: string;
+  body: any;
+}
+
+/** Creates a hook through the API; `event_type` defaults to hook_event. */
+export async function createHook(sb: TestSwitchboard, account: string, body: Record<string, unknown> = {}): Promise<CreatedHook> {
+  const res = await sb.api.post(`/v1/accounts/${account}/hooks`, { event: { event_type: 'hook_event' }, ...body });
+  if (res.status !== 201) throw new Error(`hook not created: ${res.status} ${JSON.stringify(res.body)}`);
+  return { id: res.body.id, token: res.body.token, body: res.body };
+}
+
+/** Calls a launch URL as an outside system would: GET with the payload as the query, or a POST. */
+export async function callHook(
+  baseUrl: string,
+  token: string,
+  method: string,
+  payload?: unknown,
+  init: { headers?: Record<string, string>; rawBody?: string } = {},
+): Promise<ApiResponse> {
+  let url = `${baseUrl}/hooks/${token}`;
+  const request: RequestInit = { method, headers: { ...init.headers } };
+  if (method === 'GET' && payload) url += `?${new URLSearchParams(payload as Record<string, string>).toString()}`;
+  else if (init.rawBody !== undefined || payload !== undefined) {
+    request.body = init.rawBody ?? JSON.stringify(payload);
+    (request.headers as Record<string, string>)['content-type'] ??= 'application/json';
+  }
+  const response = await fetch(url, request);
+  const text = await response.text();
+  let body: any = text;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: response.status, body, headers: response.headers };
+}
+
+export interface EventWatch {
+  events: VumiApiEvent[];
+  ofType(type: string): VumiApiEvent[];
+  /** Waits until `count` events of the type have been seen, and returns them. */
+  next(type: string, count?: number, timeoutMs?: number): Promise<VumiApiEvent[]>;
+  stop(): Promise<void>;
+}
+
+/** Every event of an account as it is published, on a connection of its own (it outlives a server restart). */
+export async function watchAccount(natsUrl: string, account: string): Promise<EventWatch> {
+  const bus: Bus = await connectBus(natsUrl, { name: 'hooks test watcher' });
+  const events: VumiApiEvent[] = [];
+  const sub: Subscription = bus.nc.subscribe(`events.${account}.>`, {
+    callback: (_err, msg) => {
+      const parsed = VumiApiEvent.safeParse(JSON.parse(new TextDecoder().decode(msg.data)));
+      if (parsed.success) events.push(parsed.data);
+    },
+  });
+  await bus.nc.flush();
+  const ofType = (type: string) => events.filter((event) => event.event_type === type);
+  return {
+    events,
+    ofType,
+    next: (type, count = 1, timeoutMs = 10_000) => waitFor(`${count} ${type} event(s)`, () => ofType(type).length >= count && ofType(type), timeoutMs),
+    async stop() {
+      sub.unsubscribe();
+      await bus.close();
+    },
+  };
+}
+
+/** Contacts for a test, straight into the store (the API has no contact creation). */
+export async function addContacts(sb: TestSwitchboard, account: string, contacts: ContactInput[]): Promise<void> {
+  for (const contact of contacts) await sb.stores.contacts.upsert(account, contact);
+}
