@@ -1,5 +1,6 @@
 import { dispatchBenchmark } from './dispatch/index.js';
 import type { Benchmark } from './harness/benchmark.js';
+import { hooksBenchmark } from './hooks/index.js';
 
 /** Every benchmark `npm run bench` knows, in the order it runs them. Add new ones here. */
-export const BENCHMARKS: readonly Benchmark[] = [dispatchBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [dispatchBenchmark, hooksBenchmark];
