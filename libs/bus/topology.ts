@@ -7,6 +7,7 @@ export const STREAMS = {
   timers: 'TIMERS',
   provider: 'PROVIDER',
   unrouted: 'UNROUTED',
+  deliveries: 'DELIVERIES',
 } as const;
 
 /** KV bucket names; keys are `<account_key>.<id>`. */
@@ -17,6 +18,7 @@ export const BUCKETS = {
   messages: 'messages',
   hooks: 'hooks',
   subscriptions: 'subscriptions',
+  deliveries: 'deliveries',
 } as const;
 
 /** Durable consumer names shared by every worker of a role. */
@@ -24,6 +26,9 @@ export const CONSUMERS = {
   dispatcher: 'dispatcher',
   timers: 'timers',
   provider: 'provider',
+  /** Matches events against the account's subscriptions; its own consumer, not the dispatcher's. */
+  subscriptions: 'subscriptions',
+  deliveries: 'deliveries',
 } as const;
 
 export interface TopologyOptions {
@@ -71,6 +76,15 @@ export function streamConfigs(options: TopologyOptions): Array<Partial<StreamCon
       max_msgs: 100_000,
       discard: DiscardPolicy.Old,
     },
+    {
+      // Webhook deliveries to send, one message per (event, subscription): work-queue retention
+      // deletes each once delivered or given up; retries are delayed negative acks.
+      name: STREAMS.deliveries,
+      subjects: ['deliveries.>'],
+      storage: StorageType.File,
+      retention: RetentionPolicy.Workqueue,
+      duplicate_window: nanos(options.dedupeWindowS * 1000),
+    },
   ];
 }
 
@@ -81,4 +95,5 @@ export const BUCKET_OPTIONS: Record<(typeof BUCKETS)[keyof typeof BUCKETS], { hi
   messages: { history: 1, ttlMs: 30 * DAY_S * 1000 },
   hooks: { history: 1 },
   subscriptions: { history: 1 },
+  deliveries: { history: 1, ttlMs: 7 * DAY_S * 1000 },
 };

@@ -1,10 +1,12 @@
 import type { Buckets } from '../bus/index.js';
 import { BroadcastRepository } from './broadcasts.js';
 import { ContactRepository } from './contacts.js';
+import { DeliveryRepository } from './deliveries.js';
 import { EscalationRepository } from './escalations.js';
 import { HookRepository } from './hooks.js';
 import { MessageRepository } from './messages.js';
 import { RouteRepository } from './routes.js';
+import { SubscriptionRepository } from './subscriptions.js';
 
 export { Broadcast, BroadcastFailure, BroadcastRepository, MAX_LISTED_FAILURES, type BroadcastStart } from './broadcasts.js';
 export { Contact, ContactChannel, ContactRepository, VariableValue, type ContactInput } from './contacts.js';
@@ -40,6 +42,16 @@ export { accountFilter, accountKey, indexKey } from './keys.js';
 export { MessageRecord, MessageRepository, StatusReceipt, type SentMessage } from './messages.js';
 export { LiveTable, type LiveTableOptions } from './liveTable.js';
 export { Route, RouteMatch, RouteRepository, RouteStep, Wildcard } from './routes.js';
+export { DeadReason, Delivery, DeliveryAttempt, DeliveryRepository, DeliveryStatus } from './deliveries.js';
+export {
+  AutoDisabled,
+  EventTypePattern,
+  Subscription,
+  SubscriptionFilter,
+  SubscriptionRepository,
+  WebhookSecret,
+  type SubscriptionInput,
+} from './subscriptions.js';
 
 /** The repositories over the provisioned buckets. */
 export interface Stores {
@@ -49,6 +61,8 @@ export interface Stores {
   escalations: EscalationRepository;
   hooks: HookRepository;
   broadcasts: BroadcastRepository;
+  subscriptions: SubscriptionRepository;
+  deliveries: DeliveryRepository;
 }
 
 export function createStores(buckets: Buckets): Stores {
@@ -59,5 +73,7 @@ export function createStores(buckets: Buckets): Stores {
     escalations: new EscalationRepository(buckets.escalations),
     hooks: new HookRepository(buckets.hooks),
     broadcasts: new BroadcastRepository(buckets.messages),
+    subscriptions: new SubscriptionRepository(buckets.subscriptions),
+    deliveries: new DeliveryRepository(buckets.deliveries),
   };
 }
