@@ -1,0 +1,78 @@
+import type { JsMsg } from 'nats';
+import { CONSUMERS, startDurableWorker, STREAMS, type Bus, type DurableWorker } from '../bus/index.js';
+import { ONLY_ROUTE_HEADER } from '../dispatcher/index.js';
+import { EVENTS_SUBJECT_ROOT, VumiApiEvent } from '../events/index.js';
+import type { Logger } from '../logger/index.js';
+import type { LiveTable, Subscription } from '../store/index.js';
+import type { Deliveries } from './deliveries.js';
+import { subscriptionMatches } from './matching.js';
+
+export interface MatcherOptions {
+  bus: Bus;
+  subscriptions: LiveTable<Subscription>;
+  deliveries: Deliveries;
+  concurrency: number;
+  ackWaitMs: number;
+  log: Logger;
+}
+
+const decoder = new TextDecoder();
+
+function parseEvent(msg: JsMsg): VumiApiEvent | undefined {
+  try {
+    const parsed = VumiApiEvent.safeParse(JSON.parse(decoder.decode(msg.data)));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Reads EVENTS through a durable consumer of its own (the dispatcher's is untouched) and queues a
+ * delivery for every enabled subscription of the event's account whose filter takes it. The
+ * event is acknowledged only once its deliveries are stored, so none is lost to a crash.
+ */
+export class SubscriptionMatcher {
+  private worker: DurableWorker | undefined;
+
+  constructor(private readonly options: MatcherOptions) {}
+
+  async start(): Promise<void> {
+    const { bus, concurrency, ackWaitMs, log } = this.options;
+    this.worker = await startDurableWorker(
+      bus,
+      { stream: STREAMS.events, name: CONSUMERS.subscriptions, filter: `${EVENTS_SUBJECT_ROOT}.>`, ackWaitMs, maxAckPending: 20_000 },
+      {
+        concurrency,
+        handle: async (msg) => void (await this.match(msg)),
+        onError: (err, msg) => log.error({ err, subject: msg.subject }, 'matching subscriptions failed: redelivering'),
+      },
+    );
+  }
+
+  async stop(): Promise<void> {
+    await this.worker?.stop();
+  }
+
+  /** Queues the event's deliveries and acknowledges it; answers how many were queued. */
+  async match(msg: JsMsg): Promise<number> {
+    const { subscriptions, deliveries, log } = this.options;
+    const event = parseEvent(msg);
+    // A malformed message is the dispatcher's to dead-letter; a replay of a dead letter re-runs
+    // one route, and the event's subscribers have had it already.
+    if (!event || msg.headers?.get(ONLY_ROUTE_HEADER)) {
+      msg.ack();
+      return 0;
+    }
+    const matched: Subscription[] = [];
+    for (const subscription of subscriptions.inAccount(event.account_key)) {
+      if (subscriptionMatches(subscription, event)) matched.push(subscription);
+    }
+    await Promise.all(matched.map((subscription) => deliveries.enqueue(subscription, event)));
+    if (matched.length > 0) {
+      log.debug({ event_id: event.event_id, subscriptions: matched.map((one) => one.id) }, 'deliveries queued');
+    }
+    msg.ack();
+    return matched.length;
+  }
+}
