@@ -7,6 +7,7 @@ import { Messenger, ProviderInbox } from '../../libs/messaging/index.js';
 import { createStores, type Stores } from '../../libs/store/index.js';
 import { Timers } from '../../libs/timers/index.js';
 import { HOOK_TIMER, HookLauncher } from '../../libs/hooks/index.js';
+import { checkDeliveryUrl, Deliveries, retrySchedule, startDeliveryWorkers } from '../../libs/subscriptions/index.js';
 import { handlerRegistry } from '../../handlers/index.js';
 import { setUpApiAuth } from './auth.js';
 import { buildHttpApp } from './http/app.js';
@@ -73,6 +74,7 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
       log: log.child({ component: 'escalations' }),
     });
     const services = { stores, messenger, provider: provider.info, escalations };
+    const deliveries = new Deliveries(bus, stores.deliveries);
     const hooks = new HookLauncher({
       hooks: stores.hooks,
       contacts: stores.contacts,
@@ -102,6 +104,9 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
         log,
         bodyLimit: settings.http.bodyLimit,
         rateLimits: settings.http.rateLimits,
+        deliveries,
+        checkDeliveryUrl,
+        streamHeartbeatMs: settings.subscriptions.streamHeartbeatMs,
         hooks,
         publicUrl: settings.http.publicUrl,
       });
@@ -153,6 +158,22 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
         settings.dispatch.ackWaitMs,
       );
       stops.push(() => inbox.stop());
+    }
+    if (roles.has('deliveries')) {
+      const deliveryWorkers = await startDeliveryWorkers({
+        bus,
+        subscriptions: stores.subscriptions,
+        records: stores.deliveries,
+        deliveries,
+        checkUrl: checkDeliveryUrl,
+        schedule: retrySchedule((ms) => scaled(settings, ms)),
+        matchConcurrency: settings.dispatch.concurrency,
+        deliveryConcurrency: settings.subscriptions.deliveryConcurrency,
+        timeoutMs: settings.subscriptions.deliveryTimeoutMs,
+        ackWaitMs: settings.dispatch.ackWaitMs,
+        log,
+      });
+      stops.push(() => deliveryWorkers.stop());
     }
 
     return { url, natsUrl, bus, stores, provider, dispatcher, escalations, natsServer, firstOperatorToken, stop };

@@ -19,6 +19,9 @@ import { webhooksPlugin } from './plugins/webhooks.js';
 import type { HookLauncher } from '../../../libs/hooks/index.js';
 import { broadcastsPlugin } from './plugins/broadcasts.js';
 import { hooksPlugin } from './plugins/hooks.js';
+import type { Deliveries, DeliveryUrlCheck } from '../../../libs/subscriptions/index.js';
+import { eventStreamPlugin } from './plugins/eventStream.js';
+import { subscriptionsPlugin } from './plugins/subscriptions.js';
 
 export interface HttpDeps {
   bus: Bus;
@@ -38,6 +41,11 @@ export interface HttpDeps {
   hooks: HookLauncher;
   /** PUBLIC_URL, the base of the launch URLs the hooks API answers with. */
   publicUrl: string | undefined;
+  deliveries: Deliveries;
+  /** Where webhook deliveries may go (the subscriptions API checks every URL it saves). */
+  checkDeliveryUrl: DeliveryUrlCheck;
+  /** Comment lines on idle event streams (SSE). */
+  streamHeartbeatMs: number;
 }
 
 /** The HTTP API: one encapsulated plugin per area, one error format for all of them. */
@@ -66,5 +74,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(webhooksPlugin, { inbox: deps.inbox, signatureSecret: deps.signatureSecret });
   await app.register(hooksPlugin, { hooks: deps.stores.hooks, launcher: deps.hooks, publicUrl: deps.publicUrl, perSecond: deps.rateLimits.hookLaunchesPerSecond });
   await app.register(broadcastsPlugin, { broadcasts: deps.stores.broadcasts });
+  await app.register(subscriptionsPlugin, { subscriptions: deps.stores.subscriptions, deliveries: deps.deliveries, checkUrl: deps.checkDeliveryUrl });
+  await app.register(eventStreamPlugin, { bus: deps.bus, heartbeatMs: deps.streamHeartbeatMs, log: deps.log.child({ component: 'event-stream' }) });
   return app;
 }
