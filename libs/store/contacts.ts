@@ -103,11 +103,17 @@ export class ContactRepository {
     return { contact, created };
   }
 
-  /** Sets variables on an existing contact (a null value reads as unset); undefined when there is no such contact. */
+  /**
+   * Sets variables on an existing contact (a null value reads as unset); undefined when there is
+   * no such contact. A contact that already holds these values is not written, so launches that
+   * set the same variables on the same contacts at once do not race for its revision.
+   */
   async setVariables(account: string, id: string, variables: Record<string, z.infer<typeof VariableValue>>): Promise<Contact | undefined> {
-    const saved = await this.docs.mutate(accountKey(account, id), (current) =>
-      current ? { ...current, variables: { ...current.variables, ...variables }, updated_at: new Date().toISOString() } : undefined,
-    );
+    const saved = await this.docs.mutate(accountKey(account, id), (current) => {
+      if (!current) return undefined;
+      const unchanged = Object.entries(variables).every(([name, value]) => Object.hasOwn(current.variables, name) && current.variables[name] === value);
+      return unchanged ? undefined : { ...current, variables: { ...current.variables, ...variables }, updated_at: new Date().toISOString() };
+    });
     return saved?.value;
   }
 

@@ -91,6 +91,13 @@ describe('audience filters', () => {
     expect(await variables('cy')).toMatchObject({ alert: 'on', level: 3 });
     expect(await variables('bob')).not.toHaveProperty('alert');
     expect(await variables('dee')).toEqual({});
+
+    // The same values again write nothing: launches setting them at once do not race for the contact.
+    const before = (await sb.stores.contacts.get(f.account, 'ann'))!.updated_at;
+    await f.launch('POST', { audience_filters: 'id', audience_criteria: 'Equals', audience_values: 'ann', set_variables: 'alert', set_variables_values: 'on' });
+    expect((await sb.stores.contacts.get(f.account, 'ann'))!.updated_at).toBe(before);
+    await f.launch('POST', { audience_filters: 'id', audience_criteria: 'Equals', audience_values: 'ann', set_variables: 'alert', set_variables_values: 'off' });
+    expect(await variables('ann')).toMatchObject({ alert: 'off' });
   });
 });
 
