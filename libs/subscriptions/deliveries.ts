@@ -17,11 +17,11 @@ export const DeliveryJob = z.object({
 export type DeliveryJob = z.infer<typeof DeliveryJob>;
 
 /** The same event for the same subscription is always the same delivery, with the same `webhook-id`. */
-export function deliveryId(eventId: string, subscriptionId: string): string {
+function deliveryId(eventId: string, subscriptionId: string): string {
   return stableId(eventId, subscriptionId);
 }
 
-export function deliverySubject(account: string, subscriptionId: string): string {
+function deliverySubject(account: string, subscriptionId: string): string {
   return `deliveries.${account}.${subscriptionId}`;
 }
 
@@ -36,7 +36,7 @@ export class Deliveries {
   ) {}
 
   /** Queues the event for the subscription; JetStream stores it once per `<event_id>:<subscription_id>`. */
-  async enqueue(subscription: Subscription, event: VumiApiEvent): Promise<string> {
+  async enqueue(subscription: Subscription, event: VumiApiEvent): Promise<void> {
     const job: DeliveryJob = {
       delivery_id: deliveryId(event.event_id, subscription.id),
       account_key: subscription.account_key,
@@ -46,7 +46,6 @@ export class Deliveries {
     await this.bus.js.publish(deliverySubject(job.account_key, job.subscription_id), JSON.stringify(job), {
       msgID: `${event.event_id}:${subscription.id}`,
     });
-    return job.delivery_id;
   }
 
   /** The subscription's deliveries, the most recently attempted first. */

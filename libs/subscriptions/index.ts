@@ -1,10 +1,6 @@
-export { Deliveries, DeliveryJob, deliveryId, deliverySubject } from './deliveries.js';
-export { DeliveryWorker, type DeliveryResult, type DeliveryWorkerOptions } from './deliveryWorker.js';
-export { SubscriptionMatcher, type MatcherOptions } from './matcher.js';
-export { eventTypeMatches, filterMatches, subscriptionMatches } from './matching.js';
-export { nextRetryDelay, retrySchedule, type RetrySchedule } from './retrySchedule.js';
-export { generateSecret, maskSecret, signWebhook, webhookHeaders } from './signing.js';
-export { SUBSCRIPTION_DISABLED, SubscriptionHealth, type HealthOptions } from './subscriptionHealth.js';
+export { Deliveries } from './deliveries.js';
+export { filterMatches } from './matching.js';
+export { retrySchedule, type RetrySchedule } from './retrySchedule.js';
+export { generateSecret, maskSecret } from './signing.js';
 export { checkDeliveryUrl, type DeliveryUrlCheck } from './targetUrl.js';
-export { postWebhook, type PostOutcome } from './webhookPost.js';
 export { startDeliveryWorkers, type DeliveryWorkers, type DeliveryWorkersOptions } from './workers.js';

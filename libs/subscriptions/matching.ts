@@ -5,7 +5,7 @@ import type { Subscription, SubscriptionFilter } from '../store/index.js';
  * `*` in a pattern stands for any run of characters. Matched by scanning, not with a regular
  * expression: a pattern such as `*a*a*a*…` cannot make it backtrack for long.
  */
-export function eventTypeMatches(pattern: string, eventType: string): boolean {
+function eventTypeMatches(pattern: string, eventType: string): boolean {
   let p = 0;
   let t = 0;
   let star = -1;

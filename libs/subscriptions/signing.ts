@@ -14,7 +14,7 @@ export function maskSecret(secret: string): string {
 }
 
 /** `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body`, keyed with the secret's decoded bytes. */
-export function signWebhook(secret: string, id: string, timestampS: number, body: string): string {
+function signWebhook(secret: string, id: string, timestampS: number, body: string): string {
   const key = Buffer.from(secret.slice(SECRET_PREFIX.length), 'base64');
   return `v1,${createHmac('sha256', key).update(`${id}.${timestampS}.${body}`).digest('base64')}`;
 }

@@ -3,7 +3,7 @@ import { publishEvent, stableId } from '../events/index.js';
 import type { Logger } from '../logger/index.js';
 import type { Subscription, SubscriptionRepository } from '../store/index.js';
 
-export const SUBSCRIPTION_DISABLED = 'subscription_disabled';
+const SUBSCRIPTION_DISABLED = 'subscription_disabled';
 
 export interface HealthOptions {
   repository: SubscriptionRepository;

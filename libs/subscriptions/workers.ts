@@ -25,8 +25,6 @@ export interface DeliveryWorkersOptions {
 }
 
 export interface DeliveryWorkers {
-  matcher: SubscriptionMatcher;
-  worker: DeliveryWorker;
   stop(): Promise<void>;
 }
 
@@ -68,8 +66,6 @@ export async function startDeliveryWorkers(options: DeliveryWorkersOptions): Pro
     throw err;
   }
   return {
-    matcher,
-    worker,
     async stop() {
       await matcher.stop();
       await worker.stop();
