@@ -1,0 +1,50 @@
+import { randomUUID } from 'node:crypto';
+import { CONSUMERS, STREAMS } from '../../libs/bus/index.js';
+import type { TestSwitchboard } from '../support/switchboard.js';
+import { waitFor } from '../support/waitFor.js';
+
+export const newAccount = () => `acct-${randomUUID().slice(0, 8)}`;
+
+/** Creates a subscription through the API and answers it as created (with its secret). */
+export async function subscribe(sb: TestSwitchboard, account: string, body: Record<string, unknown>): Promise<any> {
+  const res = await sb.api.post(`/v1/accounts/${account}/subscriptions`, body);
+  if (res.status !== 201) throw new Error(`subscription not created: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+export interface EventSpec {
+  event_type: string;
+  conversation_type?: string;
+  conversation_key?: string;
+  event_data?: Record<string, unknown>;
+  event_id?: string;
+}
+
+/** Publishes an event through the API and answers its id. */
+export async function publish(sb: TestSwitchboard, account: string, spec: EventSpec): Promise<string> {
+  const res = await sb.api.post(`/v1/accounts/${account}/events`, { conversation_type: 'poll', conversation_key: 'ops-poll', event_data: {}, ...spec });
+  if (res.status !== 202) throw new Error(`event not published: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.event_id;
+}
+
+export async function deliveries(sb: TestSwitchboard, account: string, subscriptionId: string): Promise<any[]> {
+  const res = await sb.api.get(`/v1/accounts/${account}/subscriptions/${subscriptionId}/deliveries`);
+  if (res.status !== 200) throw new Error(`deliveries not listed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.deliveries;
+}
+
+/**
+ * Every stored event has been matched and every delivery queued has been sent and acknowledged:
+ * the matcher's consumer has nothing pending and the DELIVERIES work queue is empty.
+ */
+export async function settled(sb: TestSwitchboard, timeoutMs = 10_000): Promise<void> {
+  await waitFor(
+    'the deliveries to settle',
+    async () => {
+      const matcher = await sb.bus.jsm.consumers.info(STREAMS.events, CONSUMERS.subscriptions);
+      const queue = await sb.bus.jsm.streams.info(STREAMS.deliveries);
+      return matcher.num_pending === 0 && matcher.num_ack_pending === 0 && queue.state.messages === 0;
+    },
+    timeoutMs,
+  );
+}
