@@ -59,12 +59,6 @@ export class HookLauncher {
 
   constructor(private readonly options: HookLauncherOptions) {}
 
-  /** The enabled hook a token launches, or undefined. */
-  async hookFor(token: string): Promise<Hook | undefined> {
-    const hook = await this.options.hooks.byToken(token);
-    return hook?.enabled ? hook : undefined;
-  }
-
   /** A call: validated, then merged into the hook's pending launch, whose launch time it returns. */
   async call(hook: Hook, method: 'GET' | 'POST', payload: unknown): Promise<Scheduled> {
     const request = parseHookCall(method, payload);

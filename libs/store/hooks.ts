@@ -1,9 +1,10 @@
+import type { KvEntry } from 'nats';
 import type { KvBucket } from '../bus/index.js';
 import { z } from 'zod';
 import { Audience } from '../audience/index.js';
 import { Token } from '../events/index.js';
 import { ContactChannel, VariableValue } from './contacts.js';
-import { JsonKv } from './jsonKv.js';
+import { JsonKv, jsonOf, type Versioned } from './jsonKv.js';
 import { accountFilter, accountKey, indexKey } from './keys.js';
 
 /** The longest debounce a hook may ask for. */
@@ -106,6 +107,13 @@ export type LaunchState = z.infer<typeof LaunchState>;
 
 const HookRef = z.object({ account_key: Token, id: Token });
 
+/** A change to a hook document, as the watch sees it. */
+export type HookChange = { revision: number; key: string } & (
+  | { operation: 'put'; hook: Hook }
+  | { operation: 'delete' }
+  | { operation: 'invalid'; message: string }
+);
+
 /** Token index entries live under this pseudo-account: a call's URL carries no account. */
 const TOKEN_INDEX_ACCOUNT = '_hooks';
 
@@ -147,39 +155,60 @@ export class HookRepository {
   }
 
   /** Stores a new hook and its token's index entry; the index comes first, so a stored hook can always be called. */
-  async create(hook: Hook): Promise<Hook> {
+  async create(hook: Hook): Promise<Versioned<Hook>> {
     await this.refs.put(hook.token_index, { account_key: hook.account_key, id: hook.id });
-    await this.docs.create(accountKey(hook.account_key, hook.id), hook);
-    return hook;
+    const revision = await this.docs.create(accountKey(hook.account_key, hook.id), hook);
+    return { value: hook, revision };
   }
 
   /** Changes a hook under compare-and-set; undefined when it does not exist. */
-  async update(account: string, id: string, change: (hook: Hook) => Hook): Promise<Hook | undefined> {
-    const saved = await this.docs.mutate(accountKey(account, id), (current) => (current ? change(current) : undefined));
-    return saved?.value;
+  async update(account: string, id: string, change: (hook: Hook) => Hook): Promise<Versioned<Hook> | undefined> {
+    return this.docs.mutate(accountKey(account, id), (current) => (current ? change(current) : undefined));
   }
 
   /** Points the hook at a new token's index entry; the old token stops working. */
-  async replaceToken(account: string, id: string, tokenIndex: string): Promise<Hook | undefined> {
+  async replaceToken(account: string, id: string, tokenIndex: string): Promise<Versioned<Hook> | undefined> {
     let previous: string | undefined;
     await this.refs.put(tokenIndex, { account_key: account, id });
-    const hook = await this.update(account, id, (current) => {
+    const saved = await this.update(account, id, (current) => {
       previous = current.token_index;
       return { ...current, token_index: tokenIndex, updated_at: new Date().toISOString() };
     });
-    if (!hook) await this.refs.delete(tokenIndex);
+    if (!saved) await this.refs.delete(tokenIndex);
     else if (previous && previous !== tokenIndex) await this.refs.delete(previous);
-    return hook;
+    return saved;
   }
 
-  /** Deletes the hook, its token's index entry and its pending launch (its timers then find nothing to do). */
-  async delete(account: string, id: string): Promise<boolean> {
+  /**
+   * Deletes the hook, its token's index entry and its pending launch (its timers then find
+   * nothing to do); returns the revision of the deletion, or undefined when there was no hook.
+   */
+  async delete(account: string, id: string): Promise<number | undefined> {
     const hook = await this.get(account, id);
-    if (!hook) return false;
-    await this.docs.delete(accountKey(account, id));
+    if (!hook) return undefined;
+    const revision = await this.docs.delete(accountKey(account, id));
     await this.refs.delete(hook.token_index);
     await this.launches.delete(HookRepository.launchKey(account, id));
-    return true;
+    return revision;
+  }
+
+  /**
+   * Every hook now, then every change as it happens. Only the documents (`<account>.<id>`) are
+   * watched: launch states change on every call and index entries follow the documents.
+   */
+  async watch(onChange: (change: HookChange) => void, onReady: () => void): Promise<{ stop(): void }> {
+    const watcher = await this.docs.kv.watch({ key: '*.*', initializedFn: onReady });
+    void (async () => {
+      for await (const entry of watcher) onChange(HookRepository.toChange(entry));
+    })();
+    return { stop: () => watcher.stop() };
+  }
+
+  private static toChange(entry: KvEntry): HookChange {
+    const { revision, key } = entry;
+    if (entry.operation !== 'PUT') return { revision, key, operation: 'delete' };
+    const parsed = Hook.safeParse(jsonOf(entry));
+    return parsed.success ? { revision, key, operation: 'put', hook: parsed.data } : { revision, key, operation: 'invalid', message: parsed.error.message };
   }
 
   async launchState(account: string, id: string): Promise<LaunchState | undefined> {

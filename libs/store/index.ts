@@ -29,6 +29,7 @@ export {
   Hook,
   HookEvent,
   HookRepository,
+  type HookChange,
   LastLaunch,
   LaunchRequest,
   LaunchState,

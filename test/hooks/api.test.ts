@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { HookInput, newHook } from '../../libs/hooks/index.js';
 import { HookRepository } from '../../libs/store/index.js';
 import { useSwitchboard } from '../support/switchboard.js';
+import { waitFor } from '../support/waitFor.js';
 import { callHook, createHook, newAccount, watchAccount } from './support.js';
 
 const sb = useSwitchboard({ env: { SWITCHBOARD_TIME_SCALE: '0.01' } });
@@ -257,6 +259,18 @@ describe('calling a hook', () => {
     expect((await callHook(sb.url!, getOnly.token, 'DELETE')).status).toBe(405);
     expect((await callHook(sb.url!, getOnly.token, 'HEAD')).status).toBe(405);
     expect((await callHook(sb.url!, getOnly.token, 'GET')).status).toBe(200);
+  });
+
+  it('finds a hook written by another process at once, and follows its changes', async () => {
+    const account = newAccount();
+    const { hook, token } = newHook(account, HookInput.parse({ event: { event_type: 'hook_event' } }));
+    // Straight to the store, as another server process would write it.
+    await sb.stores.hooks.create(hook);
+    expect((await callHook(sb.url!, token, 'GET')).status).toBe(200);
+    await sb.stores.hooks.update(account, hook.id, (current) => ({ ...current, enabled: false }));
+    await waitFor('the disabled hook to answer 404', async () => (await callHook(sb.url!, token, 'GET')).status === 404, 5000);
+    await sb.stores.hooks.update(account, hook.id, (current) => ({ ...current, enabled: true }));
+    await waitFor('the enabled hook to answer 200', async () => (await callHook(sb.url!, token, 'GET')).status === 200, 5000);
   });
 
   it('needs no API token, and the API still does', async () => {

@@ -72,7 +72,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(messagesPlugin, { messages: deps.stores.messages });
   await app.register(escalationsPlugin, { bus: deps.bus, services: deps.services, maxRepeat: deps.maxRepeat, log: deps.log });
   await app.register(webhooksPlugin, { inbox: deps.inbox, signatureSecret: deps.signatureSecret });
-  await app.register(hooksPlugin, { hooks: deps.stores.hooks, launcher: deps.hooks, publicUrl: deps.publicUrl, perSecond: deps.rateLimits.hookLaunchesPerSecond });
+  await app.register(hooksPlugin, { hooks: deps.stores.hooks, launcher: deps.hooks, publicUrl: deps.publicUrl, perSecond: deps.rateLimits.hookLaunchesPerSecond, log: deps.log.child({ component: 'hooks' }) });
   await app.register(broadcastsPlugin, { broadcasts: deps.stores.broadcasts });
   await app.register(subscriptionsPlugin, { subscriptions: deps.stores.subscriptions, deliveries: deps.deliveries, checkUrl: deps.checkDeliveryUrl });
   await app.register(eventStreamPlugin, { bus: deps.bus, heartbeatMs: deps.streamHeartbeatMs, log: deps.log.child({ component: 'event-stream' }) });

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { SwitchboardError, validationFailed } from '../../../../libs/errors/index.js';
-import { hostAllowed, HookInput, HookPatch, launchPath, newHook, newHookToken, patchedHook, TOKEN_SHAPE, type HookLauncher } from '../../../../libs/hooks/index.js';
+import { HookDirectory, hostAllowed, HookInput, HookPatch, launchPath, newHook, newHookToken, patchedHook, TOKEN_SHAPE, type HookLauncher } from '../../../../libs/hooks/index.js';
 import { parse, rateLimitPer } from '../../../../libs/http/index.js';
+import type { Logger } from '../../../../libs/logger/index.js';
 import { HookRepository, type Hook, type LaunchState } from '../../../../libs/store/index.js';
 import { AccountItemParams, AccountParams } from '../params.js';
 
@@ -12,6 +13,7 @@ export interface HooksOptions {
   publicUrl: string | undefined;
   /** Calls a second each hook may take (SWITCHBOARD_RATE_HOOK_LAUNCHES_PER_S). */
   perSecond: number;
+  log: Logger;
 }
 
 /** Every method, so that a method a hook does not allow gets a 405 rather than a 404. */
@@ -37,7 +39,11 @@ function launchUrls(request: FastifyRequest, publicUrl: string | undefined, toke
   return { token, launch_path: path, launch_url: `${(publicUrl ?? `${request.protocol}://${request.host}`).replace(/\/$/, '')}${path}` };
 }
 
-export const hooksPlugin: FastifyPluginAsync<HooksOptions> = async (app, { hooks, launcher, publicUrl, perSecond }) => {
+export const hooksPlugin: FastifyPluginAsync<HooksOptions> = async (app, { hooks, launcher, publicUrl, perSecond, log }) => {
+  // Calls find their hook in memory; writes made here wait until the directory has them.
+  const directory = await HookDirectory.start(hooks, log);
+  app.addHook('onClose', async () => directory.stop());
+
   const found = async (account: string, id: string): Promise<Hook> => {
     const hook = await hooks.get(account, id);
     if (!hook) throw new SwitchboardError('not_found', `no hook "${id}" in account ${account}`);
@@ -47,7 +53,7 @@ export const hooksPlugin: FastifyPluginAsync<HooksOptions> = async (app, { hooks
   app.post('/v1/accounts/:account/hooks', async (request, reply) => {
     const { account } = parse(AccountParams, request.params);
     const { hook, token } = newHook(account, parse(HookInput, request.body));
-    await hooks.create(hook);
+    await directory.caughtUp((await hooks.create(hook)).revision);
     request.log.info({ account_key: account, hook_id: hook.id }, 'hook created');
     return reply.status(201).send({ ...view(hook), ...launchUrls(request, publicUrl, token) });
   });
@@ -67,7 +73,7 @@ export const hooksPlugin: FastifyPluginAsync<HooksOptions> = async (app, { hooks
     const { account, id } = parse(AccountItemParams, request.params);
     const patch = parse(HookPatch, request.body);
     let refused: { path: string; message: string } | undefined;
-    const hook = await hooks.update(account, id, (current) => {
+    const saved = await hooks.update(account, id, (current) => {
       const next = patchedHook(current, patch);
       if ('error' in next) {
         refused = next.error;
@@ -76,14 +82,17 @@ export const hooksPlugin: FastifyPluginAsync<HooksOptions> = async (app, { hooks
       return next.hook;
     });
     if (refused) throw validationFailed([refused]);
-    if (!hook) throw new SwitchboardError('not_found', `no hook "${id}" in account ${account}`);
+    if (!saved) throw new SwitchboardError('not_found', `no hook "${id}" in account ${account}`);
+    await directory.caughtUp(saved.revision);
     request.log.info({ account_key: account, hook_id: id, fields: Object.keys(patch) }, 'hook updated');
-    return view(hook, await hooks.launchState(account, id));
+    return view(saved.value, await hooks.launchState(account, id));
   });
 
   app.delete('/v1/accounts/:account/hooks/:id', async (request, reply) => {
     const { account, id } = parse(AccountItemParams, request.params);
-    if (!(await hooks.delete(account, id))) throw new SwitchboardError('not_found', `no hook "${id}" in account ${account}`);
+    const revision = await hooks.delete(account, id);
+    if (revision === undefined) throw new SwitchboardError('not_found', `no hook "${id}" in account ${account}`);
+    await directory.caughtUp(revision);
     request.log.info({ account_key: account, hook_id: id }, 'hook deleted');
     return reply.status(204).send();
   });
@@ -92,8 +101,9 @@ export const hooksPlugin: FastifyPluginAsync<HooksOptions> = async (app, { hooks
   app.post('/v1/accounts/:account/hooks/:id/token', async (request) => {
     const { account, id } = parse(AccountItemParams, request.params);
     const token = newHookToken();
-    const hook = await hooks.replaceToken(account, id, HookRepository.tokenIndex(token));
-    if (!hook) throw new SwitchboardError('not_found', `no hook "${id}" in account ${account}`);
+    const saved = await hooks.replaceToken(account, id, HookRepository.tokenIndex(token));
+    if (!saved) throw new SwitchboardError('not_found', `no hook "${id}" in account ${account}`);
+    await directory.caughtUp(saved.revision);
     request.log.info({ account_key: account, hook_id: id }, 'hook token replaced');
     return launchUrls(request, publicUrl, token);
   });
@@ -107,8 +117,9 @@ export const hooksPlugin: FastifyPluginAsync<HooksOptions> = async (app, { hooks
     config: rateLimitPer(perSecond, (request) => `hook:${(request.params as { token?: string }).token}`),
     handler: async (request, reply) => {
       const { token } = request.params as { token: string };
-      const hook = TOKEN_SHAPE.test(token) ? await launcher.hookFor(token) : undefined;
-      if (!hook) throw new SwitchboardError('not_found', 'no enabled hook has this launch URL');
+      // A hook created through another process a moment ago may not be in the directory yet.
+      const hook = TOKEN_SHAPE.test(token) ? (directory.find(token) ?? (await hooks.byToken(token))) : undefined;
+      if (!hook?.enabled) throw new SwitchboardError('not_found', 'no enabled hook has this launch URL');
       const caller = request.socket.remoteAddress;
       if (!hostAllowed(hook.allowed_hosts, caller)) throw new SwitchboardError('forbidden', `this hook cannot be called from ${caller ?? 'an unknown address'}`);
       const allowed = [...(hook.allow_get ? ['GET'] : []), ...(hook.allow_post ? ['POST'] : [])];
