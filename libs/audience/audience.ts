@@ -55,7 +55,7 @@ export type AudienceCondition = z.infer<typeof AudienceCondition>;
 export type Audience = z.infer<typeof Audience>;
 
 /** The audience as one predicate, with field names resolved and compared values normalized once. */
-export function audienceMatcher(audience: Audience): (contact: Contact) => boolean {
+function audienceMatcher(audience: Audience): (contact: Contact) => boolean {
   const tests = audience.conditions.map((condition) => {
     const ref = fieldRef(condition.field);
     const expected = condition.value === undefined ? undefined : expectedFor(ref, condition.value);

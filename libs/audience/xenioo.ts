@@ -3,7 +3,7 @@ import { Audience, AudienceCondition, Join, MAX_CONDITIONS, Scalar } from './aud
 import { criterionNamed, needsValue, type FieldValue } from './criteria.js';
 
 /** The most entries one list may hold (variables included). */
-export const MAX_ENTRIES = MAX_CONDITIONS;
+const MAX_ENTRIES = MAX_CONDITIONS;
 const MAX_LIST_CHARS = 20_000;
 
 /** Xenioo's string form (`"a;b"`) or the structured form (a JSON array). */

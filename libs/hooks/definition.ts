@@ -5,7 +5,7 @@ import { HookRepository, MAX_DEBOUNCE_S, type Hook } from '../store/index.js';
 import { HostPattern } from './hosts.js';
 import { newHookId, newHookToken } from './token.js';
 
-export const DEFAULT_DEBOUNCE_S = 10;
+const DEFAULT_DEBOUNCE_S = 10;
 const MAX_ALLOWED_HOSTS = 100;
 
 const fields = {

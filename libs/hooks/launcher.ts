@@ -43,7 +43,7 @@ interface Call {
 }
 
 /** The event id of a hook's launch: a timer fired twice publishes one event (JetStream's duplicate window). */
-export function launchEventId(hook: Pick<Hook, 'account_key' | 'id'>, generation: number): string {
+function launchEventId(hook: Pick<Hook, 'account_key' | 'id'>, generation: number): string {
   return `hook-${stableId('hook-launch', hook.account_key, hook.id, generation)}`;
 }
 

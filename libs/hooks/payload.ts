@@ -5,7 +5,7 @@ import { Token } from '../events/index.js';
 import { ContactChannel, VariableValue, type LaunchRequest, type LaunchTarget, type Targeting } from '../store/index.js';
 
 /** The most contacts one call may name in targets mode. */
-export const MAX_TARGETS = 1000;
+const MAX_TARGETS = 1000;
 
 /** A JSON boolean, or its string form from a query: true/false (any case), 1/0. */
 const Flag = z.union([
@@ -22,7 +22,7 @@ const TargetInput = z.strictObject({
 });
 
 /** The fields a call's payload may carry; any other field is passed on in the event as it is. */
-export const HookCallFields = XeniooLists.extend({
+const HookCallFields = XeniooLists.extend({
   targets: z.array(TargetInput).min(1).max(MAX_TARGETS).optional().describe('targets mode: contacts by id, each with its own variables (POST only)'),
   set_conversation: Flag.optional().describe('true: target the one contact with this address on `channel` (created when absent); filters are ignored'),
   channel: z.string().optional().describe('set_conversation: the channel type'),
