@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { KvBucket } from '../bus/index.js';
 import { Token, VumiApiEvent } from '../events/index.js';
-import { JsonKv, type Versioned } from './jsonKv.js';
+import { isRevisionConflict, JsonKv, type Versioned } from './jsonKv.js';
 
 /** One POST of a delivery and what came back. */
 export const DeliveryAttempt = z.object({
@@ -58,12 +58,38 @@ export class DeliveryRepository {
   }
 
   async get(account: string, subscriptionId: string, id: string): Promise<Delivery | undefined> {
-    return (await this.docs.get(`${account}.${subscriptionId}.${id}`))?.value;
+    return (await this.read(account, subscriptionId, id))?.value;
   }
 
-  /** Read-modify-write under compare-and-set; `change` gets undefined before the first attempt. */
-  update(account: string, subscriptionId: string, id: string, change: (current: Delivery | undefined) => Delivery | undefined): Promise<Versioned<Delivery> | undefined> {
-    return this.docs.mutate(`${account}.${subscriptionId}.${id}`, change);
+  /** The record with its revision, to update it after without reading it again. */
+  read(account: string, subscriptionId: string, id: string): Promise<Versioned<Delivery> | undefined> {
+    return this.docs.get(`${account}.${subscriptionId}.${id}`);
+  }
+
+  /**
+   * Read-modify-write under compare-and-set; `change` gets undefined before the first attempt.
+   * Given what `read` answered (`known`), the write goes straight to a compare-and-set on that
+   * revision, one round trip when nobody else wrote in between, and reads again only if somebody did.
+   */
+  async update(
+    account: string,
+    subscriptionId: string,
+    id: string,
+    change: (current: Delivery | undefined) => Delivery | undefined,
+    known?: { record: Versioned<Delivery> | undefined },
+  ): Promise<Versioned<Delivery> | undefined> {
+    const key = `${account}.${subscriptionId}.${id}`;
+    if (known) {
+      const next = change(known.record?.value);
+      if (next === undefined) return known.record;
+      try {
+        const revision = known.record ? await this.docs.update(key, next, known.record.revision) : await this.docs.create(key, next);
+        return { value: next, revision };
+      } catch (err) {
+        if (!isRevisionConflict(err)) throw err;
+      }
+    }
+    return this.docs.mutate(key, change);
   }
 
   /** Every record of the subscription still kept, in no particular order. */

@@ -2,7 +2,7 @@ import type { JsMsg } from 'nats';
 import { CONSUMERS, startDurableWorker, STREAMS, type Bus, type DurableWorker } from '../bus/index.js';
 import { errorMessage } from '../errors/index.js';
 import type { Logger } from '../logger/index.js';
-import type { DeadReason, Delivery, DeliveryAttempt, DeliveryRepository, DeliveryStatus, LiveTable, Subscription } from '../store/index.js';
+import type { DeadReason, Delivery, DeliveryAttempt, DeliveryRepository, DeliveryStatus, LiveTable, Subscription, Versioned } from '../store/index.js';
 import { DeliveryJob } from './deliveries.js';
 import { nextRetryDelay, type RetrySchedule } from './retrySchedule.js';
 import { webhookHeaders } from './signing.js';
@@ -97,12 +97,14 @@ export class DeliveryWorker {
   private async attempt(msg: JsMsg, job: DeliveryJob): Promise<DeliveryResult> {
     const { subscriptions, records, health, log } = this.options;
     const ids = { account_key: job.account_key, subscription_id: job.subscription_id, delivery_id: job.delivery_id, event_id: job.event.event_id };
-    const recorded = await records.get(job.account_key, job.subscription_id, job.delivery_id);
+    const known = { record: await records.read(job.account_key, job.subscription_id, job.delivery_id) };
+    const recorded = known.record?.value;
     if (recorded && recorded.status !== 'retrying' && (job.replay ?? 0) <= recorded.replays) {
       log.debug({ ...ids, status: recorded.status }, 'delivery already settled: not sent again');
       msg.ack();
       return 'duplicate';
     }
+    const write = (at: string, decide: Decide) => this.record(job, at, decide, known);
     const subscription = subscriptions.get(job.account_key, job.subscription_id);
     if (!subscription) {
       log.info(ids, 'subscription deleted: delivery dropped');
@@ -112,7 +114,7 @@ export class DeliveryWorker {
     if (!subscription.enabled) {
       // A crash may have come between disabling it and announcing that: whoever comes next announces.
       await health.announce(subscription);
-      await this.record(job, new Date().toISOString(), () => ({ status: 'dead', deadReason: 'subscription_disabled' }));
+      await write(new Date().toISOString(), () => ({ status: 'dead', deadReason: 'subscription_disabled' }));
       msg.ack();
       return 'dead';
     }
@@ -122,7 +124,7 @@ export class DeliveryWorker {
       url = await this.options.checkUrl(subscription.url);
     } catch (err) {
       const at = new Date().toISOString();
-      await this.record(job, at, () => ({ status: 'dead', deadReason: 'url_refused', attempt: { at, duration_ms: 0, error: errorMessage(err) } }));
+      await write(at, () => ({ status: 'dead', deadReason: 'url_refused', attempt: { at, duration_ms: 0, error: errorMessage(err) } }));
       log.warn({ ...ids, reason: errorMessage(err) }, 'delivery URL refused: delivery dead');
       msg.ack();
       return 'dead';
@@ -140,7 +142,7 @@ export class DeliveryWorker {
     const { ok, ...attempt } = posted;
 
     if (ok) {
-      await this.record(job, at, () => ({ status: 'succeeded', attempt: { at, ...attempt } }));
+      await write(at, () => ({ status: 'succeeded', attempt: { at, ...attempt } }));
       await this.guarded(() => health.succeeded(subscription), ids);
       msg.ack();
       return 'succeeded';
@@ -148,7 +150,7 @@ export class DeliveryWorker {
 
     const now = Date.now();
     const error = attempt.error ?? 'failed';
-    const outcome = await this.record(job, at, (windowStartedAt) => {
+    const outcome = await write(at, (windowStartedAt) => {
       const delay = nextRetryDelay(this.options.schedule, msg.info.deliveryCount, windowStartedAt, now);
       return delay === undefined
         ? { status: 'dead', deadReason: 'retries_exhausted', attempt: { at, ...attempt } }
@@ -190,7 +192,7 @@ export class DeliveryWorker {
    * at the first attempt (and again at the first after a replay), so a subscription that fails
    * every attempt of a delivery has failed for at least the window when the delivery dies.
    */
-  private async record(job: DeliveryJob, at: string, decide: Decide): Promise<Outcome> {
+  private async record(job: DeliveryJob, at: string, decide: Decide, known: { record: Versioned<Delivery> | undefined }): Promise<Outcome> {
     const now = new Date().toISOString();
     let outcome: Outcome | undefined;
     await this.options.records.update(job.account_key, job.subscription_id, job.delivery_id, (current): Delivery => {
@@ -221,7 +223,7 @@ export class DeliveryWorker {
         replays: Math.max(base.replays, job.replay ?? 0),
         updated_at: now,
       };
-    });
+    }, known);
     return outcome!;
   }
 }

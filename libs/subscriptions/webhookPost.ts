@@ -1,3 +1,5 @@
+import http from 'node:http';
+import https from 'node:https';
 import { errorMessage } from '../errors/index.js';
 
 /** What one POST came to. */
@@ -16,62 +18,74 @@ const EXCERPT_BYTES = 512;
 
 const USER_AGENT = 'Switchboard-Webhooks/1';
 
-async function excerpt(body: ReadableStream<Uint8Array> | null): Promise<string | undefined> {
-  if (!body) return undefined;
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < EXCERPT_BYTES) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.length;
-    }
-  } catch {
-    // The body broke off (or the timeout fired while reading): keep what came.
-  } finally {
-    // Do not wait for (or download) the rest of a large body.
-    void reader.cancel().catch(() => undefined);
-  }
-  const text = Buffer.concat(chunks).subarray(0, EXCERPT_BYTES).toString('utf8');
-  return text === '' ? undefined : text;
-}
+// Connections are kept open between deliveries to the same receiver: most go to a few hosts.
+const AGENTS = { 'http:': new http.Agent({ keepAlive: true }), 'https:': new https.Agent({ keepAlive: true }) };
 
 /** Why the request itself failed, as a person reads it: `ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:9`. */
-function requestError(err: unknown, timeoutMs: number): string {
-  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return `timed out after ${timeoutMs} ms`;
-  const cause = err instanceof Error ? (err.cause as NodeJS.ErrnoException | undefined) : undefined;
-  if (cause?.code) return `${cause.code}: ${cause.message}`;
-  return errorMessage(cause ?? err);
+function requestError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code && !errorMessage(err).startsWith(code) ? `${code}: ${errorMessage(err)}` : errorMessage(err);
+}
+
+function answered(status: number, location: string | undefined): Pick<PostOutcome, 'ok' | 'error'> {
+  if (status >= 200 && status < 300) return { ok: true };
+  if (status >= 300 && status < 400) return { ok: false, error: `redirected (HTTP ${status}) to ${location ?? '?'}: redirects are not followed` };
+  return { ok: false, error: `HTTP ${status}` };
 }
 
 /**
  * POSTs a JSON body once. A 2xx is a success; a redirect is a failure (it is not followed: the
- * subscription's URL is the only place its events go); the whole exchange has a time limit.
+ * subscription's URL is the only place its events go); the whole exchange has a time limit. It
+ * uses node:http with keep-alive rather than fetch, which costs several times the CPU per request.
  */
-export async function postWebhook(url: URL, body: string, headers: Record<string, string>, timeoutMs: number): Promise<PostOutcome> {
+export function postWebhook(url: URL, body: string, headers: Record<string, string>, timeoutMs: number): Promise<PostOutcome> {
   const started = performance.now();
-  const elapsed = () => Math.round((performance.now() - started) * 10) / 10;
-  try {
-    const response = await fetch(url, {
-      method: 'POST',
-      body,
-      headers: { 'content-type': 'application/json', 'user-agent': USER_AGENT, ...headers },
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    const text = await excerpt(response.body);
-    const ok = response.status >= 200 && response.status < 300;
-    const redirect = response.status >= 300 && response.status < 400;
-    return {
-      ok,
-      duration_ms: elapsed(),
-      status: response.status,
-      ...(text !== undefined ? { response: text } : {}),
-      ...(ok ? {} : { error: redirect ? `redirected (HTTP ${response.status}) to ${response.headers.get('location') ?? '?'}: redirects are not followed` : `HTTP ${response.status}` }),
+  return new Promise((resolve) => {
+    let status: number | undefined;
+    let location: string | undefined;
+    const excerpt: Buffer[] = [];
+    let excerptBytes = 0;
+    let settled = false;
+    const finish = (failure?: string) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      const text = Buffer.concat(excerpt).subarray(0, EXCERPT_BYTES).toString('utf8');
+      // Once the status is in, it decides: a body that breaks off or runs late does not undo a 2xx.
+      const verdict = status !== undefined ? answered(status, location) : { ok: false, error: failure ?? 'no answer' };
+      resolve({
+        ...verdict,
+        duration_ms: Math.round((performance.now() - started) * 10) / 10,
+        ...(status !== undefined ? { status } : {}),
+        ...(text !== '' ? { response: text } : {}),
+      });
     };
-  } catch (err) {
-    return { ok: false, duration_ms: elapsed(), error: requestError(err, timeoutMs) };
-  }
+    const request = (url.protocol === 'https:' ? https : http).request(
+      url,
+      {
+        method: 'POST',
+        agent: AGENTS[url.protocol as keyof typeof AGENTS],
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'user-agent': USER_AGENT, ...headers },
+      },
+      (response) => {
+        status = response.statusCode;
+        location = response.headers.location;
+        // Read the body to its end (keeping its start), so the connection can serve the next delivery.
+        response.on('data', (chunk: Buffer) => {
+          if (excerptBytes >= EXCERPT_BYTES) return;
+          excerpt.push(chunk);
+          excerptBytes += chunk.length;
+        });
+        response.on('end', () => finish());
+        // A body cut short still leaves the status, which decides.
+        response.on('close', () => finish());
+      },
+    );
+    const timer = setTimeout(() => {
+      finish(`timed out after ${timeoutMs} ms`);
+      request.destroy();
+    }, timeoutMs);
+    request.on('error', (err) => finish(requestError(err)));
+    request.end(body);
+  });
 }
