@@ -1,6 +1,7 @@
+import { deliveriesBenchmark } from './deliveries/index.js';
 import { dispatchBenchmark } from './dispatch/index.js';
 import type { Benchmark } from './harness/benchmark.js';
 import { hooksBenchmark } from './hooks/index.js';
 
 /** Every benchmark `npm run bench` knows, in the order it runs them. Add new ones here. */
-export const BENCHMARKS: readonly Benchmark[] = [dispatchBenchmark, hooksBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [dispatchBenchmark, hooksBenchmark, deliveriesBenchmark];

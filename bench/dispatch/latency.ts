@@ -21,7 +21,7 @@ export interface LatencyRun {
   stalls: Stalls;
 }
 
-interface PacedSend {
+export interface PacedSend {
   seconds: number;
   maxSendLagMs: number;
 }
@@ -32,7 +32,7 @@ const encoder = new TextEncoder();
  * Sends `count` events on a fixed schedule, open loop: each is sent when due, never held back
  * until the previous one is handled; each is stamped just before its publish.
  */
-async function sendPaced(publisher: Bus, count: number, rate: number, prefix: string): Promise<PacedSend> {
+export async function sendPaced(publisher: Bus, count: number, rate: number, prefix: string): Promise<PacedSend> {
   const intervalMs = 1000 / rate;
   const acks: Array<Promise<unknown>> = [];
   const start = performance.now();
