@@ -194,6 +194,30 @@ describe('webhook deliveries', () => {
     expect((await sb.api.get(`/v1/accounts/${account}/subscriptions/${sub.id}`)).body.failing_since).toBeUndefined();
   });
 
+  it('keeps deliveries waiting for their next try across a restart of the NATS server', async () => {
+    const account = newAccount();
+    const sub = await subscription(account, '/nats-restart');
+    receiver.answer('/nats-restart', () => ({ status: 503 }));
+    const published = new Set<string>();
+    for (let n = 0; n < 5; n++) published.add(await publish(sb, account, { event_type: 'escalation_read', event_data: { n } }));
+    await waitFor('every delivery to have failed once', async () => {
+      const list = await deliveries(sb, account, sub.id);
+      return list.length === 5 && list.every((one) => one.status === 'retrying');
+    });
+
+    await nats.restart();
+    // Both in one tick: every POST counted after this point was answered 200.
+    receiver.answer('/nats-restart', () => ({ status: 200 }));
+    const failedPosts = receiver.at('/nats-restart').length;
+    await waitFor('every delivery to succeed', async () => {
+      const list = await deliveries(sb, account, sub.id);
+      return list.length === 5 && list.every((one) => one.status === 'succeeded');
+    }, 20_000);
+    const succeeded = receiver.at('/nats-restart').slice(failedPosts);
+    expect(new Set(succeeded.map((post) => eventOf(post).event_id))).toEqual(published);
+    expect(succeeded).toHaveLength(5);
+  });
+
   it('never logs a subscription secret', () => {
     const log = logLines.join('');
     expect(log).toMatch(/"subscription_id":"sub_/);
