@@ -1,16 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { STREAMS } from '../../libs/bus/index.js';
-import { useSwitchboard } from '../support/switchboard.js';
+import { startTestSwitchboard, useSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
 import { openSse, type SseStream } from './sseClient.js';
 import { newAccount, publish } from './support.js';
 
 const sb = useSwitchboard({ env: { SWITCHBOARD_STREAM_HEARTBEAT_MS: '200' } });
 
+/** Opens the account's stream; its consumer exists before the response starts, so events published after this are in it. */
 async function stream(account: string, query = ''): Promise<SseStream> {
-  const opened = await openSse(`${sb.url}/v1/accounts/${account}/events/stream${query}`, await sb.token({}));
-  // The stream's consumer exists before the response starts: events published from now on are in it.
-  return opened;
+  return openSse(`${sb.url}/v1/accounts/${account}/events/stream${query}`, await sb.token({}));
 }
 
 async function eventConsumers(): Promise<Set<string>> {
@@ -82,7 +81,6 @@ describe('the live event stream (SSE)', () => {
   });
 
   it('ends open streams when the server stops', async () => {
-    const { startTestSwitchboard } = await import('../support/switchboard.js');
     const other = await startTestSwitchboard(sb.natsUrl, { roles: ['http'] });
     const sse = await openSse(`${other.url}/v1/accounts/${newAccount()}/events/stream`, await other.token({}));
     expect(sse.status).toBe(200);

@@ -88,10 +88,13 @@ export const eventStreamPlugin: FastifyPluginAsync<EventStreamOptions> = async (
     };
     open.add(close);
     res.on('close', close);
+    // A write racing the client's disconnect fails here rather than as an unhandled error.
+    res.on('error', close);
     log.debug({ account_key: account, subject }, 'event stream opened');
 
     void (async () => {
       for await (const msg of subscription) {
+        if (closed) break;
         const event = parseEvent(msg);
         if (!event || !filterMatches(filter, event)) continue;
         res.write(frame(event));
