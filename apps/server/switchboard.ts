@@ -7,7 +7,7 @@ import { Messenger, ProviderInbox } from '../../libs/messaging/index.js';
 import { createStores, type Stores } from '../../libs/store/index.js';
 import { Timers } from '../../libs/timers/index.js';
 import { HOOK_TIMER, HookLauncher } from '../../libs/hooks/index.js';
-import { checkDeliveryUrl, Deliveries, retrySchedule, startDeliveryWorkers } from '../../libs/subscriptions/index.js';
+import { Deliveries, deliveryTargets, retrySchedule, startDeliveryWorkers } from '../../libs/subscriptions/index.js';
 import { handlerRegistry } from '../../handlers/index.js';
 import { setUpApiAuth } from './auth.js';
 import { buildHttpApp } from './http/app.js';
@@ -75,6 +75,8 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
     });
     const services = { stores, messenger, provider: provider.info, escalations };
     const deliveries = new Deliveries(bus, stores.deliveries);
+    // SSRF guard: subscriptions reach public hosts only, unless the operator allows private ones.
+    const targets = deliveryTargets({ allowPrivate: settings.subscriptions.allowPrivateTargets });
     const hooks = new HookLauncher({
       hooks: stores.hooks,
       contacts: stores.contacts,
@@ -105,7 +107,7 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
         bodyLimit: settings.http.bodyLimit,
         rateLimits: settings.http.rateLimits,
         deliveries,
-        checkDeliveryUrl,
+        checkDeliveryUrl: targets.check,
         streamHeartbeatMs: settings.subscriptions.streamHeartbeatMs,
         hooks,
         publicUrl: settings.http.publicUrl,
@@ -165,7 +167,7 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
         subscriptions: stores.subscriptions,
         records: stores.deliveries,
         deliveries,
-        checkUrl: checkDeliveryUrl,
+        targets,
         schedule: retrySchedule((ms) => scaled(settings, ms)),
         matchConcurrency: settings.dispatch.concurrency,
         deliveryConcurrency: settings.subscriptions.deliveryConcurrency,

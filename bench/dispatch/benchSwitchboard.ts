@@ -24,6 +24,8 @@ export function benchSettings(natsUrl: string, dataDir: string, concurrency?: nu
     SWITCHBOARD_SIM_PORT: '0',
     SWITCHBOARD_DATA_DIR: dataDir,
     LOG_LEVEL: 'warn',
+    // Bench receivers listen on loopback, which the SSRF guard refuses by default.
+    SWITCHBOARD_ALLOW_PRIVATE_TARGETS: 'true',
     ...(concurrency !== undefined ? { SWITCHBOARD_CONCURRENCY: String(concurrency) } : {}),
   });
 }

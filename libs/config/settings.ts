@@ -31,6 +31,10 @@ export const SettingsSchema = z.object({
   SWITCHBOARD_MAX_REPEAT: z.coerce.number().int().min(0).max(100).default(10),
   SWITCHBOARD_DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(128),
   SWITCHBOARD_DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  SWITCHBOARD_ALLOW_PRIVATE_TARGETS: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
   SWITCHBOARD_STREAM_HEARTBEAT_MS: z.coerce.number().int().min(100).default(15_000),
   VONAGE_API_URL: z.url().default('https://api.nexmo.com'),
   VONAGE_APPLICATION_ID: z.string().min(1).optional(),
@@ -91,6 +95,8 @@ export interface Settings {
     deliveryConcurrency: number;
     /** How long one POST may take before it counts as failed. */
     deliveryTimeoutMs: number;
+    /** Whether subscriptions may target loopback and private addresses (off: the SSRF guard). */
+    allowPrivateTargets: boolean;
     /** How often an idle event stream (SSE) sends a comment, so proxies keep it open. */
     streamHeartbeatMs: number;
   };
@@ -147,6 +153,7 @@ export function settingsFrom(raw: RawSettings, cwd = process.cwd()): Settings {
     subscriptions: {
       deliveryConcurrency: raw.SWITCHBOARD_DELIVERY_CONCURRENCY,
       deliveryTimeoutMs: raw.SWITCHBOARD_DELIVERY_TIMEOUT_MS,
+      allowPrivateTargets: raw.SWITCHBOARD_ALLOW_PRIVATE_TARGETS,
       streamHeartbeatMs: raw.SWITCHBOARD_STREAM_HEARTBEAT_MS,
     },
     auth: { jwtSecret: raw.SWITCHBOARD_JWT_SECRET, jwks: raw.SWITCHBOARD_JWT_JWKS },

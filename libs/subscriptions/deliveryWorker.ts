@@ -7,7 +7,7 @@ import { DeliveryJob } from './deliveries.js';
 import { nextRetryDelay, type RetrySchedule } from './retrySchedule.js';
 import { webhookHeaders } from './signing.js';
 import type { SubscriptionHealth } from './subscriptionHealth.js';
-import type { DeliveryUrlCheck } from './targetUrl.js';
+import type { DeliveryTargets } from './targetUrl.js';
 import { postWebhook } from './webhookPost.js';
 
 export interface DeliveryWorkerOptions {
@@ -15,7 +15,7 @@ export interface DeliveryWorkerOptions {
   subscriptions: LiveTable<Subscription>;
   records: DeliveryRepository;
   health: SubscriptionHealth;
-  checkUrl: DeliveryUrlCheck;
+  targets: DeliveryTargets;
   schedule: RetrySchedule;
   /** The time limit of one POST. */
   timeoutMs: number;
@@ -121,7 +121,7 @@ export class DeliveryWorker {
 
     let url: URL;
     try {
-      url = await this.options.checkUrl(subscription.url);
+      url = await this.options.targets.check(subscription.url);
     } catch (err) {
       const at = new Date().toISOString();
       await write(at, () => ({ status: 'dead', deadReason: 'url_refused', attempt: { at, duration_ms: 0, error: errorMessage(err) } }));
@@ -135,7 +135,7 @@ export class DeliveryWorker {
     const heartbeat = setInterval(() => msg.working(), this.options.ackWaitMs / 3);
     let posted;
     try {
-      posted = await postWebhook(url, body, webhookHeaders(subscription.secret, job.delivery_id, body), this.options.timeoutMs);
+      posted = await postWebhook(url, body, webhookHeaders(subscription.secret, job.delivery_id, body), this.options.timeoutMs, this.options.targets.lookup);
     } finally {
       clearInterval(heartbeat);
     }

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import type { LookupFunction } from 'node:net';
 import { errorMessage } from '../errors/index.js';
 
 /** What one POST came to. */
@@ -38,7 +39,7 @@ function answered(status: number, location: string | undefined): Pick<PostOutcom
  * subscription's URL is the only place its events go); the whole exchange has a time limit. It
  * uses node:http with keep-alive rather than fetch, which costs several times the CPU per request.
  */
-export function postWebhook(url: URL, body: string, headers: Record<string, string>, timeoutMs: number): Promise<PostOutcome> {
+export function postWebhook(url: URL, body: string, headers: Record<string, string>, timeoutMs: number, lookup?: LookupFunction): Promise<PostOutcome> {
   const started = performance.now();
   return new Promise((resolve) => {
     let status: number | undefined;
@@ -65,6 +66,7 @@ export function postWebhook(url: URL, body: string, headers: Record<string, stri
       {
         method: 'POST',
         agent: AGENTS[url.protocol as keyof typeof AGENTS],
+        ...(lookup ? { lookup } : {}),
         headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'user-agent': USER_AGENT, ...headers },
       },
       (response) => {

@@ -6,14 +6,14 @@ import { DeliveryWorker } from './deliveryWorker.js';
 import { SubscriptionMatcher } from './matcher.js';
 import type { RetrySchedule } from './retrySchedule.js';
 import { SubscriptionHealth } from './subscriptionHealth.js';
-import type { DeliveryUrlCheck } from './targetUrl.js';
+import type { DeliveryTargets } from './targetUrl.js';
 
 export interface DeliveryWorkersOptions {
   bus: Bus;
   subscriptions: SubscriptionRepository;
   records: DeliveryRepository;
   deliveries: Deliveries;
-  checkUrl: DeliveryUrlCheck;
+  targets: DeliveryTargets;
   schedule: RetrySchedule;
   /** Events matched at once. */
   matchConcurrency: number;
@@ -50,7 +50,7 @@ export async function startDeliveryWorkers(options: DeliveryWorkersOptions): Pro
     subscriptions: table,
     records: options.records,
     health,
-    checkUrl: options.checkUrl,
+    targets: options.targets,
     schedule: options.schedule,
     timeoutMs: options.timeoutMs,
     concurrency: options.deliveryConcurrency,

@@ -29,7 +29,10 @@ beforeAll(async () => {
       done();
     },
   });
-  sb = await startTestSwitchboard(nats.url, { env: { LOG_LEVEL: 'debug', SWITCHBOARD_BODY_LIMIT_BYTES: '8192', SWITCHBOARD_RATE_EVENTS_PER_S: '5' }, logTo });
+  sb = await startTestSwitchboard(nats.url, {
+    env: { LOG_LEVEL: 'debug', SWITCHBOARD_BODY_LIMIT_BYTES: '8192', SWITCHBOARD_RATE_EVENTS_PER_S: '5', SWITCHBOARD_RATE_HOOK_LAUNCHES_PER_S: '3', SWITCHBOARD_ALLOW_PRIVATE_TARGETS: 'false' },
+    logTo,
+  });
   alpha = apiClient(sb.url!, await sb.token({ sub: 'alpha-app', accounts: ['alpha'], scope: 'write' }));
   alphaReader = apiClient(sb.url!, await sb.token({ sub: 'alpha-reader', accounts: ['alpha'], scope: 'read' }));
   // Something to read and change in account beta.
@@ -64,6 +67,22 @@ function endpoints(account: string): Array<[string, string, unknown?]> {
     ['GET', `/v1/accounts/${account}/escalations/e1`],
     ['POST', `/v1/accounts/${account}/escalations`, { config: { users: ['c1'] } }],
     ['POST', `/v1/accounts/${account}/escalations/e1/cancel`],
+    ['POST', `/v1/accounts/${account}/hooks`, { event: { event_type: 'x' } }],
+    ['GET', `/v1/accounts/${account}/hooks`],
+    ['GET', `/v1/accounts/${account}/hooks/h1`],
+    ['PATCH', `/v1/accounts/${account}/hooks/h1`, { enabled: false }],
+    ['DELETE', `/v1/accounts/${account}/hooks/h1`],
+    ['POST', `/v1/accounts/${account}/hooks/h1/token`],
+    ['GET', `/v1/accounts/${account}/broadcasts/b1`],
+    ['POST', `/v1/accounts/${account}/subscriptions`, { url: 'https://example.com/hook' }],
+    ['GET', `/v1/accounts/${account}/subscriptions`],
+    ['GET', `/v1/accounts/${account}/subscriptions/s1`],
+    ['PATCH', `/v1/accounts/${account}/subscriptions/s1`, { enabled: false }],
+    ['DELETE', `/v1/accounts/${account}/subscriptions/s1`],
+    ['GET', `/v1/accounts/${account}/subscriptions/s1/deliveries`],
+    ['GET', `/v1/accounts/${account}/subscriptions/s1/deliveries/d1`],
+    ['POST', `/v1/accounts/${account}/subscriptions/s1/deliveries/d1/replay`],
+    ['GET', `/v1/accounts/${account}/events/stream`],
   ];
 }
 
@@ -175,8 +194,9 @@ describe('templates', () => {
 
 describe('bodies', () => {
   it('refuses oversized and malformed bodies on every endpoint that takes one, storing nothing', async () => {
-    const writes = endpoints('alpha').filter(([method]) => method === 'POST' || method === 'PUT');
-    const before = await eventsStoredFor('alpha');
+    // An account of its own: nothing else in the suite publishes there meanwhile.
+    const writes = endpoints('bodies').filter(([method]) => method === 'POST' || method === 'PUT' || method === 'PATCH');
+    const before = await eventsStoredFor('bodies');
     for (const [method, path] of writes) {
       const big = await sb.api.call(method, path, JSON.stringify({ blob: 'x'.repeat(10_000) }));
       tally.refused('oversized bodies', big.status, 413, `${method} ${path}`);
@@ -187,7 +207,37 @@ describe('bodies', () => {
     for (const path of ['/webhooks/status', '/webhooks/inbound']) {
       tally.refused('oversized bodies', (await sb.api.post(path, JSON.stringify({ blob: 'x'.repeat(10_000) }))).status, 413, path);
     }
-    expect(await eventsStoredFor('alpha')).toBe(before);
+    expect(await eventsStoredFor('bodies')).toBe(before);
+  });
+});
+
+describe('subscription targets (SSRF)', () => {
+  it('refuses loopback, private, link-local and non-http targets when a subscription is saved', async () => {
+    const targets = [
+      'http://127.0.0.1:8080/hook',
+      'http://localhost/hook',
+      'http://[::1]/hook',
+      'http://[::ffff:127.0.0.1]/hook',
+      'http://2130706433/hook',
+      'http://0x7f.0.0.1/hook',
+      'http://0.0.0.0/hook',
+      'http://10.1.2.3/hook',
+      'http://172.16.0.5/hook',
+      'http://192.168.1.1/hook',
+      'http://169.254.169.254/latest/meta-data/',
+      'http://[fd00::1]/hook',
+      'http://[fe80::1]/hook',
+      'ftp://example.com/hook',
+      'file:///etc/passwd',
+      'http://user:secret@example.com/hook',
+      'gopher://127.0.0.1:6379/_INFO',
+    ];
+    for (const url of targets) {
+      const res = await alpha.post('/v1/accounts/alpha/subscriptions', { url, filter: { event_types: ['escalation_*'] } });
+      tally.refused('SSRF and bad subscription targets', res.status, 400, url);
+      expect(res.body.error.details.issues[0].path).toBe('url');
+    }
+    expect((await alpha.get('/v1/accounts/alpha/subscriptions')).body.subscriptions).toHaveLength(0);
   });
 });
 
@@ -203,6 +253,16 @@ describe('rate limits', () => {
     expect(limited[0]!.body.error.code).toBe('rate_limited');
     // Another account has its own allowance.
     expect((await sb.api.post('/v1/accounts/other-flood/events', event)).status).toBe(202);
+  });
+
+  it('answers 429 past a hook’s launch rate', async () => {
+    const created = await sb.api.post('/v1/accounts/alpha/hooks', { event: { event_type: 'launched' } });
+    expect(created.status).toBe(201);
+    const answers = await Promise.all(Array.from({ length: 10 }, () => apiClient(sb.url!).get(created.body.launch_path)));
+    const limited = answers.filter((res) => res.status === 429);
+    for (const res of limited) tally.refused('hook launches over the rate limit', res.status, 429);
+    expect(limited.length).toBeGreaterThanOrEqual(7);
+    expect(Number(limited[0]!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
   });
 });
 

@@ -31,6 +31,8 @@ export function testEnv(natsUrl: string, dataDir: string, env: Record<string, st
     SWITCHBOARD_RETRY_DELAYS_MS: '50,100,150',
     VONAGE_RETRY_BASE_MS: '10',
     SWITCHBOARD_ACK_WAIT_MS: '2000',
+    // Receivers in tests listen on loopback; the security suite turns the SSRF guard back on.
+    SWITCHBOARD_ALLOW_PRIVATE_TARGETS: 'true',
     // Suites publish fast on purpose; the security suite sets its own low limits.
     SWITCHBOARD_RATE_EVENTS_PER_S: '100000',
     SWITCHBOARD_RATE_HOOK_LAUNCHES_PER_S: '100000',
