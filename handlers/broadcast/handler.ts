@@ -1,4 +1,4 @@
-import { defineHandler, isPermanent, type StepContext, type StepOutput } from '../../libs/dispatcher/index.js';
+import { defineHandler, isPermanent, stepsView, type StepContext } from '../../libs/dispatcher/index.js';
 import { errorMessage, SwitchboardError } from '../../libs/errors/index.js';
 import { stableId, Token } from '../../libs/events/index.js';
 import type { BroadcastFailure, Contact } from '../../libs/store/index.js';
@@ -13,20 +13,9 @@ export function broadcastId(stepKey: string): string {
   return `bc-${stableId('broadcast', stepKey).slice(0, 24)}`;
 }
 
-/** Earlier outputs as the step runner shows them to templates: by index, and by name for named steps. */
-function stepsView({ route, steps }: Context): Record<string, StepOutput> {
-  const view: Record<string, StepOutput> = {};
-  steps.forEach((output, index) => {
-    view[String(index)] = output;
-    const name = route.steps[index]?.name;
-    if (name) view[name] = output;
-  });
-  return view;
-}
-
 function contactIds(ctx: Context): string[] {
   const { contacts } = ctx.config;
-  const ids = typeof contacts === 'string' ? renderString(contacts, { event: ctx.event, steps: stepsView(ctx) }) : contacts;
+  const ids = typeof contacts === 'string' ? renderString(contacts, { event: ctx.event, steps: stepsView(ctx.route, ctx.steps) }) : contacts;
   const list = Token.array().safeParse(ids);
   if (!list.success) throw new SwitchboardError('validation_failed', `contacts: "${contacts}" did not give a list of contact ids`);
   return [...new Set(list.data)];
@@ -85,7 +74,7 @@ export const broadcastHandler = defineHandler({
     if (started.status === 'done') return { output: output(started) };
 
     const template = textTemplate(ctx);
-    const base = { event, steps: stepsView(ctx) };
+    const base = { event, steps: stepsView(ctx.route, ctx.steps) };
     for (let start = 0; start < ids.length; start += config.batch_size) {
       const outcomes = await Promise.all(ids.slice(start, start + config.batch_size).map((contactId) => sendTo(ctx, contactId, template, base)));
       const failures = outcomes.flatMap((outcome) => ('failure' in outcome ? [outcome.failure] : []));

@@ -7,5 +7,5 @@ export { isPermanent, retryDelay, type RetryPolicy } from './retryPolicy.js';
 export { routeMatches } from './routeMatcher.js';
 export { RouteTable } from './routeTable.js';
 export { RouteInput, validateRoute, type RouteDefinition } from './routeValidation.js';
-export { runRoute, type RouteOutcome } from './stepRunner.js';
+export { runRoute, stepsView, type RouteOutcome } from './stepRunner.js';
 export { UnroutedEvents, type UnroutedEvent } from './unrouted.js';

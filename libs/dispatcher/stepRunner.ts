@@ -24,7 +24,7 @@ export interface StepRunnerDeps {
 }
 
 /** Earlier outputs as templates see them: `steps.0.output.x`, and `steps.<name>.output.x` for named steps. */
-function stepsView(route: Route, outputs: StepOutput[]): Record<string, StepOutput> {
+export function stepsView(route: Route, outputs: StepOutput[]): Record<string, StepOutput> {
   const view: Record<string, StepOutput> = {};
   outputs.forEach((output, index) => {
     view[String(index)] = output;

@@ -1,5 +1,4 @@
 export { HookInput, HookPatch, newHook, patchedHook } from './definition.js';
-export { HookDirectory } from './directory.js';
 export { hostAllowed } from './hosts.js';
 export { HOOK_TIMER, HookLauncher, type HookLauncherOptions, type Scheduled } from './launcher.js';
 export { launchPath, newHookToken, TOKEN_SHAPE } from './token.js';

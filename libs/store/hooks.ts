@@ -1,10 +1,11 @@
-import type { KvEntry } from 'nats';
 import type { KvBucket } from '../bus/index.js';
 import { z } from 'zod';
 import { Audience } from '../audience/index.js';
 import { Token } from '../events/index.js';
 import { ContactChannel, VariableValue } from './contacts.js';
-import { JsonKv, jsonOf, type Versioned } from './jsonKv.js';
+import { JsonKv, type Versioned } from './jsonKv.js';
+import { LiveTable } from './liveTable.js';
+import type { Logger } from '../logger/index.js';
 import { accountFilter, accountKey, indexKey } from './keys.js';
 
 /** The longest debounce a hook may ask for. */
@@ -107,13 +108,6 @@ export type LaunchState = z.infer<typeof LaunchState>;
 
 const HookRef = z.object({ account_key: Token, id: Token });
 
-/** A change to a hook document, as the watch sees it. */
-export type HookChange = { revision: number; key: string } & (
-  | { operation: 'put'; hook: Hook }
-  | { operation: 'delete' }
-  | { operation: 'invalid'; message: string }
-);
-
 /** Token index entries live under this pseudo-account: a call's URL carries no account. */
 const TOKEN_INDEX_ACCOUNT = '_hooks';
 
@@ -193,22 +187,11 @@ export class HookRepository {
   }
 
   /**
-   * Every hook now, then every change as it happens. Only the documents (`<account>.<id>`) are
-   * watched: launch states change on every call and index entries follow the documents.
+   * Every hook in memory, findable by its token's index key, kept current by watching the
+   * documents: a call finds its hook without a read from NATS.
    */
-  async watch(onChange: (change: HookChange) => void, onReady: () => void): Promise<{ stop(): void }> {
-    const watcher = await this.docs.kv.watch({ key: '*.*', initializedFn: onReady });
-    void (async () => {
-      for await (const entry of watcher) onChange(HookRepository.toChange(entry));
-    })();
-    return { stop: () => watcher.stop() };
-  }
-
-  private static toChange(entry: KvEntry): HookChange {
-    const { revision, key } = entry;
-    if (entry.operation !== 'PUT') return { revision, key, operation: 'delete' };
-    const parsed = Hook.safeParse(jsonOf(entry));
-    return parsed.success ? { revision, key, operation: 'put', hook: parsed.data } : { revision, key, operation: 'invalid', message: parsed.error.message };
+  live(log: Logger): Promise<LiveTable<Hook>> {
+    return LiveTable.start(this.docs.kv, Hook, { kind: 'hook', log, indexBy: (hook) => hook.token_index });
   }
 
   async launchState(account: string, id: string): Promise<LaunchState | undefined> {

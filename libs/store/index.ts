@@ -29,7 +29,6 @@ export {
   Hook,
   HookEvent,
   HookRepository,
-  type HookChange,
   LastLaunch,
   LaunchRequest,
   LaunchState,

@@ -3,10 +3,12 @@ import type { z } from 'zod';
 import type { Logger } from '../logger/index.js';
 import { jsonOf } from './jsonKv.js';
 
-export interface LiveTableOptions {
+export interface LiveTableOptions<T> {
   /** What a document is, for the logs: `route` logs `route loaded` with a `route_id`. */
   kind: string;
   log: Logger;
+  /** A second key to find documents by (`byIndex`), such as a hook's token hash. */
+  indexBy?: (doc: T) => string;
 }
 
 /**
@@ -17,21 +19,23 @@ export interface LiveTableOptions {
  */
 export class LiveTable<T> {
   private readonly byAccount = new Map<string, Map<string, T>>();
+  private readonly indexed = new Map<string, T>();
   private revision = 0;
   private readonly waiters = new Set<{ revision: number; resolve: () => void }>();
   private stopWatch: () => void = () => undefined;
 
   private constructor(
     private readonly schema: z.ZodType<T>,
-    private readonly options: LiveTableOptions,
+    private readonly options: LiveTableOptions<T>,
   ) {}
 
   /** Loads every document, then follows changes; resolves once the current documents are all in. */
-  static async start<T>(kv: KV, schema: z.ZodType<T>, options: LiveTableOptions): Promise<LiveTable<T>> {
+  static async start<T>(kv: KV, schema: z.ZodType<T>, options: LiveTableOptions<T>): Promise<LiveTable<T>> {
     const table = new LiveTable(schema, options);
     let ready!: () => void;
     const loaded = new Promise<void>((resolve) => (ready = resolve));
-    const watcher = await kv.watch({ key: '>', initializedFn: () => ready() });
+    // Documents only: index entries and other keys of more tokens change often and are not ours.
+    const watcher = await kv.watch({ key: '*.*', initializedFn: () => ready() });
     void (async () => {
       for await (const entry of watcher) table.apply(entry);
     })();
@@ -46,6 +50,11 @@ export class LiveTable<T> {
 
   get(account: string, id: string): T | undefined {
     return this.byAccount.get(account)?.get(id);
+  }
+
+  /** The document whose `indexBy` key this is. */
+  byIndex(key: string): T | undefined {
+    return this.indexed.get(key);
   }
 
   /** The account's documents, in no particular order. */
@@ -82,10 +91,13 @@ export class LiveTable<T> {
     for (const waiter of this.waiters) if (this.revision >= waiter.revision) waiter.resolve();
     const [account = '', id, extra] = entry.key.split('.');
     if (id === undefined || extra !== undefined) return;
-    const { kind, log } = this.options;
+    const { kind, log, indexBy } = this.options;
     const ids = { account_key: account, [`${kind}_id`]: id };
+    const docs = this.byAccount.get(account) ?? new Map<string, T>();
+    const previous = docs.get(id);
     if (entry.operation !== 'PUT') {
-      this.byAccount.get(account)?.delete(id);
+      docs.delete(id);
+      if (previous !== undefined && indexBy) this.indexed.delete(indexBy(previous));
       log.debug(ids, `${kind} removed`);
       return;
     }
@@ -94,8 +106,9 @@ export class LiveTable<T> {
       log.error({ key: entry.key, reason: parsed.error.message }, `stored ${kind} is not valid: ignored`);
       return;
     }
-    const docs = this.byAccount.get(account) ?? new Map<string, T>();
+    if (previous !== undefined && indexBy) this.indexed.delete(indexBy(previous));
     docs.set(id, parsed.data);
+    if (indexBy) this.indexed.set(indexBy(parsed.data), parsed.data);
     this.byAccount.set(account, docs);
     log.debug(ids, `${kind} loaded`);
   }

@@ -41,7 +41,8 @@ export class SubscriptionMatcher {
     const { bus, concurrency, ackWaitMs, log } = this.options;
     this.worker = await startDurableWorker(
       bus,
-      { stream: STREAMS.events, name: CONSUMERS.subscriptions, filter: `${EVENTS_SUBJECT_ROOT}.>`, ackWaitMs, maxAckPending: 20_000 },
+      // Created on a deployment that already has events: subscriptions are for what happens from now on.
+      { stream: STREAMS.events, name: CONSUMERS.subscriptions, filter: `${EVENTS_SUBJECT_ROOT}.>`, ackWaitMs, maxAckPending: 20_000, startAt: 'new' },
       {
         concurrency,
         handle: async (msg) => void (await this.match(msg)),

@@ -34,9 +34,10 @@ describe('simulator scenarios', () => {
     harness.sim.setScenario('447700900203', { outcome: 'read', delivered_after_ms: 5_000, read_after_ms: 10_000 });
     const { messageUuid } = await client().send({ channel: 'viber_service', to: '447700900203', from: 'acme', text: 'hi' });
     const hooks = await harness.receiver.waitFor((all) => statusesOf(messageUuid)(all).length === 3);
-    const [submitted, delivered, read] = hooks.filter((h) => h.body.message_uuid === messageUuid);
-    expect(delivered!.at - submitted!.at).toBeGreaterThanOrEqual(40);
-    expect(read!.at - submitted!.at).toBeGreaterThanOrEqual(90);
+    // The statuses' own timestamps: when each webhook arrives also depends on the machine's load.
+    const [submitted, delivered, read] = hooks.filter((h) => h.body.message_uuid === messageUuid).map((h) => Date.parse(h.body.timestamp));
+    expect(delivered! - submitted!).toBeGreaterThanOrEqual(45);
+    expect(read! - submitted!).toBeGreaterThanOrEqual(95);
   });
 
   it('reports rejected with an error object, and undeliverable after submitted', async () => {

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { SwitchboardError, validationFailed } from '../../../../libs/errors/index.js';
-import { HookDirectory, hostAllowed, HookInput, HookPatch, launchPath, newHook, newHookToken, patchedHook, TOKEN_SHAPE, type HookLauncher } from '../../../../libs/hooks/index.js';
+import { hostAllowed, HookInput, HookPatch, launchPath, newHook, newHookToken, patchedHook, TOKEN_SHAPE, type HookLauncher } from '../../../../libs/hooks/index.js';
 import { parse, rateLimitPer } from '../../../../libs/http/index.js';
 import type { Logger } from '../../../../libs/logger/index.js';
 import { HookRepository, type Hook, type LaunchState } from '../../../../libs/store/index.js';
@@ -17,6 +17,9 @@ export interface HooksOptions {
 }
 
 /** Every method, so that a method a hook does not allow gets a 405 rather than a 404. */
+/** How long a write waits for the in-memory directory to have it. */
+const CATCH_UP_MS = 2000;
+
 const CALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
 /** A hook as the API shows it: never its token (only a hash of it is stored), with its pending and last launch. */
@@ -40,8 +43,9 @@ function launchUrls(request: FastifyRequest, publicUrl: string | undefined, toke
 }
 
 export const hooksPlugin: FastifyPluginAsync<HooksOptions> = async (app, { hooks, launcher, publicUrl, perSecond, log }) => {
-  // Calls find their hook in memory; writes made here wait until the directory has them.
-  const directory = await HookDirectory.start(hooks, log);
+  // Calls find their hook in memory; writes made here wait until the directory has them, so a
+  // hook disabled, deleted or given a new token answers accordingly to the very next call.
+  const directory = await hooks.live(log);
   app.addHook('onClose', async () => directory.stop());
 
   const found = async (account: string, id: string): Promise<Hook> => {
@@ -53,7 +57,7 @@ export const hooksPlugin: FastifyPluginAsync<HooksOptions> = async (app, { hooks
   app.post('/v1/accounts/:account/hooks', async (request, reply) => {
     const { account } = parse(AccountParams, request.params);
     const { hook, token } = newHook(account, parse(HookInput, request.body));
-    await directory.caughtUp((await hooks.create(hook)).revision);
+    await directory.caughtUp((await hooks.create(hook)).revision, CATCH_UP_MS);
     request.log.info({ account_key: account, hook_id: hook.id }, 'hook created');
     return reply.status(201).send({ ...view(hook), ...launchUrls(request, publicUrl, token) });
   });
@@ -83,7 +87,7 @@ export const hooksPlugin: FastifyPluginAsync<HooksOptions> = async (app, { hooks
     });
     if (refused) throw validationFailed([refused]);
     if (!saved) throw new SwitchboardError('not_found', `no hook "${id}" in account ${account}`);
-    await directory.caughtUp(saved.revision);
+    await directory.caughtUp(saved.revision, CATCH_UP_MS);
     request.log.info({ account_key: account, hook_id: id, fields: Object.keys(patch) }, 'hook updated');
     return view(saved.value, await hooks.launchState(account, id));
   });
@@ -92,7 +96,7 @@ export const hooksPlugin: FastifyPluginAsync<HooksOptions> = async (app, { hooks
     const { account, id } = parse(AccountItemParams, request.params);
     const revision = await hooks.delete(account, id);
     if (revision === undefined) throw new SwitchboardError('not_found', `no hook "${id}" in account ${account}`);
-    await directory.caughtUp(revision);
+    await directory.caughtUp(revision, CATCH_UP_MS);
     request.log.info({ account_key: account, hook_id: id }, 'hook deleted');
     return reply.status(204).send();
   });
@@ -103,7 +107,7 @@ export const hooksPlugin: FastifyPluginAsync<HooksOptions> = async (app, { hooks
     const token = newHookToken();
     const saved = await hooks.replaceToken(account, id, HookRepository.tokenIndex(token));
     if (!saved) throw new SwitchboardError('not_found', `no hook "${id}" in account ${account}`);
-    await directory.caughtUp(saved.revision);
+    await directory.caughtUp(saved.revision, CATCH_UP_MS);
     request.log.info({ account_key: account, hook_id: id }, 'hook token replaced');
     return launchUrls(request, publicUrl, token);
   });
@@ -118,7 +122,7 @@ export const hooksPlugin: FastifyPluginAsync<HooksOptions> = async (app, { hooks
     handler: async (request, reply) => {
       const { token } = request.params as { token: string };
       // A hook created through another process a moment ago may not be in the directory yet.
-      const hook = TOKEN_SHAPE.test(token) ? (directory.find(token) ?? (await hooks.byToken(token))) : undefined;
+      const hook = TOKEN_SHAPE.test(token) ? (directory.byIndex(HookRepository.tokenIndex(token)) ?? (await hooks.byToken(token))) : undefined;
       if (!hook?.enabled) throw new SwitchboardError('not_found', 'no enabled hook has this launch URL');
       const caller = request.socket.remoteAddress;
       if (!hostAllowed(hook.allowed_hosts, caller)) throw new SwitchboardError('forbidden', `this hook cannot be called from ${caller ?? 'an unknown address'}`);
