@@ -205,7 +205,7 @@ export class EscalationEngine {
   }
 
   private async perform(esc: Escalation, effect: Effect): Promise<void> {
-    const { escalations, timers, events, log } = this.options;
+    const { escalations, timers, events } = this.options;
     const ref = { account_key: esc.account_key, id: esc.id };
     const done = () => this.apply(esc.account_key, esc.id, (current) => transitions.effectDone(current, effect.id));
     switch (effect.kind) {
@@ -222,9 +222,6 @@ export class EscalationEngine {
         return this.send(esc, effect.attempt);
       case 'dispatch':
         return this.startWorkflow(esc, effect.run);
-      default:
-        log.error({ escalation_id: esc.id, effect }, 'unknown effect: dropped');
-        await done();
     }
   }
 

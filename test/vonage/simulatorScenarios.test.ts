@@ -35,7 +35,7 @@ describe('simulator scenarios', () => {
     const { messageUuid } = await client().send({ channel: 'viber_service', to: '447700900203', from: 'acme', text: 'hi' });
     const hooks = await harness.receiver.waitFor((all) => statusesOf(messageUuid)(all).length === 3);
     // The statuses' own timestamps: when each webhook arrives also depends on the machine's load.
-    const [submitted, delivered, read] = hooks.filter((h) => h.body.message_uuid === messageUuid).map((h) => Date.parse(h.body.timestamp));
+    const [submitted, delivered, read] = hooks.filter((h) => h.body.message_uuid === messageUuid).map((h) => Date.parse(String(h.body.timestamp)));
     expect(delivered! - submitted!).toBeGreaterThanOrEqual(45);
     expect(read! - submitted!).toBeGreaterThanOrEqual(95);
   });
