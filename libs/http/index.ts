@@ -1,3 +1,4 @@
 export { installErrorHandling, statusOf } from './errorHandling.js';
 export { parse } from './validation.js';
 export { installRateLimits, rateLimitPer } from './rateLimits.js';
+export { httpPost, HttpRequestFailed, type HttpAnswer, type HttpPostOptions } from './httpPost.js';

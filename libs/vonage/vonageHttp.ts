@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { httpPost, HttpRequestFailed, type HttpAnswer } from '../http/index.js';
 import type { z } from 'zod';
 import { SwitchboardError, errorMessage, issuePath } from '../errors/index.js';
 import { createLogger, type Logger } from '../logger/index.js';
@@ -26,20 +27,19 @@ export interface VonageClientOptions {
 const MAX_RETRY_AFTER_MS = 60_000;
 
 type Attempt =
-  | { kind: 'answered'; res: Response }
+  | { kind: 'answered'; res: HttpAnswer }
   | { kind: 'retry'; reason: string; status?: number; retryAfterMs?: number };
 
-function parseRetryAfter(header: string | null): number | undefined {
-  if (header === null) return undefined;
+function parseRetryAfter(header: string | string[] | undefined): number | undefined {
+  if (typeof header !== 'string') return undefined;
   const seconds = Number(header);
   const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - Date.now();
   return Number.isNaN(ms) ? undefined : Math.min(MAX_RETRY_AFTER_MS, Math.max(0, ms));
 }
 
-async function readProblem(res: Response): Promise<ProblemDetails> {
-  const text = await res.text().catch(() => '');
+function readProblem(res: HttpAnswer): ProblemDetails {
   try {
-    const parsed = ProblemDetails.safeParse(JSON.parse(text));
+    const parsed = ProblemDetails.safeParse(JSON.parse(res.body));
     if (parsed.success) return parsed.data;
   } catch {
     // Not JSON (a proxy's HTML page, say): the status alone has to speak.
@@ -54,10 +54,10 @@ function describe(problem: ProblemDetails): string {
 }
 
 /** A 2xx means Vonage took the request: an unreadable answer must not be retried into a second send. */
-async function readAccepted<T>(res: Response, accepted: z.ZodType<T>, operation: string, attempts: number): Promise<T> {
+function readAccepted<T>(res: HttpAnswer, accepted: z.ZodType<T>, operation: string, attempts: number): T {
   let problem: string;
   try {
-    const parsed = accepted.safeParse(await res.json());
+    const parsed = accepted.safeParse(JSON.parse(res.body));
     if (parsed.success) return parsed.data;
     problem = parsed.error.issues.map((issue) => `${issuePath(issue.path)}: ${issue.message}`).join('; ');
   } catch (err) {
@@ -98,7 +98,7 @@ export class VonageHttp {
 
   /** Sends `body` to `path` and returns the 2xx answer parsed with `accepted`; `operation` names it in errors. */
   async postJson<T>(path: string, body: unknown, accepted: z.ZodType<T>, operation: string): Promise<T> {
-    const url = this.baseUrl + path;
+    const url = new URL(this.baseUrl + path);
     const payload = JSON.stringify(body);
     for (let attempt = 1; ; attempt++) {
       const result = await this.attempt(url, payload, operation);
@@ -117,29 +117,23 @@ export class VonageHttp {
     }
   }
 
-  private async attempt(url: string, payload: string, operation: string): Promise<Attempt> {
+  private async attempt(url: URL, payload: string, operation: string): Promise<Attempt> {
     const token = await this.signer.token();
-    let res: Response;
+    let res: HttpAnswer;
     try {
-      res = await fetch(url, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${token}`,
-          'content-type': 'application/json',
-          accept: 'application/json',
-        },
-        body: payload,
-        signal: AbortSignal.timeout(this.timeoutMs),
+      res = await httpPost(url, payload, {
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json' },
+        timeoutMs: this.timeoutMs,
       });
     } catch (err) {
-      const timedOut = err instanceof DOMException && err.name === 'TimeoutError';
+      const timedOut = err instanceof HttpRequestFailed && err.timedOut;
       return { kind: 'retry', reason: timedOut ? `no answer within ${this.timeoutMs} ms` : `network error: ${errorMessage(err)}` };
     }
-    if (res.ok) return { kind: 'answered', res };
+    if (res.status >= 200 && res.status < 300) return { kind: 'answered', res };
 
-    const problem = await readProblem(res);
+    const problem = readProblem(res);
     if (res.status === 429) {
-      return { kind: 'retry', status: 429, reason: 'HTTP 429 rate limited', retryAfterMs: parseRetryAfter(res.headers.get('retry-after')) };
+      return { kind: 'retry', status: 429, reason: 'HTTP 429 rate limited', retryAfterMs: parseRetryAfter(res.headers['retry-after']) };
     }
     if (res.status >= 500) return { kind: 'retry', status: res.status, reason: `HTTP ${res.status}: ${describe(problem)}` };
     const details = { status: res.status, title: problem.title, detail: problem.detail, invalid_parameters: problem.invalid_parameters };
