@@ -3,7 +3,7 @@ import { scaled, type Role, type Settings } from '../../libs/config/index.js';
 import { CausedEvents, DeadLetters, Dispatcher, RouteTable, UnroutedEvents, type HandlerRegistry } from '../../libs/dispatcher/index.js';
 import { EscalationEngine, ESCALATION_TIMER } from '../../libs/escalation/index.js';
 import type { Logger } from '../../libs/logger/index.js';
-import { Messenger, ProviderInbox } from '../../libs/messaging/index.js';
+import { Messenger, ProviderInbox, StoredReceipts } from '../../libs/messaging/index.js';
 import { createStores, type Stores } from '../../libs/store/index.js';
 import { Timers } from '../../libs/timers/index.js';
 import { HOOK_TIMER, HookLauncher } from '../../libs/hooks/index.js';
@@ -68,6 +68,7 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
       dispatch: provider.dispatch,
       timers,
       events,
+      stored: new StoredReceipts(bus),
       scale: (seconds) => scaled(settings, seconds * 1000),
       // Long enough for a send with all its provider retries.
       claimMs: settings.dispatch.ackWaitMs * 2,

@@ -1,20 +1,22 @@
 import { z } from 'zod';
 import type { CausedEvents } from '../dispatcher/index.js';
-import { renderString } from '../templates/index.js';
 import { errorMessage, SwitchboardError } from '../errors/index.js';
 import { Token } from '../events/index.js';
 import type { Logger } from '../logger/index.js';
-import type { Messenger } from '../messaging/index.js';
-import { EscalationRepository, isRevisionConflict, type Effect, type Escalation, type EscalationPlan, type MessageRecord, type MessageRepository } from '../store/index.js';
-import type { Timers } from '../timers/index.js';
+import { normalizedFrom, type Messenger, type StoredReceipts } from '../messaging/index.js';
 import {
-  normalizeAddress,
-  type DispatchClient,
-  type DispatchFinalReport,
-  type DispatchMessageStatusWebhook,
-  type InboundMessageWebhook,
-  type MessageStatusWebhook,
-} from '../vonage/index.js';
+  EscalationRepository,
+  isRevisionConflict,
+  type Effect,
+  type Escalation,
+  type EscalationPlan,
+  type MessageRecord,
+  type MessageRepository,
+  type Versioned,
+} from '../store/index.js';
+import { renderString } from '../templates/index.js';
+import type { Timers } from '../timers/index.js';
+import type { DispatchClient, DispatchFinalReport, DispatchMessageStatusWebhook, InboundMessageWebhook, MessageStatusWebhook } from '../vonage/index.js';
 import * as transitions from './transitions.js';
 import type { Scale } from './transitions.js';
 
@@ -35,6 +37,8 @@ export interface EngineOptions {
   dispatch: DispatchClient;
   timers: Timers;
   events: CausedEvents;
+  /** Provider webhooks already stored, consulted before an expiry moves an escalation on. */
+  stored: StoredReceipts;
   /** Plan seconds to real milliseconds (SWITCHBOARD_TIME_SCALE). */
   scale: Scale;
   /** How long one worker holds an escalation's outbox before another may take over (a crashed worker's). */
@@ -47,10 +51,24 @@ export interface StartRequest extends Pick<Escalation, 'id' | 'account_key' | 'r
 }
 
 type Transition = (esc: Escalation, now: number) => Escalation | undefined;
+type Version = Versioned<Escalation>;
 
 const SEND_REF = /^escalation:([A-Za-z0-9_-]+):(\d+)$/;
 /** Bounds one flush: an escalation's outbox never holds more than a handful of effects. */
 const MAX_FLUSH_STEPS = 128;
+
+/** Transitions applied one after the other, as one: undefined when none changed anything. */
+function inSequence(steps: Transition[]): Transition {
+  return (esc, now) => {
+    const last = steps.reduce<Escalation>((current, step) => step(current, now) ?? current, esc);
+    return last === esc ? undefined : last;
+  };
+}
+
+/** Effects done together at once: everything but sends and workflows, which change the escalation. */
+function isQuick(effect: Effect): effect is Extract<Effect, { kind: 'emit' | 'timer' | 'index_address' }> {
+  return effect.kind === 'emit' || effect.kind === 'timer' || effect.kind === 'index_address';
+}
 
 /**
  * Runs escalations. Every input (start, provider receipt, reply, timer, cancel) is a transition
@@ -64,16 +82,18 @@ export class EscalationEngine {
 
   /** Starts an escalation, or (same id: a redelivered trigger) goes on with the one that exists. */
   async start(request: StartRequest): Promise<{ escalation: Escalation; created: boolean }> {
-    const { escalations, log } = this.options;
+    const { escalations, claimMs, log } = this.options;
     const { plan, ...base } = request;
     let created = false;
-    await escalations.docs.mutate(EscalationRepository.key(base.account_key, base.id), (current) => {
+    // The creator holds the flush lease from the first write: nobody else can have effects to do yet.
+    const version = await escalations.docs.mutate(EscalationRepository.key(base.account_key, base.id), (current) => {
       created = current === undefined;
-      return created ? transitions.createEscalation(base, plan, Date.now()) : undefined;
+      const now = Date.now();
+      return created ? { ...transitions.createEscalation(base, plan, now), flush_lease_until: now + claimMs } : undefined;
     });
     if (created) log.info({ escalation_id: base.id, event_id: base.trigger.event_id, mode: plan.mode }, 'escalation started');
-    await this.flush(base.account_key, base.id);
-    return { escalation: (await escalations.get(base.account_key, base.id))!, created };
+    const flushed = await this.flush(base.account_key, base.id, version, created);
+    return { escalation: (flushed ?? (await escalations.docs.get(EscalationRepository.key(base.account_key, base.id))))!.value, created };
   }
 
   async cancel(account: string, id: string): Promise<Escalation> {
@@ -87,12 +107,16 @@ export class EscalationEngine {
 
   async onTimer(payload: unknown): Promise<void> {
     const timer = TimerPayload.parse(payload);
-    if (timer.task === 'flush') return this.flush(timer.account_key, timer.id);
-    const transition: Transition =
+    if (timer.task === 'flush') return void (await this.flush(timer.account_key, timer.id));
+    const current = await this.options.escalations.docs.get(EscalationRepository.key(timer.account_key, timer.id));
+    if (!current || current.value.status !== 'active') return;
+    // What the provider already told us wins over the clock: the workers can run behind the receipts.
+    const stored = timer.task === 'expire_attempt' ? await this.storedForAttempts(current.value) : await this.storedForRun(current.value, timer.target);
+    const expire: Transition =
       timer.task === 'expire_attempt'
         ? (esc, now) => transitions.expireAttempt(esc, timer.target, now)
         : (esc, now) => transitions.expireRun(esc, timer.target, now);
-    await this.change(timer.account_key, timer.id, transition);
+    await this.change(timer.account_key, timer.id, inSequence([...stored, expire]), current);
   }
 
   /** A Messages API receipt for a message we sent (the message record carries our ref). */
@@ -105,25 +129,16 @@ export class EscalationEngine {
 
   /** A user wrote back from an address an escalation messaged: an acknowledgement. */
   async onInbound(webhook: InboundMessageWebhook): Promise<void> {
-    const from = normalizeAddress(webhook.channel, webhook.from);
-    const address = from.ok ? from.value : webhook.from;
-    for (const ref of await this.options.escalations.byAddress(webhook.channel, address)) {
-      await this.change(ref.account_key, ref.id, (esc, now) =>
-        transitions.acknowledgeReply(esc, { channel: webhook.channel, from: address, at: webhook.timestamp }, now),
-      );
+    const from = normalizedFrom(webhook);
+    for (const ref of await this.options.escalations.byAddress(webhook.channel, from)) {
+      await this.change(ref.account_key, ref.id, (esc, now) => transitions.acknowledgeReply(esc, { channel: webhook.channel, from, at: webhook.timestamp }, now));
     }
   }
 
   async onDispatchStatus(webhook: DispatchMessageStatusWebhook): Promise<void> {
-    const dispatchUuid = webhook._links.workflow.dispatch_uuid;
-    const ref = await this.dispatchRef(dispatchUuid);
-    const to = webhook.to.number ?? webhook.to.id ?? '';
-    const receipt = { status: webhook.status, at: webhook.timestamp };
-    await this.options.messages.recordStatus(ref.account_key, webhook.message_uuid, receipt);
-    await this.change(ref.account_key, ref.id, (esc, now) => {
-      const run = esc.dispatches.findIndex((one) => one.dispatch_uuid === dispatchUuid);
-      return run < 0 ? undefined : transitions.applyDispatchStatus(esc, run, { message_uuid: webhook.message_uuid, channel: webhook.to.type, to, at: receipt.at, receipt }, now);
-    });
+    const ref = await this.dispatchRef(webhook._links.workflow.dispatch_uuid);
+    await this.options.messages.recordStatus(ref.account_key, webhook.message_uuid, { status: webhook.status, at: webhook.timestamp });
+    await this.change(ref.account_key, ref.id, dispatchStatusTransition(webhook));
   }
 
   async onDispatchReport(report: DispatchFinalReport): Promise<void> {
@@ -142,61 +157,107 @@ export class EscalationEngine {
     return ref;
   }
 
-  /** Runs a transition under compare-and-set; returns the new version, or undefined when nothing changed. */
-  private async apply(account: string, id: string, transition: Transition): Promise<Escalation | undefined> {
-    let changed: Escalation | undefined;
-    let ended = false;
-    await this.options.escalations.docs.mutate(EscalationRepository.key(account, id), (current) => {
-      const next = current && transition(current, Date.now());
-      changed = next && { ...next, updated_at: new Date().toISOString() };
-      ended = current?.status === 'active' && changed !== undefined && changed.status !== 'active';
-      return changed;
-    });
-    if (ended) this.options.log.info({ escalation_id: id, status: changed!.status, outcome: changed!.outcome }, 'escalation ended');
-    return changed;
+  /** Stored receipts (read, and delivered where that is the condition) and replies for the open attempts. */
+  private async storedForAttempts(esc: Escalation): Promise<Transition[]> {
+    const open = esc.attempts.filter((attempt) => attempt.message_uuid !== undefined && attempt.result === undefined && !attempt.dispatch_uuid);
+    const found = await Promise.all(
+      open.map(async (attempt): Promise<Transition[]> => {
+        const wanted = attempt.condition === 'delivered' ? (['read', 'delivered'] as const) : (['read'] as const);
+        const [receipts, replied] = await Promise.all([
+          this.options.stored.statuses(esc.account_key, attempt.message_uuid!, wanted),
+          this.options.stored.lastReply(attempt.channel, attempt.to),
+        ]);
+        const reply: Transition[] =
+          replied && attempt.sent_at && replied >= attempt.sent_at
+            ? [(doc, now) => transitions.acknowledgeReply(doc, { channel: attempt.channel, from: attempt.to, at: replied }, now)]
+            : [];
+        return [...receipts.map((receipt): Transition => (doc, now) => transitions.applyReceipt(doc, attempt.n, receipt, now)), ...reply];
+      }),
+    );
+    return found.flat();
   }
 
-  private async change(account: string, id: string, transition: Transition): Promise<void> {
-    await this.apply(account, id, transition);
-    await this.flush(account, id);
+  /** Every stored status of a user's workflow, for a run about to be given up on. */
+  private async storedForRun(esc: Escalation, index: number): Promise<Transition[]> {
+    const dispatchUuid = esc.dispatches[index]?.dispatch_uuid;
+    if (!dispatchUuid) return [];
+    return (await this.options.stored.dispatchStatuses(dispatchUuid)).map(dispatchStatusTransition);
+  }
+
+  /** Runs a transition under compare-and-set; the answer is the escalation as it now stands. */
+  private async apply(account: string, id: string, transition: Transition, known?: Version): Promise<Version | undefined> {
+    let changed: Escalation | undefined;
+    let ended = false;
+    const version = await this.options.escalations.docs.mutate(
+      EscalationRepository.key(account, id),
+      (current) => {
+        const next = current && transition(current, Date.now());
+        changed = next && { ...next, updated_at: new Date().toISOString() };
+        ended = current?.status === 'active' && changed !== undefined && changed.status !== 'active';
+        return changed;
+      },
+      known,
+    );
+    if (ended) this.options.log.info({ escalation_id: id, status: changed!.status, outcome: changed!.outcome }, 'escalation ended');
+    return version;
+  }
+
+  /** A transition, then its effects. A transition that leaves effects takes a free flush lease in its own write. */
+  private async change(account: string, id: string, transition: Transition, known?: Version): Promise<void> {
+    let leased = false;
+    const version = await this.apply(
+      account,
+      id,
+      (esc, now) => {
+        const next = transition(esc, now);
+        leased = next !== undefined && next.outbox.length > 0 && (next.flush_lease_until ?? 0) <= now;
+        return next && leased ? { ...next, flush_lease_until: now + this.options.claimMs } : next;
+      },
+      known,
+    );
+    await this.flush(account, id, version, leased);
   }
 
   /**
    * Does the outbox's effects in order. One worker at a time holds the flush lease; an input that
-   * finds it held leaves its effects to the holder, which re-reads the document after each effect
-   * and releases the lease only by compare-and-set against what it last read: an effect added
+   * finds it held leaves its effects to the holder, which goes on from each version it writes and
+   * releases the lease in the write that empties the outbox, by compare-and-set: an effect added
    * meanwhile is never stranded. An input that finds the lease held sets a timer for when it runs
-   * out, so a crashed holder's work is taken over.
+   * out, so a crashed holder's work is taken over. Answers the last version it saw.
    */
-  private async flush(account: string, id: string): Promise<void> {
+  private async flush(account: string, id: string, known?: Version, leased = false): Promise<Version | undefined> {
     const { escalations, claimMs, log } = this.options;
     const key = EscalationRepository.key(account, id);
-    let held = false;
+    let held = leased;
+    let current = known;
     for (let step = 0; step < MAX_FLUSH_STEPS; step++) {
-      const current = await escalations.docs.get(key);
-      if (!current) return;
+      current ??= await escalations.docs.get(key);
+      if (!current) return undefined;
       const { value: esc, revision } = current;
       const now = Date.now();
       const effect = esc.outbox[0];
       try {
         if (!held) {
-          if (!effect) return;
+          if (!effect) return current;
           const lease = esc.flush_lease_until ?? 0;
-          if (lease > now) return this.flushLater(esc, lease);
-          await escalations.docs.update(key, { ...esc, flush_lease_until: now + claimMs }, revision);
+          if (lease > now) return void (await this.flushLater(esc, lease));
+          const leasedDoc = { ...esc, flush_lease_until: now + claimMs };
+          current = { value: leasedDoc, revision: await escalations.docs.update(key, leasedDoc, revision) };
           held = true;
         } else if (!effect) {
-          const { flush_lease_until: _released, ...rest } = esc;
-          await escalations.docs.update(key, rest, revision);
-          return;
+          if (esc.flush_lease_until === undefined) return current;
+          const { flush_lease_until: _released, ...released } = esc;
+          return { value: released, revision: await escalations.docs.update(key, released, revision) };
         } else {
-          await this.perform(esc, effect);
+          current = await this.perform(current, effect);
         }
       } catch (err) {
         if (!isRevisionConflict(err)) throw err;
+        current = undefined;
       }
     }
     log.error({ escalation_id: id }, 'escalation outbox did not drain: left for the next input');
+    return current;
   }
 
   private async flushLater(esc: Escalation, leaseUntil: number): Promise<void> {
@@ -204,24 +265,42 @@ export class EscalationEngine {
     await this.options.timers.schedule(ESCALATION_TIMER, `${esc.account_key}.${esc.id}.flush-${leaseUntil}`, leaseUntil + 1, payload);
   }
 
-  private async perform(esc: Escalation, effect: Effect): Promise<void> {
-    const { escalations, timers, events } = this.options;
+  /** The effect at the head of the outbox, with the quick ones after it done together; answers the version written. */
+  private async perform(current: Version, effect: Effect): Promise<Version | undefined> {
+    if (effect.kind === 'send') return this.send(current, effect.attempt);
+    if (effect.kind === 'dispatch') return this.startWorkflow(current, effect.run);
+    const esc = current.value;
+    const firstSlow = esc.outbox.findIndex((one) => !isQuick(one));
+    const quick = (firstSlow < 0 ? esc.outbox : esc.outbox.slice(0, firstSlow)).filter(isQuick);
+    const emits = quick.filter((one) => one.kind === 'emit');
+    await Promise.all([
+      // Events go out in the order they were decided (the attempt before the outcome).
+      (async () => {
+        for (const one of emits) await this.options.events.publish(esc.trigger, { event_type: one.event_type, event_data: one.event_data }, { route_id: esc.route_id, origin: `escalation-${esc.id}-${one.id}` });
+      })(),
+      ...quick.filter((one) => one.kind !== 'emit').map((one) => this.performQuick(esc, one)),
+    ]);
+    const done = new Set(quick.map((one) => one.id));
+    return this.apply(
+      esc.account_key,
+      esc.id,
+      (doc) => {
+        const next = transitions.effectsDone(doc, done);
+        if (!next || next.outbox.length > 0) return next;
+        // Nothing left: the lease goes in the same write.
+        const { flush_lease_until: _released, ...released } = next;
+        return released;
+      },
+      current,
+    );
+  }
+
+  private async performQuick(esc: Escalation, effect: Extract<Effect, { kind: 'timer' | 'index_address' }>): Promise<void> {
     const ref = { account_key: esc.account_key, id: esc.id };
-    const done = () => this.apply(esc.account_key, esc.id, (current) => transitions.effectDone(current, effect.id));
-    switch (effect.kind) {
-      case 'emit':
-        await events.publish(esc.trigger, { event_type: effect.event_type, event_data: effect.event_data }, { route_id: esc.route_id, origin: `escalation-${esc.id}-${effect.id}` });
-        return void (await done());
-      case 'timer':
-        await timers.schedule(ESCALATION_TIMER, `${esc.account_key}.${esc.id}.${effect.id}`, effect.due_at, { ...ref, task: effect.task, target: effect.target });
-        return void (await done());
-      case 'index_address':
-        await escalations.indexAddress(effect.channel, effect.to, ref);
-        return void (await done());
-      case 'send':
-        return this.send(esc, effect.attempt);
-      case 'dispatch':
-        return this.startWorkflow(esc, effect.run);
+    if (effect.kind === 'timer') {
+      await this.options.timers.schedule(ESCALATION_TIMER, `${esc.account_key}.${esc.id}.${effect.id}`, effect.due_at, { ...ref, task: effect.task, target: effect.target });
+    } else {
+      await this.options.escalations.indexAddress(effect.channel, effect.to, ref);
     }
   }
 
@@ -237,8 +316,9 @@ export class EscalationEngine {
     return String(text);
   }
 
-  private async send(esc: Escalation, n: number): Promise<void> {
+  private async send(current: Version, n: number): Promise<Version | undefined> {
     const { messenger, scale, log } = this.options;
+    const esc = current.value;
     const attempt = esc.attempts.find((one) => one.n === n)!;
     const channel = esc.plan.users[attempt.user]!.channels[attempt.channel_index]!;
     const text = this.render(esc, attempt.user, { type: channel.type, to: channel.to }, { n, round: attempt.round });
@@ -246,19 +326,19 @@ export class EscalationEngine {
     try {
       const { record } = await messenger.send({ account: esc.account_key, channel: channel.type, to: channel.to, from: channel.from, text, ref: `escalation:${esc.id}:${n}` });
       elog.info({ message_uuid: record.message_uuid }, 'escalation message sent');
-      await this.apply(esc.account_key, esc.id, (current) => transitions.recordSent(current, n, { message_uuid: record.message_uuid, at: Date.now() }, scale));
-      // Receipts that arrived before the send was recorded are in the message record: apply them now.
-      for (const receipt of record.statuses) {
-        await this.apply(esc.account_key, esc.id, (current, now) => transitions.applyReceipt(current, n, receipt, now));
-      }
+      // Receipts that arrived before the send was recorded are in the message record: applied in the same write.
+      const receipts = record.statuses.map((receipt): Transition => (doc, now) => transitions.applyReceipt(doc, n, receipt, now));
+      const sent: Transition = (doc) => transitions.recordSent(doc, n, { message_uuid: record.message_uuid, at: Date.now() }, scale);
+      return await this.apply(esc.account_key, esc.id, inSequence([sent, ...receipts]), current);
     } catch (err) {
       elog.warn({ err }, 'escalation message not sent: failing over');
-      await this.apply(esc.account_key, esc.id, (current, now) => transitions.sendFailed(current, n, errorMessage(err), now));
+      return this.apply(esc.account_key, esc.id, (doc, now) => transitions.sendFailed(doc, n, errorMessage(err), now), current);
     }
   }
 
-  private async startWorkflow(esc: Escalation, index: number): Promise<void> {
+  private async startWorkflow(current: Version, index: number): Promise<Version | undefined> {
     const { dispatch, escalations, scale, log } = this.options;
+    const esc = current.value;
     const run = esc.dispatches[index]!;
     const user = esc.plan.users[run.user]!;
     const items = user.channels.map((channel, position) => ({
@@ -273,11 +353,23 @@ export class EscalationEngine {
       const { dispatchUuid } = await dispatch.createFailover(items);
       // Indexed before it is recorded: the workflow's first webhook must find its escalation.
       await escalations.indexDispatch(dispatchUuid, { account_key: esc.account_key, id: esc.id });
-      await this.apply(esc.account_key, esc.id, (current) => transitions.recordDispatched(current, index, { dispatch_uuid: dispatchUuid, at: Date.now() }, scale));
       rlog.info({ dispatch_uuid: dispatchUuid }, 'dispatch workflow created');
+      return await this.apply(esc.account_key, esc.id, (doc) => transitions.recordDispatched(doc, index, { dispatch_uuid: dispatchUuid, at: Date.now() }, scale), current);
     } catch (err) {
       rlog.warn({ err }, 'dispatch workflow not created: moving on');
-      await this.apply(esc.account_key, esc.id, (current, now) => transitions.dispatchFailed(current, index, errorMessage(err), now));
+      return this.apply(esc.account_key, esc.id, (doc, now) => transitions.dispatchFailed(doc, index, errorMessage(err), now), current);
     }
   }
+}
+
+/** A Dispatch message status, applied to the run of its workflow. */
+function dispatchStatusTransition(webhook: DispatchMessageStatusWebhook): Transition {
+  const dispatchUuid = webhook._links.workflow.dispatch_uuid;
+  const receipt = { status: webhook.status, at: webhook.timestamp };
+  return (esc, now) => {
+    const run = esc.dispatches.findIndex((one) => one.dispatch_uuid === dispatchUuid);
+    if (run < 0) return undefined;
+    const to = webhook.to.number ?? webhook.to.id ?? '';
+    return transitions.applyDispatchStatus(esc, run, { message_uuid: webhook.message_uuid, channel: webhook.to.type, to, at: receipt.at, receipt }, now);
+  };
 }

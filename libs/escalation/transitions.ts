@@ -259,8 +259,9 @@ export function cancel(esc: Escalation, now: number): Escalation | undefined {
   };
 }
 
-export function effectDone(esc: Escalation, effectId: string): Escalation | undefined {
-  return esc.outbox.some((effect) => effect.id === effectId) ? { ...esc, outbox: withoutEffect(esc.outbox, effectId) } : undefined;
+/** The outbox without the effects that are done. */
+export function effectsDone(esc: Escalation, ids: ReadonlySet<string>): Escalation | undefined {
+  return esc.outbox.some((effect) => ids.has(effect.id)) ? { ...esc, outbox: esc.outbox.filter((effect) => !ids.has(effect.id)) } : undefined;
 }
 
 /* ---- Dispatch mode: Vonage runs each user's channels; the engine follows and moves between users. ---- */

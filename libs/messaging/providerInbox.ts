@@ -5,7 +5,8 @@ import { Token } from '../events/index.js';
 import type { Logger } from '../logger/index.js';
 import type { MessageRecord, MessageRepository } from '../store/index.js';
 import { isSwitchboardError } from '../errors/index.js';
-import { DispatchFinalReport, DispatchMessageStatusWebhook, InboundMessageWebhook, MessageStatusWebhook } from '../vonage/index.js';
+import { DispatchFinalReport, DispatchMessageStatusWebhook, InboundMessageWebhook, MessageStatusWebhook, normalizeAddress } from '../vonage/index.js';
+import { providerSubjects } from './providerSubjects.js';
 
 const UNKNOWN_ACCOUNT = '_unknown';
 const decoder = new TextDecoder();
@@ -33,6 +34,12 @@ export interface ProviderListener {
 /** How many times a webhook nobody recognises yet is offered again (about a minute) before it is dropped. */
 const MAX_NOT_YET_KNOWN = 60;
 
+/** The sender of an inbound message as our sends address it (E.164 digits for numbers). */
+export function normalizedFrom(webhook: InboundMessageWebhook): string {
+  const from = normalizeAddress(webhook.channel, webhook.from);
+  return from.ok ? from.value : webhook.from;
+}
+
 /** Our sends carry the account in client_ref, which is how a receipt finds its account. */
 function accountOf(webhook: MessageStatusWebhook): string {
   return webhook.client_ref && Token.safeParse(webhook.client_ref).success ? webhook.client_ref : UNKNOWN_ACCOUNT;
@@ -41,7 +48,6 @@ function accountOf(webhook: MessageStatusWebhook): string {
 /**
  * Provider webhooks go onto the PROVIDER stream before the HTTP 200 (Vonage retries otherwise),
  * then a durable consumer applies them: receipts onto message timelines, then the listeners.
- * A webhook delivered twice has the same body, so its hash dedupes it on the stream.
  */
 export class ProviderInbox {
   private worker: DurableWorker | undefined;
@@ -53,16 +59,25 @@ export class ProviderInbox {
   ) {}
 
   async storeStatus(webhook: MessageStatusWebhook, rawBody: string): Promise<void> {
-    await this.bus.js.publish(`provider.status.${accountOf(webhook)}`, rawBody, { msgID: this.hash(rawBody) });
+    await this.file(providerSubjects.status(accountOf(webhook), webhook.message_uuid, webhook.status), rawBody);
   }
 
-  /** A Dispatch v0.1 message status or final report, filed under its workflow. */
-  async storeDispatch(dispatchUuid: string, rawBody: string): Promise<void> {
-    await this.bus.js.publish(`provider.dispatch.${dispatchUuid.replace(/[^A-Za-z0-9_-]/g, '_')}`, rawBody, { msgID: this.hash(rawBody) });
+  /** A Dispatch v0.1 message status, filed under its workflow. */
+  async storeDispatchStatus(webhook: DispatchMessageStatusWebhook, rawBody: string): Promise<void> {
+    await this.file(providerSubjects.dispatchStatus(webhook._links.workflow.dispatch_uuid, webhook.message_uuid, webhook.status), rawBody);
+  }
+
+  async storeDispatchReport(report: DispatchFinalReport, rawBody: string): Promise<void> {
+    await this.file(providerSubjects.dispatchReport(report.dispatch_uuid), rawBody);
   }
 
   async storeInbound(webhook: InboundMessageWebhook, rawBody: string): Promise<void> {
-    await this.bus.js.publish(`provider.inbound.${webhook.channel}`, rawBody, { msgID: this.hash(rawBody) });
+    await this.file(providerSubjects.inbound(webhook.channel, normalizedFrom(webhook)), rawBody);
+  }
+
+  /** A webhook delivered twice has the same body: its hash dedupes it on the stream. */
+  private async file(subject: string, rawBody: string): Promise<void> {
+    await this.bus.js.publish(subject, rawBody, { msgID: createHash('sha256').update(rawBody).digest('hex') });
   }
 
   async start(listeners: ProviderListener[], ackWaitMs: number): Promise<void> {
@@ -89,10 +104,6 @@ export class ProviderInbox {
 
   async stop(): Promise<void> {
     await this.worker?.stop();
-  }
-
-  private hash(rawBody: string): string {
-    return createHash('sha256').update(rawBody).digest('hex');
   }
 
   /** Listeners are told again when a webhook is redelivered: they must be idempotent. */

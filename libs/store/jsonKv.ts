@@ -8,6 +8,9 @@ export interface Versioned<T> {
   revision: number;
 }
 
+/** Compare-and-set retries before giving up: only a hot key fought over by many writers gets near it. */
+const MAX_CAS_TRIES = 20;
+
 /** Reads in flight at once while listing. */
 const LIST_READ_BATCH = 128;
 
@@ -69,23 +72,24 @@ export class JsonKv<S extends z.ZodType> {
 
   /**
    * Read-modify-write under compare-and-set, retried when another writer got there first.
-   * `change` gets the current document (or undefined) and returns the next one, or undefined
-   * to leave it as it is.
+   * `change` gets the current document (or undefined) and returns the next one, or undefined to
+   * leave it as it is; the answer is the document as it now stands. A caller that holds a recent
+   * version passes it as `known` to save the first read (a stale one only costs a retry).
    */
   async mutate(
     key: string,
     change: (current: z.infer<S> | undefined) => z.infer<S> | undefined,
-    maxTries = 20,
+    known?: Versioned<z.infer<S>>,
   ): Promise<Versioned<z.infer<S>> | undefined> {
     for (let attempt = 1; ; attempt++) {
-      const current = await this.get(key);
+      const current = attempt === 1 && known ? known : await this.get(key);
       const next = change(current?.value);
       if (next === undefined) return current;
       try {
         const revision = current ? await this.update(key, next, current.revision) : await this.create(key, next);
         return { value: next, revision };
       } catch (err) {
-        if (!isRevisionConflict(err) || attempt >= maxTries) throw err;
+        if (!isRevisionConflict(err) || attempt >= MAX_CAS_TRIES) throw err;
       }
     }
   }

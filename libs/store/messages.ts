@@ -2,7 +2,7 @@ import type { KvBucket } from '../bus/index.js';
 import { z } from 'zod';
 import { Token } from '../events/index.js';
 import { CHANNEL_TYPES, MessageStatus } from '../vonage/index.js';
-import { JsonKv } from './jsonKv.js';
+import { isRevisionConflict, JsonKv } from './jsonKv.js';
 import { accountKey, indexKey } from './keys.js';
 
 export const StatusReceipt = z.object({
@@ -68,16 +68,19 @@ export class MessageRepository {
   }
 
   async recordSend(account: string, sent: SentMessage): Promise<MessageRecord> {
+    const key = accountKey(account, sent.message_uuid);
     const now = new Date().toISOString();
-    const saved = await this.docs.mutate(accountKey(account, sent.message_uuid), (current) => ({
-      ...sent,
-      account_key: account,
-      sent_at: now,
-      statuses: current?.statuses ?? [],
-      updated_at: now,
-    }));
+    const fresh: MessageRecord = { ...sent, account_key: account, sent_at: now, statuses: [], updated_at: now };
+    let record = fresh;
+    try {
+      await this.docs.create(key, fresh);
+    } catch (err) {
+      if (!isRevisionConflict(err)) throw err;
+      // A receipt got here first: keep it.
+      record = (await this.docs.mutate(key, (current) => ({ ...fresh, statuses: current?.statuses ?? [] })))!.value;
+    }
     await this.refs.put(indexKey(account, 'ref', sent.ref), { message_uuid: sent.message_uuid });
-    return saved!.value;
+    return record;
   }
 
   /** Adds a receipt once; returns the record and whether the receipt was new. */

@@ -55,8 +55,8 @@ export const webhooksPlugin: FastifyPluginAsync<WebhooksOptions> = async (app, {
     const raw = await verified(request);
     const dispatchStatus = DispatchMessageStatusWebhook.safeParse(request.body);
     const dispatchReport = DispatchFinalReport.safeParse(request.body);
-    if (dispatchStatus.success) await inbox.storeDispatch(dispatchStatus.data._links.workflow.dispatch_uuid, raw);
-    else if (dispatchReport.success) await inbox.storeDispatch(dispatchReport.data.dispatch_uuid, raw);
+    if (dispatchStatus.success) await inbox.storeDispatchStatus(dispatchStatus.data, raw);
+    else if (dispatchReport.success) await inbox.storeDispatchReport(dispatchReport.data, raw);
     else await inbox.storeStatus(parse(MessageStatusWebhook, request.body), raw);
     return { ok: true };
   });

@@ -1,0 +1,49 @@
+import { readRecent, recordJson, STREAMS, type Bus } from '../bus/index.js';
+import { DispatchMessageStatusWebhook, InboundMessageWebhook, MessageStatusWebhook, type MessageStatus } from '../vonage/index.js';
+import { providerSubjects } from './providerSubjects.js';
+
+export interface StoredReceipt {
+  status: MessageStatus;
+  at: string;
+}
+
+/**
+ * The webhooks already stored on PROVIDER, looked up directly. The escalation engine asks before
+ * an expiry moves an escalation on: a receipt stored but not yet applied (the workers can fall
+ * behind under load) must win over the expiry, or a user who read in time would be passed over.
+ */
+export class StoredReceipts {
+  constructor(private readonly bus: Bus) {}
+
+  private async last(subject: string): Promise<unknown> {
+    try {
+      return JSON.parse(new TextDecoder().decode((await this.bus.jsm.streams.getMessage(STREAMS.provider, { last_by_subj: subject })).data));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The latest stored receipt of each asked status for a message we sent. */
+  async statuses(account: string, messageUuid: string, wanted: readonly MessageStatus[]): Promise<StoredReceipt[]> {
+    const found = await Promise.all(wanted.map((status) => this.last(providerSubjects.status(account, messageUuid, status))));
+    return found.flatMap((body) => {
+      const webhook = MessageStatusWebhook.safeParse(body);
+      return webhook.success ? [{ status: webhook.data.status, at: webhook.data.timestamp }] : [];
+    });
+  }
+
+  /** When the address last wrote to us on the channel, if it did. */
+  async lastReply(channel: string, from: string): Promise<string | undefined> {
+    const inbound = InboundMessageWebhook.safeParse(await this.last(providerSubjects.inbound(channel, from)));
+    return inbound.success ? inbound.data.timestamp : undefined;
+  }
+
+  /** Every status stored for a Dispatch workflow's messages. */
+  async dispatchStatuses(dispatchUuid: string): Promise<DispatchMessageStatusWebhook[]> {
+    const records = await readRecent(this.bus, STREAMS.provider, providerSubjects.dispatchAll(dispatchUuid), 1000);
+    return records.flatMap((record) => {
+      const webhook = DispatchMessageStatusWebhook.safeParse(recordJson(record));
+      return webhook.success ? [webhook.data] : [];
+    });
+  }
+}

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { STREAMS } from '../../libs/bus/index.js';
+import { useSwitchboard } from '../support/switchboard.js';
+import { waitFor } from '../support/waitFor.js';
+
+// Only the HTTP role: webhooks are stored on PROVIDER but no worker applies them, as when the
+// workers run behind under load. Expiries are then fired by hand.
+const sb = useSwitchboard({ roles: ['http'], env: { SWITCHBOARD_TIME_SCALE: '0.001' } });
+
+const config = (whatsapp: string, sms: string) => ({
+  from: { whatsapp: '447700900000', sms: 'Company' },
+  users: [{ name: 'Ann', channels: [{ type: 'whatsapp', id_num: whatsapp }, { type: 'sms', id_num: sms }] }],
+});
+
+async function storedReceipts(): Promise<number> {
+  return (await sb.bus.jsm.streams.info(STREAMS.provider)).state.messages;
+}
+
+async function startAndWaitForReceipts(account: string, whatsapp: string, sms: string, receipts: number) {
+  const before = await storedReceipts();
+  const started = await sb.api.post(`/v1/accounts/${account}/escalations`, { config: config(whatsapp, sms), event_data: { message: 'down' } });
+  expect(started.status).toBe(201);
+  await waitFor('the receipts stored', async () => (await storedReceipts()) - before >= receipts);
+  return started.body.id as string;
+}
+
+describe('an expiry against receipts that are stored but not yet applied', () => {
+  it('ends read on the stored read instead of failing over', async () => {
+    sb.provider.simulator!.setScenario('447700911001', { outcome: 'read', delivered_after_ms: 1, read_after_ms: 2 });
+    const id = await startAndWaitForReceipts('order', '447700911001', '447700911002', 3);
+    expect((await sb.api.get(`/v1/accounts/order/escalations/${id}`)).body.status).toBe('active');
+
+    await sb.escalations.onTimer({ account_key: 'order', id, task: 'expire_attempt', target: 0 });
+    const esc = (await sb.api.get(`/v1/accounts/order/escalations/${id}`)).body;
+    expect(esc.status).toBe('read');
+    expect(esc.outcome).toMatchObject({ user: 'Ann', channel: 'whatsapp', status: 'read' });
+    expect(sb.provider.simulator!.messages({ to: '447700911002' })).toHaveLength(0);
+  });
+
+  it('fails over when nothing was read', async () => {
+    sb.provider.simulator!.setScenario('447700911003', { outcome: 'delivered', delivered_after_ms: 1 });
+    const id = await startAndWaitForReceipts('order', '447700911003', '447700911004', 2);
+    await sb.escalations.onTimer({ account_key: 'order', id, task: 'expire_attempt', target: 0 });
+    const esc = (await sb.api.get(`/v1/accounts/order/escalations/${id}`)).body;
+    expect(esc.status).toBe('active');
+    expect(esc.attempts.map((attempt: any) => attempt.result)).toEqual(['expired', undefined]);
+    await waitFor('the failover send', () => sb.provider.simulator!.messages({ to: '447700911004' }).length === 1);
+  });
+});
