@@ -7,6 +7,7 @@ import { normalizedFrom, type Messenger, type StoredReceipts } from '../messagin
 import {
   EscalationRepository,
   isRevisionConflict,
+  type Attempt,
   type Effect,
   type Escalation,
   type EscalationPlan,
@@ -16,7 +17,7 @@ import {
 } from '../store/index.js';
 import { renderString } from '../templates/index.js';
 import type { Timers } from '../timers/index.js';
-import type { DispatchClient, DispatchFinalReport, DispatchMessageStatusWebhook, InboundMessageWebhook, MessageStatusWebhook } from '../vonage/index.js';
+import type { DispatchClient, DispatchFinalReport, DispatchMessageStatusWebhook, InboundMessageWebhook, MessageStatus, MessageStatusWebhook } from '../vonage/index.js';
 import * as transitions from './transitions.js';
 import type { Scale } from './transitions.js';
 
@@ -53,9 +54,29 @@ export interface StartRequest extends Pick<Escalation, 'id' | 'account_key' | 'r
 type Transition = (esc: Escalation, now: number) => Escalation | undefined;
 type Version = Versioned<Escalation>;
 
-const SEND_REF = /^escalation:([A-Za-z0-9_-]+):(\d+)$/;
+/** Our ref on an escalation's message: which escalation, which attempt, and what counts as success. */
+const SEND_REF = /^escalation:([A-Za-z0-9_-]+):(\d+):(read|delivered)$/;
+
+function sendRef(esc: Escalation, attempt: Attempt): string {
+  return `escalation:${esc.id}:${attempt.n}:${attempt.condition}`;
+}
+
+/**
+ * Whether a receipt can change an escalation's course: a read, a delivered where that is the
+ * condition, a failure. The rest (submitted, a delivered short of a read) only add to the
+ * message's timeline, which the message store keeps: the escalation is not written for them.
+ */
+function isDecisive(status: MessageStatus, condition: string): boolean {
+  return status !== 'submitted' && (status !== 'delivered' || condition === 'delivered');
+}
 /** Bounds one flush: an escalation's outbox never holds more than a handful of effects. */
 const MAX_FLUSH_STEPS = 128;
+
+/** Two timelines of one message as one, each receipt once, in the provider's time order. */
+function mergedTimeline(a: Attempt['statuses'], b: ReadonlyArray<{ status: MessageStatus; at: string }>): Attempt['statuses'] {
+  const all = new Map([...a, ...b].map((receipt) => [`${receipt.status}@${receipt.at}`, { status: receipt.status, at: receipt.at }]));
+  return [...all.values()].sort((x, y) => x.at.localeCompare(y.at));
+}
 
 /** Transitions applied one after the other, as one: undefined when none changed anything. */
 function inSequence(steps: Transition[]): Transition {
@@ -122,9 +143,20 @@ export class EscalationEngine {
   /** A Messages API receipt for a message we sent (the message record carries our ref). */
   async onStatus(account: string, record: MessageRecord, webhook: MessageStatusWebhook): Promise<void> {
     const ref = record.ref ? SEND_REF.exec(record.ref) : null;
-    if (!ref) return;
+    if (!ref || !isDecisive(webhook.status, ref[3]!)) return;
     const [, id, n] = ref;
     await this.change(account, id!, (esc, now) => transitions.applyReceipt(esc, Number(n), { status: webhook.status, at: webhook.timestamp }, now));
+  }
+
+  /** The escalation with each attempt's full status timeline, from the message store. */
+  async withTimelines(esc: Escalation): Promise<Escalation> {
+    const attempts = await Promise.all(
+      esc.attempts.map(async (attempt) => {
+        const record = attempt.message_uuid ? await this.options.messages.get(esc.account_key, attempt.message_uuid) : undefined;
+        return record ? { ...attempt, statuses: mergedTimeline(attempt.statuses, record.statuses) } : attempt;
+      }),
+    );
+    return { ...esc, attempts };
   }
 
   /** A user wrote back from an address an escalation messaged: an acknowledgement. */
@@ -276,7 +308,10 @@ export class EscalationEngine {
     await Promise.all([
       // Events go out in the order they were decided (the attempt before the outcome).
       (async () => {
-        for (const one of emits) await this.options.events.publish(esc.trigger, { event_type: one.event_type, event_data: one.event_data }, { route_id: esc.route_id, origin: `escalation-${esc.id}-${one.id}` });
+        for (const one of emits) {
+          const eventData = await this.withTimelinesIn(esc, one.event_data);
+          await this.options.events.publish(esc.trigger, { event_type: one.event_type, event_data: eventData }, { route_id: esc.route_id, origin: `escalation-${esc.id}-${one.id}` });
+        }
       })(),
       ...quick.filter((one) => one.kind !== 'emit').map((one) => this.performQuick(esc, one)),
     ]);
@@ -293,6 +328,15 @@ export class EscalationEngine {
       },
       current,
     );
+  }
+
+  /** Outcome events list every attempt with its whole timeline: filled in from the message store when sent. */
+  private async withTimelinesIn(esc: Escalation, eventData: Record<string, unknown>): Promise<Record<string, unknown>> {
+    if (!Array.isArray(eventData.attempts)) return eventData;
+    const full = await this.withTimelines(esc);
+    const timelines = new Map(full.attempts.map((attempt) => [attempt.n, attempt.statuses]));
+    const attempts = (eventData.attempts as Array<{ n: number }>).map((attempt) => ({ ...attempt, statuses: timelines.get(attempt.n) ?? [] }));
+    return { ...eventData, attempts };
   }
 
   private async performQuick(esc: Escalation, effect: Extract<Effect, { kind: 'timer' | 'index_address' }>): Promise<void> {
@@ -324,7 +368,7 @@ export class EscalationEngine {
     const text = this.render(esc, attempt.user, { type: channel.type, to: channel.to }, { n, round: attempt.round });
     const elog = log.child({ escalation_id: esc.id, attempt: n, user: attempt.user_name, channel: channel.type });
     try {
-      const { record } = await messenger.send({ account: esc.account_key, channel: channel.type, to: channel.to, from: channel.from, text, ref: `escalation:${esc.id}:${n}` });
+      const { record } = await messenger.send({ account: esc.account_key, channel: channel.type, to: channel.to, from: channel.from, text, ref: sendRef(esc, attempt) });
       elog.info({ message_uuid: record.message_uuid }, 'escalation message sent');
       // Receipts that arrived before the send was recorded are in the message record: applied in the same write.
       const receipts = record.statuses.map((receipt): Transition => (doc, now) => transitions.applyReceipt(doc, n, receipt, now));

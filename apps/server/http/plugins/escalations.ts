@@ -29,7 +29,7 @@ const StartBody = z.object({
 
 /** The escalation as the API shows it: status, plan, cursor and the attempts timeline (not the outbox). */
 function view(esc: Escalation) {
-  const { outbox: _outbox, trigger, ...shown } = esc;
+  const { outbox: _outbox, flush_lease_until: _lease, trigger, ...shown } = esc;
   return { ...shown, trigger_event_id: trigger.event_id };
 }
 
@@ -42,19 +42,20 @@ export const escalationsPlugin: FastifyPluginAsync<EscalationsOptions> = async (
     const { status, limit } = parse(ListQuery, request.query);
     const all = await repository.list(account);
     const matching = all.filter((esc) => !status || esc.status === status).sort((a, b) => b.started_at.localeCompare(a.started_at));
-    return { escalations: matching.slice(0, limit).map(view), total: matching.length };
+    const page = await Promise.all(matching.slice(0, limit).map((esc) => services.escalations.withTimelines(esc)));
+    return { escalations: page.map(view), total: matching.length };
   });
 
   app.get('/v1/accounts/:account/escalations/:id', async (request) => {
     const { account, id } = parse(AccountItemParams, request.params);
     const esc = await repository.get(account, id);
     if (!esc) throw new SwitchboardError('not_found', `no escalation ${id} in account ${account}`);
-    return view(esc);
+    return view(await services.escalations.withTimelines(esc));
   });
 
   app.post('/v1/accounts/:account/escalations/:id/cancel', async (request) => {
     const { account, id } = parse(AccountItemParams, request.params);
-    return view(await services.escalations.cancel(account, id));
+    return view(await services.escalations.withTimelines(await services.escalations.cancel(account, id)));
   });
 
   app.post('/v1/accounts/:account/escalations', async (request, reply) => {
@@ -71,6 +72,6 @@ export const escalationsPlugin: FastifyPluginAsync<EscalationsOptions> = async (
       event_data: body.event_data,
     });
     const { escalation } = await startEscalation({ config: config.data, trigger, routeId: 'api', step: 0, services, log: log.child({ event_id: trigger.event_id }) });
-    return reply.status(201).send(view(escalation));
+    return reply.status(201).send(view(await services.escalations.withTimelines(escalation)));
   });
 };
