@@ -54,7 +54,8 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
     const deadLetters = new DeadLetters(bus);
     const unrouted = new UnroutedEvents(bus);
     const events = new CausedEvents(bus, deadLetters, settings.dispatch.maxDepth, log.child({ component: 'events' }));
-    const inbox = new ProviderInbox(bus, stores.messages, log.child({ component: 'provider' }));
+    const inbox = new ProviderInbox(bus, log.child({ component: 'provider' }));
+    const stored = new StoredReceipts(bus);
     const plan = await planProvider(settings);
     const fixedBase = settings.http.publicUrl ?? (settings.http.port !== 0 ? `http://${settings.http.host}:${settings.http.port}` : undefined);
     const provider = await startProvider(plan, settings, fixedBase, log);
@@ -68,7 +69,7 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
       dispatch: provider.dispatch,
       timers,
       events,
-      stored: new StoredReceipts(bus),
+      stored,
       scale: (seconds) => scaled(settings, seconds * 1000),
       // Long enough for a send with all its provider retries.
       claimMs: settings.dispatch.ackWaitMs * 2,
@@ -103,6 +104,7 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
         deadLetters,
         unrouted,
         inbox,
+        stored,
         signatureSecret: plan.signatureSecret,
         log,
         bodyLimit: settings.http.bodyLimit,
@@ -152,7 +154,7 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
       await inbox.start(
         [
           {
-            onStatus: (account, record, webhook) => escalations.onStatus(account, record, webhook),
+            onStatus: (account, webhook) => escalations.onStatus(account, webhook),
             onInbound: (webhook) => escalations.onInbound(webhook),
             onDispatchStatus: (webhook) => escalations.onDispatchStatus(webhook),
             onDispatchReport: (report) => escalations.onDispatchReport(report),

@@ -3,7 +3,7 @@ import type { CausedEvents } from '../dispatcher/index.js';
 import { errorMessage, SwitchboardError } from '../errors/index.js';
 import { Token } from '../events/index.js';
 import type { Logger } from '../logger/index.js';
-import { normalizedFrom, type Messenger, type StoredReceipts } from '../messaging/index.js';
+import { normalizedFrom, parseClientRef, type Messenger, type StoredReceipts } from '../messaging/index.js';
 import {
   EscalationRepository,
   isRevisionConflict,
@@ -11,7 +11,6 @@ import {
   type Effect,
   type Escalation,
   type EscalationPlan,
-  type MessageRecord,
   type MessageRepository,
   type Versioned,
 } from '../store/index.js';
@@ -54,11 +53,21 @@ export interface StartRequest extends Pick<Escalation, 'id' | 'account_key' | 'r
 type Transition = (esc: Escalation, now: number) => Escalation | undefined;
 type Version = Versioned<Escalation>;
 
-/** Our ref on an escalation's message: which escalation, which attempt, and what counts as success. */
-const SEND_REF = /^escalation:([A-Za-z0-9_-]+):(\d+):(read|delivered)$/;
-
+/** The work a message belongs to, for its idempotent send. */
 function sendRef(esc: Escalation, attempt: Attempt): string {
-  return `escalation:${esc.id}:${attempt.n}:${attempt.condition}`;
+  return `escalation:${esc.id}:${attempt.n}`;
+}
+
+const ID_PREFIX = 'esc-';
+/**
+ * What an escalation's receipts carry back in client_ref: the escalation (its id without the
+ * prefix), the attempt and its condition, short enough to fit Vonage's 100 characters beside
+ * the longest account key.
+ */
+const RECEIPT_REF = /^e\.([A-Za-z0-9_-]+)\.(\d+)\.([rd])$/;
+
+function receiptRef(esc: Escalation, attempt: Attempt): string {
+  return `e.${esc.id.slice(ID_PREFIX.length)}.${attempt.n}.${attempt.condition === 'read' ? 'r' : 'd'}`;
 }
 
 /**
@@ -140,20 +149,24 @@ export class EscalationEngine {
     await this.change(timer.account_key, timer.id, inSequence([...stored, expire]), current);
   }
 
-  /** A Messages API receipt for a message we sent (the message record carries our ref). */
-  async onStatus(account: string, record: MessageRecord, webhook: MessageStatusWebhook): Promise<void> {
-    const ref = record.ref ? SEND_REF.exec(record.ref) : null;
-    if (!ref || !isDecisive(webhook.status, ref[3]!)) return;
+  /** A Messages API receipt: ours when its client_ref names an escalation's attempt. */
+  async onStatus(account: string, webhook: MessageStatusWebhook): Promise<void> {
+    const ref = RECEIPT_REF.exec(parseClientRef(webhook.client_ref).ref ?? '');
+    if (!ref || !isDecisive(webhook.status, ref[3] === 'd' ? 'delivered' : 'read')) return;
     const [, id, n] = ref;
-    await this.change(account, id!, (esc, now) => transitions.applyReceipt(esc, Number(n), { status: webhook.status, at: webhook.timestamp }, now));
+    await this.change(account, `${ID_PREFIX}${id}`, (esc, now) => transitions.applyReceipt(esc, Number(n), { status: webhook.status, at: webhook.timestamp }, now));
   }
 
-  /** The escalation with each attempt's full status timeline, from the message store. */
+  /** The escalation with each attempt's whole status timeline, from the receipts stored on PROVIDER. */
   async withTimelines(esc: Escalation): Promise<Escalation> {
+    const { stored } = this.options;
     const attempts = await Promise.all(
       esc.attempts.map(async (attempt) => {
-        const record = attempt.message_uuid ? await this.options.messages.get(esc.account_key, attempt.message_uuid) : undefined;
-        return record ? { ...attempt, statuses: mergedTimeline(attempt.statuses, record.statuses) } : attempt;
+        if (!attempt.message_uuid) return attempt;
+        const receipts = attempt.dispatch_uuid
+          ? await stored.dispatchMessageStatuses(attempt.dispatch_uuid, attempt.message_uuid)
+          : await stored.statuses(esc.account_key, attempt.message_uuid);
+        return { ...attempt, statuses: mergedTimeline(attempt.statuses, receipts) };
       }),
     );
     return { ...esc, attempts };
@@ -168,8 +181,10 @@ export class EscalationEngine {
   }
 
   async onDispatchStatus(webhook: DispatchMessageStatusWebhook): Promise<void> {
-    const ref = await this.dispatchRef(webhook._links.workflow.dispatch_uuid);
-    await this.options.messages.recordStatus(ref.account_key, webhook.message_uuid, { status: webhook.status, at: webhook.timestamp });
+    const dispatchUuid = webhook._links.workflow.dispatch_uuid;
+    const ref = await this.dispatchRef(dispatchUuid);
+    const to = webhook.to.number ?? webhook.to.id ?? '';
+    await this.options.messages.recordWorkflowMessage(ref.account_key, { message_uuid: webhook.message_uuid, channel: webhook.to.type, to, dispatch_uuid: dispatchUuid });
     await this.change(ref.account_key, ref.id, dispatchStatusTransition(webhook));
   }
 
@@ -368,12 +383,18 @@ export class EscalationEngine {
     const text = this.render(esc, attempt.user, { type: channel.type, to: channel.to }, { n, round: attempt.round });
     const elog = log.child({ escalation_id: esc.id, attempt: n, user: attempt.user_name, channel: channel.type });
     try {
-      const { record } = await messenger.send({ account: esc.account_key, channel: channel.type, to: channel.to, from: channel.from, text, ref: sendRef(esc, attempt) });
+      const { record } = await messenger.send({
+        account: esc.account_key,
+        channel: channel.type,
+        to: channel.to,
+        from: channel.from,
+        text,
+        ref: sendRef(esc, attempt),
+        receiptRef: receiptRef(esc, attempt),
+      });
       elog.info({ message_uuid: record.message_uuid }, 'escalation message sent');
-      // Receipts that arrived before the send was recorded are in the message record: applied in the same write.
-      const receipts = record.statuses.map((receipt): Transition => (doc, now) => transitions.applyReceipt(doc, n, receipt, now));
-      const sent: Transition = (doc) => transitions.recordSent(doc, n, { message_uuid: record.message_uuid, at: Date.now() }, scale);
-      return await this.apply(esc.account_key, esc.id, inSequence([sent, ...receipts]), current);
+      // Receipts find the attempt by its client_ref, so one that beats this write is applied all the same.
+      return await this.apply(esc.account_key, esc.id, (doc) => transitions.recordSent(doc, n, { message_uuid: record.message_uuid, at: Date.now() }, scale), current);
     } catch (err) {
       elog.warn({ err }, 'escalation message not sent: failing over');
       return this.apply(esc.account_key, esc.id, (doc, now) => transitions.sendFailed(doc, n, errorMessage(err), now), current);

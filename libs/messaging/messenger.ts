@@ -1,4 +1,5 @@
 import { SwitchboardError } from '../errors/index.js';
+import { clientRef } from './providerInbox.js';
 import type { Logger } from '../logger/index.js';
 import type { MessageRecord, MessageRepository } from '../store/index.js';
 import { normalizeAddress, type ChannelType, type OutboundMessage } from '../vonage/index.js';
@@ -19,6 +20,8 @@ export interface SendRequest {
   from?: string;
   /** Stable id of the work this send belongs to; sending twice with one ref sends once. */
   ref: string;
+  /** A short ref echoed in every receipt's client_ref, so receipts reach the work without a lookup. */
+  receiptRef?: string;
 }
 
 /**
@@ -57,7 +60,7 @@ export class Messenger {
       to: to.value,
       from,
       text: request.text,
-      clientRef: request.account,
+      clientRef: clientRef(request.account, request.receiptRef),
     });
     const record = await this.messages.recordSend(request.account, {
       message_uuid: messageUuid,

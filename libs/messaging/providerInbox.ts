@@ -3,7 +3,6 @@ import type { JsMsg } from 'nats';
 import { CONSUMERS, startDurableWorker, STREAMS, type Bus, type DurableWorker } from '../bus/index.js';
 import { Token } from '../events/index.js';
 import type { Logger } from '../logger/index.js';
-import type { MessageRecord, MessageRepository } from '../store/index.js';
 import { isSwitchboardError } from '../errors/index.js';
 import { DispatchFinalReport, DispatchMessageStatusWebhook, InboundMessageWebhook, MessageStatusWebhook, normalizeAddress } from '../vonage/index.js';
 import { providerSubjects } from './providerSubjects.js';
@@ -25,7 +24,7 @@ function parseJson(data: Uint8Array): unknown {
  * beat our own write): the webhook is offered again a little later.
  */
 export interface ProviderListener {
-  onStatus?(account: string, record: MessageRecord, webhook: MessageStatusWebhook): Promise<void>;
+  onStatus?(account: string, webhook: MessageStatusWebhook): Promise<void>;
   onInbound?(webhook: InboundMessageWebhook): Promise<void>;
   onDispatchStatus?(webhook: DispatchMessageStatusWebhook): Promise<void>;
   onDispatchReport?(report: DispatchFinalReport): Promise<void>;
@@ -40,21 +39,33 @@ export function normalizedFrom(webhook: InboundMessageWebhook): string {
   return from.ok ? from.value : webhook.from;
 }
 
-/** Our sends carry the account in client_ref, which is how a receipt finds its account. */
+/**
+ * Our sends carry `<account>` or `<account>:<ref of the sender>` in client_ref (at most 100
+ * characters), which is how a receipt finds its account and its work without a lookup.
+ */
+export function clientRef(account: string, ref?: string): string {
+  return ref ? `${account}:${ref}` : account;
+}
+
+export function parseClientRef(value: string | undefined): { account: string; ref: string | undefined } {
+  const [account = '', ...rest] = (value ?? '').split(':');
+  return Token.safeParse(account).success ? { account, ref: rest.length > 0 ? rest.join(':') : undefined } : { account: UNKNOWN_ACCOUNT, ref: undefined };
+}
+
 function accountOf(webhook: MessageStatusWebhook): string {
-  return webhook.client_ref && Token.safeParse(webhook.client_ref).success ? webhook.client_ref : UNKNOWN_ACCOUNT;
+  return parseClientRef(webhook.client_ref).account;
 }
 
 /**
  * Provider webhooks go onto the PROVIDER stream before the HTTP 200 (Vonage retries otherwise),
- * then a durable consumer applies them: receipts onto message timelines, then the listeners.
+ * then a durable consumer hands them to the listeners. Each is filed under a subject of its own
+ * (message and status, workflow, sender) that StoredReceipts reads timelines from.
  */
 export class ProviderInbox {
   private worker: DurableWorker | undefined;
 
   constructor(
     private readonly bus: Bus,
-    private readonly store: MessageRepository,
     private readonly log: Logger,
   ) {}
 
@@ -120,13 +131,8 @@ export class ProviderInbox {
       for (const listener of listeners) await listener.onDispatchReport?.(dispatchReport.data);
     } else if (status?.success) {
       const webhook = status.data;
-      const { record } = await this.store.recordStatus(scope, webhook.message_uuid, {
-        status: webhook.status,
-        at: webhook.timestamp,
-        error: webhook.error,
-      });
-      this.log.debug({ message_uuid: webhook.message_uuid, status: webhook.status, account_key: scope }, 'receipt applied');
-      for (const listener of listeners) await listener.onStatus?.(scope, record, webhook);
+      this.log.debug({ message_uuid: webhook.message_uuid, status: webhook.status, account_key: scope }, 'receipt');
+      for (const listener of listeners) await listener.onStatus?.(scope, webhook);
     } else if (inbound?.success) {
       const webhook = inbound.data;
       this.log.info({ channel: webhook.channel, message_uuid: webhook.message_uuid }, 'inbound message');

@@ -1,16 +1,22 @@
 import { readRecent, recordJson, STREAMS, type Bus } from '../bus/index.js';
-import { DispatchMessageStatusWebhook, InboundMessageWebhook, MessageStatusWebhook, type MessageStatus } from '../vonage/index.js';
+import { DispatchMessageStatusWebhook, InboundMessageWebhook, MESSAGE_STATUSES, MessageStatusWebhook, type MessageStatus } from '../vonage/index.js';
 import { providerSubjects } from './providerSubjects.js';
 
 export interface StoredReceipt {
   status: MessageStatus;
   at: string;
+  error?: Record<string, unknown>;
+}
+
+function byTime(receipts: StoredReceipt[]): StoredReceipt[] {
+  return receipts.sort((a, b) => a.at.localeCompare(b.at));
 }
 
 /**
- * The webhooks already stored on PROVIDER, looked up directly. The escalation engine asks before
- * an expiry moves an escalation on: a receipt stored but not yet applied (the workers can fall
- * behind under load) must win over the expiry, or a user who read in time would be passed over.
+ * The webhooks stored on PROVIDER, looked up directly: the status timelines of messages, and what
+ * the escalation engine asks before an expiry moves an escalation on (a receipt stored but not
+ * yet applied, as when the workers run behind under load, must win over the expiry, or a user
+ * who read in time would be passed over).
  */
 export class StoredReceipts {
   constructor(private readonly bus: Bus) {}
@@ -24,12 +30,25 @@ export class StoredReceipts {
   }
 
   /** The latest stored receipt of each asked status for a message we sent. */
-  async statuses(account: string, messageUuid: string, wanted: readonly MessageStatus[]): Promise<StoredReceipt[]> {
+  async statuses(account: string, messageUuid: string, wanted: readonly MessageStatus[] = MESSAGE_STATUSES): Promise<StoredReceipt[]> {
     const found = await Promise.all(wanted.map((status) => this.last(providerSubjects.status(account, messageUuid, status))));
-    return found.flatMap((body) => {
-      const webhook = MessageStatusWebhook.safeParse(body);
-      return webhook.success ? [{ status: webhook.data.status, at: webhook.data.timestamp }] : [];
-    });
+    return byTime(
+      found.flatMap((body) => {
+        const webhook = MessageStatusWebhook.safeParse(body);
+        return webhook.success ? [{ status: webhook.data.status, at: webhook.data.timestamp, ...(webhook.data.error ? { error: webhook.data.error } : {}) }] : [];
+      }),
+    );
+  }
+
+  /** A Dispatch workflow message's timeline. */
+  async dispatchMessageStatuses(dispatchUuid: string, messageUuid: string): Promise<StoredReceipt[]> {
+    const found = await Promise.all(MESSAGE_STATUSES.map((status) => this.last(providerSubjects.dispatchStatus(dispatchUuid, messageUuid, status))));
+    return byTime(
+      found.flatMap((body) => {
+        const webhook = DispatchMessageStatusWebhook.safeParse(body);
+        return webhook.success ? [{ status: webhook.data.status, at: webhook.data.timestamp }] : [];
+      }),
+    );
   }
 
   /** When the address last wrote to us on the channel, if it did. */

@@ -5,6 +5,7 @@ import { CHANNEL_TYPES, MessageStatus } from '../vonage/index.js';
 import { isRevisionConflict, JsonKv } from './jsonKv.js';
 import { accountKey, indexKey } from './keys.js';
 
+/** One status of a message as the provider reported it. */
 export const StatusReceipt = z.object({
   status: MessageStatus,
   /** When the provider says it happened. */
@@ -12,6 +13,10 @@ export const StatusReceipt = z.object({
   error: z.record(z.string(), z.unknown()).optional(),
 });
 
+/**
+ * A message as it was sent. Its status timeline is not kept here: every receipt is stored on the
+ * PROVIDER stream under a subject of its own, which is where timelines are read from.
+ */
 export const MessageRecord = z.object({
   message_uuid: z.string().min(1),
   account_key: Token,
@@ -19,11 +24,11 @@ export const MessageRecord = z.object({
   to: z.string().optional(),
   from: z.string().optional(),
   text: z.string().optional(),
-  /** Who sent it: `step:<event>:<route>:<step>` or `escalation:<id>:<attempt>`. */
+  /** Who sent it: `step:<event>:<route>:<step>` or `escalation:<id>:<attempt>:<condition>`. */
   ref: z.string().optional(),
+  /** For a message of a Dispatch workflow (Vonage sent it), the workflow. */
+  dispatch_uuid: z.string().optional(),
   sent_at: z.string().optional(),
-  statuses: z.array(StatusReceipt),
-  updated_at: z.string(),
 });
 
 export type StatusReceipt = z.infer<typeof StatusReceipt>;
@@ -40,15 +45,7 @@ export interface SentMessage {
 
 const RefIndexEntry = z.object({ message_uuid: z.string() });
 
-function sameReceipt(a: StatusReceipt, b: StatusReceipt): boolean {
-  return a.status === b.status && a.at === b.at;
-}
-
-/**
- * Every message sent and every receipt the provider reported for it. A receipt may arrive
- * before the send is recorded (the provider can be faster than our own write): both writes
- * merge into the same document under compare-and-set, so neither is lost.
- */
+/** Every message sent, by its id and by the ref of the work that sent it (which makes sends idempotent). */
 export class MessageRepository {
   private readonly docs: JsonKv<typeof MessageRecord>;
   private readonly refs: JsonKv<typeof RefIndexEntry>;
@@ -68,36 +65,18 @@ export class MessageRepository {
   }
 
   async recordSend(account: string, sent: SentMessage): Promise<MessageRecord> {
-    const key = accountKey(account, sent.message_uuid);
-    const now = new Date().toISOString();
-    const fresh: MessageRecord = { ...sent, account_key: account, sent_at: now, statuses: [], updated_at: now };
-    let record = fresh;
-    try {
-      await this.docs.create(key, fresh);
-    } catch (err) {
-      if (!isRevisionConflict(err)) throw err;
-      // A receipt got here first: keep it.
-      record = (await this.docs.mutate(key, (current) => ({ ...fresh, statuses: current?.statuses ?? [] })))!.value;
-    }
+    const record: MessageRecord = { ...sent, account_key: account, sent_at: new Date().toISOString() };
+    await this.docs.put(accountKey(account, sent.message_uuid), record);
     await this.refs.put(indexKey(account, 'ref', sent.ref), { message_uuid: sent.message_uuid });
     return record;
   }
 
-  /** Adds a receipt once; returns the record and whether the receipt was new. */
-  async recordStatus(account: string, messageUuid: string, receipt: StatusReceipt): Promise<{ record: MessageRecord; added: boolean }> {
-    let added = false;
-    const saved = await this.docs.mutate(accountKey(account, messageUuid), (current) => {
-      if (current?.statuses.some((known) => sameReceipt(known, receipt))) {
-        added = false;
-        return undefined;
-      }
-      added = true;
-      return {
-        ...(current ?? { message_uuid: messageUuid, account_key: account }),
-        statuses: [...(current?.statuses ?? []), receipt],
-        updated_at: new Date().toISOString(),
-      };
-    });
-    return { record: saved!.value, added };
+  /** A message of a Dispatch workflow, recorded when it is first heard of (Vonage sent it, not we). */
+  async recordWorkflowMessage(account: string, message: Required<Pick<MessageRecord, 'message_uuid' | 'channel' | 'to' | 'dispatch_uuid'>>): Promise<void> {
+    try {
+      await this.docs.create(accountKey(account, message.message_uuid), { ...message, account_key: account });
+    } catch (err) {
+      if (!isRevisionConflict(err)) throw err;
+    }
   }
 }

@@ -148,10 +148,12 @@ describe('escalate_users, messages mode', () => {
     sim.setScenario(a.tonyMessenger, { outcome: 'silent' });
     const watch = watchEvents(sb.bus, account);
     await escalate(account, sampleWith(a, { failover: { expiry_time: 86_400 } }));
-    const uuid = await waitFor('the first send', () => sim.messages({ to: a.tonyMessenger })[0]?.message_uuid);
+    const first = await waitFor('the first send', () => sim.messages({ to: a.tonyMessenger })[0]);
+    const uuid = first.message_uuid;
     const { signature_secret } = await loadOrCreateSimCredentials(sb.dataDir);
     const receipt = async (status: string, at: string) => {
-      const body = JSON.stringify({ message_uuid: uuid, to: a.tonyMessenger, from: 'company-page', timestamp: at, status, channel: 'messenger', client_ref: account });
+      // As Vonage does, each receipt echoes the client_ref of the send.
+      const body = JSON.stringify({ message_uuid: uuid, to: a.tonyMessenger, from: 'company-page', timestamp: at, status, channel: 'messenger', client_ref: first.client_ref });
       const token = await signWebhook(body, signature_secret);
       const res = await sb.api.post('/webhooks/status', body, { authorization: `Bearer ${token}` });
       expect(res.status).toBe(200);

@@ -3,7 +3,7 @@ import type { TokenVerifier } from '../../../libs/auth/index.js';
 import type { Bus } from '../../../libs/bus/index.js';
 import type { DeadLetters, HandlerRegistry, HandlerServices, UnroutedEvents } from '../../../libs/dispatcher/index.js';
 import type { Logger } from '../../../libs/logger/index.js';
-import type { ProviderInbox } from '../../../libs/messaging/index.js';
+import type { ProviderInbox, StoredReceipts } from '../../../libs/messaging/index.js';
 import type { Stores } from '../../../libs/store/index.js';
 import type { Settings } from '../../../libs/config/index.js';
 import { installErrorHandling, installRateLimits } from '../../../libs/http/index.js';
@@ -32,6 +32,7 @@ export interface HttpDeps {
   deadLetters: DeadLetters;
   unrouted: UnroutedEvents;
   inbox: ProviderInbox;
+  stored: StoredReceipts;
   signatureSecret: string | undefined;
   log: Logger;
   bodyLimit: number;
@@ -69,7 +70,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(routesPlugin, { routes: deps.stores.routes, registry: deps.registry });
   await app.register(contactsPlugin, { contacts: deps.stores.contacts });
   await app.register(deadLettersPlugin, { deadLetters: deps.deadLetters });
-  await app.register(messagesPlugin, { messages: deps.stores.messages });
+  await app.register(messagesPlugin, { messages: deps.stores.messages, stored: deps.stored });
   await app.register(escalationsPlugin, { bus: deps.bus, services: deps.services, maxRepeat: deps.maxRepeat, log: deps.log });
   await app.register(webhooksPlugin, { inbox: deps.inbox, signatureSecret: deps.signatureSecret });
   await app.register(hooksPlugin, { hooks: deps.stores.hooks, launcher: deps.hooks, publicUrl: deps.publicUrl, perSecond: deps.rateLimits.hookLaunchesPerSecond, log: deps.log.child({ component: 'hooks' }) });

@@ -2,16 +2,19 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { SwitchboardError } from '../../../../libs/errors/index.js';
 import { Token } from '../../../../libs/events/index.js';
+import type { StoredReceipts } from '../../../../libs/messaging/index.js';
 import type { MessageRepository } from '../../../../libs/store/index.js';
 import { parse } from '../../../../libs/http/index.js';
 
 const MessageParams = z.object({ account: Token, id: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be a message uuid') });
 
-export const messagesPlugin: FastifyPluginAsync<{ messages: MessageRepository }> = async (app, { messages }) => {
+/** A message as it was sent, with its status timeline from the receipts stored on PROVIDER. */
+export const messagesPlugin: FastifyPluginAsync<{ messages: MessageRepository; stored: StoredReceipts }> = async (app, { messages, stored }) => {
   app.get('/v1/accounts/:account/messages/:id', async (request) => {
     const { account, id } = parse(MessageParams, request.params);
     const record = await messages.get(account, id);
     if (!record) throw new SwitchboardError('not_found', `no message ${id} in account ${account}`);
-    return record;
+    const statuses = record.dispatch_uuid ? await stored.dispatchMessageStatuses(record.dispatch_uuid, id) : await stored.statuses(account, id);
+    return { ...record, statuses };
   });
 };
