@@ -10,5 +10,5 @@ export { BUS_ROLES, busUserName, BusUsers, inboxPrefix, permissionsFor, SERVER_U
 export { busUsersOf, ensureNats, openBus, type BusSettings, type EnsureNatsOptions, type NatsEndpoint } from './launcher.js';
 export { startNatsServer, type NatsServerOptions, type NatsServerProcess } from './natsServer.js';
 export { openBucket, openBuckets, provisionBus, type Buckets, type KvBucket } from './provision.js';
-export { readBySeq, readRecent, recordJson, type StreamRecord } from './streamReader.js';
+export { lastBySubject, readBySeq, readRecent, recordJson, type StreamRecord } from './streamReader.js';
 export { BUCKETS, CONSUMERS, STREAMS, streamConfigs, type TopologyOptions } from './topology.js';

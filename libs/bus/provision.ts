@@ -21,15 +21,21 @@ function isNotFound(err: unknown): boolean {
   return err instanceof Error && /not found/i.test(err.message);
 }
 
-/** Creates the streams and buckets that are missing; existing ones are left exactly as they are. */
+/**
+ * Creates the streams and buckets that are missing; existing ones are left as they are, but for
+ * direct gets, which a stream made by an earlier version may lack and later code relies on.
+ */
 export async function provisionBus(bus: Bus, options: TopologyOptions): Promise<Buckets> {
   for (const config of streamConfigs(options)) {
+    let existing;
     try {
-      await bus.jsm.streams.info(config.name);
+      existing = await bus.jsm.streams.info(config.name);
     } catch (err) {
       if (!isNotFound(err)) throw err;
       await bus.jsm.streams.add(config);
+      continue;
     }
+    if (config.allow_direct && !existing.config.allow_direct) await bus.jsm.streams.update(config.name, { ...existing.config, allow_direct: true });
   }
   return openBuckets(bus);
 }

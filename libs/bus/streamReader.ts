@@ -65,3 +65,20 @@ export async function readBySeq(bus: Bus, stream: string, seq: number): Promise<
   }
   return { seq: stored.seq, subject: stored.subject, time: stored.time, data: stored.data, headers: headerRecord(stored.header ? { headers: stored.header } : {}) };
 }
+
+/**
+ * nats.js 2.29 serves direct gets from its JetStreamManager (its KV reads with them) but leaves
+ * them out of the interface it exports.
+ */
+interface DirectGets {
+  direct: { getMessage(stream: string, query: { last_by_subj: string }): Promise<StoredMsg> };
+}
+
+/** The last message on a subject, read with a direct get (the stream needs allow_direct), or undefined. */
+export async function lastBySubject(bus: Bus, stream: string, subject: string): Promise<Uint8Array | undefined> {
+  try {
+    return (await (bus.jsm as typeof bus.jsm & DirectGets).direct.getMessage(stream, { last_by_subj: subject })).data;
+  } catch {
+    return undefined;
+  }
+}

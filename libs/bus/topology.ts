@@ -65,6 +65,8 @@ export function streamConfigs(options: TopologyOptions): Array<Partial<StreamCon
       name: STREAMS.provider,
       subjects: ['provider.>'],
       storage: StorageType.File,
+      // Receipts are looked up by subject (timelines, and before every escalation expiry).
+      allow_direct: true,
       duplicate_window: nanos(options.dedupeWindowS * 1000),
       max_age: nanos(30 * DAY_S * 1000),
     },

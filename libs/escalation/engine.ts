@@ -16,7 +16,15 @@ import {
 } from '../store/index.js';
 import { renderString } from '../templates/index.js';
 import type { Timers } from '../timers/index.js';
-import type { DispatchClient, DispatchFinalReport, DispatchMessageStatusWebhook, InboundMessageWebhook, MessageStatus, MessageStatusWebhook } from '../vonage/index.js';
+import {
+  MESSAGE_STATUSES,
+  type DispatchClient,
+  type DispatchFinalReport,
+  type DispatchMessageStatusWebhook,
+  type InboundMessageWebhook,
+  type MessageStatus,
+  type MessageStatusWebhook,
+} from '../vonage/index.js';
 import * as transitions from './transitions.js';
 import type { Scale } from './transitions.js';
 
@@ -157,15 +165,17 @@ export class EscalationEngine {
     await this.change(account, `${ID_PREFIX}${id}`, (esc, now) => transitions.applyReceipt(esc, Number(n), { status: webhook.status, at: webhook.timestamp }, now));
   }
 
-  /** The escalation with each attempt's whole status timeline, from the receipts stored on PROVIDER. */
+  /**
+   * The escalation with each attempt's whole status timeline: the escalation holds the decisive
+   * receipts, the others (submitted, a delivered short of a read) are read from PROVIDER.
+   */
   async withTimelines(esc: Escalation): Promise<Escalation> {
-    const { stored } = this.options;
     const attempts = await Promise.all(
       esc.attempts.map(async (attempt) => {
-        if (!attempt.message_uuid) return attempt;
-        const receipts = attempt.dispatch_uuid
-          ? await stored.dispatchMessageStatuses(attempt.dispatch_uuid, attempt.message_uuid)
-          : await stored.statuses(esc.account_key, attempt.message_uuid);
+        // A workflow's statuses all go into the escalation as they come.
+        if (!attempt.message_uuid || attempt.dispatch_uuid) return attempt;
+        const others = MESSAGE_STATUSES.filter((status) => !isDecisive(status, attempt.condition));
+        const receipts = await this.options.stored.statuses(esc.account_key, attempt.message_uuid, others);
         return { ...attempt, statuses: mergedTimeline(attempt.statuses, receipts) };
       }),
     );

@@ -1,4 +1,4 @@
-import { readRecent, recordJson, STREAMS, type Bus } from '../bus/index.js';
+import { lastBySubject, readRecent, recordJson, STREAMS, type Bus } from '../bus/index.js';
 import { DispatchMessageStatusWebhook, InboundMessageWebhook, MESSAGE_STATUSES, MessageStatusWebhook, type MessageStatus } from '../vonage/index.js';
 import { providerSubjects } from './providerSubjects.js';
 
@@ -22,8 +22,9 @@ export class StoredReceipts {
   constructor(private readonly bus: Bus) {}
 
   private async last(subject: string): Promise<unknown> {
+    const data = await lastBySubject(this.bus, STREAMS.provider, subject);
     try {
-      return JSON.parse(new TextDecoder().decode((await this.bus.jsm.streams.getMessage(STREAMS.provider, { last_by_subj: subject })).data));
+      return data && JSON.parse(new TextDecoder().decode(data));
     } catch {
       return undefined;
     }
