@@ -47,6 +47,8 @@ export interface EngineOptions {
   events: CausedEvents;
   /** Provider webhooks already stored, consulted before an expiry moves an escalation on. */
   stored: StoredReceipts;
+  /** How late provider webhooks are being stored (milliseconds): an expiry waits that long past its deadline. */
+  webhookLag: { current(): number };
   /** Plan seconds to real milliseconds (SWITCHBOARD_TIME_SCALE). */
   scale: Scale;
   /** How long one worker holds an escalation's outbox before another may take over (a crashed worker's). */
@@ -60,6 +62,16 @@ export interface StartRequest extends Pick<Escalation, 'id' | 'account_key' | 'r
 
 type Transition = (esc: Escalation, now: number) => Escalation | undefined;
 type Version = Versioned<Escalation>;
+type TimerPayload = z.infer<typeof TimerPayload>;
+
+/** The deadline an expiry timer stands for, while what it would expire is still open. */
+function openDeadline(esc: Escalation, timer: TimerPayload): number | undefined {
+  const deadline =
+    timer.task === 'expire_attempt'
+      ? esc.attempts.find((attempt) => attempt.n === timer.target && attempt.result === undefined)?.deadline_at
+      : esc.dispatches[timer.target]?.deadline_at;
+  return deadline === undefined ? undefined : Date.parse(deadline);
+}
 
 /** The work a message belongs to, for its idempotent send. */
 function sendRef(esc: Escalation, attempt: Attempt): string {
@@ -148,6 +160,10 @@ export class EscalationEngine {
     if (timer.task === 'flush') return void (await this.flush(timer.account_key, timer.id));
     const current = await this.options.escalations.docs.get(EscalationRepository.key(timer.account_key, timer.id));
     if (!current || current.value.status !== 'active') return;
+    // A receipt sent before the deadline may not be stored yet when webhooks run late: wait for it.
+    const deadline = openDeadline(current.value, timer);
+    const settled = deadline === undefined ? 0 : deadline + this.options.webhookLag.current();
+    if (Date.now() < settled) return void (await this.expireLater(timer, settled));
     // What the provider already told us wins over the clock: the workers can run behind the receipts.
     const stored = timer.task === 'expire_attempt' ? await this.storedForAttempts(current.value) : await this.storedForRun(current.value, timer.target);
     const expire: Transition =
@@ -317,16 +333,29 @@ export class EscalationEngine {
     return current;
   }
 
+  private async expireLater(timer: TimerPayload, at: number): Promise<void> {
+    this.options.log.debug({ escalation_id: timer.id, task: timer.task, target: timer.target, at: new Date(at).toISOString() }, 'webhooks are running late: expiry deferred');
+    await this.options.timers.schedule(ESCALATION_TIMER, `${timer.account_key}.${timer.id}.${timer.task}-${timer.target}-at-${at}`, at, timer);
+  }
+
   private async flushLater(esc: Escalation, leaseUntil: number): Promise<void> {
     const payload = { account_key: esc.account_key, id: esc.id, task: 'flush', target: 0 };
     await this.options.timers.schedule(ESCALATION_TIMER, `${esc.account_key}.${esc.id}.flush-${leaseUntil}`, leaseUntil + 1, payload);
   }
 
-  /** The effect at the head of the outbox, with the quick ones after it done together; answers the version written. */
+  /**
+   * The effect at the head of the outbox, then the quick ones it leaves at the head, all in one
+   * write: a send or a workflow answers the transition that records it, which is applied in
+   * memory for its quick effects (its timer, index entry and events) and written with them done.
+   * Each effect is idempotent, so a conflict that makes the write start again costs nothing.
+   * Answers the version written.
+   */
   private async perform(current: Version, effect: Effect): Promise<Version | undefined> {
-    if (effect.kind === 'send') return this.send(current, effect.attempt);
-    if (effect.kind === 'dispatch') return this.startWorkflow(current, effect.run);
-    const esc = current.value;
+    const recorded =
+      effect.kind === 'send' ? await this.send(current.value, effect.attempt) : effect.kind === 'dispatch' ? await this.startWorkflow(current.value, effect.run) : undefined;
+    const now = Date.now();
+    const record = (doc: Escalation) => recorded?.(doc, now) ?? doc;
+    const esc = record(current.value);
     const firstSlow = esc.outbox.findIndex((one) => !isQuick(one));
     const quick = (firstSlow < 0 ? esc.outbox : esc.outbox.slice(0, firstSlow)).filter(isQuick);
     const emits = quick.filter((one) => one.kind === 'emit');
@@ -345,8 +374,10 @@ export class EscalationEngine {
       esc.account_key,
       esc.id,
       (doc) => {
-        const next = transitions.effectsDone(doc, done);
-        if (!next || next.outbox.length > 0) return next;
+        const stepped = record(doc);
+        const next = transitions.effectsDone(stepped, done) ?? stepped;
+        if (next === doc) return undefined;
+        if (next.outbox.length > 0) return next;
         // Nothing left: the lease goes in the same write.
         const { flush_lease_until: _released, ...released } = next;
         return released;
@@ -385,9 +416,9 @@ export class EscalationEngine {
     return String(text);
   }
 
-  private async send(current: Version, n: number): Promise<Version | undefined> {
+  /** Sends an attempt's message; answers the transition that records the send, or its failure. */
+  private async send(esc: Escalation, n: number): Promise<Transition> {
     const { messenger, scale, log } = this.options;
-    const esc = current.value;
     const attempt = esc.attempts.find((one) => one.n === n)!;
     const channel = esc.plan.users[attempt.user]!.channels[attempt.channel_index]!;
     const text = this.render(esc, attempt.user, { type: channel.type, to: channel.to }, { n, round: attempt.round });
@@ -404,16 +435,17 @@ export class EscalationEngine {
       });
       elog.info({ message_uuid: record.message_uuid }, 'escalation message sent');
       // Receipts find the attempt by its client_ref, so one that beats this write is applied all the same.
-      return await this.apply(esc.account_key, esc.id, (doc) => transitions.recordSent(doc, n, { message_uuid: record.message_uuid, at: Date.now() }, scale), current);
+      const sent = { message_uuid: record.message_uuid, at: Date.now() };
+      return (doc) => transitions.recordSent(doc, n, sent, scale);
     } catch (err) {
       elog.warn({ err }, 'escalation message not sent: failing over');
-      return this.apply(esc.account_key, esc.id, (doc, now) => transitions.sendFailed(doc, n, errorMessage(err), now), current);
+      return (doc, now) => transitions.sendFailed(doc, n, errorMessage(err), now);
     }
   }
 
-  private async startWorkflow(current: Version, index: number): Promise<Version | undefined> {
+  /** Creates a user's Dispatch workflow; answers the transition that records it, or its failure. */
+  private async startWorkflow(esc: Escalation, index: number): Promise<Transition> {
     const { dispatch, escalations, scale, log } = this.options;
-    const esc = current.value;
     const run = esc.dispatches[index]!;
     const user = esc.plan.users[run.user]!;
     const items = user.channels.map((channel, position) => ({
@@ -429,10 +461,11 @@ export class EscalationEngine {
       // Indexed before it is recorded: the workflow's first webhook must find its escalation.
       await escalations.indexDispatch(dispatchUuid, { account_key: esc.account_key, id: esc.id });
       rlog.info({ dispatch_uuid: dispatchUuid }, 'dispatch workflow created');
-      return await this.apply(esc.account_key, esc.id, (doc) => transitions.recordDispatched(doc, index, { dispatch_uuid: dispatchUuid, at: Date.now() }, scale), current);
+      const created = { dispatch_uuid: dispatchUuid, at: Date.now() };
+      return (doc) => transitions.recordDispatched(doc, index, created, scale);
     } catch (err) {
       rlog.warn({ err }, 'dispatch workflow not created: moving on');
-      return this.apply(esc.account_key, esc.id, (doc, now) => transitions.dispatchFailed(doc, index, errorMessage(err), now), current);
+      return (doc, now) => transitions.dispatchFailed(doc, index, errorMessage(err), now);
     }
   }
 }

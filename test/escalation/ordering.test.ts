@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { STREAMS } from '../../libs/bus/index.js';
 import { useSwitchboard } from '../support/switchboard.js';
@@ -21,7 +22,11 @@ async function startAndWaitForReceipts(account: string, whatsapp: string, sms: s
   const started = await sb.api.post(`/v1/accounts/${account}/escalations`, { config: config(whatsapp, sms), event_data: { message: 'down' } });
   expect(started.status).toBe(201);
   await waitFor('the receipts stored', async () => (await storedReceipts()) - before >= receipts);
-  return started.body.id as string;
+  const id = started.body.id as string;
+  // An expiry fired by hand before its deadline would only be put off until then.
+  const { deadline_at } = (await sb.api.get(`/v1/accounts/${account}/escalations/${id}`)).body.attempts[0];
+  await sleep(Date.parse(deadline_at) - Date.now() + 10);
+  return id;
 }
 
 describe('an expiry against receipts that are stored but not yet applied', () => {
