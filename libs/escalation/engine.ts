@@ -47,8 +47,8 @@ export interface EngineOptions {
   events: CausedEvents;
   /** Provider webhooks already stored, consulted before an expiry moves an escalation on. */
   stored: StoredReceipts;
-  /** How late provider webhooks are being stored (milliseconds): an expiry waits that long past its deadline. */
-  webhookLag: { current(): number };
+  /** Whether the webhooks the provider sent before a deadline can be taken as stored (else when to look again). */
+  webhooks: { pendingUntil(deadline: number): number | undefined };
   /** Plan seconds to real milliseconds (SWITCHBOARD_TIME_SCALE). */
   scale: Scale;
   /** How long one worker holds an escalation's outbox before another may take over (a crashed worker's). */
@@ -162,8 +162,8 @@ export class EscalationEngine {
     if (!current || current.value.status !== 'active') return;
     // A receipt sent before the deadline may not be stored yet when webhooks run late: wait for it.
     const deadline = openDeadline(current.value, timer);
-    const settled = deadline === undefined ? 0 : deadline + this.options.webhookLag.current();
-    if (Date.now() < settled) return void (await this.expireLater(timer, settled));
+    const pending = deadline === undefined ? undefined : this.options.webhooks.pendingUntil(deadline);
+    if (pending !== undefined) return void (await this.expireLater(timer, pending));
     // What the provider already told us wins over the clock: the workers can run behind the receipts.
     const stored = timer.task === 'expire_attempt' ? await this.storedForAttempts(current.value) : await this.storedForRun(current.value, timer.target);
     const expire: Transition =
