@@ -70,7 +70,7 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
       timers,
       events,
       stored,
-      webhooks: inbox.watermark,
+      webhooks: inbox.lag,
       scale: (seconds) => scaled(settings, seconds * 1000),
       // Long enough for a send with all its provider retries.
       claimMs: settings.dispatch.ackWaitMs * 2,

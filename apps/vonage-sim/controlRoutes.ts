@@ -29,7 +29,7 @@ export const controlRoutes: FastifyPluginAsync<{ ctx: SimContext }> = async (app
     return sendError(reply, 500, new SwitchboardError('internal', 'the simulator failed; see its log'));
   });
 
-  app.get('/_sim/health', async () => ({ status: 'ok', messages: ctx.store.size, pending_webhooks: ctx.webhooks.pendingCount }));
+  app.get('/_sim/health', async () => ({ status: 'ok', messages: ctx.store.size, pending_webhooks: ctx.webhooks.pendingCount, webhook_retries: ctx.webhooks.retryCount }));
 
   app.get('/_sim/messages', async (req, reply) => {
     const query = MessagesQuery.safeParse(req.query);

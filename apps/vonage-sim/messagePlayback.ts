@@ -18,7 +18,8 @@ async function waitUntil(at: number, signal: AbortSignal): Promise<void> {
 
 /**
  * Plays a recipient's scenario for an accepted message: each status at its (scaled) time, in
- * order, each webhook delivered before the next is posted; and the recipient's reply, if any.
+ * order, each webhook delivered before the next is posted (so a slow receiver holds back the
+ * later ones); and the recipient's reply, if any.
  */
 export async function playMessage(ctx: SimContext, message: SimMessage, scenario: Scenario, opts: PlaybackOptions): Promise<void> {
   const signal = ctx.signal;
@@ -33,8 +34,10 @@ export async function playMessage(ctx: SimContext, message: SimMessage, scenario
     ctx.background(answer());
   }
   for (const step of statusPlan(scenario, message.channel)) {
-    await waitUntil(start + ctx.scaled(step.afterMs), signal);
-    const timestamp = new Date().toISOString();
+    const happenedAt = start + ctx.scaled(step.afterMs);
+    await waitUntil(happenedAt, signal);
+    // Stamped when it happened: a receiver slow to take the webhook before it delays the webhook, not the read.
+    const timestamp = new Date(happenedAt).toISOString();
     message.statuses.push({ status: step.status, timestamp });
     await ctx.postStatus(opts.statusBody(step, timestamp), message.application_id, signal);
     opts.onStatus?.(step);

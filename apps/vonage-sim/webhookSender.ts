@@ -32,6 +32,7 @@ type Attempt = { ok: true } | { ok: false; retry: boolean; reason: string };
 export class WebhookSender {
   private pending = 0;
   private dropped = 0;
+  private retried = 0;
   private readonly httpAgent = new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS });
   private readonly httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS });
 
@@ -40,6 +41,11 @@ export class WebhookSender {
   /** Webhooks accepted and not yet delivered or given up. */
   get pendingCount(): number {
     return this.pending;
+  }
+
+  /** Tries after a first one failed (timeout, network error, 429, 5xx): such webhooks arrive out of order. */
+  get retryCount(): number {
+    return this.retried;
   }
 
   /**
@@ -75,6 +81,7 @@ export class WebhookSender {
         this.opts.logger.warn({ url: url.href, tries, reason: result.reason }, 'webhook not delivered, giving up');
         return false;
       }
+      this.retried++;
       await sleep(exponentialDelayMs(tries, FIRST_RETRY_MS, MAX_RETRY_MS) * this.opts.timeScale, undefined, { signal: ctx.signal });
     }
   }

@@ -24,9 +24,9 @@ export interface WaitOptions {
   started(): number;
 }
 
-async function simHealth(sim: Simulator): Promise<{ messages: number; pending_webhooks: number }> {
+async function simHealth(sim: Simulator): Promise<{ messages: number; pending_webhooks: number; webhook_retries: number }> {
   const res = await fetch(`${sim.url}/_sim/health`);
-  return (await res.json()) as { messages: number; pending_webhooks: number };
+  return (await res.json()) as { messages: number; pending_webhooks: number; webhook_retries: number };
 }
 
 /**
@@ -61,7 +61,7 @@ export async function awaitOutcomes(ctx: BenchContext, sim: Simulator, watch: Ou
       const backlog = (name: string) => formatNumber(backlogs.get(name) ?? Number.NaN);
       ctx.progress(
         `  ${((now - began) / 1000).toFixed(0).padStart(4)} s  started ${formatNumber(options.started())}  ended ${formatNumber(watch.ended)}  ` +
-          `sends ${formatNumber(health.messages)} (${formatNumber(sendRate)}/s)  webhooks in flight ${formatNumber(health.pending_webhooks)}  ` +
+          `sends ${formatNumber(health.messages)} (${formatNumber(sendRate)}/s)  webhooks in flight ${formatNumber(health.pending_webhooks)} (retried ${formatNumber(health.webhook_retries)})  ` +
           `not yet taken: events ${backlog(CONSUMERS.dispatcher)} timers ${backlog(CONSUMERS.timers)} receipts ${backlog(CONSUMERS.provider)}  ` +
           `server RSS ${rssMb.toFixed(0)} MB  CPU server ${(shares.server * 100).toFixed(0)} % nats ${(shares.nats * 100).toFixed(0)} % bench ${(shares.bench * 100).toFixed(0)} % others ${(shares.others * 100).toFixed(0)} %`,
       );

@@ -47,7 +47,7 @@ export interface EngineOptions {
   events: CausedEvents;
   /** Provider webhooks already stored, consulted before an expiry moves an escalation on. */
   stored: StoredReceipts;
-  /** Whether the webhooks the provider sent before a deadline can be taken as stored (else when to look again). */
+  /** Whether the webhooks the provider sent before a deadline have had time to be stored (else when they will have). */
   webhooks: { pendingUntil(deadline: number): number | undefined };
   /** Plan seconds to real milliseconds (SWITCHBOARD_TIME_SCALE). */
   scale: Scale;

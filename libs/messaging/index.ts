@@ -1,4 +1,4 @@
 export { Messenger, type MessageProvider, type SendRequest, type Senders } from './messenger.js';
 export { clientRef, normalizedFrom, parseClientRef, ProviderInbox, type ProviderListener } from './providerInbox.js';
 export { StoredReceipts, type StoredReceipt } from './storedReceipts.js';
-export { WebhookWatermark } from './webhookWatermark.js';
+export { WebhookLag } from './webhookLag.js';

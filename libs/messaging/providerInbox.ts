@@ -6,7 +6,7 @@ import type { Logger } from '../logger/index.js';
 import { isSwitchboardError } from '../errors/index.js';
 import { DispatchFinalReport, DispatchMessageStatusWebhook, InboundMessageWebhook, MessageStatusWebhook, normalizeAddress } from '../vonage/index.js';
 import { providerSubjects } from './providerSubjects.js';
-import { WebhookWatermark } from './webhookWatermark.js';
+import { WebhookLag } from './webhookLag.js';
 
 const UNKNOWN_ACCOUNT = '_unknown';
 const decoder = new TextDecoder();
@@ -64,8 +64,8 @@ function accountOf(webhook: MessageStatusWebhook): string {
  */
 export class ProviderInbox {
   private worker: DurableWorker | undefined;
-  /** How far webhooks have been stored, in the provider's time, as this process's worker sees them. */
-  readonly watermark = new WebhookWatermark();
+  /** How late webhooks are being stored, as this process's worker sees them. */
+  readonly lag = new WebhookLag();
 
   constructor(
     private readonly bus: Bus,
@@ -129,7 +129,7 @@ export class ProviderInbox {
     const dispatchStatus = kind === 'dispatch' ? DispatchMessageStatusWebhook.safeParse(body) : undefined;
     const dispatchReport = kind === 'dispatch' ? DispatchFinalReport.safeParse(body) : undefined;
     const timestamp = [dispatchStatus, dispatchReport, status, inbound].find((parsed) => parsed?.success)?.data?.timestamp;
-    if (timestamp) this.watermark.observe(timestamp, msg.info.timestampNanos / 1e6);
+    if (timestamp) this.lag.observe(timestamp, msg.info.timestampNanos / 1e6);
     if (dispatchStatus?.success) {
       for (const listener of listeners) await listener.onDispatchStatus?.(dispatchStatus.data);
     } else if (dispatchReport?.success) {

@@ -21,14 +21,13 @@ async function postStatus(body: Record<string, unknown>): Promise<void> {
   expect(res.status).toBe(200);
 }
 
-/** A receipt for a message that is none of ours, stored `lateMs` after the provider's timestamp; answers when it was taken. */
-async function webhooksRunLate(lateMs: number): Promise<number> {
+/** A receipt for a message that is none of ours, stored `lateMs` after the provider's timestamp. */
+async function webhooksRunLate(lateMs: number): Promise<void> {
   await postStatus({ message_uuid: crypto.randomUUID(), to: '447700000000', from: 'Company', timestamp: new Date(Date.now() - lateMs).toISOString(), status: 'delivered', channel: 'sms', client_ref: 'elsewhere' });
   await waitFor('the receipt taken by the provider worker', async () => {
     const info = await sb.bus.jsm.consumers.info(STREAMS.provider, CONSUMERS.provider);
     return info.num_pending === 0 && info.num_ack_pending === 0;
   });
-  return Date.now();
 }
 
 async function startEscalation(account: string, whatsapp: string, sms: string) {
@@ -66,15 +65,14 @@ describe('expiries while provider webhooks run late', () => {
     expect(sim.messages({ to: '447700922002' })).toHaveLength(0);
   });
 
-  it('fails over once late webhooks have stopped coming for twice their lag, and not before', async () => {
+  it('fails over once the late webhooks had their time, and not before', async () => {
     const sim = sb.provider.simulator!;
     sim.setScenario('447700922003', { outcome: 'silent' });
     sim.setScenario('447700922004', { outcome: 'silent' });
-    const lastWebhook = await webhooksRunLate(1_500);
+    await webhooksRunLate(1_500);
     const { deadline } = await startEscalation('late', '447700922003', '447700922004');
 
     const failover = await waitFor('the failover send', () => sim.messages({ to: '447700922004' })[0], 15_000);
-    expect(Date.parse(failover.accepted_at)).toBeGreaterThan(deadline);
-    expect(Date.parse(failover.accepted_at) - lastWebhook).toBeGreaterThanOrEqual(2 * 1_500);
+    expect(Date.parse(failover.accepted_at) - deadline).toBeGreaterThanOrEqual(1_500);
   });
 });
