@@ -146,7 +146,7 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
     }
     if (roles.has('engine')) {
       const timerWorker = await timers.start({
-        handlers: { [ESCALATION_TIMER]: (payload) => escalations.onTimer(payload), [HOOK_TIMER]: (payload) => hooks.onTimer(payload) },
+        handlers: { [ESCALATION_TIMER]: (payload, fired) => escalations.onTimer(payload, fired), [HOOK_TIMER]: (payload) => hooks.onTimer(payload) },
         concurrency: settings.dispatch.concurrency,
         ackWaitMs: settings.dispatch.ackWaitMs,
         log: log.child({ component: 'timers' }),

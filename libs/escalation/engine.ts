@@ -15,7 +15,7 @@ import {
   type Versioned,
 } from '../store/index.js';
 import { renderString } from '../templates/index.js';
-import type { Timers } from '../timers/index.js';
+import type { FiredTimer, Timers } from '../timers/index.js';
 import {
   MESSAGE_STATUSES,
   type DispatchClient,
@@ -62,16 +62,6 @@ export interface StartRequest extends Pick<Escalation, 'id' | 'account_key' | 'r
 
 type Transition = (esc: Escalation, now: number) => Escalation | undefined;
 type Version = Versioned<Escalation>;
-type TimerPayload = z.infer<typeof TimerPayload>;
-
-/** The deadline an expiry timer stands for, while what it would expire is still open. */
-function openDeadline(esc: Escalation, timer: TimerPayload): number | undefined {
-  const deadline =
-    timer.task === 'expire_attempt'
-      ? esc.attempts.find((attempt) => attempt.n === timer.target && attempt.result === undefined)?.deadline_at
-      : esc.dispatches[timer.target]?.deadline_at;
-  return deadline === undefined ? undefined : Date.parse(deadline);
-}
 
 /** The work a message belongs to, for its idempotent send. */
 function sendRef(esc: Escalation, attempt: Attempt): string {
@@ -155,15 +145,18 @@ export class EscalationEngine {
     return (await this.options.escalations.get(account, id))!;
   }
 
-  async onTimer(payload: unknown): Promise<void> {
+  /** A due timer; answers a later time when it must first wait for webhooks running late. */
+  async onTimer(payload: unknown, fired: FiredTimer): Promise<number | undefined> {
     const timer = TimerPayload.parse(payload);
     if (timer.task === 'flush') return void (await this.flush(timer.account_key, timer.id));
+    // An expiry is due at its deadline; a receipt sent before it may not be stored yet when webhooks run late.
+    const pending = this.options.webhooks.pendingUntil(fired.dueAt);
+    if (pending !== undefined) {
+      this.options.log.debug({ escalation_id: timer.id, task: timer.task, target: timer.target, until: new Date(pending).toISOString() }, 'webhooks are running late: expiry held back');
+      return pending;
+    }
     const current = await this.options.escalations.docs.get(EscalationRepository.key(timer.account_key, timer.id));
     if (!current || current.value.status !== 'active') return;
-    // A receipt sent before the deadline may not be stored yet when webhooks run late: wait for it.
-    const deadline = openDeadline(current.value, timer);
-    const pending = deadline === undefined ? undefined : this.options.webhooks.pendingUntil(deadline);
-    if (pending !== undefined) return void (await this.expireLater(timer, pending));
     // What the provider already told us wins over the clock: the workers can run behind the receipts.
     const stored = timer.task === 'expire_attempt' ? await this.storedForAttempts(current.value) : await this.storedForRun(current.value, timer.target);
     const expire: Transition =
@@ -331,11 +324,6 @@ export class EscalationEngine {
     }
     log.error({ escalation_id: id }, 'escalation outbox did not drain: left for the next input');
     return current;
-  }
-
-  private async expireLater(timer: TimerPayload, at: number): Promise<void> {
-    this.options.log.debug({ escalation_id: timer.id, task: timer.task, target: timer.target, at: new Date(at).toISOString() }, 'webhooks are running late: expiry deferred');
-    await this.options.timers.schedule(ESCALATION_TIMER, `${timer.account_key}.${timer.id}.${timer.task}-${timer.target}-at-${at}`, at, timer);
   }
 
   private async flushLater(esc: Escalation, leaseUntil: number): Promise<void> {

@@ -1,1 +1,1 @@
-export { Timers, type TimerHandler, type TimerWorkerOptions } from './timers.js';
+export { Timers, type FiredTimer, type TimerHandler, type TimerWorkerOptions } from './timers.js';

@@ -5,7 +5,14 @@ import type { Logger } from '../logger/index.js';
 
 const TimerMessage = z.object({ due_at: z.number(), payload: z.unknown() });
 
-export type TimerHandler = (payload: unknown) => Promise<void>;
+/** What a handler is told of the timer besides its payload. */
+export interface FiredTimer {
+  /** When it was due (epoch ms). */
+  dueAt: number;
+}
+
+/** Handles a due timer; answering a time (epoch ms) holds the same timer back until then, instead of settling it. */
+export type TimerHandler = (payload: unknown, timer: FiredTimer) => Promise<number | void>;
 
 export interface TimerWorkerOptions {
   /** Handlers by timer kind. */
@@ -70,7 +77,11 @@ export class Timers {
       msg.term();
       return;
     }
-    await handler(parsed.payload);
+    const later = await handler(parsed.payload, { dueAt: parsed.due_at });
+    if (typeof later === 'number' && later > Date.now()) {
+      msg.nak(later - Date.now());
+      return;
+    }
     msg.ack();
   }
 }

@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectBus, provisionBus, type Bus, type DurableWorker } from '../../libs/bus/index.js';
+import { createLogger } from '../../libs/logger/index.js';
+import { Timers } from '../../libs/timers/index.js';
+import { startTestNats, type TestNats } from '../support/nats.js';
+import { waitFor } from '../support/waitFor.js';
+
+let nats: TestNats;
+let bus: Bus;
+let worker: DurableWorker;
+const fired: Array<{ key: string; at: number; dueAt: number }> = [];
+const holdUntil = new Map<string, number>();
+
+beforeAll(async () => {
+  nats = await startTestNats();
+  bus = await connectBus(nats.url);
+  await provisionBus(bus, { dedupeWindowS: 60, eventsMaxAgeS: 3600 });
+  worker = await new Timers(bus).start({
+    handlers: {
+      test: async (payload, timer) => {
+        const key = (payload as { key: string }).key;
+        fired.push({ key, at: Date.now(), dueAt: timer.dueAt });
+        const until = holdUntil.get(key);
+        holdUntil.delete(key);
+        return until;
+      },
+    },
+    concurrency: 4,
+    ackWaitMs: 2000,
+    log: createLogger({ level: 'silent' }),
+  });
+});
+
+afterAll(async () => {
+  await worker?.stop();
+  await bus?.close();
+  await nats?.stop();
+});
+
+describe('durable timers', () => {
+  it('fire once when due, telling the handler when they were due', async () => {
+    const dueAt = Date.now() + 300;
+    await new Timers(bus).schedule('test', 'once', dueAt, { key: 'once' });
+    await waitFor('the timer', () => fired.some((one) => one.key === 'once'));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const once = fired.filter((one) => one.key === 'once');
+    expect(once).toHaveLength(1);
+    expect(once[0]!.dueAt).toBe(dueAt);
+    expect(once[0]!.at).toBeGreaterThanOrEqual(dueAt);
+  });
+
+  it('are held back, not settled, when the handler answers a later time', async () => {
+    const dueAt = Date.now() + 100;
+    holdUntil.set('held', dueAt + 600);
+    await new Timers(bus).schedule('test', 'held', dueAt, { key: 'held' });
+    await waitFor('the timer, twice', () => fired.filter((one) => one.key === 'held').length === 2);
+    const [first, second] = fired.filter((one) => one.key === 'held');
+    expect(second!.at - first!.at).toBeGreaterThanOrEqual(550);
+    expect(second!.dueAt).toBe(dueAt);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(fired.filter((one) => one.key === 'held')).toHaveLength(2);
+  });
+});
