@@ -78,8 +78,9 @@ export class Timers {
       return;
     }
     const later = await handler(parsed.payload, { dueAt: parsed.due_at });
-    if (typeof later === 'number' && later > Date.now()) {
-      msg.nak(later - Date.now());
+    if (typeof later === 'number') {
+      // Held back even when that time has passed meanwhile: acknowledging would settle a timer its handler did not.
+      msg.nak(Math.max(later - Date.now(), 1));
       return;
     }
     msg.ack();

@@ -60,4 +60,10 @@ describe('durable timers', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(fired.filter((one) => one.key === 'held')).toHaveLength(2);
   });
+
+  it('are held back, not settled, when the time answered has already passed', async () => {
+    holdUntil.set('past', Date.now() - 1_000);
+    await new Timers(bus).schedule('test', 'past', Date.now(), { key: 'past' });
+    await waitFor('the timer, twice', () => fired.filter((one) => one.key === 'past').length === 2);
+  });
 });
