@@ -1,7 +1,7 @@
 import type { JsMsg } from 'nats';
 import { CONSUMERS, startDurableWorker, STREAMS, type Bus, type DurableWorker } from '../bus/index.js';
 import { errorMessage, isSwitchboardError } from '../errors/index.js';
-import { VumiApiEvent, type EmittedEvent } from '../events/index.js';
+import { readBusEvent, type EmittedEvent, type VumiApiEvent } from '../events/index.js';
 import type { Logger } from '../logger/index.js';
 import type { Route } from '../store/index.js';
 import type { CausedEvents } from './causedEvents.js';
@@ -39,25 +39,9 @@ export interface DispatcherStats {
   malformed: number;
 }
 
-const decoder = new TextDecoder();
 /** How long an event waits for the route table to catch up with routes saved before it was published. */
 const ROUTES_CATCH_UP_MS = 2000;
 
-function parseEvent(msg: JsMsg): { ok: true; event: VumiApiEvent } | { ok: false; raw: string; message: string } {
-  const raw = decoder.decode(msg.data);
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch (err) {
-    return { ok: false, raw, message: `not JSON: ${errorMessage(err)}` };
-  }
-  const parsed = VumiApiEvent.safeParse(json);
-  if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    return { ok: false, raw, message: `not a valid event envelope: ${first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'invalid'}` };
-  }
-  return { ok: true, event: parsed.data };
-}
 
 /**
  * Takes events off the EVENTS stream and runs every matching route. A step that throws is
@@ -93,7 +77,7 @@ export class Dispatcher {
   async dispatch(msg: JsMsg): Promise<DispatchResult> {
     const { log, deadLetters, unrouted, retry } = this.options;
     const attempt = msg.info.deliveryCount;
-    const parsed = parseEvent(msg);
+    const parsed = readBusEvent(msg.subject, msg.data);
     if (!parsed.ok) {
       await deadLetters.add(
         {

@@ -1,3 +1,4 @@
+export { readBusEvent, type BusEvent } from './busEvent.js';
 export { causedEvent, type EmittedEvent, type Provenance } from './causation.js';
 export { Cause, EventId, EventInput, Token, VumiApiEvent } from './envelope.js';
 export { newEventId, stableId } from './eventId.js';

@@ -1,7 +1,7 @@
 import type { JsMsg } from 'nats';
 import { CONSUMERS, startDurableWorker, STREAMS, type Bus, type DurableWorker } from '../bus/index.js';
-import { ONLY_ROUTE_HEADER } from '../dispatcher/index.js';
-import { EVENTS_SUBJECT_ROOT, VumiApiEvent } from '../events/index.js';
+import { accountOfSubject, ONLY_ROUTE_HEADER } from '../dispatcher/index.js';
+import { EVENTS_SUBJECT_ROOT, readBusEvent } from '../events/index.js';
 import type { Logger } from '../logger/index.js';
 import type { LiveTable, Subscription } from '../store/index.js';
 import type { Deliveries } from './deliveries.js';
@@ -14,17 +14,6 @@ export interface MatcherOptions {
   concurrency: number;
   ackWaitMs: number;
   log: Logger;
-}
-
-const decoder = new TextDecoder();
-
-function parseEvent(msg: JsMsg): VumiApiEvent | undefined {
-  try {
-    const parsed = VumiApiEvent.safeParse(JSON.parse(decoder.decode(msg.data)));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -58,15 +47,18 @@ export class SubscriptionMatcher {
   /** Queues the event's deliveries and acknowledges it; answers how many were queued. */
   async match(msg: JsMsg): Promise<number> {
     const { subscriptions, deliveries, log } = this.options;
-    const event = parseEvent(msg);
-    // A malformed message is the dispatcher's to dead-letter; a replay of a dead letter re-runs
-    // one route, and the event's subscribers have had it already.
-    if (!event || msg.headers?.get(ONLY_ROUTE_HEADER)) {
+    const candidates = [...subscriptions.inAccount(accountOfSubject(msg.subject))];
+    const read = candidates.length > 0 ? readBusEvent(msg.subject, msg.data) : undefined;
+    // Nothing to parse for an account without subscriptions; a malformed message is the
+    // dispatcher's to dead-letter; a replay of a dead letter re-runs one route, and the event's
+    // subscribers have had it already.
+    if (!read?.ok || msg.headers?.get(ONLY_ROUTE_HEADER)) {
       msg.ack();
       return 0;
     }
+    const { event } = read;
     const matched: Subscription[] = [];
-    for (const subscription of subscriptions.inAccount(event.account_key)) {
+    for (const subscription of candidates) {
       if (subscriptionMatches(subscription, event)) matched.push(subscription);
     }
     await Promise.all(matched.map((subscription) => deliveries.enqueue(subscription, event)));

@@ -103,6 +103,25 @@ describe('failures', () => {
     expect(replay.status).toBe(409);
   });
 
+  it("dead-letters an envelope filed under another account's subject: the account it names never sees it", async () => {
+    const source = account();
+    const victim = account();
+    await sb.api.put(`/v1/accounts/${victim}/routes/ok`, { match: { event_type: 'outage' }, steps: [sms('447700900721', 'victim paged')] });
+    // A source may publish only under its own account's subjects; the envelope inside names another.
+    const forged = { event_id: randomUUID(), timestamp: new Date().toISOString(), account_key: victim, conversation_type: 'poll', conversation_key: 'ops-poll', event_type: 'outage', event_data: {} };
+    await sb.bus.js.publish(`events.${source}.poll.ops-poll.outage`, JSON.stringify(forged));
+
+    const [letter] = await waitFor('the dead letter', async () => {
+      const list = await deadLetters(source);
+      return list.length === 1 && list;
+    });
+    expect(letter.reason).toBe('malformed');
+    expect(letter.error.message).toBe(`the envelope belongs under events.${victim}.poll.ops-poll.outage, not events.${source}.poll.ops-poll.outage`);
+    await sleep(300);
+    expect(sb.provider.simulator!.messages({ to: '447700900721' })).toHaveLength(0);
+    expect(await deadLetters(victim)).toHaveLength(0);
+  });
+
   it('keeps dead letters to their account', async () => {
     const acct = account();
     await sb.api.put(`/v1/accounts/${acct}/routes/x`, { match: {}, steps: [{ handler: 'send_message', config: { contact: 'ghost', text: 'x' } }] });

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { consumerOpts, type JsMsg } from 'nats';
+import { consumerOpts } from 'nats';
 import { z } from 'zod';
 import { STREAMS, type Bus } from '../../../../libs/bus/index.js';
-import { EVENTS_SUBJECT_ROOT, VumiApiEvent } from '../../../../libs/events/index.js';
+import { EVENTS_SUBJECT_ROOT, readBusEvent, type VumiApiEvent } from '../../../../libs/events/index.js';
 import { parse } from '../../../../libs/http/index.js';
 import type { Logger } from '../../../../libs/logger/index.js';
 import { EventTypePattern, Wildcard, type SubscriptionFilter } from '../../../../libs/store/index.js';
@@ -29,8 +29,6 @@ const StreamQuery = z.object({
 /** A client that reads slower than events come gets cut off past this, rather than held in memory. */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 
-const decoder = new TextDecoder();
-
 /** The narrowest subject for the filter: NATS filters by whole tokens, patterns are checked per event. */
 function subjectFor(account: string, filter: SubscriptionFilter): string {
   const [only] = filter.event_types;
@@ -40,15 +38,6 @@ function subjectFor(account: string, filter: SubscriptionFilter): string {
 
 function frame(event: VumiApiEvent): string {
   return `event: ${event.event_type}\nid: ${event.event_id}\ndata: ${JSON.stringify(event)}\n\n`;
-}
-
-function parseEvent(msg: JsMsg): VumiApiEvent | undefined {
-  try {
-    const parsed = VumiApiEvent.safeParse(JSON.parse(decoder.decode(msg.data)));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -95,9 +84,9 @@ export const eventStreamPlugin: FastifyPluginAsync<EventStreamOptions> = async (
     void (async () => {
       for await (const msg of subscription) {
         if (closed) break;
-        const event = parseEvent(msg);
-        if (!event || !filterMatches(filter, event)) continue;
-        res.write(frame(event));
+        const read = readBusEvent(msg.subject, msg.data);
+        if (!read.ok || !filterMatches(filter, read.event)) continue;
+        res.write(frame(read.event));
         if (res.writableLength > MAX_BUFFERED_BYTES) {
           log.warn({ account_key: account, subject }, 'event stream client too slow: closed');
           break;
