@@ -66,19 +66,16 @@ export async function readBySeq(bus: Bus, stream: string, seq: number): Promise<
   return { seq: stored.seq, subject: stored.subject, time: stored.time, data: stored.data, headers: headerRecord(stored.header ? { headers: stored.header } : {}) };
 }
 
-/**
- * nats.js 2.29 serves direct gets from its JetStreamManager (its KV reads with them) but leaves
- * them out of the interface it exports.
- */
-interface DirectGets {
-  direct: { getMessage(stream: string, query: { last_by_subj: string }): Promise<StoredMsg> };
-}
+/** JetStream's answer time for API requests. */
+const DIRECT_GET_TIMEOUT_MS = 5_000;
 
-/** The last message on a subject, read with a direct get (the stream needs allow_direct), or undefined. */
+/**
+ * The last message on a subject, read with a direct get (the stream needs allow_direct), or
+ * undefined. Asked on JetStream's direct-get subject itself: nats.js 2.29 leaves its own direct
+ * gets out of the interface it exports, and turns "no message" into a thrown error, where the
+ * answer's status header says it as plainly.
+ */
 export async function lastBySubject(bus: Bus, stream: string, subject: string): Promise<Uint8Array | undefined> {
-  try {
-    return (await (bus.jsm as typeof bus.jsm & DirectGets).direct.getMessage(stream, { last_by_subj: subject })).data;
-  } catch {
-    return undefined;
-  }
+  const reply = await bus.nc.request(`$JS.API.DIRECT.GET.${stream}`, JSON.stringify({ last_by_subj: subject }), { timeout: DIRECT_GET_TIMEOUT_MS });
+  return reply.headers?.hasError ? undefined : reply.data;
 }
