@@ -1,4 +1,5 @@
 import { connect, type ConnectionOptions, type JetStreamClient, type JetStreamManager, type NatsConnection } from 'nats';
+import './coalescedWrites.js';
 import './settledRequests.js';
 
 export interface Bus {
