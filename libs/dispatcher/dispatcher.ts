@@ -42,7 +42,6 @@ export interface DispatcherStats {
 /** How long an event waits for the route table to catch up with routes saved before it was published. */
 const ROUTES_CATCH_UP_MS = 2000;
 
-
 /**
  * Takes events off the EVENTS stream and runs every matching route. A step that throws is
  * retried by redelivery with growing delays; after the last attempt the event goes to

@@ -1,3 +1,4 @@
+import { errorMessage } from '../errors/index.js';
 import { VumiApiEvent } from './envelope.js';
 import { eventSubject } from './subject.js';
 
@@ -17,7 +18,7 @@ export function readBusEvent(subject: string, data: Uint8Array): BusEvent {
   try {
     json = JSON.parse(raw);
   } catch (err) {
-    return { ok: false, raw, message: `not JSON: ${err instanceof Error ? err.message : String(err)}` };
+    return { ok: false, raw, message: `not JSON: ${errorMessage(err)}` };
   }
   const parsed = VumiApiEvent.safeParse(json);
   if (!parsed.success) {
