@@ -30,16 +30,10 @@ export class WebhookLag {
     return Math.max(this.windowMax, this.previousMax);
   }
 
-  /**
-   * Undefined once the webhooks the provider sent before `deadline` have had their time; until
-   * then, when to look again: when they will have, plus a quarter of the lag, because a lag that
-   * is growing (a backlog building up) would otherwise put the deadline off again and again by
-   * ever smaller steps.
-   */
+  /** Undefined once the webhooks the provider sent before `deadline` have had their time; until then, when they will have. */
   pendingUntil(deadline: number, now = Date.now()): number | undefined {
-    const lag = this.current(now);
-    const until = deadline + lag;
-    return now < until ? until + lag / 4 : undefined;
+    const until = deadline + this.current(now);
+    return now < until ? until : undefined;
   }
 
   private roll(now: number): void {
