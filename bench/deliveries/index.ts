@@ -12,7 +12,8 @@ import { benchSettings } from '../dispatch/benchSwitchboard.js';
 import { BENCH_ACCOUNT, LATENCY_EVENT_TYPE, THROUGHPUT_EVENT_TYPE } from '../dispatch/sampleEvents.js';
 import { DELIVERIES_OPTIONS, sizesFrom } from './options.js';
 import { startBenchReceiver } from './receiver.js';
-import { deliveriesFigures, deliveriesNotes, latencyTables, throughputTable } from './report.js';
+import { latencyTables } from '../harness/latencyRun.js';
+import { deliveriesFigures, deliveriesNotes, throughputTable } from './report.js';
 import { runLatency, runThroughput, type DeliveriesSession, type DeliveryRun } from './runs.js';
 
 /**
@@ -56,7 +57,7 @@ export const deliveriesBenchmark: Benchmark = {
 
     ctx.progress(`latency: ${sizes.rate} events/s for ${sizes.seconds} s`);
     const latency = await runLatency(session);
-    ctx.print(`\n${latencyTables(latency)}`);
+    ctx.print(`\n${latencyTables(latency, 'deliveries')}`);
 
     return { figures: deliveriesFigures(sizes, runs, latency), notes: deliveriesNotes(sizes, latency, settings.subscriptions.deliveryConcurrency) };
   },

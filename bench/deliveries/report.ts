@@ -2,7 +2,8 @@ import type { Figure } from '../harness/benchmark.js';
 import { median } from '../harness/stats.js';
 import { formatNumber, textTable } from '../harness/table.js';
 import type { DeliveriesSizes } from './options.js';
-import type { DeliveryRun, LatencyRun } from './runs.js';
+import type { DeliveryRun } from './runs.js';
+import type { LatencyRun } from '../harness/latencyRun.js';
 
 const ms = (value: number) => formatNumber(value, 2);
 
@@ -13,19 +14,6 @@ export function throughputTable(runs: readonly DeliveryRun[]): string {
   });
 }
 
-export function latencyTables(latency: LatencyRun): string {
-  const { stalls } = latency;
-  return [
-    textTable({
-      columns: ['target rate/s', 'achieved rate/s', 'deliveries', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'max send lag ms'],
-      rows: [[formatNumber(latency.rate), formatNumber(latency.achievedRate), formatNumber(latency.events), ms(latency.p50), ms(latency.p90), ms(latency.p99), ms(latency.max), ms(latency.maxSendLagMs)]],
-    }),
-    textTable({
-      columns: ['during the latency run', 'loop delay p99 ms', 'loop delay max ms', 'GCs', 'GC total ms', 'GC max ms'],
-      rows: [['this process', ms(stalls.loopDelayP99Ms), ms(stalls.loopDelayMaxMs), stalls.gcCount, ms(stalls.gcTotalMs), ms(stalls.gcMaxMs)]],
-    }),
-  ].join('\n\n');
-}
 
 export function deliveriesFigures(sizes: DeliveriesSizes, runs: readonly DeliveryRun[], latency: LatencyRun): Figure[] {
   return [

@@ -4,6 +4,7 @@ import { STREAMS, type Bus } from '../../libs/bus/index.js';
 import { eventSubject } from '../../libs/events/index.js';
 import type { BenchContext } from '../harness/benchmark.js';
 import { publishWindowed } from '../harness/publisher.js';
+import type { LatencyRun } from '../harness/latencyRun.js';
 import { startStallMonitor, type Stalls } from '../harness/stallMonitor.js';
 import { percentileOfSorted } from '../harness/stats.js';
 import { waitUntil } from '../harness/waitUntil.js';
@@ -27,17 +28,6 @@ export interface DeliveryRun extends Throughput {
   repeats: number;
 }
 
-export interface LatencyRun {
-  rate: number;
-  events: number;
-  achievedRate: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-  maxSendLagMs: number;
-  stalls: Stalls;
-}
 
 /**
  * Waits until the receiver has every delivery, then until every delivery message has been

@@ -10,7 +10,8 @@ import { compareThroughput, sweepConcurrency } from './comparison.js';
 import { runLatency } from './latency.js';
 import { createLatencyProbe } from './probeHandler.js';
 import { createRawStream } from './rawJetStream.js';
-import { comparisonTable, concurrencyTable, dispatchFigures, dispatchNotes, latencyTables, type ConcurrencyFigure } from './report.js';
+import { latencyTables } from '../harness/latencyRun.js';
+import { comparisonTable, concurrencyTable, dispatchFigures, dispatchNotes, type ConcurrencyFigure } from './report.js';
 import { runPrefix } from './sampleEvents.js';
 import { DISPATCH_OPTIONS, readySwitchboard, sizesFrom, type DispatchSession } from './session.js';
 
@@ -45,7 +46,7 @@ export const dispatchBenchmark: Benchmark = {
 
     ctx.progress(`latency: ${sizes.rate} events/s for ${sizes.seconds} s through the same Switchboard`);
     const latency = await runLatency(publisher, sb, session.probe, { rate: sizes.rate, seconds: sizes.seconds, prefix: runPrefix('latency') });
-    ctx.print(`\n${latencyTables(latency)}`);
+    ctx.print(`\n${latencyTables(latency, 'events')}`);
     await stop();
 
     const others: ConcurrencyFigure[] = [];

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Bus } from '../../libs/bus/index.js';
 import { eventSubject } from '../../libs/events/index.js';
+import type { LatencyRun } from '../harness/latencyRun.js';
 import { startStallMonitor, type Stalls } from '../harness/stallMonitor.js';
 import { percentileOfSorted } from '../harness/stats.js';
 import { waitUntil } from '../harness/waitUntil.js';
@@ -8,18 +9,6 @@ import { assertAllHandled, type BenchSwitchboard } from './benchSwitchboard.js';
 import { preciseNowMs, SENT_AT_FIELD, type LatencyProbe } from './probeHandler.js';
 import { LATENCY_EVENT_TYPE, sampleEvent } from './sampleEvents.js';
 
-export interface LatencyRun {
-  rate: number;
-  events: number;
-  achievedRate: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-  /** How late the generator sent its latest event against its schedule: a large value means the figures understate latency. */
-  maxSendLagMs: number;
-  stalls: Stalls;
-}
 
 export interface PacedSend {
   seconds: number;

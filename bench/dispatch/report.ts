@@ -1,7 +1,7 @@
 import type { Figure } from '../harness/benchmark.js';
 import { formatNumber, textTable } from '../harness/table.js';
 import type { Comparison } from './comparison.js';
-import type { LatencyRun } from './latency.js';
+import type { LatencyRun } from '../harness/latencyRun.js';
 import type { DispatchSizes } from './session.js';
 
 export interface ConcurrencyFigure {
@@ -21,19 +21,6 @@ export function comparisonTable(compared: Comparison): string {
   });
 }
 
-export function latencyTables(latency: LatencyRun): string {
-  const { stalls } = latency;
-  return [
-    textTable({
-      columns: ['target rate/s', 'achieved rate/s', 'events', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'max send lag ms'],
-      rows: [[rate(latency.rate), rate(latency.achievedRate), rate(latency.events), ms(latency.p50), ms(latency.p90), ms(latency.p99), ms(latency.max), ms(latency.maxSendLagMs)]],
-    }),
-    textTable({
-      columns: ['during the latency run', 'loop delay p99 ms', 'loop delay max ms', 'GCs', 'GC total ms', 'GC max ms'],
-      rows: [['this process', ms(stalls.loopDelayP99Ms), ms(stalls.loopDelayMaxMs), stalls.gcCount, ms(stalls.gcTotalMs), ms(stalls.gcMaxMs)]],
-    }),
-  ].join('\n\n');
-}
 
 export function concurrencyTable(sweep: readonly ConcurrencyFigure[], rawMedian: number, defaultConcurrency: number): string {
   return textTable({
