@@ -4,9 +4,8 @@ import { STREAMS, type Bus } from '../../libs/bus/index.js';
 import { eventSubject } from '../../libs/events/index.js';
 import type { BenchContext } from '../harness/benchmark.js';
 import { publishWindowed } from '../harness/publisher.js';
-import type { LatencyRun } from '../harness/latencyRun.js';
+import { latencyRun, type LatencyRun } from '../harness/latencyRun.js';
 import { startStallMonitor, type Stalls } from '../harness/stallMonitor.js';
-import { percentileOfSorted } from '../harness/stats.js';
 import { waitUntil } from '../harness/waitUntil.js';
 import { sendPaced } from '../dispatch/latency.js';
 import { encodedEvents, runPrefix } from '../dispatch/sampleEvents.js';
@@ -73,17 +72,6 @@ export async function runLatency(session: DeliveriesSession): Promise<LatencyRun
   } finally {
     stalls = monitor.stop();
   }
-  const sorted = [...receiver.latencies].sort((a, b) => a - b);
-  if (sorted.length !== count) throw new Error(`latency: ${sorted.length} stamped deliveries for ${count} events`);
-  return {
-    rate: sizes.rate,
-    events: count,
-    achievedRate: count / sending.seconds,
-    p50: percentileOfSorted(sorted, 50),
-    p90: percentileOfSorted(sorted, 90),
-    p99: percentileOfSorted(sorted, 99),
-    max: sorted[sorted.length - 1]!,
-    maxSendLagMs: sending.maxSendLagMs,
-    stalls,
-  };
+  if (receiver.latencies.length !== count) throw new Error(`latency: ${receiver.latencies.length} stamped deliveries for ${count} events`);
+  return latencyRun({ rate: sizes.rate, events: count, latencies: receiver.latencies, sending, stalls });
 }

@@ -1,9 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Bus } from '../../libs/bus/index.js';
 import { eventSubject } from '../../libs/events/index.js';
-import type { LatencyRun } from '../harness/latencyRun.js';
+import { latencyRun, type LatencyRun } from '../harness/latencyRun.js';
 import { startStallMonitor, type Stalls } from '../harness/stallMonitor.js';
-import { percentileOfSorted } from '../harness/stats.js';
 import { waitUntil } from '../harness/waitUntil.js';
 import { assertAllHandled, type BenchSwitchboard } from './benchSwitchboard.js';
 import { preciseNowMs, SENT_AT_FIELD, type LatencyProbe } from './probeHandler.js';
@@ -64,16 +63,5 @@ export async function runLatency(publisher: Bus, sb: BenchSwitchboard, probe: La
   }
   assertAllHandled(sb);
 
-  const sorted = [...probe.latencies].sort((a, b) => a - b);
-  return {
-    rate: options.rate,
-    events: count,
-    achievedRate: count / sending.seconds,
-    p50: percentileOfSorted(sorted, 50),
-    p90: percentileOfSorted(sorted, 90),
-    p99: percentileOfSorted(sorted, 99),
-    max: sorted[sorted.length - 1]!,
-    maxSendLagMs: sending.maxSendLagMs,
-    stalls,
-  };
+  return latencyRun({ rate: options.rate, events: count, latencies: probe.latencies, sending, stalls });
 }

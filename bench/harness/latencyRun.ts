@@ -1,4 +1,5 @@
 import type { Stalls } from './stallMonitor.js';
+import { percentileOfSorted } from './stats.js';
 import { formatNumber, textTable } from './table.js';
 
 /** An open-loop latency run: what was offered, what was achieved, and the percentiles. */
@@ -13,6 +14,23 @@ export interface LatencyRun {
   /** How late the generator sent its latest event against its schedule: a large value means the figures understate latency. */
   maxSendLagMs: number;
   stalls: Stalls;
+}
+
+/** The run's figures: `events` sent at `rate`, each one's latency (ms), how the paced sender kept its schedule. */
+export function latencyRun(options: { rate: number; events: number; latencies: readonly number[]; sending: { seconds: number; maxSendLagMs: number }; stalls: Stalls }): LatencyRun {
+  const { rate, events, sending, stalls } = options;
+  const sorted = [...options.latencies].sort((a, b) => a - b);
+  return {
+    rate,
+    events,
+    achievedRate: events / sending.seconds,
+    p50: percentileOfSorted(sorted, 50),
+    p90: percentileOfSorted(sorted, 90),
+    p99: percentileOfSorted(sorted, 99),
+    max: sorted[sorted.length - 1]!,
+    maxSendLagMs: sending.maxSendLagMs,
+    stalls,
+  };
 }
 
 const ms = (value: number) => formatNumber(value, 2);
