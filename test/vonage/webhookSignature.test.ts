@@ -75,4 +75,23 @@ describe('signed webhooks', () => {
       await verifyWebhookSignature({ authorization: `Bearer ${await signedAt(now - 200)}`, rawBody: body, secret: SECRET, toleranceSeconds: 60 }),
     ).toMatchObject({ ok: false });
   });
+
+  it('refuses a token that is expired, not valid yet, names a critical extension, or is not a JWS', async () => {
+    const hash = createHash('sha256').update(body).digest('hex');
+    const key = new TextEncoder().encode(SECRET);
+    const now = Math.floor(Date.now() / 1000);
+    const signed = (header: Record<string, unknown>, claims: Record<string, unknown>) =>
+      new SignJWT({ payload_hash: hash, ...claims }).setProtectedHeader({ alg: 'HS256', ...header }).setIssuedAt(now).sign(key);
+    expect(await verify(`Bearer ${await signed({}, { exp: now - 1 })}`)).toMatchObject({ ok: false, reason: expect.stringMatching(/expired/) });
+    expect(await verify(`Bearer ${await signed({}, { nbf: now + 60 })}`)).toMatchObject({ ok: false, reason: expect.stringMatching(/not valid yet/) });
+    expect(await verify(`Bearer ${await signed({}, { exp: now + 60, nbf: now - 60 })}`)).toEqual({ ok: true });
+    const critical = await new SignJWT({ payload_hash: hash }).setProtectedHeader({ alg: 'HS256', crit: ['b64'], b64: true }).setIssuedAt(now).sign(key);
+    expect(await verify(`Bearer ${critical}`)).toMatchObject({ ok: false, reason: expect.stringMatching(/critical header/) });
+    const token = await signWebhook(body, SECRET);
+    const [header, payload, signature = ''] = token.split('.');
+    expect(await verify(`Bearer ${header}.${payload}`)).toMatchObject({ ok: false, reason: expect.stringMatching(/three base64url parts/) });
+    expect(await verify(`Bearer ${header}.${payload}.${signature.slice(0, -4)}`)).toMatchObject({ ok: false, reason: expect.stringMatching(/bad signature/) });
+    expect(await verify(`Bearer ${header}.${payload}.${signature.slice(0, -1)}*`)).toMatchObject({ ok: false, reason: expect.stringMatching(/bad signature/) });
+    expect(await verify(`Bearer e30.${payload}.${signature}`)).toMatchObject({ ok: false, reason: expect.stringMatching(/wrong alg/) });
+  });
 });
