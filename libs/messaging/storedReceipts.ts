@@ -2,6 +2,8 @@ import { lastBySubject, readRecent, recordJson, STREAMS, type Bus } from '../bus
 import { DispatchMessageStatusWebhook, InboundMessageWebhook, MESSAGE_STATUSES, MessageStatusWebhook, type MessageStatus } from '../vonage/index.js';
 import { providerSubjects } from './providerSubjects.js';
 
+const decoder = new TextDecoder();
+
 export interface StoredReceipt {
   status: MessageStatus;
   at: string;
@@ -24,7 +26,7 @@ export class StoredReceipts {
   private async last(subject: string): Promise<unknown> {
     const data = await lastBySubject(this.bus, STREAMS.provider, subject);
     try {
-      return data && JSON.parse(new TextDecoder().decode(data));
+      return data && JSON.parse(decoder.decode(data));
     } catch {
       return undefined;
     }

@@ -4,6 +4,7 @@ import { CONSUMERS, startDurableWorker, STREAMS, type Bus, type DurableWorker } 
 import type { Logger } from '../logger/index.js';
 
 const TimerMessage = z.object({ due_at: z.number(), payload: z.unknown() });
+const decoder = new TextDecoder();
 
 /** What a handler is told of the timer besides its payload. */
 export interface FiredTimer {
@@ -60,7 +61,7 @@ export class Timers {
     const kind = msg.subject.split('.')[1] ?? '';
     let parsed: z.infer<typeof TimerMessage>;
     try {
-      parsed = TimerMessage.parse(JSON.parse(new TextDecoder().decode(msg.data)));
+      parsed = TimerMessage.parse(JSON.parse(decoder.decode(msg.data)));
     } catch {
       log.error({ subject: msg.subject, seq: msg.seq }, 'timer is not valid: dropped');
       msg.term();
