@@ -114,6 +114,26 @@ describe('dispatching', () => {
     expect(textsTo('447700900201')).toEqual(['first version', 'second version']);
   });
 
+  it('records unrouted events in batches: each listed once, the newest first, up to the limit', async () => {
+    const acct = account();
+    type Listed = Array<{ event: { event_id: string } }>;
+    const list = async (limit: number) => (await sb.api.get(`/v1/accounts/${acct}/events/unrouted?limit=${limit}`)).body.unrouted as Listed;
+    const ids = (listed: Listed) => listed.map((one) => one.event.event_id);
+
+    const inOrder: string[] = [];
+    for (let i = 0; i < 10; i++) inOrder.push((await publish(acct, 'nobody-listens', { i })).body.event_id);
+    await waitFor('the first 10 recorded', async () => (await list(50)).length === 10);
+    expect(ids(await list(50))).toEqual([...inOrder].reverse());
+    expect(ids(await list(3))).toEqual(inOrder.slice(-3).reverse());
+
+    const atOnce = await Promise.all(Array.from({ length: 30 }, async (_, i) => (await publish(acct, 'nobody-listens', { i })).body.event_id as string));
+    const listed = await waitFor('all 40 recorded', async () => ((await list(100)).length === 40 ? list(100) : undefined));
+    expect(new Set(ids(listed))).toEqual(new Set([...inOrder, ...atOnce]));
+    // Events that reached the dispatcher together were stored together.
+    const stored = await sb.bus.jsm.streams.info('UNROUTED', { subjects_filter: `unrouted.${acct}.>` });
+    expect(stored.state.subjects?.[`unrouted.${acct}.events`]).toBeLessThan(40);
+  });
+
   it('runs every matching route (fan-out), and only those', async () => {
     const acct = account();
     await sb.api.put(`/v1/accounts/${acct}/routes/a-any`, { match: { event_type: '*' }, steps: [sms('447700900301', 'any {{event.event_type}}')] });
