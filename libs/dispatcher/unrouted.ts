@@ -7,12 +7,11 @@ export interface UnroutedEvent {
 }
 
 /**
- * Unrouted events that come within this long of the first are recorded together, one message
- * per account: under load most events a handler emits (escalation progress, say) match no route,
- * and one stored message each was a publish and an ack apiece. An event is acknowledged only
- * once its batch is stored, so this is also how long its acknowledgement may wait.
+ * Unrouted events recorded in one turn of the event loop are stored together, one message per
+ * account: under load most events a handler emits (escalation progress, say) match no route, and
+ * a stored message each was a publish and an ack apiece. A consumer takes its messages in bursts,
+ * so a busy dispatcher records many in a turn; an idle one waits no longer than that turn.
  */
-const BATCH_WINDOW_MS = 10;
 /** A batch is stored at once when it gets this big, well under NATS's 1 MB message limit. */
 const MAX_BATCH_EVENTS = 256;
 const MAX_BATCH_BYTES = 256 * 1024;
@@ -62,11 +61,11 @@ export class UnroutedEvents {
     let release!: () => void;
     const sealed = new Promise<void>((resolve) => (release = resolve));
     const seal = () => {
-      clearTimeout(timer);
+      clearImmediate(timer);
       if (this.open?.batch === batch) this.open = undefined;
       release();
     };
-    const timer = setTimeout(seal, BATCH_WINDOW_MS);
+    const timer = setImmediate(seal);
     const stored = sealed.then(async () => {
       await Promise.all([...batch.byAccount].map(([account, events]) => this.bus.js.publish(subject(account), `[${events.join(',')}]`)));
     });

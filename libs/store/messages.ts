@@ -66,8 +66,11 @@ export class MessageRepository {
 
   async recordSend(account: string, sent: SentMessage): Promise<MessageRecord> {
     const record: MessageRecord = { ...sent, account_key: account, sent_at: new Date().toISOString() };
-    await this.docs.put(accountKey(account, sent.message_uuid), record);
-    await this.refs.put(indexKey(account, 'ref', sent.ref), { message_uuid: sent.message_uuid });
+    // findByRef needs both (a ref whose record is missing reads as not sent), so neither write need wait for the other.
+    await Promise.all([
+      this.docs.put(accountKey(account, sent.message_uuid), record),
+      this.refs.put(indexKey(account, 'ref', sent.ref), { message_uuid: sent.message_uuid }),
+    ]);
     return record;
   }
 
