@@ -4,10 +4,10 @@ import { CausedEvents, DeadLetters, Dispatcher, RouteTable, UnroutedEvents, type
 import { EscalationEngine, ESCALATION_TIMER } from '../../libs/escalation/index.js';
 import type { Logger } from '../../libs/logger/index.js';
 import { Messenger, ProviderInbox, StoredReceipts } from '../../libs/messaging/index.js';
-import { createStores, type Stores } from '../../libs/store/index.js';
+import { createStores, type LiveTable, type Stores, type Subscription } from '../../libs/store/index.js';
 import { Timers } from '../../libs/timers/index.js';
 import { HOOK_TIMER, HookLauncher } from '../../libs/hooks/index.js';
-import { Deliveries, deliveryTargets, retrySchedule, startDeliveryWorkers } from '../../libs/subscriptions/index.js';
+import { Deliveries, deliveryTargets, retrySchedule, startDeliveryWorkers, SubscriptionMatcher } from '../../libs/subscriptions/index.js';
 import { handlerRegistry } from '../../handlers/index.js';
 import { setUpApiAuth } from './auth.js';
 import { buildHttpApp } from './http/app.js';
@@ -124,6 +124,17 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
       if (!fixedBase) provider.useWebhookBase(url);
     }
 
+    // One live table per process: the dispatcher matches events against it, the deliveries role checks each job's subscription.
+    let subscriptionTable: LiveTable<Subscription> | undefined;
+    const liveSubscriptions = async () => {
+      if (!subscriptionTable) {
+        const table = await stores.subscriptions.live(log.child({ component: 'subscriptions' }));
+        stops.push(async () => table.stop());
+        subscriptionTable = table;
+      }
+      return subscriptionTable;
+    };
+
     let dispatcher: Dispatcher | undefined;
     if (roles.has('dispatcher')) {
       const routes = await RouteTable.start(stores.routes, log.child({ component: 'routes' }));
@@ -135,6 +146,7 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
         services,
         deadLetters,
         unrouted,
+        subscribers: new SubscriptionMatcher({ subscriptions: await liveSubscriptions(), deliveries, log: log.child({ component: 'subscription-matcher' }) }),
         log: log.child({ component: 'dispatcher' }),
         retry: { maxAttempts: settings.dispatch.maxAttempts, delaysMs: settings.dispatch.retryDelaysMs },
         events,
@@ -169,11 +181,10 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
       const deliveryWorkers = await startDeliveryWorkers({
         bus,
         subscriptions: stores.subscriptions,
+        table: await liveSubscriptions(),
         records: stores.deliveries,
-        deliveries,
         targets,
         schedule: retrySchedule((ms) => scaled(settings, ms)),
-        matchConcurrency: settings.dispatch.concurrency,
         deliveryConcurrency: settings.subscriptions.deliveryConcurrency,
         timeoutMs: settings.subscriptions.deliveryTimeoutMs,
         ackWaitMs: settings.dispatch.ackWaitMs,

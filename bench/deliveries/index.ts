@@ -18,7 +18,8 @@ import { runLatency, runThroughput, type DeliveriesSession, type DeliveryRun } f
 
 /**
  * Webhook deliveries per second and their latency: events published on the bus, matched by a
- * Switchboard with the `deliveries` role only (product defaults, LOG_LEVEL=warn) against one
+ * Switchboard with the `dispatcher` role (which matches events against subscriptions; no route
+ * takes them) and the `deliveries` role (product defaults, LOG_LEVEL=warn) against one
  * subscription, signed and POSTed to a receiver in a process of its own on loopback, which
  * answers 204 at once.
  */
@@ -36,7 +37,7 @@ export const deliveriesBenchmark: Benchmark = {
     const receiver = await startBenchReceiver(ctx);
 
     const settings = benchSettings(nats.url, dataDir);
-    const sb = await startSwitchboard({ settings, roles: new Set(['deliveries'] as const), log: createLogger({ level: settings.logLevel, name: 'switchboard-bench' }) });
+    const sb = await startSwitchboard({ settings, roles: new Set(['dispatcher', 'deliveries'] as const), log: createLogger({ level: settings.logLevel, name: 'switchboard-bench' }) });
     ctx.defer(once(() => sb.stop()));
     await sb.stores.subscriptions.create(BENCH_ACCOUNT, {
       url: receiver.url,

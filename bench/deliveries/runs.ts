@@ -13,7 +13,7 @@ import { runTimeoutMs, startTiming, throughput, type Throughput } from '../dispa
 import type { DeliveriesSizes } from './options.js';
 import type { BenchReceiver } from './receiver.js';
 
-/** What every run shares: one nats-server, one Switchboard with the deliveries role, one receiver. */
+/** What every run shares: one nats-server, one Switchboard with the dispatcher and deliveries roles, one receiver. */
 export interface DeliveriesSession {
   ctx: BenchContext;
   sizes: DeliveriesSizes;

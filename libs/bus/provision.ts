@@ -1,6 +1,6 @@
 import { StorageType, type JetStreamManager, type KV } from 'nats';
 import type { Bus } from './connection.js';
-import { BUCKETS, BUCKET_OPTIONS, streamConfigs, type TopologyOptions } from './topology.js';
+import { BUCKETS, BUCKET_OPTIONS, RETIRED_CONSUMERS, streamConfigs, type TopologyOptions } from './topology.js';
 
 /** A KV bucket with what reading it as a stream takes (listing keys from the stream's own index). */
 export interface KvBucket {
@@ -24,6 +24,7 @@ function isNotFound(err: unknown): boolean {
 /**
  * Creates the streams and buckets that are missing; existing ones are left as they are, but for
  * direct gets, which a stream made by an earlier version may lack and later code relies on.
+ * Consumers no version reads any more are deleted.
  */
 export async function provisionBus(bus: Bus, options: TopologyOptions): Promise<Buckets> {
   for (const config of streamConfigs(options)) {
@@ -36,6 +37,11 @@ export async function provisionBus(bus: Bus, options: TopologyOptions): Promise<
       continue;
     }
     if (config.allow_direct && !existing.config.allow_direct) await bus.jsm.streams.update(config.name, { ...existing.config, allow_direct: true });
+  }
+  for (const { stream, name } of RETIRED_CONSUMERS) {
+    await bus.jsm.consumers.delete(stream, name).catch((err: unknown) => {
+      if (!isNotFound(err)) throw err;
+    });
   }
   return openBuckets(bus);
 }

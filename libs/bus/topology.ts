@@ -26,10 +26,15 @@ export const CONSUMERS = {
   dispatcher: 'dispatcher',
   timers: 'timers',
   provider: 'provider',
-  /** Matches events against the account's subscriptions; its own consumer, not the dispatcher's. */
-  subscriptions: 'subscriptions',
   deliveries: 'deliveries',
 } as const;
+
+/**
+ * Durable consumers earlier versions made and nothing reads any more, deleted on provisioning:
+ * the server would otherwise keep their state, and their backlog, for ever. Subscriptions were
+ * matched through a consumer of EVENTS of their own until the dispatcher took that on.
+ */
+export const RETIRED_CONSUMERS: ReadonlyArray<{ stream: string; name: string }> = [{ stream: STREAMS.events, name: 'subscriptions' }];
 
 export interface TopologyOptions {
   dedupeWindowS: number;

@@ -12,6 +12,12 @@ import type { RouteTable } from './routeTable.js';
 import { runRoute, type RouteOutcome } from './stepRunner.js';
 import type { UnroutedEvents } from './unrouted.js';
 
+/** Who else takes every event the dispatcher takes: the subscriptions' deliveries. */
+export interface EventSubscribers {
+  /** Resolves once what the event is queued for is stored; the event is acknowledged after. */
+  queue(event: VumiApiEvent): Promise<unknown>;
+}
+
 export interface DispatcherOptions {
   bus: Bus;
   routes: RouteTable;
@@ -19,6 +25,8 @@ export interface DispatcherOptions {
   services: HandlerServices;
   deadLetters: DeadLetters;
   unrouted: UnroutedEvents;
+  /** Given every event as it is taken, so EVENTS is read once for routes and subscriptions. */
+  subscribers?: EventSubscribers;
   log: Logger;
   retry: RetryPolicy;
   /** Publishes what steps emit, within the depth cap. */
@@ -74,8 +82,7 @@ export class Dispatcher {
 
   /** Handles one message and settles it (ack or nak); exported behaviour is the result. */
   async dispatch(msg: JsMsg): Promise<DispatchResult> {
-    const { log, deadLetters, unrouted, retry } = this.options;
-    const attempt = msg.info.deliveryCount;
+    const { log, deadLetters } = this.options;
     const parsed = readBusEvent(msg.subject, msg.data);
     if (!parsed.ok) {
       await deadLetters.add(
@@ -85,7 +92,7 @@ export class Dispatcher {
           raw: parsed.raw.slice(0, 4096),
           subject: msg.subject,
           error: { code: 'validation_failed', message: parsed.message },
-          attempts: attempt,
+          attempts: msg.info.deliveryCount,
           failed_at: new Date().toISOString(),
         },
         `malformed-${msg.seq}`,
@@ -96,17 +103,27 @@ export class Dispatcher {
     }
 
     const { event } = parsed;
+    const onlyRoute = msg.headers?.get(ONLY_ROUTE_HEADER) || undefined;
+    // A replayed dead letter re-runs one route: the event's subscribers have had it already.
+    const [routed] = await Promise.all([this.route(msg, event, onlyRoute), onlyRoute ? undefined : this.options.subscribers?.queue(event)]);
+    if (routed.retryInMs === undefined) msg.ack();
+    else msg.nak(routed.retryInMs);
+    return routed.result;
+  }
+
+  /** Runs the event's routes; answers the result, and when to offer the event again if it is to be retried. */
+  private async route(msg: JsMsg, event: VumiApiEvent, onlyRoute: string | undefined): Promise<{ result: DispatchResult; retryInMs?: number }> {
+    const { log, deadLetters, unrouted, retry } = this.options;
+    const attempt = msg.info.deliveryCount;
     const routesRevision = Number(msg.headers?.get(ROUTES_REVISION_HEADER) || 0);
     if (routesRevision > 0 && !(await this.options.routes.caughtUp(routesRevision, ROUTES_CATCH_UP_MS))) {
       log.warn({ event_id: event.event_id, routes_revision: routesRevision }, 'route table is behind the publisher: dispatching with what it has');
     }
-    const onlyRoute = msg.headers?.get(ONLY_ROUTE_HEADER) || undefined;
     const routes = this.options.routes.matching(event).filter((route) => !onlyRoute || route.id === onlyRoute);
     if (routes.length === 0) {
       await unrouted.record(event);
       log.info({ event_id: event.event_id, subject: msg.subject }, 'no route matches: recorded as unrouted');
-      msg.ack();
-      return 'unrouted';
+      return { result: 'unrouted' };
     }
 
     const heartbeat = setInterval(() => msg.working(), this.options.ackWaitMs / 3);
@@ -118,15 +135,11 @@ export class Dispatcher {
     }
 
     const failures = outcomes.filter((outcome) => !outcome.ok);
-    if (failures.length === 0) {
-      msg.ack();
-      return 'handled';
-    }
+    if (failures.length === 0) return { result: 'handled' };
     if (attempt < retry.maxAttempts && failures.some((failure) => !failure.permanent)) {
       const delay = retryDelay(retry, attempt);
       log.warn({ event_id: event.event_id, attempt, retry_in_ms: delay }, 'event failed: retrying');
-      msg.nak(delay);
-      return 'retrying';
+      return { result: 'retrying', retryInMs: delay };
     }
     for (const failure of failures) {
       await deadLetters.add(
@@ -147,8 +160,7 @@ export class Dispatcher {
       );
       log.error({ event_id: event.event_id, route_id: failure.route.id, step: failure.step, attempts: attempt }, 'event dead-lettered');
     }
-    msg.ack();
-    return failures.length === outcomes.length ? 'dead_lettered' : 'handled';
+    return { result: failures.length === outcomes.length ? 'dead_lettered' : 'handled' };
   }
 
   private stepDeps() {

@@ -1,9 +1,7 @@
 import type { Bus } from '../bus/index.js';
 import type { Logger } from '../logger/index.js';
-import type { DeliveryRepository, SubscriptionRepository } from '../store/index.js';
-import type { Deliveries } from './deliveries.js';
+import type { DeliveryRepository, LiveTable, Subscription, SubscriptionRepository } from '../store/index.js';
 import { DeliveryWorker } from './deliveryWorker.js';
-import { SubscriptionMatcher } from './matcher.js';
 import type { RetrySchedule } from './retrySchedule.js';
 import { SubscriptionHealth } from './subscriptionHealth.js';
 import type { DeliveryTargets } from './targetUrl.js';
@@ -11,12 +9,11 @@ import type { DeliveryTargets } from './targetUrl.js';
 export interface DeliveryWorkersOptions {
   bus: Bus;
   subscriptions: SubscriptionRepository;
+  /** The live subscription table of this process. */
+  table: LiveTable<Subscription>;
   records: DeliveryRepository;
-  deliveries: Deliveries;
   targets: DeliveryTargets;
   schedule: RetrySchedule;
-  /** Events matched at once. */
-  matchConcurrency: number;
   /** POSTs in flight at once. */
   deliveryConcurrency: number;
   timeoutMs: number;
@@ -29,25 +26,15 @@ export interface DeliveryWorkers {
 }
 
 /**
- * The `deliveries` role: the live subscription table, the matcher that turns events into queued
- * deliveries, and the workers that POST them. Any number of processes may run it: both consumers
- * are durable and shared.
+ * The `deliveries` role: the workers that POST the deliveries the dispatcher queued. Any number
+ * of processes may run it: their consumer is durable and shared.
  */
 export async function startDeliveryWorkers(options: DeliveryWorkersOptions): Promise<DeliveryWorkers> {
   const { bus, log, ackWaitMs } = options;
-  const table = await options.subscriptions.live(log.child({ component: 'subscriptions' }));
-  const matcher = new SubscriptionMatcher({
-    bus,
-    subscriptions: table,
-    deliveries: options.deliveries,
-    concurrency: options.matchConcurrency,
-    ackWaitMs,
-    log: log.child({ component: 'subscription-matcher' }),
-  });
   const health = new SubscriptionHealth({ repository: options.subscriptions, bus, windowMs: options.schedule.windowMs, log: log.child({ component: 'subscriptions' }) });
   const worker = new DeliveryWorker({
     bus,
-    subscriptions: table,
+    subscriptions: options.table,
     records: options.records,
     health,
     targets: options.targets,
@@ -57,19 +44,6 @@ export async function startDeliveryWorkers(options: DeliveryWorkersOptions): Pro
     ackWaitMs,
     log: log.child({ component: 'deliveries' }),
   });
-  try {
-    await matcher.start();
-    await worker.start();
-  } catch (err) {
-    await matcher.stop();
-    table.stop();
-    throw err;
-  }
-  return {
-    async stop() {
-      await matcher.stop();
-      await worker.stop();
-      table.stop();
-    },
-  };
+  await worker.start();
+  return { stop: () => worker.stop() };
 }

@@ -1,3 +1,4 @@
+import { AckPolicy } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectBus, lastBySubject, provisionBus, STREAMS, type Bus } from '../../libs/bus/index.js';
 import { startTestNats, type TestNats } from '../support/nats.js';
@@ -38,5 +39,12 @@ describe('the bus client', () => {
     await bus.js.publish('provider.status.acct.m1.read', 'second');
     expect(new TextDecoder().decode(await lastBySubject(bus, STREAMS.provider, 'provider.status.acct.m1.read'))).toBe('second');
     expect(await lastBySubject(bus, STREAMS.provider, 'provider.status.acct.m2.read')).toBeUndefined();
+  });
+
+  it('deletes on provisioning the durable consumers no version reads any more, and provisions again as a no-op', async () => {
+    await bus.jsm.consumers.add(STREAMS.events, { durable_name: 'subscriptions', ack_policy: AckPolicy.Explicit, filter_subject: 'events.>' });
+    await provisionBus(bus, { dedupeWindowS: 60, eventsMaxAgeS: 3600 });
+    await expect(bus.jsm.consumers.info(STREAMS.events, 'subscriptions')).rejects.toThrow(/not found/);
+    await provisionBus(bus, { dedupeWindowS: 60, eventsMaxAgeS: 3600 });
   });
 });

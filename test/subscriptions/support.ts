@@ -35,15 +35,15 @@ export async function deliveries(sb: TestSwitchboard, account: string, subscript
 
 /**
  * Every stored event has been matched and every delivery queued has been sent and acknowledged:
- * the matcher's consumer has nothing pending and the DELIVERIES work queue is empty.
+ * the dispatcher's consumer has nothing pending and the DELIVERIES work queue is empty.
  */
 export async function settled(sb: TestSwitchboard, timeoutMs = 10_000): Promise<void> {
   await waitFor(
     'the deliveries to settle',
     async () => {
-      const matcher = await sb.bus.jsm.consumers.info(STREAMS.events, CONSUMERS.subscriptions);
+      const dispatcher = await sb.bus.jsm.consumers.info(STREAMS.events, CONSUMERS.dispatcher);
       const queue = await sb.bus.jsm.streams.info(STREAMS.deliveries);
-      return matcher.num_pending === 0 && matcher.num_ack_pending === 0 && queue.state.messages === 0;
+      return dispatcher.num_pending === 0 && dispatcher.num_ack_pending === 0 && queue.state.messages === 0;
     },
     timeoutMs,
   );
