@@ -6,6 +6,7 @@ export const STREAMS = {
   deadletter: 'DEADLETTER',
   timers: 'TIMERS',
   provider: 'PROVIDER',
+  receipts: 'RECEIPTS',
   unrouted: 'UNROUTED',
   deliveries: 'DELIVERIES',
 } as const;
@@ -44,6 +45,13 @@ export interface TopologyOptions {
 const DAY_S = 24 * 3600;
 
 export function streamConfigs(options: TopologyOptions): Array<Partial<StreamConfig> & { name: string }> {
+  /** Provider webhooks as stored: looked up by subject (timelines, and before every escalation expiry). */
+  const webhooks: Partial<StreamConfig> = {
+    storage: StorageType.File,
+    allow_direct: true,
+    duplicate_window: nanos(options.dedupeWindowS * 1000),
+    max_age: nanos(30 * DAY_S * 1000),
+  };
   return [
     {
       name: STREAMS.events,
@@ -66,15 +74,9 @@ export function streamConfigs(options: TopologyOptions): Array<Partial<StreamCon
       retention: RetentionPolicy.Workqueue,
       duplicate_window: nanos(options.dedupeWindowS * 1000),
     },
-    {
-      name: STREAMS.provider,
-      subjects: ['provider.>'],
-      storage: StorageType.File,
-      // Receipts are looked up by subject (timelines, and before every escalation expiry).
-      allow_direct: true,
-      duplicate_window: nanos(options.dedupeWindowS * 1000),
-      max_age: nanos(30 * DAY_S * 1000),
-    },
+    { name: STREAMS.provider, subjects: ['provider.>'], ...webhooks },
+    // Statuses no worker acts on, kept for the timelines only: no consumer reads this stream.
+    { name: STREAMS.receipts, subjects: ['receipts.>'], ...webhooks },
     {
       name: STREAMS.unrouted,
       subjects: ['unrouted.>'],

@@ -5,7 +5,7 @@ import { Token } from '../events/index.js';
 import type { Logger } from '../logger/index.js';
 import { isSwitchboardError } from '../errors/index.js';
 import { DispatchFinalReport, DispatchMessageStatusWebhook, InboundMessageWebhook, MessageStatusWebhook, normalizeAddress } from '../vonage/index.js';
-import { providerSubjects } from './providerSubjects.js';
+import { providerFilings, type Filing } from './providerFilings.js';
 import { WebhookLag } from './webhookLag.js';
 
 const UNKNOWN_ACCOUNT = '_unknown';
@@ -58,9 +58,10 @@ function accountOf(webhook: MessageStatusWebhook): string {
 }
 
 /**
- * Provider webhooks go onto the PROVIDER stream before the HTTP 200 (Vonage retries otherwise),
- * then a durable consumer hands them to the listeners. Each is filed under a subject of its own
- * (message and status, workflow, sender) that StoredReceipts reads timelines from.
+ * Provider webhooks are stored before the HTTP 200 (Vonage retries otherwise): on PROVIDER, whose
+ * durable consumer hands them to the listeners, or, for statuses no listener acts on, on RECEIPTS
+ * (see providerFilings). Each is filed under a subject of its own (message and status, workflow,
+ * sender) that StoredReceipts reads timelines from.
  */
 export class ProviderInbox {
   private worker: DurableWorker | undefined;
@@ -73,25 +74,25 @@ export class ProviderInbox {
   ) {}
 
   async storeStatus(webhook: MessageStatusWebhook, rawBody: string): Promise<void> {
-    await this.file(providerSubjects.status(accountOf(webhook), webhook.message_uuid, webhook.status), rawBody);
+    await this.file(providerFilings.status(accountOf(webhook), webhook.message_uuid, webhook.status), rawBody);
   }
 
   /** A Dispatch v0.1 message status, filed under its workflow. */
   async storeDispatchStatus(webhook: DispatchMessageStatusWebhook, rawBody: string): Promise<void> {
-    await this.file(providerSubjects.dispatchStatus(webhook._links.workflow.dispatch_uuid, webhook.message_uuid, webhook.status), rawBody);
+    await this.file(providerFilings.dispatchStatus(webhook._links.workflow.dispatch_uuid, webhook.message_uuid, webhook.status), rawBody);
   }
 
   async storeDispatchReport(report: DispatchFinalReport, rawBody: string): Promise<void> {
-    await this.file(providerSubjects.dispatchReport(report.dispatch_uuid), rawBody);
+    await this.file(providerFilings.dispatchReport(report.dispatch_uuid), rawBody);
   }
 
   async storeInbound(webhook: InboundMessageWebhook, rawBody: string): Promise<void> {
-    await this.file(providerSubjects.inbound(webhook.channel, normalizedFrom(webhook)), rawBody);
+    await this.file(providerFilings.inbound(webhook.channel, normalizedFrom(webhook)), rawBody);
   }
 
   /** A webhook delivered twice has the same body: its hash dedupes it on the stream. */
-  private async file(subject: string, rawBody: string): Promise<void> {
-    await this.bus.js.publish(subject, rawBody, { msgID: createHash('sha256').update(rawBody).digest('hex') });
+  private async file(filing: Filing, rawBody: string): Promise<void> {
+    await this.bus.js.publish(filing.subject, rawBody, { msgID: createHash('sha256').update(rawBody).digest('hex') });
   }
 
   async start(listeners: ProviderListener[], ackWaitMs: number): Promise<void> {

@@ -1,6 +1,6 @@
 import { lastBySubject, readRecent, recordJson, STREAMS, type Bus } from '../bus/index.js';
 import { DispatchMessageStatusWebhook, InboundMessageWebhook, MESSAGE_STATUSES, MessageStatusWebhook, type MessageStatus } from '../vonage/index.js';
-import { providerSubjects } from './providerSubjects.js';
+import { providerFilings, type Filing } from './providerFilings.js';
 
 const decoder = new TextDecoder();
 
@@ -23,8 +23,8 @@ function byTime(receipts: StoredReceipt[]): StoredReceipt[] {
 export class StoredReceipts {
   constructor(private readonly bus: Bus) {}
 
-  private async last(subject: string): Promise<unknown> {
-    const data = await lastBySubject(this.bus, STREAMS.provider, subject);
+  private async last(filing: Filing): Promise<unknown> {
+    const data = await lastBySubject(this.bus, filing.stream, filing.subject);
     try {
       return data && JSON.parse(decoder.decode(data));
     } catch {
@@ -34,7 +34,7 @@ export class StoredReceipts {
 
   /** The latest stored receipt of each asked status for a message we sent. */
   async statuses(account: string, messageUuid: string, wanted: readonly MessageStatus[] = MESSAGE_STATUSES): Promise<StoredReceipt[]> {
-    const found = await Promise.all(wanted.map((status) => this.last(providerSubjects.status(account, messageUuid, status))));
+    const found = await Promise.all(wanted.map((status) => this.last(providerFilings.status(account, messageUuid, status))));
     return byTime(
       found.flatMap((body) => {
         const webhook = MessageStatusWebhook.safeParse(body);
@@ -45,7 +45,7 @@ export class StoredReceipts {
 
   /** A Dispatch workflow message's timeline. */
   async dispatchMessageStatuses(dispatchUuid: string, messageUuid: string): Promise<StoredReceipt[]> {
-    const found = await Promise.all(MESSAGE_STATUSES.map((status) => this.last(providerSubjects.dispatchStatus(dispatchUuid, messageUuid, status))));
+    const found = await Promise.all(MESSAGE_STATUSES.map((status) => this.last(providerFilings.dispatchStatus(dispatchUuid, messageUuid, status))));
     return byTime(
       found.flatMap((body) => {
         const webhook = DispatchMessageStatusWebhook.safeParse(body);
@@ -56,13 +56,13 @@ export class StoredReceipts {
 
   /** When the address last wrote to us on the channel, if it did. */
   async lastReply(channel: string, from: string): Promise<string | undefined> {
-    const inbound = InboundMessageWebhook.safeParse(await this.last(providerSubjects.inbound(channel, from)));
+    const inbound = InboundMessageWebhook.safeParse(await this.last(providerFilings.inbound(channel, from)));
     return inbound.success ? inbound.data.timestamp : undefined;
   }
 
   /** Every status stored for a Dispatch workflow's messages. */
   async dispatchStatuses(dispatchUuid: string): Promise<DispatchMessageStatusWebhook[]> {
-    const records = await readRecent(this.bus, STREAMS.provider, providerSubjects.dispatchAll(dispatchUuid), 1000);
+    const records = await readRecent(this.bus, STREAMS.provider, providerFilings.dispatchAll(dispatchUuid), 1000);
     return records.flatMap((record) => {
       const webhook = DispatchMessageStatusWebhook.safeParse(recordJson(record));
       return webhook.success ? [webhook.data] : [];

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { lastBySubject, STREAMS } from '../../libs/bus/index.js';
 import { useSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
 
@@ -191,6 +192,11 @@ describe('dispatching', () => {
     });
     expect(timeline).toMatchObject({ channel: 'sms', to: '447700900401', text: 'Thanks Ann, plan gold' });
     expect(timeline.statuses.map((s: { status: string }) => s.status)).toEqual(['submitted', 'delivered']);
+    // `submitted` is kept for the timeline on RECEIPTS, which no worker consumes; the rest on PROVIDER.
+    const filed = `${acct}.${first.message_uuid}`;
+    expect(await lastBySubject(sb.bus, STREAMS.receipts, `receipts.status.${filed}.submitted`)).toBeDefined();
+    expect(await lastBySubject(sb.bus, STREAMS.provider, `provider.status.${filed}.submitted`)).toBeUndefined();
+    expect(await lastBySubject(sb.bus, STREAMS.provider, `provider.status.${filed}.delivered`)).toBeDefined();
   });
 
   it('upserts a contact on its channel address instead of creating a second one', async () => {

@@ -3,8 +3,8 @@ import { STREAMS } from '../../libs/bus/index.js';
 import { useSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
 
-// Only the HTTP role: webhooks are stored on PROVIDER but no worker applies them, as when the
-// workers run behind under load. Expiries are then fired by hand.
+// Only the HTTP role: webhooks are stored (on PROVIDER, submitted ones on RECEIPTS) but no worker
+// applies them, as when the workers run behind under load. Expiries are then fired by hand.
 const sb = useSwitchboard({ roles: ['http'], env: { SWITCHBOARD_TIME_SCALE: '0.001' } });
 
 const config = (whatsapp: string, sms: string) => ({
@@ -13,7 +13,8 @@ const config = (whatsapp: string, sms: string) => ({
 });
 
 async function storedReceipts(): Promise<number> {
-  return (await sb.bus.jsm.streams.info(STREAMS.provider)).state.messages;
+  const streams = await Promise.all([STREAMS.provider, STREAMS.receipts].map((stream) => sb.bus.jsm.streams.info(stream)));
+  return streams.reduce((sum, info) => sum + info.state.messages, 0);
 }
 
 async function startAndWaitForReceipts(account: string, whatsapp: string, sms: string, receipts: number) {

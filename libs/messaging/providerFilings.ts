@@ -1,0 +1,41 @@
+import { STREAMS } from '../bus/index.js';
+import { stableId } from '../events/index.js';
+import type { MessageStatus } from '../vonage/index.js';
+
+/**
+ * Where each provider webhook is filed. Receipts and replies get a subject of their own per
+ * message, status and address, so the last one of each can be looked up directly (see
+ * StoredReceipts) without reading the stream.
+ */
+export interface Filing {
+  stream: string;
+  subject: string;
+}
+
+function token(value: string): string {
+  return value.replace(/[^A-Za-z0-9_-]/g, '_');
+}
+
+function onProvider(subject: string): Filing {
+  return { stream: STREAMS.provider, subject };
+}
+
+/**
+ * `submitted` tells no worker anything to act on (a message is sent; what matters is whether it
+ * arrives or is read), so it goes to RECEIPTS, which no consumer reads: the provider worker is not
+ * handed one for every message sent.
+ */
+function statusFiling(account: string, messageUuid: string, status: MessageStatus): Filing {
+  const path = `${account}.${token(messageUuid)}.${status}`;
+  return status === 'submitted' ? { stream: STREAMS.receipts, subject: `receipts.status.${path}` } : onProvider(`provider.status.${path}`);
+}
+
+export const providerFilings = {
+  status: statusFiling,
+  inbound: (channel: string, from: string) => onProvider(`provider.inbound.${channel}.${stableId(channel, from)}`),
+  dispatchStatus: (dispatchUuid: string, messageUuid: string, status: MessageStatus) =>
+    onProvider(`provider.dispatch.${token(dispatchUuid)}.${token(messageUuid)}.${status}`),
+  dispatchReport: (dispatchUuid: string) => onProvider(`provider.dispatch.${token(dispatchUuid)}.report`),
+  /** Every webhook of a workflow, as a filter on PROVIDER. */
+  dispatchAll: (dispatchUuid: string) => `provider.dispatch.${token(dispatchUuid)}.>`,
+};
