@@ -23,6 +23,15 @@ export interface TimerWorkerOptions {
   log: Logger;
 }
 
+/**
+ * A nak's delay as nats-server reads it: whole milliseconds, at least one. A fraction (a due time
+ * computed from a scaled expiry or a stream timestamp) makes the delay unreadable to the server,
+ * which then redelivers at once: a timer held back that way spun through hundreds of deliveries.
+ */
+function delayMs(ms: number): number {
+  return Math.max(Math.ceil(ms), 1);
+}
+
 /** A NATS subject token made of the key's characters that are safe in one. */
 function subjectToken(key: string): string {
   return key.replace(/[^A-Za-z0-9_-]/g, '_');
@@ -69,7 +78,7 @@ export class Timers {
     }
     const wait = parsed.due_at - Date.now();
     if (wait > 0) {
-      msg.nak(wait);
+      msg.nak(delayMs(wait));
       return;
     }
     const handler = handlers[kind];
@@ -81,7 +90,7 @@ export class Timers {
     const later = await handler(parsed.payload, { dueAt: parsed.due_at });
     if (typeof later === 'number') {
       // Held back even when that time has passed meanwhile: acknowledging would settle a timer its handler did not.
-      msg.nak(Math.max(later - Date.now(), 1));
+      msg.nak(delayMs(later - Date.now()));
       return;
     }
     msg.ack();

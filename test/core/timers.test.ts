@@ -66,4 +66,19 @@ describe('durable timers', () => {
     await new Timers(bus).schedule('test', 'past', Date.now(), { key: 'past' });
     await waitFor('the timer, twice', () => fired.filter((one) => one.key === 'past').length === 2);
   });
+
+  it('wait out fractional due and hold times as whole milliseconds, not redelivered in between', async () => {
+    const deliveries = async () => (await bus.jsm.consumers.info('TIMERS', 'timers')).delivered.consumer_seq;
+    const before = await deliveries();
+    // Fractions finer than a microsecond, as a timestamp in nanoseconds divided down gives.
+    const dueAt = Date.now() + 200.003662109375;
+    holdUntil.set('fractional', dueAt + 400.003662109375);
+    await new Timers(bus).schedule('test', 'fractional', dueAt, { key: 'fractional' });
+    await waitFor('the timer, twice', () => fired.filter((one) => one.key === 'fractional').length === 2);
+    const [first, second] = fired.filter((one) => one.key === 'fractional');
+    expect(first!.at).toBeGreaterThanOrEqual(dueAt);
+    expect(second!.at - first!.at).toBeGreaterThanOrEqual(350);
+    // Delivered when scheduled, when due, when the hold ran out: a nak the server could not read would redeliver at once, again and again.
+    expect((await deliveries()) - before).toBe(3);
+  });
 });
