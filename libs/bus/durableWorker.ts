@@ -1,5 +1,6 @@
 import { AckPolicy, DeliverPolicy, nanos, type ConsumerConfig, type JsMsg } from 'nats';
 import type { Bus } from './connection.js';
+import { nakAfter } from './nakAfter.js';
 
 export interface DurableConsumerSpec {
   stream: string;
@@ -69,7 +70,7 @@ export async function startDurableWorker(bus: Bus, spec: DurableConsumerSpec, op
         .handle(msg)
         .catch((err: unknown) => {
           options.onError(err, msg);
-          msg.nak(REDELIVER_AFTER_ERROR_MS);
+          nakAfter(msg, REDELIVER_AFTER_ERROR_MS);
         })
         .finally(() => inFlight.delete(work));
       inFlight.add(work);

@@ -1,5 +1,5 @@
 import type { JsMsg } from 'nats';
-import { CONSUMERS, startDurableWorker, STREAMS, type Bus, type DurableWorker } from '../bus/index.js';
+import { CONSUMERS, nakAfter, startDurableWorker, STREAMS, type Bus, type DurableWorker } from '../bus/index.js';
 import { errorMessage, isSwitchboardError } from '../errors/index.js';
 import { readBusEvent, type EmittedEvent, type VumiApiEvent } from '../events/index.js';
 import type { Logger } from '../logger/index.js';
@@ -107,7 +107,7 @@ export class Dispatcher {
     // A replayed dead letter re-runs one route: the event's subscribers have had it already.
     const [routed] = await Promise.all([this.route(msg, event, onlyRoute), onlyRoute ? undefined : this.options.subscribers?.queue(event)]);
     if (routed.retryInMs === undefined) msg.ack();
-    else msg.nak(routed.retryInMs);
+    else nakAfter(msg, routed.retryInMs);
     return routed.result;
   }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { JsMsg } from 'nats';
-import { CONSUMERS, startDurableWorker, STREAMS, type Bus, type DurableWorker } from '../bus/index.js';
+import { CONSUMERS, nakAfter, startDurableWorker, STREAMS, type Bus, type DurableWorker } from '../bus/index.js';
 import { Token } from '../events/index.js';
 import type { Logger } from '../logger/index.js';
 import { isSwitchboardError } from '../errors/index.js';
@@ -107,7 +107,7 @@ export class ProviderInbox {
           } catch (err) {
             if (!isSwitchboardError(err, 'not_found') || msg.info.deliveryCount >= MAX_NOT_YET_KNOWN) throw err;
             this.log.debug({ subject: msg.subject, reason: err.message }, 'webhook not yet known: offered again');
-            msg.nak(1000);
+            nakAfter(msg, 1000);
             return;
           }
           msg.ack();

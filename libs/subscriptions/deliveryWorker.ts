@@ -1,5 +1,5 @@
 import type { JsMsg } from 'nats';
-import { CONSUMERS, startDurableWorker, STREAMS, type Bus, type DurableWorker } from '../bus/index.js';
+import { CONSUMERS, nakAfter, startDurableWorker, STREAMS, type Bus, type DurableWorker } from '../bus/index.js';
 import { errorMessage } from '../errors/index.js';
 import type { Logger } from '../logger/index.js';
 import type { DeadReason, Delivery, DeliveryAttempt, DeliveryRepository, DeliveryStatus, LiveTable, Subscription, Versioned } from '../store/index.js';
@@ -163,7 +163,7 @@ export class DeliveryWorker {
       return 'dead';
     }
     log.debug({ ...ids, attempt: msg.info.deliveryCount, error, retry_in_ms: outcome.nextAttemptAt - now }, 'delivery failed: retrying');
-    msg.nak(outcome.nextAttemptAt - now);
+    nakAfter(msg, outcome.nextAttemptAt - now);
     return 'retrying';
   }
 

@@ -1,6 +1,6 @@
 import type { JsMsg } from 'nats';
 import { z } from 'zod';
-import { CONSUMERS, startDurableWorker, STREAMS, type Bus, type DurableWorker } from '../bus/index.js';
+import { CONSUMERS, nakAfter, startDurableWorker, STREAMS, type Bus, type DurableWorker } from '../bus/index.js';
 import type { Logger } from '../logger/index.js';
 
 const TimerMessage = z.object({ due_at: z.number(), payload: z.unknown() });
@@ -21,15 +21,6 @@ export interface TimerWorkerOptions {
   concurrency: number;
   ackWaitMs: number;
   log: Logger;
-}
-
-/**
- * A nak's delay as nats-server reads it: whole milliseconds, at least one. A fraction (a due time
- * computed from a scaled expiry or a stream timestamp) makes the delay unreadable to the server,
- * which then redelivers at once: a timer held back that way spun through hundreds of deliveries.
- */
-function delayMs(ms: number): number {
-  return Math.max(Math.ceil(ms), 1);
 }
 
 /** A NATS subject token made of the key's characters that are safe in one. */
@@ -78,7 +69,7 @@ export class Timers {
     }
     const wait = parsed.due_at - Date.now();
     if (wait > 0) {
-      msg.nak(delayMs(wait));
+      nakAfter(msg, wait);
       return;
     }
     const handler = handlers[kind];
@@ -90,7 +81,7 @@ export class Timers {
     const later = await handler(parsed.payload, { dueAt: parsed.due_at });
     if (typeof later === 'number') {
       // Held back even when that time has passed meanwhile: acknowledging would settle a timer its handler did not.
-      msg.nak(delayMs(later - Date.now()));
+      nakAfter(msg, later - Date.now());
       return;
     }
     msg.ack();
