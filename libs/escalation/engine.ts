@@ -97,6 +97,12 @@ function mergedTimeline(a: Attempt['statuses'], b: ReadonlyArray<{ status: Messa
   return [...all.values()].sort((x, y) => x.at.localeCompare(y.at));
 }
 
+/** The ids of the effects in `outbox` that were not in `before`. */
+function effectIds(outbox: readonly Effect[], before: readonly Effect[] = []): Set<string> {
+  const earlier = new Set(before.map((effect) => effect.id));
+  return new Set(outbox.filter((effect) => !earlier.has(effect.id)).map((effect) => effect.id));
+}
+
 /** Transitions applied one after the other, as one: undefined when none changed anything. */
 function inSequence(steps: Transition[]): Transition {
   return (esc, now) => {
@@ -132,7 +138,7 @@ export class EscalationEngine {
       return created ? { ...transitions.createEscalation(base, plan, now), flush_lease_until: now + claimMs } : undefined;
     });
     if (created) log.info({ escalation_id: base.id, event_id: base.trigger.event_id, mode: plan.mode }, 'escalation started');
-    const flushed = await this.flush(base.account_key, base.id, version, created);
+    const flushed = await this.flush(base.account_key, base.id, version, created, effectIds(version?.value.outbox ?? []));
     return { escalation: (flushed ?? (await escalations.docs.get(EscalationRepository.key(base.account_key, base.id))))!.value, created };
   }
 
@@ -271,17 +277,19 @@ export class EscalationEngine {
   /** A transition, then its effects. A transition that leaves effects takes a free flush lease in its own write. */
   private async change(account: string, id: string, transition: Transition, known?: Version): Promise<void> {
     let leased = false;
+    let created = new Set<string>();
     const version = await this.apply(
       account,
       id,
       (esc, now) => {
         const next = transition(esc, now);
         leased = next !== undefined && next.outbox.length > 0 && (next.flush_lease_until ?? 0) <= now;
+        created = next && leased ? effectIds(next.outbox, esc.outbox) : new Set();
         return next && leased ? { ...next, flush_lease_until: now + this.options.claimMs } : next;
       },
       known,
     );
-    await this.flush(account, id, version, leased);
+    await this.flush(account, id, version, leased, created);
   }
 
   /**
@@ -291,9 +299,11 @@ export class EscalationEngine {
    * meanwhile is never stranded. An input that finds the lease held sets a timer for when it runs
    * out, so a crashed holder's work is taken over. Answers the last version it saw.
    */
-  private async flush(account: string, id: string, known?: Version, leased = false): Promise<Version | undefined> {
+  private async flush(account: string, id: string, known?: Version, leased = false, created?: ReadonlySet<string>): Promise<Version | undefined> {
     const { escalations, claimMs, log } = this.options;
     const key = EscalationRepository.key(account, id);
+    // Effects the lease holder's own write created: until tried once here, nobody can have tried them.
+    const untried = new Set(leased ? created : undefined);
     let held = leased;
     let current = known;
     for (let step = 0; step < MAX_FLUSH_STEPS; step++) {
@@ -315,7 +325,7 @@ export class EscalationEngine {
           const { flush_lease_until: _released, ...released } = esc;
           return { value: released, revision: await escalations.docs.update(key, released, revision) };
         } else {
-          current = await this.perform(current, effect);
+          current = await this.perform(current, effect, untried.delete(effect.id));
         }
       } catch (err) {
         if (!isRevisionConflict(err)) throw err;
@@ -338,9 +348,13 @@ export class EscalationEngine {
    * Each effect is idempotent, so a conflict that makes the write start again costs nothing.
    * Answers the version written.
    */
-  private async perform(current: Version, effect: Effect): Promise<Version | undefined> {
+  private async perform(current: Version, effect: Effect, firstTry: boolean): Promise<Version | undefined> {
     const recorded =
-      effect.kind === 'send' ? await this.send(current.value, effect.attempt) : effect.kind === 'dispatch' ? await this.startWorkflow(current.value, effect.run) : undefined;
+      effect.kind === 'send'
+        ? await this.send(current.value, effect.attempt, firstTry)
+        : effect.kind === 'dispatch'
+          ? await this.startWorkflow(current.value, effect.run)
+          : undefined;
     const now = Date.now();
     const record = (doc: Escalation) => recorded?.(doc, now) ?? doc;
     const esc = record(current.value);
@@ -405,7 +419,7 @@ export class EscalationEngine {
   }
 
   /** Sends an attempt's message; answers the transition that records the send, or its failure. */
-  private async send(esc: Escalation, n: number): Promise<Transition> {
+  private async send(esc: Escalation, n: number, firstTry: boolean): Promise<Transition> {
     const { messenger, scale, log } = this.options;
     const attempt = esc.attempts.find((one) => one.n === n)!;
     const channel = esc.plan.users[attempt.user]!.channels[attempt.channel_index]!;
@@ -420,6 +434,7 @@ export class EscalationEngine {
         text,
         ref: sendRef(esc, attempt),
         receiptRef: receiptRef(esc, attempt),
+        firstTry,
       });
       elog.info({ message_uuid: record.message_uuid }, 'escalation message sent');
       // Receipts find the attempt by its client_ref, so one that beats this write is applied all the same.

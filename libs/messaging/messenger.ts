@@ -22,6 +22,12 @@ export interface SendRequest {
   ref: string;
   /** A short ref echoed in every receipt's client_ref, so receipts reach the work without a lookup. */
   receiptRef?: string;
+  /**
+   * The caller knows that no earlier try with this ref can have reached the provider (its own
+   * write created the work a moment ago), so the duplicate check, a lookup that then always finds
+   * nothing, is skipped.
+   */
+  firstTry?: boolean;
 }
 
 /**
@@ -42,7 +48,7 @@ export class Messenger {
   }
 
   async send(request: SendRequest): Promise<{ record: MessageRecord; duplicate: boolean }> {
-    const earlier = await this.messages.findByRef(request.account, request.ref);
+    const earlier = request.firstTry ? undefined : await this.messages.findByRef(request.account, request.ref);
     if (earlier) return { record: earlier, duplicate: true };
 
     const from = request.from ?? this.senders[request.channel];

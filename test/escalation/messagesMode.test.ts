@@ -48,6 +48,28 @@ describe('escalate_users, messages mode', () => {
     watch.stop();
   });
 
+  it('sends each message once without looking its ref up: the send was created by the write just made', async () => {
+    const { account, a } = fixture();
+    const sim = sb.provider.simulator!;
+    for (const to of Object.values(a)) sim.setScenario(to, { outcome: 'silent' });
+    const messages = sb.stores.messages;
+    const lookups: string[] = [];
+    const findByRef = messages.findByRef.bind(messages);
+    messages.findByRef = async (acct, ref) => {
+      if (acct === account) lookups.push(ref);
+      return findByRef(acct, ref);
+    };
+    try {
+      await escalate(account, sampleWith(a));
+      const esc = await finished(account);
+      expect(sent(esc)).toHaveLength(5);
+      for (const to of Object.values(a)) expect(sim.messages({ to })).toHaveLength(1);
+      expect(lookups).toEqual([]);
+    } finally {
+      messages.findByRef = findByRef;
+    }
+  });
+
   it('ends exhausted when nobody reads, having respected every expiry in order', async () => {
     const { account, a } = fixture();
     const sim = sb.provider.simulator!;
