@@ -25,7 +25,6 @@ import {
   type MessageStatus,
   type MessageStatusWebhook,
 } from '../vonage/index.js';
-import { RecentVersions } from './recentVersions.js';
 import * as transitions from './transitions.js';
 import type { Scale } from './transitions.js';
 
@@ -89,8 +88,6 @@ function receiptRef(esc: Escalation, attempt: Attempt): string {
 function isDecisive(status: MessageStatus, condition: string): boolean {
   return status !== 'submitted' && (status !== 'delivered' || condition === 'delivered');
 }
-/** Active escalations whose last written version is kept, to change them without reading them first (a few KB each). */
-const REMEMBERED_VERSIONS = 10_000;
 /** Bounds one flush: an escalation's outbox never holds more than a handful of effects. */
 const MAX_FLUSH_STEPS = 128;
 
@@ -127,8 +124,6 @@ function isQuick(effect: Effect): effect is Extract<Effect, { kind: 'emit' | 'ti
  * what was left.
  */
 export class EscalationEngine {
-  private readonly recent = new RecentVersions(REMEMBERED_VERSIONS);
-
   constructor(private readonly options: EngineOptions) {}
 
   /** Starts an escalation, or (same id: a redelivered trigger) goes on with the one that exists. */
@@ -142,7 +137,6 @@ export class EscalationEngine {
       const now = Date.now();
       return created ? { ...transitions.createEscalation(base, plan, now), flush_lease_until: now + claimMs } : undefined;
     });
-    this.recent.remember(EscalationRepository.key(base.account_key, base.id), version);
     if (created) log.info({ escalation_id: base.id, event_id: base.trigger.event_id, mode: plan.mode }, 'escalation started');
     const flushed = await this.flush(base.account_key, base.id, version, created, effectIds(version?.value.outbox ?? []));
     return { escalation: (flushed ?? (await escalations.docs.get(EscalationRepository.key(base.account_key, base.id))))!.value, created };
@@ -167,11 +161,7 @@ export class EscalationEngine {
       this.options.log.debug({ escalation_id: timer.id, task: timer.task, target: timer.target, until: new Date(pending).toISOString() }, 'webhooks are running late: expiry held back');
       return pending;
     }
-    const key = EscalationRepository.key(timer.account_key, timer.id);
-    // A remembered version serves once it shows what the timer is about (the send or workflow that set it).
-    const remembered = this.recent.get(key);
-    const fromMemory = remembered !== undefined && showsTimerTarget(remembered.value, timer);
-    const current = fromMemory ? remembered : await this.options.escalations.docs.get(key);
+    const current = await this.options.escalations.docs.get(EscalationRepository.key(timer.account_key, timer.id));
     if (!current || current.value.status !== 'active') return;
     // What the provider already told us wins over the clock: the workers can run behind the receipts.
     const stored = timer.task === 'expire_attempt' ? await this.storedForAttempts(current.value) : await this.storedForRun(current.value, timer.target);
@@ -179,7 +169,7 @@ export class EscalationEngine {
       timer.task === 'expire_attempt'
         ? (esc, now) => transitions.expireAttempt(esc, timer.target, now)
         : (esc, now) => transitions.expireRun(esc, timer.target, now);
-    await this.change(timer.account_key, timer.id, inSequence([...stored, expire]), current, fromMemory);
+    await this.change(timer.account_key, timer.id, inSequence([...stored, expire]), current);
   }
 
   /** A Messages API receipt: ours when its client_ref names an escalation's attempt. */
@@ -266,17 +256,12 @@ export class EscalationEngine {
     return (await this.options.stored.dispatchStatuses(dispatchUuid)).map(dispatchStatusTransition);
   }
 
-  /**
-   * Runs a transition under compare-and-set; the answer is the escalation as it now stands. When
-   * `known` may be stale (remembered, not read), a transition with nothing to do on it is run
-   * again on the stored document.
-   */
-  private async apply(account: string, id: string, transition: Transition, known?: Version, maybeStale = false): Promise<Version | undefined> {
-    const key = EscalationRepository.key(account, id);
+  /** Runs a transition under compare-and-set; the answer is the escalation as it now stands. */
+  private async apply(account: string, id: string, transition: Transition, known?: Version): Promise<Version | undefined> {
     let changed: Escalation | undefined;
     let ended = false;
     const version = await this.options.escalations.docs.mutate(
-      key,
+      EscalationRepository.key(account, id),
       (current) => {
         const next = current && transition(current, Date.now());
         changed = next && { ...next, updated_at: new Date().toISOString() };
@@ -285,15 +270,12 @@ export class EscalationEngine {
       },
       known,
     );
-    if (maybeStale && changed === undefined) return this.apply(account, id, transition);
-    this.recent.remember(key, version);
     if (ended) this.options.log.info({ escalation_id: id, status: changed!.status, outcome: changed!.outcome }, 'escalation ended');
     return version;
   }
 
   /** A transition, then its effects. A transition that leaves effects takes a free flush lease in its own write. */
-  private async change(account: string, id: string, transition: Transition, known?: Version, knownFromMemory = false): Promise<void> {
-    const remembered = known ? undefined : this.recent.get(EscalationRepository.key(account, id));
+  private async change(account: string, id: string, transition: Transition, known?: Version): Promise<void> {
     let leased = false;
     let created = new Set<string>();
     const version = await this.apply(
@@ -305,8 +287,7 @@ export class EscalationEngine {
         created = next && leased ? effectIds(next.outbox, esc.outbox) : new Set();
         return next && leased ? { ...next, flush_lease_until: now + this.options.claimMs } : next;
       },
-      known ?? remembered,
-      knownFromMemory || remembered !== undefined,
+      known,
     );
     await this.flush(account, id, version, leased, created);
   }
@@ -338,14 +319,11 @@ export class EscalationEngine {
           if (lease > now) return void (await this.flushLater(esc, lease));
           const leasedDoc = { ...esc, flush_lease_until: now + claimMs };
           current = { value: leasedDoc, revision: await escalations.docs.update(key, leasedDoc, revision) };
-          this.recent.remember(key, current);
           held = true;
         } else if (!effect) {
           if (esc.flush_lease_until === undefined) return current;
           const { flush_lease_until: _released, ...released } = esc;
-          const done = { value: released, revision: await escalations.docs.update(key, released, revision) };
-          this.recent.remember(key, done);
-          return done;
+          return { value: released, revision: await escalations.docs.update(key, released, revision) };
         } else {
           current = await this.perform(current, effect, untried.delete(effect.id));
         }
@@ -493,12 +471,6 @@ export class EscalationEngine {
       return (doc, now) => transitions.dispatchFailed(doc, index, errorMessage(err), now);
     }
   }
-}
-
-/** Whether a version of the escalation already holds the send or workflow whose expiry the timer is. */
-function showsTimerTarget(esc: Escalation, timer: z.infer<typeof TimerPayload>): boolean {
-  if (timer.task === 'expire_attempt') return esc.attempts.some((attempt) => attempt.n === timer.target && attempt.message_uuid !== undefined);
-  return esc.dispatches[timer.target]?.dispatch_uuid !== undefined;
 }
 
 /** A Dispatch message status, applied to the run of its workflow. */
