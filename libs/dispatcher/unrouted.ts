@@ -6,12 +6,6 @@ export interface UnroutedEvent {
   recorded_at: string;
 }
 
-/**
- * Unrouted events recorded in one turn of the event loop are stored together, one message per
- * account: under load most events a handler emits (escalation progress, say) match no route, and
- * a stored message each was a publish and an ack apiece. A consumer takes its messages in bursts,
- * so a busy dispatcher records many in a turn; an idle one waits no longer than that turn.
- */
 /** A batch is stored at once when it gets this big, well under NATS's 1 MB message limit. */
 const MAX_BATCH_EVENTS = 256;
 const MAX_BATCH_BYTES = 256 * 1024;
@@ -41,7 +35,11 @@ function subject(account: string): string {
 
 /**
  * The account's default handler: an event no route matches is recorded here (and listable),
- * never dropped on the floor. A stored message holds a batch of them (a JSON array).
+ * never dropped on the floor. Those recorded in one turn of the event loop are stored together,
+ * one message (a JSON array) per account: under load most events a handler emits (escalation
+ * progress, say) match no route, and a stored message each was a publish and an ack apiece. A
+ * consumer takes its messages in bursts, so a busy dispatcher records many in a turn; an idle one
+ * waits no longer than that turn.
  */
 export class UnroutedEvents {
   private open: { batch: PendingBatch; stored: Promise<void>; seal: () => void } | undefined;
