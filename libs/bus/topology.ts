@@ -1,6 +1,6 @@
 import { DiscardPolicy, RetentionPolicy, StorageType, nanos, type StreamConfig } from 'nats';
 
-/** Stream names, as DESIGN.md lists them. */
+/** Stream names: DESIGN.md's, and UNROUTED, DELIVERIES and RECEIPTS, which it does not list. */
 export const STREAMS = {
   events: 'EVENTS',
   deadletter: 'DEADLETTER',
