@@ -16,7 +16,7 @@ export interface EscalationSizes {
 export const ESCALATION_OPTIONS = {
   escalations: 'concurrent escalations, each with its own recipients and scenarios (10000; --quick 200)',
   scale: 'SWITCHBOARD_TIME_SCALE of the server and the simulator: 0.1 makes a 60 s expiry 6 s (0.1; --quick 0.03)',
-  rate: 'escalation starts per second, longest scenarios first; 0 publishes them all at once (100)',
+  rate: 'escalation starts per second, longest scenarios first; 0 publishes them all at once, as the issue has them: 10,000 concurrent (0)',
   seed: 'seed of the scenario mix, so a run can be repeated exactly (1)',
   'cpu-prof': 'a directory: profile the server (as node --cpu-prof would) and write its profile there (off)',
   processes: 'server processes: 1 takes every role, as npm start; N > 1 runs the engine role in N - 1 processes of its own (1)',
@@ -31,10 +31,10 @@ function numberParam(ctx: BenchContext, key: string, normal: number, quick = nor
   return value;
 }
 
-/** --rate=0 is meaningful (all at once), which intParam refuses. */
-function rateParam(ctx: BenchContext, normal: number, quick: number): number {
+/** --rate=0 is meaningful (all at once, the default), which intParam refuses. */
+function rateParam(ctx: BenchContext): number {
   const text = ctx.params.get('rate');
-  if (text === undefined) return ctx.quick ? quick : normal;
+  if (text === undefined) return 0;
   const value = Number(text);
   if (!Number.isInteger(value) || value < 0) throw new Error(`--rate must be a whole number of starts per second (0: all at once), got "${text}"`);
   return value;
@@ -46,7 +46,7 @@ export function sizesFrom(ctx: BenchContext): EscalationSizes {
   return {
     escalations: intParam(ctx, 'escalations', 10_000, 200),
     scale,
-    rate: rateParam(ctx, 100, 100),
+    rate: rateParam(ctx),
     seed: intParam(ctx, 'seed', 1),
     cpuProfDir: ctx.params.get('cpu-prof') || undefined,
     processes: intParam(ctx, 'processes', 1),
