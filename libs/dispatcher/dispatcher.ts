@@ -51,9 +51,10 @@ export interface DispatcherStats {
 const ROUTES_CATCH_UP_MS = 2000;
 
 /**
- * Takes events off the EVENTS stream and runs every matching route. A step that throws is
- * retried by redelivery with growing delays; after the last attempt the event goes to
- * DEADLETTER. Nothing is dropped: unrouted events are recorded, malformed ones dead-lettered.
+ * Takes events off the EVENTS stream, runs every matching route and hands each event to its
+ * subscribers (queued webhook deliveries) before acknowledging it. A step that throws is retried
+ * by redelivery with growing delays; after the last attempt the event goes to DEADLETTER.
+ * Nothing is dropped: unrouted events are recorded, malformed ones dead-lettered.
  */
 export class Dispatcher {
   readonly stats: DispatcherStats = { handled: 0, unrouted: 0, retrying: 0, dead_lettered: 0, malformed: 0 };
