@@ -10,8 +10,6 @@ export interface DurableConsumerSpec {
   /** How long a worker may hold a message before the server gives it to another (a crashed worker's, say). */
   ackWaitMs: number;
   maxAckPending: number;
-  /** Where a new consumer starts: every stored message (the default), or only those to come. */
-  startAt?: 'first' | 'new';
 }
 
 export interface WorkerOptions {
@@ -44,7 +42,7 @@ export async function ensureDurableConsumer(bus: Bus, spec: DurableConsumerSpec)
       durable_name: spec.name,
       ...(spec.filter ? { filter_subject: spec.filter } : {}),
       ack_policy: AckPolicy.Explicit,
-      deliver_policy: spec.startAt === 'new' ? DeliverPolicy.New : DeliverPolicy.All,
+      deliver_policy: DeliverPolicy.All,
       max_deliver: -1,
       ...wanted,
     });
