@@ -7,9 +7,17 @@ function payloadHash(rawBody: string | Buffer): string {
 const HS256_HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
 
 /**
+ * A JWS's HS256 signature of `<header>.<claims>`. node:crypto rather than jose, for signing and
+ * checking alike: every webhook is signed and checked, and WebCrypto's HMAC costs a thread-pool
+ * round trip each time (5 % of the server's CPU under load).
+ */
+function hs256(signingInput: string, secret: string): Buffer {
+  return createHmac('sha256', secret).update(signingInput).digest();
+}
+
+/**
  * The bearer token Vonage puts on a signed webhook: HS256 over iat, jti, iss, api_key,
- * application_id and payload_hash. Signed with node:crypto rather than jose: a sender signs every
- * webhook, and WebCrypto's HMAC costs a thread-pool round trip each time.
+ * application_id and payload_hash.
  */
 export async function signWebhook(rawBody: string, secret: string, claims: { applicationId?: string; apiKey?: string } = {}): Promise<string> {
   const payload = {
@@ -21,7 +29,7 @@ export async function signWebhook(rawBody: string, secret: string, claims: { app
     payload_hash: payloadHash(rawBody),
   };
   const signingInput = `${HS256_HEADER}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
-  return `${signingInput}.${createHmac('sha256', secret).update(signingInput).digest('base64url')}`;
+  return `${signingInput}.${hs256(signingInput, secret).toString('base64url')}`;
 }
 
 export type WebhookVerification = { ok: true } | { ok: false; reason: string };
@@ -40,11 +48,7 @@ function jsonObject(part: string): Record<string, unknown> | undefined {
   }
 }
 
-/**
- * The claims of a compact HS256 JWS, once its signature is the secret's, and its exp / nbf (when
- * present) hold now. node:crypto rather than jose: WebCrypto's HMAC costs a thread-pool round
- * trip, and a receiver checks every webhook (5 % of the server's CPU under load).
- */
+/** The claims of a compact HS256 JWS, once its signature is the secret's, and its exp / nbf (when present) hold now. */
 function verifiedClaims(token: string, secret: string, nowSeconds: number): Checked<Record<string, unknown>> {
   const parts = token.split('.');
   if (parts.length !== 3) return { ok: false, reason: 'invalid token: a JWT is three base64url parts separated by dots' };
@@ -54,7 +58,7 @@ function verifiedClaims(token: string, secret: string, nowSeconds: number): Chec
   if (protectedHeader.alg !== 'HS256') return { ok: false, reason: 'wrong alg: only HS256 signed webhooks are accepted' };
   // No critical extension is understood here, so a token that names one must be refused (RFC 7515 4.1.11).
   if (protectedHeader.crit !== undefined) return { ok: false, reason: 'invalid token: critical header extensions are not supported' };
-  const expected = createHmac('sha256', secret).update(`${header}.${payload}`).digest();
+  const expected = hs256(`${header}.${payload}`, secret);
   const given = BASE64URL.test(signature) ? Buffer.from(signature, 'base64url') : Buffer.alloc(0);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     return { ok: false, reason: 'bad signature: the token was not signed with this signature secret (wrong secret or forged token)' };
