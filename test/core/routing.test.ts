@@ -131,7 +131,7 @@ describe('dispatching', () => {
     const listed = await waitFor('all 40 recorded', async () => ((await list(100)).length === 40 ? list(100) : undefined));
     expect(new Set(ids(listed))).toEqual(new Set([...inOrder, ...atOnce]));
     // Events that reached the dispatcher together were stored together.
-    const stored = await sb.bus.jsm.streams.info('UNROUTED', { subjects_filter: `unrouted.${acct}.>` });
+    const stored = await sb.bus.jsm.streams.info(STREAMS.unrouted, { subjects_filter: `unrouted.${acct}.>` });
     expect(stored.state.subjects?.[`unrouted.${acct}.events`]).toBeLessThan(40);
   });
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectBus, provisionBus, type Bus, type DurableWorker } from '../../libs/bus/index.js';
+import { connectBus, CONSUMERS, provisionBus, STREAMS, type Bus, type DurableWorker } from '../../libs/bus/index.js';
 import { createLogger } from '../../libs/logger/index.js';
 import { Timers } from '../../libs/timers/index.js';
 import { startTestNats, type TestNats } from '../support/nats.js';
@@ -68,7 +68,7 @@ describe('durable timers', () => {
   });
 
   it('wait out fractional due and hold times as whole milliseconds, not redelivered in between', async () => {
-    const deliveries = async () => (await bus.jsm.consumers.info('TIMERS', 'timers')).delivered.consumer_seq;
+    const deliveries = async () => (await bus.jsm.consumers.info(STREAMS.timers, CONSUMERS.timers)).delivered.consumer_seq;
     const before = await deliveries();
     // Fractions finer than a microsecond, as a timestamp in nanoseconds divided down gives.
     const dueAt = Date.now() + 200.003662109375;
