@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { CausedEvents } from '../dispatcher/index.js';
 import { errorMessage, SwitchboardError } from '../errors/index.js';
 import { Token } from '../events/index.js';
-import type { Logger } from '../logger/index.js';
+import { lazyChild, type Logger } from '../logger/index.js';
 import { normalizedFrom, parseClientRef, type Messenger, type StoredReceipts } from '../messaging/index.js';
 import {
   EscalationRepository,
@@ -424,7 +424,7 @@ export class EscalationEngine {
     const attempt = esc.attempts.find((one) => one.n === n)!;
     const channel = esc.plan.users[attempt.user]!.channels[attempt.channel_index]!;
     const text = this.render(esc, attempt.user, { type: channel.type, to: channel.to }, { n, round: attempt.round });
-    const elog = log.child({ escalation_id: esc.id, attempt: n, user: attempt.user_name, channel: channel.type });
+    const elog = lazyChild(log, { escalation_id: esc.id, attempt: n, user: attempt.user_name, channel: channel.type });
     try {
       const { record } = await messenger.send({
         account: esc.account_key,
@@ -458,7 +458,7 @@ export class EscalationEngine {
       text: this.render(esc, run.user, { type: channel.type, to: channel.to }, { n: position, round: run.round }),
       ...(position < user.channels.length - 1 ? { failover: { condition_status: channel.condition, expiry_time: channel.expiry_s } } : {}),
     }));
-    const rlog = log.child({ escalation_id: esc.id, run: index, user: user.name });
+    const rlog = lazyChild(log, { escalation_id: esc.id, run: index, user: user.name });
     try {
       const { dispatchUuid } = await dispatch.createFailover(items);
       // Indexed before it is recorded: the workflow's first webhook must find its escalation.
