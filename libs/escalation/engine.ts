@@ -129,17 +129,20 @@ export class EscalationEngine {
   /** Starts an escalation, or (same id: a redelivered trigger) goes on with the one that exists. */
   async start(request: StartRequest): Promise<{ escalation: Escalation; created: boolean }> {
     const { escalations, claimMs, log } = this.options;
-    const { plan, ...base } = request;
+    const key = EscalationRepository.key(request.account_key, request.id);
+    // A redelivered trigger goes on with the plan stored first, even if its route has changed since.
+    const { trigger, plan } = await escalations.docs.frame(key, { trigger: request.trigger, plan: request.plan });
+    const base = { id: request.id, account_key: request.account_key, route_id: request.route_id, step: request.step, trigger };
     let created = false;
     // The creator holds the flush lease from the first write: nobody else can have effects to do yet.
-    const version = await escalations.docs.mutate(EscalationRepository.key(base.account_key, base.id), (current) => {
+    const version = await escalations.docs.mutate(key, (current) => {
       created = current === undefined;
       const now = Date.now();
       return created ? { ...transitions.createEscalation(base, plan, now), flush_lease_until: now + claimMs } : undefined;
     });
     if (created) log.info({ escalation_id: base.id, event_id: base.trigger.event_id, mode: plan.mode }, 'escalation started');
     const flushed = await this.flush(base.account_key, base.id, version, created, effectIds(version?.value.outbox ?? []));
-    return { escalation: (flushed ?? (await escalations.docs.get(EscalationRepository.key(base.account_key, base.id))))!.value, created };
+    return { escalation: (flushed ?? (await escalations.docs.get(key)))!.value, created };
   }
 
   async cancel(account: string, id: string): Promise<Escalation> {

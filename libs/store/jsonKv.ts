@@ -28,11 +28,43 @@ export function jsonOf(entry: KvEntry): unknown {
   }
 }
 
+/** Documents read and written by revision: what compare-and-set needs of a store. */
+export interface RevisionedStore<T> {
+  get(key: string): Promise<Versioned<T> | undefined>;
+  create(key: string, value: T): Promise<number>;
+  update(key: string, value: T, revision: number): Promise<number>;
+}
+
+/**
+ * Read-modify-write under compare-and-set, retried when another writer got there first.
+ * `change` gets the current document (or undefined) and returns the next one, or undefined to
+ * leave it as it is; the answer is the document as it now stands. A caller that holds a recent
+ * version passes it as `known` to save the first read (a stale one only costs a retry).
+ */
+export async function compareAndSet<T>(
+  store: RevisionedStore<T>,
+  key: string,
+  change: (current: T | undefined) => T | undefined,
+  known?: Versioned<T>,
+): Promise<Versioned<T> | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    const current = attempt === 1 && known ? known : await store.get(key);
+    const next = change(current?.value);
+    if (next === undefined) return current;
+    try {
+      const revision = current ? await store.update(key, next, current.revision) : await store.create(key, next);
+      return { value: next, revision };
+    } catch (err) {
+      if (!isRevisionConflict(err) || attempt >= MAX_CAS_TRIES) throw err;
+    }
+  }
+}
+
 /**
  * A KV bucket of JSON documents of one schema. Reads validate what is stored, so a document
  * written by an older version surfaces as a clear error, not as a crash deep in a handler.
  */
-export class JsonKv<S extends z.ZodType> {
+export class JsonKv<S extends z.ZodType> implements RevisionedStore<z.infer<S>> {
   readonly kv: KV;
 
   constructor(
@@ -70,28 +102,13 @@ export class JsonKv<S extends z.ZodType> {
     return this.kv.update(key, JSON.stringify(value), revision);
   }
 
-  /**
-   * Read-modify-write under compare-and-set, retried when another writer got there first.
-   * `change` gets the current document (or undefined) and returns the next one, or undefined to
-   * leave it as it is; the answer is the document as it now stands. A caller that holds a recent
-   * version passes it as `known` to save the first read (a stale one only costs a retry).
-   */
-  async mutate(
+  /** Read-modify-write under compare-and-set (see `compareAndSet`). */
+  mutate(
     key: string,
     change: (current: z.infer<S> | undefined) => z.infer<S> | undefined,
     known?: Versioned<z.infer<S>>,
   ): Promise<Versioned<z.infer<S>> | undefined> {
-    for (let attempt = 1; ; attempt++) {
-      const current = attempt === 1 && known ? known : await this.get(key);
-      const next = change(current?.value);
-      if (next === undefined) return current;
-      try {
-        const revision = current ? await this.update(key, next, current.revision) : await this.create(key, next);
-        return { value: next, revision };
-      } catch (err) {
-        if (!isRevisionConflict(err) || attempt >= MAX_CAS_TRIES) throw err;
-      }
-    }
+    return compareAndSet(this, key, change, known);
   }
 
   /** Deletes the document; returns the revision of the delete, or undefined when there was nothing to delete. */

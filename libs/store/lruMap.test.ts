@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { LruMap } from './lruMap.js';
+
+describe('LruMap', () => {
+  it('forgets the least recently used entry once over capacity', () => {
+    const map = new LruMap<string, number>(2);
+    map.set('a', 1);
+    map.set('b', 2);
+    expect(map.get('a')).toBe(1);
+    map.set('c', 3);
+    expect(map.get('b')).toBeUndefined();
+    expect(map.get('a')).toBe(1);
+    expect(map.get('c')).toBe(3);
+    expect(map.size).toBe(2);
+  });
+
+  it('keeps one entry per key when a key is set again', () => {
+    const map = new LruMap<string, number>(2);
+    map.set('a', 1);
+    map.set('a', 2);
+    map.set('b', 3);
+    expect(map.get('a')).toBe(2);
+    expect(map.size).toBe(2);
+  });
+});

@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import type { KV } from 'nats';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BUCKETS } from '../../libs/bus/index.js';
+import { EscalationRepository, type EscalationPlan } from '../../libs/store/index.js';
+import { useSwitchboard } from '../support/switchboard.js';
+import { waitFor } from '../support/waitFor.js';
+
+const sb = useSwitchboard({ env: { SWITCHBOARD_TIME_SCALE: '0.001' } });
+
+let kv: KV;
+beforeAll(async () => {
+  kv = await sb.bus.js.views.kv(BUCKETS.escalations);
+});
+
+const account = () => `store-${randomUUID().slice(0, 8)}`;
+
+const config = (whatsapp: string, sms: string) => ({
+  from: { whatsapp: '447700900000', sms: 'Company' },
+  users: [{ name: 'Ann', channels: [{ type: 'whatsapp', id_num: whatsapp }, { type: 'sms', id_num: sms }] }],
+});
+
+async function stored(key: string): Promise<Record<string, any>> {
+  return (await kv.get(key))!.json<Record<string, any>>();
+}
+
+function planFor(name: string, sms: string): EscalationPlan {
+  const channel = { type: 'sms' as const, to: sms, from: 'Company', condition: 'delivered' as const, expiry_s: 600 };
+  return { mode: 'messages', rounds: 1, text: 'down', users: [{ name, channels: [channel, { ...channel, to: `${sms}9` }], final_expiry_s: 600 }] };
+}
+
+describe('how escalations are stored', () => {
+  it('writes the trigger and plan once, and every change the state alone', async () => {
+    const acct = account();
+    sb.provider.simulator!.setScenario('447700912001', { outcome: 'read' });
+    const started = await sb.api.post(`/v1/accounts/${acct}/escalations`, { config: config('447700912001', '447700912002'), event_data: { message: 'disk full' } });
+    expect(started.status).toBe(201);
+    const id = started.body.id as string;
+    const ended = await waitFor('the escalation to end', async () => {
+      const esc = (await sb.api.get(`/v1/accounts/${acct}/escalations/${id}`)).body;
+      return esc.status !== 'active' && esc;
+    });
+    expect(ended).toMatchObject({ status: 'read', plan: { users: [{ name: 'Ann' }] } });
+
+    const key = EscalationRepository.key(acct, id);
+    const state = await stored(key);
+    expect(state).toMatchObject({ id, status: 'read' });
+    expect(state).not.toHaveProperty('plan');
+    expect(state).not.toHaveProperty('trigger');
+    const frame = await kv.get(`${key}.frame`);
+    expect(frame!.json()).toMatchObject({ plan: { users: [{ name: 'Ann' }] }, trigger: { event_data: { message: 'disk full' } } });
+    // Written before the state's first version, and never again.
+    expect(frame!.revision).toBeLessThan((await kv.get(key))!.revision);
+    expect((await sb.api.get(`/v1/accounts/${acct}/escalations`)).body.escalations).toHaveLength(1);
+  });
+
+  it('goes on with an escalation an earlier version stored whole, and stores its frame apart from then on', async () => {
+    const acct = account();
+    sb.provider.simulator!.setScenario('447700912011', { outcome: 'silent' });
+    const started = await sb.api.post(`/v1/accounts/${acct}/escalations`, { config: config('447700912011', '447700912012'), event_data: { message: 'disk full' } });
+    const original = (await sb.stores.escalations.get(acct, started.body.id))!;
+    // The same escalation as an earlier version kept it: one document, trigger and plan inside.
+    const id = `esc-legacy${randomUUID().slice(0, 8)}`;
+    const key = EscalationRepository.key(acct, id);
+    await kv.put(key, JSON.stringify({ ...original, id, outbox: [] }));
+
+    const shown = await sb.api.get(`/v1/accounts/${acct}/escalations/${id}`);
+    expect(shown.body).toMatchObject({ id, status: 'active', plan: { users: [{ name: 'Ann' }] } });
+    const cancelled = await sb.api.post(`/v1/accounts/${acct}/escalations/${id}/cancel`, {});
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body).toMatchObject({ id, status: 'cancelled' });
+
+    const state = await stored(key);
+    expect(state.status).toBe('cancelled');
+    expect(state).not.toHaveProperty('plan');
+    expect(await stored(`${key}.frame`)).toMatchObject({ plan: original.plan, trigger: original.trigger });
+    expect((await sb.api.get(`/v1/accounts/${acct}/escalations/${id}`)).body).toMatchObject({ status: 'cancelled', plan: { users: [{ name: 'Ann' }] } });
+  });
+
+  it('starts a redelivered trigger with the plan stored first, though its route changed in between', async () => {
+    const acct = account();
+    const id = `esc-${randomUUID().slice(0, 12)}`;
+    const trigger = {
+      event_id: `evt-${randomUUID()}`,
+      account_key: acct,
+      conversation_type: 'monitor',
+      conversation_key: 'main',
+      event_type: 'server_down',
+      event_data: {},
+      timestamp: new Date().toISOString(),
+    };
+    // A start that stored its frame and then crashed, before the escalation itself was written.
+    await sb.stores.escalations.docs.frame(EscalationRepository.key(acct, id), { trigger, plan: planFor('First', '447700912021') });
+    const request = { id, account_key: acct, route_id: 'melt', step: 0, trigger, plan: planFor('Second', '447700912031') };
+    const redelivered = await sb.escalations.start(request);
+    expect(redelivered.created).toBe(true);
+    expect(redelivered.escalation.plan.users[0]!.name).toBe('First');
+    await waitFor('the first message', () => sb.provider.simulator!.messages({ to: '447700912021' }).length === 1);
+    expect(sb.provider.simulator!.messages({ to: '447700912031' })).toHaveLength(0);
+    await sb.escalations.cancel(acct, id);
+  });
+});
