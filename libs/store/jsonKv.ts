@@ -2,6 +2,7 @@ import type { KV, KvEntry } from 'nats';
 import type { KvBucket } from '../bus/index.js';
 import type { z } from 'zod';
 import { SwitchboardError } from '../errors/index.js';
+import { inBatches } from './inBatches.js';
 
 export interface Versioned<T> {
   value: T;
@@ -10,9 +11,6 @@ export interface Versioned<T> {
 
 /** Compare-and-set retries before giving up: only a hot key fought over by many writers gets near it. */
 const MAX_CAS_TRIES = 20;
-
-/** Reads in flight at once while listing. */
-const LIST_READ_BATCH = 128;
 
 /** JetStream's answer when a compare-and-set loses: the revision moved or the key exists. */
 export function isRevisionConflict(err: unknown): boolean {
@@ -129,11 +127,7 @@ export class JsonKv<S extends z.ZodType> implements RevisionedStore<z.infer<S>> 
     const prefix = `$KV.${this.bucket.name}.`;
     const info = await this.bucket.jsm.streams.info(`KV_${this.bucket.name}`, { subjects_filter: `${prefix}${filter}` });
     const keys = Object.keys(info.state.subjects ?? {}).map((subject) => subject.slice(prefix.length));
-    const out: Array<z.infer<S>> = [];
-    for (let i = 0; i < keys.length; i += LIST_READ_BATCH) {
-      const batch = await Promise.all(keys.slice(i, i + LIST_READ_BATCH).map((key) => this.get(key)));
-      for (const entry of batch) if (entry) out.push(entry.value);
-    }
-    return out;
+    const entries = await inBatches(keys, (key) => this.get(key));
+    return entries.flatMap((entry) => (entry ? [entry.value] : []));
   }
 }

@@ -23,3 +23,21 @@ describe('LruMap', () => {
     expect(map.size).toBe(2);
   });
 });
+
+describe('LruMap with weights', () => {
+  it('forgets the least recently used entries until the weights fit its capacity', () => {
+    const map = new LruMap<string, string>(10, (value) => value.length);
+    map.set('a', 'xxxx');
+    map.set('b', 'xxxx');
+    map.get('a');
+    map.set('c', 'xxxxxx');
+    expect(map.get('b')).toBeUndefined();
+    expect(map.get('a')).toBe('xxxx');
+    expect(map.weight).toBe(10);
+    map.set('a', 'x');
+    expect(map.weight).toBe(7);
+    map.set('d', 'xxxxxxxxxxxx');
+    expect([map.get('a'), map.get('c'), map.get('d')]).toEqual([undefined, undefined, 'xxxxxxxxxxxx']);
+    expect(map.size).toBe(1);
+  });
+});
