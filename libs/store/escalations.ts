@@ -149,6 +149,11 @@ function frameKey(key: string): string {
   return `${key}.frame`;
 }
 
+/** Whether an escalation still needs its frame at hand: until it has ended and done its last effects (after that, only the API reads it). */
+function isRunning(state: Pick<Escalation, 'status' | 'outbox'>): boolean {
+  return state.status === 'active' || state.outbox.length > 0;
+}
+
 function stateOf(esc: Escalation): z.infer<typeof StoredState> {
   const { trigger: _trigger, plan: _plan, ...state } = esc;
   return state;
@@ -156,8 +161,9 @@ function stateOf(esc: Escalation): z.infer<typeof StoredState> {
 
 /**
  * Escalations stored in two parts: the frame (trigger and plan, most of a document), written
- * once and kept in memory, and the state, which every compare-and-set writes on its own. Reads
- * and writes deal in whole escalations; the frame must be stored (`frame`) before the state.
+ * once and kept in memory while the escalation runs, and the state, which every compare-and-set
+ * writes on its own. Reads and writes deal in whole escalations; the frame must be stored
+ * (`frame`) before the state.
  */
 export class EscalationDocs implements RevisionedStore<Escalation> {
   private readonly states: JsonKv<typeof StoredState>;
@@ -196,9 +202,8 @@ export class EscalationDocs implements RevisionedStore<Escalation> {
     return this.states.update(key, this.written(key, esc), revision);
   }
 
-  /** The state to write; once the escalation has ended and done its last effects, only the API reads its frame again. */
   private written(key: string, esc: Escalation): z.infer<typeof StoredState> {
-    if (esc.status !== 'active' && esc.outbox.length === 0) this.cache.delete(key);
+    if (!isRunning(esc)) this.cache.delete(key);
     return stateOf(esc);
   }
 
@@ -213,16 +218,16 @@ export class EscalationDocs implements RevisionedStore<Escalation> {
   private async joined(key: string, stored: z.infer<typeof StoredState>): Promise<Escalation> {
     const { trigger, plan, ...state } = stored;
     // A state stored with its frame inline (before the split) gives it up to the frame's key, for its next write.
-    const frame = trigger && plan ? await this.frame(key, { trigger, plan }) : await this.storedFrame(key);
+    const frame = trigger && plan ? await this.frame(key, { trigger, plan }) : await this.storedFrame(key, isRunning(state));
     return { ...state, ...frame };
   }
 
-  private async storedFrame(key: string): Promise<EscalationFrame> {
+  private async storedFrame(key: string, keep = true): Promise<EscalationFrame> {
     const cached = this.cache.get(key);
     if (cached) return cached;
     const stored = await this.frames.get(frameKey(key));
     if (!stored) throw new SwitchboardError('internal', `escalation ${key} has no stored trigger and plan (${frameKey(key)})`);
-    this.cache.set(key, stored.value);
+    if (keep) this.cache.set(key, stored.value);
     return stored.value;
   }
 }
