@@ -133,15 +133,20 @@ export class EscalationEngine {
     // A redelivered trigger goes on with the plan stored first, even if its route has changed since.
     const { trigger, plan } = await escalations.docs.frame(key, { trigger: request.trigger, plan: request.plan });
     const base = { id: request.id, account_key: request.account_key, route_id: request.route_id, step: request.step, trigger };
-    let created = false;
+    const now = Date.now();
     // The creator holds the flush lease from the first write: nobody else can have effects to do yet.
-    const version = await escalations.docs.mutate(key, (current) => {
-      created = current === undefined;
-      const now = Date.now();
-      return created ? { ...transitions.createEscalation(base, plan, now), flush_lease_until: now + claimMs } : undefined;
-    });
+    const fresh = { ...transitions.createEscalation(base, plan, now), flush_lease_until: now + claimMs };
+    let version: Version | undefined;
+    try {
+      // Created without a read first: a new escalation is the common case.
+      version = { value: fresh, revision: await escalations.docs.create(key, fresh) };
+    } catch (err) {
+      // It exists: a redelivered trigger, which goes on with it (the flush below does what it left).
+      if (!isRevisionConflict(err)) throw err;
+    }
+    const created = version !== undefined;
     if (created) log.info({ escalation_id: base.id, event_id: base.trigger.event_id, mode: plan.mode }, 'escalation started');
-    const flushed = await this.flush(base.account_key, base.id, version, created, effectIds(version?.value.outbox ?? []));
+    const flushed = await this.flush(base.account_key, base.id, version, created, effectIds(fresh.outbox));
     return { escalation: (flushed ?? (await escalations.docs.get(key)))!.value, created };
   }
 
