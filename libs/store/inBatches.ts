@@ -1,5 +1,5 @@
 /** Reads in flight at once while listing: enough to hide round trips, few enough not to flood the connection. */
-export const LIST_READ_BATCH = 128;
+const LIST_READ_BATCH = 128;
 
 /** `read` over every item, `LIST_READ_BATCH` at a time, the answers in the items' order. */
 export async function inBatches<T, R>(items: readonly T[], read: (item: T) => Promise<R>): Promise<R[]> {
