@@ -2,6 +2,7 @@ import { BENCHMARKS } from './benchmarks.js';
 import { parseRunnerArgs, USAGE } from './harness/args.js';
 import type { BenchContext, Benchmark } from './harness/benchmark.js';
 import { Cleanups } from './harness/cleanups.js';
+import { calibrationLine, nodeCalibration } from './harness/calibration.js';
 import { describeMachine, loadAverages, loadWarning, machineLine } from './harness/machine.js';
 import { summaryTable, type BenchmarkOutcome } from './harness/summary.js';
 import { markdownTable, textTable } from './harness/table.js';
@@ -78,7 +79,11 @@ async function main(): Promise<number> {
   const machine = machineLine(await describeMachine());
   const date = new Date().toISOString().slice(0, 10);
   const loadBefore = loadAverages();
-  out(`Switchboard benchmarks, ${date}${args.quick ? ' (--quick: sizes too small to quote)' : ''}\n${machine}\nload average (1/5/15 min) before: ${loadBefore}`);
+  const calibration = calibrationLine(nodeCalibration());
+  out(
+    `Switchboard benchmarks, ${date}${args.quick ? ' (--quick: sizes too small to quote)' : ''}\n${machine}\n` +
+      `${calibration}; lower is faster, and figures of different days compare only next to it\nload average (1/5/15 min) before: ${loadBefore}`,
+  );
 
   const outcomes: BenchmarkOutcome[] = [];
   for (const benchmark of selected) {
@@ -93,7 +98,7 @@ async function main(): Promise<number> {
   if (args.markdown) {
     const rest = process.argv.slice(2).filter((arg) => arg !== '--markdown');
     const command = ['npm run bench', ...(rest.length > 0 ? ['--', ...rest] : [])].join(' ');
-    out(`\n== markdown\n\nMeasured on ${date} with \`${command}\`: ${machine}; load average (1/5/15 min) ${loadBefore} before, ${loadAfter} after.\n\n${markdownTable(summary)}`);
+    out(`\n== markdown\n\nMeasured on ${date} with \`${command}\`: ${machine}; ${calibration}; load average (1/5/15 min) ${loadBefore} before, ${loadAfter} after.\n\n${markdownTable(summary)}`);
   }
   return outcomes.some((outcome) => outcome.error) ? 1 : 0;
 }
