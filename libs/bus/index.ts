@@ -11,5 +11,5 @@ export { busUsersOf, ensureNats, openBus, type BusSettings, type EnsureNatsOptio
 export { startNatsServer, type NatsServerOptions, type NatsServerProcess } from './natsServer.js';
 export { nakAfter } from './nakAfter.js';
 export { openBucket, openBuckets, provisionBus, type Buckets, type KvBucket } from './provision.js';
-export { lastBySubject, readBySeq, readRecent, recordJson, type StreamRecord } from './streamReader.js';
+export { jsonOrUndefined, lastBySubject, readBySeq, readRecent, recordJson, type StreamRecord } from './streamReader.js';
 export { BUCKETS, CONSUMERS, STREAMS, streamConfigs, type TopologyOptions } from './topology.js';

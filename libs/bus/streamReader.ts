@@ -16,6 +16,15 @@ export function recordJson(record: StreamRecord): unknown {
   return JSON.parse(decoder.decode(record.data));
 }
 
+/** A stored message's body parsed as JSON, or undefined when it is not JSON (the reader's schema then refuses it). */
+export function jsonOrUndefined(data: Uint8Array): unknown {
+  try {
+    return JSON.parse(decoder.decode(data));
+  } catch {
+    return undefined;
+  }
+}
+
 function headerRecord(msg: { headers?: { keys(): string[]; get(key: string): string } }): Record<string, string> {
   const out: Record<string, string> = {};
   for (const key of msg.headers?.keys() ?? []) out[key] = msg.headers!.get(key);

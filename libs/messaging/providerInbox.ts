@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { JsMsg } from 'nats';
-import { CONSUMERS, nakAfter, startDurableWorker, STREAMS, type Bus, type DurableWorker } from '../bus/index.js';
+import { CONSUMERS, jsonOrUndefined, nakAfter, startDurableWorker, STREAMS, type Bus, type DurableWorker } from '../bus/index.js';
 import { Token } from '../events/index.js';
 import type { Logger } from '../logger/index.js';
 import { isSwitchboardError } from '../errors/index.js';
@@ -9,15 +9,6 @@ import { providerFilings, type Filing } from './providerFilings.js';
 import { WebhookLag } from './webhookLag.js';
 
 const UNKNOWN_ACCOUNT = '_unknown';
-const decoder = new TextDecoder();
-
-function parseJson(data: Uint8Array): unknown {
-  try {
-    return JSON.parse(decoder.decode(data));
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Reacts to provider webhooks once they are safely stored; the escalation engine is one. A
@@ -124,7 +115,7 @@ export class ProviderInbox {
   /** Listeners are told again when a webhook is redelivered: they must be idempotent. */
   private async apply(msg: JsMsg, listeners: ProviderListener[]): Promise<void> {
     const [, kind, scope = UNKNOWN_ACCOUNT] = msg.subject.split('.');
-    const body = parseJson(msg.data);
+    const body = jsonOrUndefined(msg.data);
     const status = kind === 'status' ? MessageStatusWebhook.safeParse(body) : undefined;
     const inbound = kind === 'inbound' ? InboundMessageWebhook.safeParse(body) : undefined;
     const dispatchStatus = kind === 'dispatch' ? DispatchMessageStatusWebhook.safeParse(body) : undefined;

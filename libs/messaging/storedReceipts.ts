@@ -1,8 +1,7 @@
-import { lastBySubject, readRecent, recordJson, STREAMS, type Bus } from '../bus/index.js';
+import { jsonOrUndefined, lastBySubject, readRecent, recordJson, STREAMS, type Bus } from '../bus/index.js';
 import { DispatchMessageStatusWebhook, InboundMessageWebhook, MESSAGE_STATUSES, MessageStatusWebhook, type MessageStatus } from '../vonage/index.js';
 import { providerFilings, type Filing } from './providerFilings.js';
 
-const decoder = new TextDecoder();
 
 export interface StoredReceipt {
   status: MessageStatus;
@@ -25,11 +24,7 @@ export class StoredReceipts {
 
   private async last(filing: Filing): Promise<unknown> {
     const data = await lastBySubject(this.bus, filing.stream, filing.subject);
-    try {
-      return data && JSON.parse(decoder.decode(data));
-    } catch {
-      return undefined;
-    }
+    return data && jsonOrUndefined(data);
   }
 
   /** The latest stored receipt of each asked status for a message we sent. */
