@@ -28,7 +28,7 @@ export interface Calibration {
 
 /**
  * How fast Node runs on this machine now: ten runs of 200 ms (lower is faster). Figures taken on
- * different days compare only next to it (the same code has run 40 % slower on a slower day), and
+ * different days compare only next to it (the same code has taken 50 to 70 % more CPU on a slower day), and
  * its spread tells how steady the machine is (on a VM it can swing by half within seconds).
  */
 export function nodeCalibration(): Calibration {
