@@ -169,15 +169,39 @@ export class EscalationEngine {
       this.options.log.debug({ escalation_id: timer.id, task: timer.task, target: timer.target, until: new Date(pending).toISOString() }, 'webhooks are running late: expiry held back');
       return pending;
     }
-    const current = await this.options.escalations.docs.get(EscalationRepository.key(timer.account_key, timer.id));
-    if (!current || current.value.status !== 'active') return;
-    // What the provider already told us wins over the clock: the workers can run behind the receipts.
-    const stored = timer.task === 'expire_attempt' ? await this.storedForAttempts(current.value) : await this.storedForRun(current.value, timer.target);
+    const { docs } = this.options.escalations;
+    const key = EscalationRepository.key(timer.account_key, timer.id);
+    const lastWritten = await docs.lastWritten(key);
+    if (lastWritten && (await this.expire(timer, lastWritten, true))) return;
+    const current = await docs.get(key);
+    if (current) await this.expire(timer, current, false);
+  }
+
+  /**
+   * Expires an attempt or a run, after what the provider already told us of it: that wins over
+   * the clock, as the workers can run behind the receipts. Those are looked up for the version
+   * `basis`; when `exact`, a change from any other version is refused (the answer is false), as
+   * another process may have made attempts since that `basis` does not know of.
+   */
+  private async expire(timer: z.infer<typeof TimerPayload>, basis: Version, exact: boolean): Promise<boolean> {
+    if (basis.value.status !== 'active') return true;
+    const stored = timer.task === 'expire_attempt' ? await this.storedForAttempts(basis.value) : await this.storedForRun(basis.value, timer.target);
     const expire: Transition =
       timer.task === 'expire_attempt'
         ? (esc, now) => transitions.expireAttempt(esc, timer.target, now)
         : (esc, now) => transitions.expireRun(esc, timer.target, now);
-    await this.change(timer.account_key, timer.id, inSequence([...stored, expire]), current);
+    const steps = inSequence([...stored, expire]);
+    let stale = false;
+    await this.change(
+      timer.account_key,
+      timer.id,
+      (esc, now) => {
+        stale = exact && esc !== basis.value;
+        return stale ? undefined : steps(esc, now);
+      },
+      basis,
+    );
+    return !stale;
   }
 
   /** A Messages API receipt: ours when its client_ref names an escalation's attempt. */
@@ -282,7 +306,10 @@ export class EscalationEngine {
     return version;
   }
 
-  /** A transition, then its effects. A transition that leaves effects takes a free flush lease in its own write. */
+  /**
+   * A transition, then its effects. A transition that leaves effects takes a free flush lease in
+   * its own write. It starts from `known`, else from the version this process last wrote.
+   */
   private async change(account: string, id: string, transition: Transition, known?: Version): Promise<void> {
     let leased = false;
     let created = new Set<string>();
@@ -295,7 +322,7 @@ export class EscalationEngine {
         created = next && leased ? effectIds(next.outbox, esc.outbox) : new Set();
         return next && leased ? { ...next, flush_lease_until: now + this.options.claimMs } : next;
       },
-      known,
+      known ?? (await this.options.escalations.docs.lastWritten(EscalationRepository.key(account, id))),
     );
     await this.flush(account, id, version, leased, created);
   }

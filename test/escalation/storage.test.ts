@@ -15,18 +15,23 @@ beforeAll(async () => {
 
 const account = () => `store-${randomUUID().slice(0, 8)}`;
 
-const config = (whatsapp: string, sms: string) => ({
-  from: { whatsapp: '447700900000', sms: 'Company' },
-  users: [{ name: 'Ann', channels: [{ type: 'whatsapp', id_num: whatsapp }, { type: 'sms', id_num: sms }] }],
-});
+/** Ann on whatsapp, then sms; `expiry_time` (seconds) on both, if given. */
+const config = (whatsapp: string, sms: string, expiry?: number) => {
+  const wait = expiry === undefined ? {} : { expiry_time: expiry };
+  return {
+    from: { whatsapp: '447700900000', sms: 'Company' },
+    users: [{ name: 'Ann', channels: [{ type: 'whatsapp', id_num: whatsapp, ...wait }, { type: 'sms', id_num: sms, ...wait }] }],
+  };
+};
 
 async function stored(key: string): Promise<Record<string, any>> {
   return (await kv.get(key))!.json<Record<string, any>>();
 }
 
 function planFor(name: string, sms: string): EscalationPlan {
-  const channel = { type: 'sms' as const, to: sms, from: 'Company', condition: 'delivered' as const, expiry_s: 600 };
-  return { mode: 'messages', rounds: 1, text: 'down', users: [{ name, channels: [channel, { ...channel, to: `${sms}9` }], final_expiry_s: 600 }] };
+  // The longest expiries a config may give: still running when the test is done with it.
+  const channel = { type: 'sms' as const, to: sms, from: 'Company', condition: 'delivered' as const, expiry_s: 86_400 };
+  return { mode: 'messages', rounds: 1, text: 'down', users: [{ name, channels: [channel, { ...channel, to: `${sms}9` }], final_expiry_s: 86_400 }] };
 }
 
 describe('how escalations are stored', () => {
@@ -77,6 +82,42 @@ describe('how escalations are stored', () => {
     expect((await sb.api.get(`/v1/accounts/${acct}/escalations/${id}`)).body).toMatchObject({ status: 'cancelled', plan: { users: [{ name: 'Ann' }] } });
   });
 
+  it('starts a change from the version it wrote last, and from a read when another writer has moved it on', async () => {
+    const acct = account();
+    sb.provider.simulator!.setScenario('447700912041', { outcome: 'silent' });
+    sb.provider.simulator!.setScenario('447700912042', { outcome: 'silent' });
+    // The longest expiries: only the timer fired below moves it on.
+    const started = await sb.api.post(`/v1/accounts/${acct}/escalations`, { config: config('447700912041', '447700912042', 86_400), event_data: { message: 'disk full' } });
+    const id = started.body.id as string;
+    const key = EscalationRepository.key(acct, id);
+    const { docs } = sb.stores.escalations;
+    const sent = await waitFor('the first send recorded', async () => {
+      const current = await docs.get(key);
+      return current?.value.attempts[0]?.message_uuid !== undefined && current.value.outbox.length === 0 ? current : undefined;
+    });
+    expect(await docs.lastWritten(key)).toEqual(sent);
+
+    // Another process records a status of the first message: this one's last write is now stale.
+    const state = await stored(key);
+    state.attempts[0].statuses.push({ status: 'submitted', at: new Date().toISOString() });
+    await kv.update(key, JSON.stringify(state), sent.revision);
+
+    // The expiry finds the version it remembers stale, and expires the first attempt as it now stands.
+    const longAgo = Date.now() - 120_000;
+    await sb.escalations.onTimer({ account_key: acct, id, task: 'expire_attempt', target: 0 }, { dueAt: longAgo });
+    const expired = (await docs.get(key))!.value;
+    expect(expired.attempts.map((attempt) => [attempt.channel, attempt.result])).toEqual([
+      ['whatsapp', 'expired'],
+      ['sms', undefined],
+    ]);
+    expect(expired.attempts[0]!.statuses.map((receipt) => receipt.status)).toEqual(['submitted']);
+    expect(await docs.lastWritten(key)).toEqual(await docs.get(key));
+
+    await sb.escalations.cancel(acct, id);
+    // Ended, with its last events out: nothing left to remember.
+    expect(await docs.lastWritten(key)).toBeUndefined();
+  });
+
   it('starts a redelivered trigger with the plan stored first, though its route changed in between', async () => {
     const acct = account();
     const id = `esc-${randomUUID().slice(0, 12)}`;
@@ -89,6 +130,8 @@ describe('how escalations are stored', () => {
       event_data: {},
       timestamp: new Date().toISOString(),
     };
+    // Silent, so that it is still running when cancelled below.
+    sb.provider.simulator!.setScenario('447700912021', { outcome: 'silent' });
     // A start that stored its frame and then crashed, before the escalation itself was written.
     await sb.stores.escalations.docs.frame(EscalationRepository.key(acct, id), { trigger, plan: planFor('First', '447700912021') });
     const request = { id, account_key: acct, route_id: 'melt', step: 0, trigger, plan: planFor('Second', '447700912031') };
