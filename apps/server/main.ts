@@ -2,10 +2,12 @@ import { loadSettings } from '../../libs/config/index.js';
 import { errorMessage } from '../../libs/errors/index.js';
 import { createLogger } from '../../libs/logger/index.js';
 import { rolesFrom } from './args.js';
+import { boundHeapGrowth } from './heapGrowth.js';
 import { startSwitchboard } from './switchboard.js';
 
 async function main(): Promise<void> {
   const settings = loadSettings();
+  boundHeapGrowth(settings.heapGrowthPercent);
   const log = createLogger({ level: settings.logLevel, name: 'switchboard' });
   const roles = rolesFrom(process.argv.slice(2));
   const running = await startSwitchboard({ settings, roles, log });

@@ -36,6 +36,7 @@ export const SettingsSchema = z.object({
     .default('false')
     .transform((value) => value === 'true'),
   SWITCHBOARD_STREAM_HEARTBEAT_MS: z.coerce.number().int().min(100).default(15_000),
+  SWITCHBOARD_HEAP_GROWTH_PERCENT: z.coerce.number().int().min(0).max(1000).default(100),
   VONAGE_API_URL: z.url().default('https://api.nexmo.com'),
   VONAGE_APPLICATION_ID: z.string().min(1).optional(),
   VONAGE_PRIVATE_KEY: z.string().min(1).optional(),
@@ -77,6 +78,8 @@ export interface Settings {
     rateLimits: { eventsPerSecond: number; hookLaunchesPerSecond: number };
   };
   logLevel: RawSettings['LOG_LEVEL'];
+  /** How far the JS heap may grow past what was live at the last full collection, in per cent; 0 leaves it to V8. */
+  heapGrowthPercent: number;
   dataDir: string;
   natsConf: string;
   dispatch: {
@@ -138,6 +141,7 @@ export function settingsFrom(raw: RawSettings, cwd = process.cwd()): Settings {
       rateLimits: { eventsPerSecond: raw.SWITCHBOARD_RATE_EVENTS_PER_S, hookLaunchesPerSecond: raw.SWITCHBOARD_RATE_HOOK_LAUNCHES_PER_S },
     },
     logLevel: raw.LOG_LEVEL,
+    heapGrowthPercent: raw.SWITCHBOARD_HEAP_GROWTH_PERCENT,
     dataDir: path.resolve(cwd, raw.SWITCHBOARD_DATA_DIR),
     natsConf: path.resolve(cwd, raw.SWITCHBOARD_NATS_CONF),
     dispatch: {
