@@ -55,7 +55,7 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
     const unrouted = new UnroutedEvents(bus);
     const events = new CausedEvents(bus, deadLetters, settings.dispatch.maxDepth, log.child({ component: 'events' }));
     const inbox = new ProviderInbox(bus, log.child({ component: 'provider' }));
-    const stored = new StoredReceipts(bus);
+    const stored = new StoredReceipts(bus, inbox.filed);
     const plan = await planProvider(settings);
     const fixedBase = settings.http.publicUrl ?? (settings.http.port !== 0 ? `http://${settings.http.host}:${settings.http.port}` : undefined);
     const provider = await startProvider(plan, settings, fixedBase, log);

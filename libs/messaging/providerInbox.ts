@@ -6,6 +6,8 @@ import type { Logger } from '../logger/index.js';
 import { isSwitchboardError } from '../errors/index.js';
 import { DispatchFinalReport, DispatchMessageStatusWebhook, InboundMessageWebhook, MessageStatusWebhook, normalizeAddress } from '../vonage/index.js';
 import { providerFilings, type Filing } from './providerFilings.js';
+import { RecentStatuses } from './recentStatuses.js';
+import { receiptOf } from './storedReceipts.js';
 import { WebhookLag } from './webhookLag.js';
 
 const UNKNOWN_ACCOUNT = '_unknown';
@@ -58,6 +60,8 @@ export class ProviderInbox {
   private worker: DurableWorker | undefined;
   /** How late webhooks are being stored, as this process's worker sees them. */
   readonly lag = new WebhookLag();
+  /** The statuses this process filed lately, for StoredReceipts. */
+  readonly filed = new RecentStatuses();
 
   constructor(
     private readonly bus: Bus,
@@ -65,12 +69,12 @@ export class ProviderInbox {
   ) {}
 
   async storeStatus(webhook: MessageStatusWebhook, rawBody: string): Promise<void> {
-    await this.file(providerFilings.status(accountOf(webhook), webhook.message_uuid, webhook.status), rawBody);
+    await this.fileStatus(providerFilings.status(accountOf(webhook), webhook.message_uuid, webhook.status), webhook, rawBody);
   }
 
   /** A Dispatch v0.1 message status, filed under its workflow. */
   async storeDispatchStatus(webhook: DispatchMessageStatusWebhook, rawBody: string): Promise<void> {
-    await this.file(providerFilings.dispatchStatus(webhook._links.workflow.dispatch_uuid, webhook.message_uuid, webhook.status), rawBody);
+    await this.fileStatus(providerFilings.dispatchStatus(webhook._links.workflow.dispatch_uuid, webhook.message_uuid, webhook.status), webhook, rawBody);
   }
 
   async storeDispatchReport(report: DispatchFinalReport, rawBody: string): Promise<void> {
@@ -79,6 +83,12 @@ export class ProviderInbox {
 
   async storeInbound(webhook: InboundMessageWebhook, rawBody: string): Promise<void> {
     await this.file(providerFilings.inbound(webhook.channel, normalizedFrom(webhook)), rawBody);
+  }
+
+  /** Remembered once stored: never a status the stream does not have. */
+  private async fileStatus(filing: Filing, webhook: MessageStatusWebhook | DispatchMessageStatusWebhook, rawBody: string): Promise<void> {
+    await this.file(filing, rawBody);
+    this.filed.remember(filing.subject, receiptOf(webhook));
   }
 
   /** A webhook delivered twice has the same body: its hash dedupes it on the stream. */

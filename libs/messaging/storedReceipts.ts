@@ -1,12 +1,18 @@
 import { jsonOrUndefined, lastBySubject, readRecent, recordJson, STREAMS, type Bus } from '../bus/index.js';
 import { DispatchMessageStatusWebhook, InboundMessageWebhook, MESSAGE_STATUSES, MessageStatusWebhook, type MessageStatus } from '../vonage/index.js';
 import { providerFilings, type Filing } from './providerFilings.js';
+import type { RecentStatuses } from './recentStatuses.js';
 
 
 export interface StoredReceipt {
   status: MessageStatus;
   at: string;
   error?: Record<string, unknown>;
+}
+
+/** What a timeline keeps of a status webhook. */
+export function receiptOf(webhook: { status: MessageStatus; timestamp: string; error?: Record<string, unknown> }): StoredReceipt {
+  return { status: webhook.status, at: webhook.timestamp, ...(webhook.error ? { error: webhook.error } : {}) };
 }
 
 function byTime(receipts: StoredReceipt[]): StoredReceipt[] {
@@ -17,36 +23,40 @@ function byTime(receipts: StoredReceipt[]): StoredReceipt[] {
  * The webhooks stored on PROVIDER, looked up directly: the status timelines of messages, and what
  * the escalation engine asks before an expiry moves an escalation on (a receipt stored but not
  * yet applied, as when the workers run behind under load, must win over the expiry, or a user
- * who read in time would be passed over).
+ * who read in time would be passed over). Statuses this process filed lately are taken from
+ * memory (`RecentStatuses`) first.
  */
 export class StoredReceipts {
-  constructor(private readonly bus: Bus) {}
+  constructor(
+    private readonly bus: Bus,
+    private readonly recent: RecentStatuses,
+  ) {}
 
   private async last(filing: Filing): Promise<unknown> {
     const data = await lastBySubject(this.bus, filing.stream, filing.subject);
     return data && jsonOrUndefined(data);
   }
 
+  /** The status filed under `filing`, if any, with `schema` the webhook it must be. */
+  private async status(filing: Filing, schema: typeof MessageStatusWebhook | typeof DispatchMessageStatusWebhook): Promise<StoredReceipt[]> {
+    const remembered = this.recent.get(filing.subject);
+    if (remembered) return [remembered];
+    const webhook = schema.safeParse(await this.last(filing));
+    return webhook.success ? [receiptOf(webhook.data)] : [];
+  }
+
   /** The latest stored receipt of each asked status for a message we sent. */
   async statuses(account: string, messageUuid: string, wanted: readonly MessageStatus[] = MESSAGE_STATUSES): Promise<StoredReceipt[]> {
-    const found = await Promise.all(wanted.map((status) => this.last(providerFilings.status(account, messageUuid, status))));
-    return byTime(
-      found.flatMap((body) => {
-        const webhook = MessageStatusWebhook.safeParse(body);
-        return webhook.success ? [{ status: webhook.data.status, at: webhook.data.timestamp, ...(webhook.data.error ? { error: webhook.data.error } : {}) }] : [];
-      }),
-    );
+    const found = await Promise.all(wanted.map((status) => this.status(providerFilings.status(account, messageUuid, status), MessageStatusWebhook)));
+    return byTime(found.flat());
   }
 
   /** A Dispatch workflow message's timeline. */
   async dispatchMessageStatuses(dispatchUuid: string, messageUuid: string): Promise<StoredReceipt[]> {
-    const found = await Promise.all(MESSAGE_STATUSES.map((status) => this.last(providerFilings.dispatchStatus(dispatchUuid, messageUuid, status))));
-    return byTime(
-      found.flatMap((body) => {
-        const webhook = DispatchMessageStatusWebhook.safeParse(body);
-        return webhook.success ? [{ status: webhook.data.status, at: webhook.data.timestamp }] : [];
-      }),
+    const found = await Promise.all(
+      MESSAGE_STATUSES.map((status) => this.status(providerFilings.dispatchStatus(dispatchUuid, messageUuid, status), DispatchMessageStatusWebhook)),
     );
+    return byTime(found.flat());
   }
 
   /** When the address last wrote to us on the channel, if it did. */

@@ -41,6 +41,7 @@ export { isRevisionConflict, JsonKv, jsonOf, type Versioned } from './jsonKv.js'
 export { accountFilter, accountKey, indexKey } from './keys.js';
 export { MessageRecord, MessageRepository, StatusReceipt, type SentMessage } from './messages.js';
 export { LiveTable, type LiveTableOptions } from './liveTable.js';
+export { LruMap } from './lruMap.js';
 export { Route, RouteMatch, RouteRepository, RouteStep, Wildcard } from './routes.js';
 export { DeadReason, Delivery, DeliveryAttempt, DeliveryRepository, DeliveryStatus } from './deliveries.js';
 export {
