@@ -1,23 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectBus, provisionBus, STREAMS, type Bus } from '../../libs/bus/index.js';
+import { describe, expect, it } from 'vitest';
+import { STREAMS } from '../../libs/bus/index.js';
 import { createLogger } from '../../libs/logger/index.js';
 import { ProviderInbox, StoredReceipts } from '../../libs/messaging/index.js';
 import { MessageStatusWebhook, type MessageStatus } from '../../libs/vonage/index.js';
-import { startTestNats, type TestNats } from '../support/nats.js';
+import { useTestBus } from '../support/nats.js';
 
-let nats: TestNats;
-let bus: Bus;
-
-beforeAll(async () => {
-  nats = await startTestNats();
-  bus = await connectBus(nats.url);
-  await provisionBus(bus, { dedupeWindowS: 60, eventsMaxAgeS: 3600 });
-});
-
-afterAll(async () => {
-  await bus?.close();
-  await nats?.stop();
-});
+const suite = useTestBus();
 
 const log = createLogger({ level: 'silent' });
 
@@ -27,6 +15,7 @@ function statusWebhook(status: MessageStatus, at: string): MessageStatusWebhook 
 
 describe('stored receipts', () => {
   it('finds the statuses this process filed in memory, and those another process filed on their streams', async () => {
+    const { bus } = suite;
     const inbox = new ProviderInbox(bus, log);
     const here = new StoredReceipts(bus, inbox.filed);
     const elsewhere = new StoredReceipts(bus, new ProviderInbox(bus, log).filed);

@@ -1,21 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectBus, CONSUMERS, provisionBus, STREAMS, type Bus, type DurableWorker } from '../../libs/bus/index.js';
+import { CONSUMERS, STREAMS, type DurableWorker } from '../../libs/bus/index.js';
 import { createLogger } from '../../libs/logger/index.js';
 import { Timers } from '../../libs/timers/index.js';
-import { startTestNats, type TestNats } from '../support/nats.js';
+import { useTestBus } from '../support/nats.js';
 import { waitFor } from '../support/waitFor.js';
 
-let nats: TestNats;
-let bus: Bus;
+const suite = useTestBus();
 let worker: DurableWorker;
 const fired: Array<{ key: string; at: number; dueAt: number }> = [];
 const holdUntil = new Map<string, number>();
 
 beforeAll(async () => {
-  nats = await startTestNats();
-  bus = await connectBus(nats.url);
-  await provisionBus(bus, { dedupeWindowS: 60, eventsMaxAgeS: 3600 });
-  worker = await new Timers(bus).start({
+  worker = await new Timers(suite.bus).start({
     handlers: {
       test: async (payload, timer) => {
         const key = (payload as { key: string }).key;
@@ -33,14 +29,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await worker?.stop();
-  await bus?.close();
-  await nats?.stop();
 });
 
 describe('durable timers', () => {
   it('fire once when due, telling the handler when they were due', async () => {
     const dueAt = Date.now() + 300;
-    await new Timers(bus).schedule('test', 'once', dueAt, { key: 'once' });
+    await new Timers(suite.bus).schedule('test', 'once', dueAt, { key: 'once' });
     await waitFor('the timer', () => fired.some((one) => one.key === 'once'));
     await new Promise((resolve) => setTimeout(resolve, 500));
     const once = fired.filter((one) => one.key === 'once');
@@ -52,7 +46,7 @@ describe('durable timers', () => {
   it('are held back, not settled, when the handler answers a later time', async () => {
     const dueAt = Date.now() + 100;
     holdUntil.set('held', dueAt + 600);
-    await new Timers(bus).schedule('test', 'held', dueAt, { key: 'held' });
+    await new Timers(suite.bus).schedule('test', 'held', dueAt, { key: 'held' });
     await waitFor('the timer, twice', () => fired.filter((one) => one.key === 'held').length === 2);
     const [first, second] = fired.filter((one) => one.key === 'held');
     expect(second!.at - first!.at).toBeGreaterThanOrEqual(550);
@@ -63,17 +57,17 @@ describe('durable timers', () => {
 
   it('are held back, not settled, when the time answered has already passed', async () => {
     holdUntil.set('past', Date.now() - 1_000);
-    await new Timers(bus).schedule('test', 'past', Date.now(), { key: 'past' });
+    await new Timers(suite.bus).schedule('test', 'past', Date.now(), { key: 'past' });
     await waitFor('the timer, twice', () => fired.filter((one) => one.key === 'past').length === 2);
   });
 
   it('wait out fractional due and hold times as whole milliseconds, not redelivered in between', async () => {
-    const deliveries = async () => (await bus.jsm.consumers.info(STREAMS.timers, CONSUMERS.timers)).delivered.consumer_seq;
+    const deliveries = async () => (await suite.bus.jsm.consumers.info(STREAMS.timers, CONSUMERS.timers)).delivered.consumer_seq;
     const before = await deliveries();
     // Fractions finer than a microsecond, as a timestamp in nanoseconds divided down gives.
     const dueAt = Date.now() + 200.003662109375;
     holdUntil.set('fractional', dueAt + 400.003662109375);
-    await new Timers(bus).schedule('test', 'fractional', dueAt, { key: 'fractional' });
+    await new Timers(suite.bus).schedule('test', 'fractional', dueAt, { key: 'fractional' });
     await waitFor('the timer, twice', () => fired.filter((one) => one.key === 'fractional').length === 2);
     const [first, second] = fired.filter((one) => one.key === 'fractional');
     expect(first!.at).toBeGreaterThanOrEqual(dueAt);

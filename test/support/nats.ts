@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startNatsServer, type NatsServerProcess } from '../../libs/bus/index.js';
+import { afterAll, beforeAll } from 'vitest';
+import { connectBus, provisionBus, startNatsServer, type Bus, type NatsServerProcess } from '../../libs/bus/index.js';
 import { freePort } from './ports.js';
 
 export interface TestNats {
@@ -33,6 +34,27 @@ export async function startTestNats(): Promise<TestNats> {
     async stop() {
       await server.stop();
       await rm(storeDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A suite's own nats-server and a bus connected to it, with the topology provisioned: for suites of the libs below the server. */
+export function useTestBus(): { readonly bus: Bus } {
+  let nats: TestNats | undefined;
+  let bus: Bus | undefined;
+  beforeAll(async () => {
+    nats = await startTestNats();
+    bus = await connectBus(nats.url);
+    await provisionBus(bus, { dedupeWindowS: 60, eventsMaxAgeS: 3600 });
+  });
+  afterAll(async () => {
+    await bus?.close();
+    await nats?.stop();
+  });
+  return {
+    get bus() {
+      if (!bus) throw new Error('the test bus is used before beforeAll has run');
+      return bus;
     },
   };
 }
