@@ -37,7 +37,7 @@ export {
   PendingLaunch,
   Targeting,
 } from './hooks.js';
-export { isRevisionConflict, JsonKv, jsonOf, type Versioned } from './jsonKv.js';
+export { isRevisionConflict, JsonKv, type Versioned } from './jsonKv.js';
 export { accountFilter, accountKey, indexKey } from './keys.js';
 export { MessageRecord, MessageRepository, StatusReceipt, type SentMessage } from './messages.js';
 export { LiveTable, type LiveTableOptions } from './liveTable.js';

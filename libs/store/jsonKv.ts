@@ -1,5 +1,5 @@
 import type { KV, KvEntry } from 'nats';
-import type { KvBucket } from '../bus/index.js';
+import { jsonOrUndefined, type KvBucket } from '../bus/index.js';
 import type { z } from 'zod';
 import { SwitchboardError } from '../errors/index.js';
 import { inBatches } from './inBatches.js';
@@ -15,15 +15,6 @@ const MAX_CAS_TRIES = 20;
 /** JetStream's answer when a compare-and-set loses: the revision moved or the key exists. */
 export function isRevisionConflict(err: unknown): boolean {
   return err instanceof Error && /wrong last sequence|key exists/i.test(err.message);
-}
-
-/** The entry's JSON, or undefined when it is not JSON at all (schemas then report it). */
-export function jsonOf(entry: KvEntry): unknown {
-  try {
-    return entry.json();
-  } catch {
-    return undefined;
-  }
 }
 
 /** Documents read and written by revision: what compare-and-set needs of a store. */
@@ -73,7 +64,8 @@ export class JsonKv<S extends z.ZodType> implements RevisionedStore<z.infer<S>> 
   }
 
   private decode(entry: KvEntry): z.infer<S> {
-    const parsed = this.schema.safeParse(jsonOf(entry));
+    // Not JSON at all reads as undefined, which the schema then reports.
+    const parsed = this.schema.safeParse(jsonOrUndefined(entry.value));
     if (!parsed.success) {
       throw new SwitchboardError('internal', `stored document ${entry.bucket}/${entry.key} is not valid: ${parsed.error.message}`);
     }

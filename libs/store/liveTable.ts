@@ -1,7 +1,7 @@
 import type { KV, KvEntry } from 'nats';
 import type { z } from 'zod';
+import { jsonOrUndefined } from '../bus/index.js';
 import type { Logger } from '../logger/index.js';
-import { jsonOf } from './jsonKv.js';
 
 export interface LiveTableOptions<T> {
   /** What a document is, for the logs: `route` logs `route loaded` with a `route_id`. */
@@ -101,7 +101,7 @@ export class LiveTable<T> {
       log.debug(ids, `${kind} removed`);
       return;
     }
-    const parsed = this.schema.safeParse(jsonOf(entry));
+    const parsed = this.schema.safeParse(jsonOrUndefined(entry.value));
     if (!parsed.success) {
       log.error({ key: entry.key, reason: parsed.error.message }, `stored ${kind} is not valid: ignored`);
       return;
