@@ -187,13 +187,15 @@ export class EscalationDocs implements RevisionedStore<Escalation> {
   async frame(key: string, proposed: EscalationFrame): Promise<EscalationFrame> {
     const cached = this.cache.get(key);
     if (cached) return cached;
+    // Serialised once: to store it and to weigh it for the cache.
+    const json = JSON.stringify(proposed);
     try {
-      await this.frames.create(frameKey(key), proposed);
+      await this.frames.kv.create(frameKey(key), json);
     } catch (err) {
       if (!isRevisionConflict(err)) throw err;
       return this.storedFrame(key);
     }
-    this.cache.set(key, proposed);
+    this.cache.set(key, proposed, json.length);
     return proposed;
   }
 

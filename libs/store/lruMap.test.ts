@@ -36,6 +36,8 @@ describe('LruMap with weights', () => {
     expect(map.weight).toBe(10);
     map.set('a', 'x');
     expect(map.weight).toBe(7);
+    map.set('e', 'xx', 3);
+    expect(map.weight).toBe(10);
     map.set('d', 'xxxxxxxxxxxx');
     expect([map.get('a'), map.get('c'), map.get('d')]).toEqual([undefined, undefined, 'xxxxxxxxxxxx']);
     expect(map.size).toBe(1);

@@ -20,9 +20,9 @@ export class LruMap<K, V> {
     return entry.value;
   }
 
-  set(key: K, value: V): void {
+  /** `weight` spares weighing a value whose weight the caller already knows. */
+  set(key: K, value: V, weight = this.weigh(value)): void {
     this.delete(key);
-    const weight = this.weigh(value);
     this.entries.set(key, { value, weight });
     this.total += weight;
     for (const oldest of this.entries.keys()) {
