@@ -3,7 +3,6 @@ import { DispatchMessageStatusWebhook, InboundMessageWebhook, MESSAGE_STATUSES, 
 import { providerFilings, type Filing } from './providerFilings.js';
 import type { RecentStatuses } from './recentStatuses.js';
 
-
 export interface StoredReceipt {
   status: MessageStatus;
   at: string;
