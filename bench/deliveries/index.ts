@@ -9,7 +9,7 @@ import type { Benchmark } from '../harness/benchmark.js';
 import { startBenchNats } from '../harness/nats.js';
 import { once } from '../harness/once.js';
 import { benchSettings } from '../dispatch/benchSwitchboard.js';
-import { BENCH_ACCOUNT, LATENCY_EVENT_TYPE, THROUGHPUT_EVENT_TYPE } from '../dispatch/sampleEvents.js';
+import { BENCH_ACCOUNT, LATENCY_EVENT_TYPE, THROUGHPUT_EVENT_TYPE } from '../harness/sampleEvents.js';
 import { DELIVERIES_OPTIONS, sizesFrom } from './options.js';
 import { startBenchReceiver } from './receiver.js';
 import { latencyTables } from '../harness/latencyRun.js';

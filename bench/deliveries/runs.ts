@@ -8,8 +8,8 @@ import { latencyRun, type LatencyRun } from '../harness/latencyRun.js';
 import { startStallMonitor, type Stalls } from '../harness/stallMonitor.js';
 import { waitUntil } from '../harness/waitUntil.js';
 import { sendPaced } from '../dispatch/latency.js';
-import { encodedEvents, runPrefix } from '../dispatch/sampleEvents.js';
-import { runTimeoutMs, startTiming, throughput, type Throughput } from '../dispatch/throughput.js';
+import { encodedEvents, runPrefix } from '../harness/sampleEvents.js';
+import { runTimeoutMs, startTiming, throughput, type Throughput } from '../harness/throughput.js';
 import type { DeliveriesSizes } from './options.js';
 import type { BenchReceiver } from './receiver.js';
 

@@ -5,7 +5,7 @@ import { ROUTES_REVISION_HEADER, type Dispatcher, type Handler } from '../../lib
 import { publishEvent } from '../../libs/events/index.js';
 import { createLogger } from '../../libs/logger/index.js';
 import { waitUntil } from '../harness/waitUntil.js';
-import { BENCH_ACCOUNT, LATENCY_EVENT_TYPE, sampleEvent, THROUGHPUT_EVENT_TYPE } from './sampleEvents.js';
+import { BENCH_ACCOUNT, LATENCY_EVENT_TYPE, sampleEvent, THROUGHPUT_EVENT_TYPE } from '../harness/sampleEvents.js';
 
 export interface BenchSwitchboard {
   running: RunningSwitchboard;

@@ -3,8 +3,8 @@ import { eventSubject } from '../../libs/events/index.js';
 import { median } from '../harness/stats.js';
 import { formatNumber } from '../harness/table.js';
 import type { BenchSwitchboard } from './benchSwitchboard.js';
-import { rawSubject, runRawJetStream } from './rawJetStream.js';
-import { encodedEvents, runPrefix } from './sampleEvents.js';
+import { rawSubject, runRawJetStream } from '../harness/rawJetStream.js';
+import { encodedEvents, runPrefix } from '../harness/sampleEvents.js';
 import { readySwitchboard, type DispatchSession } from './session.js';
 import { runSwitchboardThroughput } from './switchboardThroughput.js';
 

@@ -9,10 +9,10 @@ import { formatNumber } from '../harness/table.js';
 import { compareThroughput, sweepConcurrency } from './comparison.js';
 import { runLatency } from './latency.js';
 import { createLatencyProbe } from './probeHandler.js';
-import { createRawStream } from './rawJetStream.js';
+import { createRawStream } from '../harness/rawJetStream.js';
 import { latencyTables } from '../harness/latencyRun.js';
 import { comparisonTable, concurrencyTable, dispatchFigures, dispatchNotes, type ConcurrencyFigure } from './report.js';
-import { runPrefix } from './sampleEvents.js';
+import { runPrefix } from '../harness/sampleEvents.js';
 import { DISPATCH_OPTIONS, readySwitchboard, sizesFrom, type DispatchSession } from './session.js';
 
 /**

@@ -6,7 +6,7 @@ import { startStallMonitor, type Stalls } from '../harness/stallMonitor.js';
 import { waitUntil } from '../harness/waitUntil.js';
 import { assertAllHandled, type BenchSwitchboard } from './benchSwitchboard.js';
 import { preciseNowMs, SENT_AT_FIELD, type LatencyProbe } from './probeHandler.js';
-import { LATENCY_EVENT_TYPE, sampleEvent } from './sampleEvents.js';
+import { LATENCY_EVENT_TYPE, sampleEvent } from '../harness/sampleEvents.js';
 
 
 export interface PacedSend {

@@ -4,7 +4,7 @@ import { intListParam, intParam, type BenchContext } from '../harness/benchmark.
 import { once } from '../harness/once.js';
 import { benchSettings, primeRoutes, saveBenchRoutes, startBenchSwitchboard, type BenchSwitchboard } from './benchSwitchboard.js';
 import type { LatencyProbe } from './probeHandler.js';
-import { encodedEvents, runPrefix } from './sampleEvents.js';
+import { encodedEvents, runPrefix } from '../harness/sampleEvents.js';
 import { runSwitchboardThroughput } from './switchboardThroughput.js';
 
 export interface DispatchSizes {

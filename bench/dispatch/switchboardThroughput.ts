@@ -2,7 +2,7 @@ import type { Bus } from '../../libs/bus/index.js';
 import { publishWindowed, type OutgoingMessage } from '../harness/publisher.js';
 import { waitUntil } from '../harness/waitUntil.js';
 import { assertAllHandled, type BenchSwitchboard } from './benchSwitchboard.js';
-import { runTimeoutMs, startTiming, throughput, type Throughput } from './throughput.js';
+import { runTimeoutMs, startTiming, throughput, type Throughput } from '../harness/throughput.js';
 
 /**
  * Switchboard (b): the same messages, published the same way, to EVENTS; timed from the first

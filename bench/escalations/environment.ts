@@ -14,6 +14,7 @@ import { startBenchSimulator } from './simulator.js';
 
 /** What a run works against: its nats-server, the simulator, the server process(es), a bus connection. */
 export interface Environment {
+  natsUrl: string;
   natsPid: number | undefined;
   /** nats-server's monitoring URL (connections, consumers), when found. */
   monitor: string | undefined;
@@ -39,6 +40,7 @@ export async function startEnvironment(ctx: BenchContext, sizes: EscalationSizes
   const bus = await connectBus(nats.url, { name: 'bench escalations' });
   ctx.defer(() => bus.close());
   return {
+    natsUrl: nats.url,
     natsPid,
     monitor: natsPid === undefined ? undefined : monitorUrl(natsPid),
     sim,

@@ -3,6 +3,7 @@ import type { Benchmark } from '../harness/benchmark.js';
 import { formatNumber } from '../harness/table.js';
 import { planCases } from './cases.js';
 import { driveRun } from './drive.js';
+import { RawBaseline } from './baseline.js';
 import { startEnvironment } from './environment.js';
 import { ESCALATION_OPTIONS, sizesFrom } from './options.js';
 import { escalationFigures, escalationNotes, lagsTable, mismatchLines, mixTable, resultTable, type EscalationRun } from './report.js';
@@ -30,6 +31,8 @@ export const escalationsBenchmark: Benchmark = {
     const order = [...cases].sort((a, b) => b.expected.idealMs - a.expected.idealMs);
 
     const env = await startEnvironment(ctx, sizes, expectedSends);
+    const baseline = await RawBaseline.prepare(ctx, env.natsUrl);
+    await baseline.measure(ctx, 'before', sizes.baselineReps);
     const routesRevision = await saveRoutes(env.front, env.bus, routes);
     for (const one of cases) for (const { to, scenario } of one.scenarios) env.sim.setScenario(to, scenario);
     ctx.progress(`${formatNumber(cases.length)} escalations, ${formatNumber(expectedSends)} sends expected; starting ${sizes.rate > 0 ? `${sizes.rate}/s` : 'all at once'}`);
@@ -40,6 +43,8 @@ export const escalationsBenchmark: Benchmark = {
     const sends = sendsTimeline(env.sim.messages());
     const serverLogs = env.server.processes.flatMap((one) => one.process.logs);
     await env.server.stop();
+    // Again once the server has stopped: the machine's speed drifts over a run of minutes.
+    await baseline.measure(ctx, 'after', sizes.baselineReps);
 
     const run: EscalationRun = {
       ...drive,
@@ -48,6 +53,7 @@ export const escalationsBenchmark: Benchmark = {
       verification,
       sends,
       endedAt: verification.lastEndedAt || Date.now(),
+      rawEventsPerSecond: baseline.eventsPerSecond,
       serverWarnings: serverLogs.length,
       serverRoles: env.server.processes.map((one) => one.roles),
       expiriesS: routes.flatMap((route) => route.users.flatMap((user) => user.channels.map((one) => one.expiryS))),

@@ -11,6 +11,8 @@ export interface EscalationSizes {
   cpuProfDir: string | undefined;
   /** Server processes: 1 runs every role; more split the engine off into processes of its own. */
   processes: number;
+  /** Raw JetStream runs before the escalations, and as many after. */
+  baselineReps: number;
 }
 
 export const ESCALATION_OPTIONS = {
@@ -19,6 +21,7 @@ export const ESCALATION_OPTIONS = {
   rate: 'escalation starts per second, longest scenarios first; 0 publishes them all at once, as the issue has them: 10,000 concurrent (0)',
   seed: 'seed of the scenario mix, so a run can be repeated exactly (1)',
   'cpu-prof': 'a directory: profile the server (as node --cpu-prof would) and write its profile there (off)',
+  'baseline-reps': 'raw JetStream runs of 20,000 events before the escalations, and as many after: the yardstick sends/s are divided by (3; --quick 1)',
   processes: 'server processes: 1 takes every role, as npm start; N > 1 runs the engine role in N - 1 processes of its own (1)',
 } as const;
 
@@ -50,5 +53,6 @@ export function sizesFrom(ctx: BenchContext): EscalationSizes {
     seed: intParam(ctx, 'seed', 1),
     cpuProfDir: ctx.params.get('cpu-prof') || undefined,
     processes: intParam(ctx, 'processes', 1),
+    baselineReps: intParam(ctx, 'baseline-reps', 3, 1),
   };
 }

@@ -1,5 +1,5 @@
 import type { Figure } from '../harness/benchmark.js';
-import { percentileOfSorted } from '../harness/stats.js';
+import { median, percentileOfSorted } from '../harness/stats.js';
 import { formatNumber, textTable } from '../harness/table.js';
 import { CASE_KINDS, type EscalationCase } from './cases.js';
 import type { Drive } from './drive.js';
@@ -15,6 +15,8 @@ export interface EscalationRun extends Drive {
   sends: SendsTimeline;
   /** Epoch ms the last escalation ended (from the documents); the run starts at `startedAt`. */
   endedAt: number;
+  /** Raw JetStream events/s of each baseline run, before and after the escalations. */
+  rawEventsPerSecond: number[];
   /** Warn and error lines the server logged. */
   serverWarnings: number;
   /** Each server process's --role. */
@@ -120,12 +122,15 @@ export function escalationFigures(run: EscalationRun): Figure[] {
   const { verification: v } = run;
   const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
   const p99 = (values: number[]) => (values.length === 0 ? 0 : percentileOfSorted(sorted(values), 99));
+  const sendsPerSecond = run.sends.count / seconds;
   return [
     { name: 'escalations with a wrong, missing or unfinished outcome', value: v.wrong.length, unit: `of ${formatNumber(v.escalations)}`, target: { op: '<=', value: 0 } },
     { name: 'escalations without exactly one outcome event of the right type', value: v.badEvents.length, unit: '', target: { op: '<=', value: 0 } },
     { name: 'duplicate outcome events', value: v.duplicateOutcomes, unit: '', target: { op: '<=', value: 0 } },
     { name: 'escalations completed/s', value: v.escalations / seconds, unit: '/s', decimals: 1 },
-    { name: 'provider sends/s over the run', value: run.sends.count / seconds, unit: '/s', decimals: 1, target: { op: '>=', value: 500 } },
+    { name: 'provider sends/s over the run', value: sendsPerSecond, unit: '/s', decimals: 1, target: { op: '>=', value: 500 } },
+    { name: `raw JetStream publish+consume+ack, median of ${run.rawEventsPerSecond.length}`, value: median(run.rawEventsPerSecond), unit: 'events/s' },
+    { name: 'provider sends/s per 1,000 raw JetStream events/s', value: (1000 * sendsPerSecond) / median(run.rawEventsPerSecond), unit: '', decimals: 1 },
     { name: `provider sends/s, busiest ${run.sends.windowS} s`, value: run.sends.peakPerSecond, unit: '/s', decimals: 1 },
     {
       name: run.peakRssBytes.length === 1 ? 'server peak RSS (VmHWM)' : `server peak RSS (VmHWM, sum of ${run.peakRssBytes.length} processes)`,
@@ -151,6 +156,7 @@ export function escalationNotes(run: EscalationRun): string[] {
   const real = (planS: number) => formatNumber(planS * 1000 * sizes.scale);
   return [
     `${formatNumber(run.cases.length)} escalations over 4 routes (3 users x 2-3 channels), seed ${sizes.seed}; SWITCHBOARD_TIME_SCALE=${sizes.scale}: expiries of ${shortest}-${longest} plan s last ${real(shortest)}-${real(longest)} ms, reads come within ${real(15)} ms`,
+    `raw JetStream (the dispatch benchmark's baseline on this nats-server), events/s before / after: ${run.rawEventsPerSecond.map((one) => formatNumber(one)).join(', ')}`,
     `server: ${run.serverRoles.length === 1 ? 'one process, every role' : run.serverRoles.map((roles) => `[${roles}]`).join(' + ')}; starts: ${sizes.rate > 0 ? `${sizes.rate}/s, longest scenarios first` : 'all at once'}; run ${runSeconds(run).toFixed(1)} s against an ideal ${(run.idealMs / 1000).toFixed(1)} s${run.allEnded ? '' : '; NOT every escalation ended'}`,
   ];
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { VumiApiEvent } from '../../libs/events/index.js';
-import type { OutgoingMessage } from '../harness/publisher.js';
+import type { OutgoingMessage } from './publisher.js';
 
 export const BENCH_ACCOUNT = 'bench';
 export const THROUGHPUT_EVENT_TYPE = 'poll_complete';

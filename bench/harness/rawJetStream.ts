@@ -1,8 +1,8 @@
 import { AckPolicy, DeliverPolicy, nanos } from 'nats';
 import { STREAMS, streamConfigs, type Bus, type TopologyOptions } from '../../libs/bus/index.js';
 import { EVENTS_SUBJECT_ROOT, eventSubject, type VumiApiEvent } from '../../libs/events/index.js';
-import { publishWindowed, type OutgoingMessage } from '../harness/publisher.js';
-import { waitUntil } from '../harness/waitUntil.js';
+import { publishWindowed, type OutgoingMessage } from './publisher.js';
+import { waitUntil } from './waitUntil.js';
 import { runTimeoutMs, startTiming, throughput, type Throughput } from './throughput.js';
 
 /** The baseline's own stream, so the Switchboard's dispatcher consumer (events.>) never sees its messages. */

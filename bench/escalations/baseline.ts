@@ -1,0 +1,51 @@
+import { connectBus, type Bus } from '../../libs/bus/index.js';
+import { loadSettings } from '../../libs/config/index.js';
+import type { BenchContext } from '../harness/benchmark.js';
+import { createRawStream, rawSubject, runRawJetStream } from '../harness/rawJetStream.js';
+import { encodedEvents, runPrefix } from '../harness/sampleEvents.js';
+import { formatNumber } from '../harness/table.js';
+
+/** The dispatch benchmark's sizes for its baseline: 20,000 events, 256 publish acks outstanding. */
+const EVENTS = 20_000;
+const WINDOW = 256;
+const WARMUP = 5_000;
+
+/**
+ * The run's yardstick: raw JetStream publish, consume and ack of the dispatch benchmark's events
+ * (its baseline (a)) on this run's nats-server, from this process. Sends/s divided by it compare
+ * across hours and days, when the machine's own speed moves by half.
+ */
+export class RawBaseline {
+  readonly eventsPerSecond: number[] = [];
+
+  private constructor(
+    private readonly publisher: Bus,
+    private readonly consumer: Bus,
+  ) {}
+
+  /** Connects a publisher and a consumer of its own, as the dispatch benchmark does, creates its stream and warms up. */
+  static async prepare(ctx: BenchContext, natsUrl: string): Promise<RawBaseline> {
+    const publisher = await connectBus(natsUrl, { name: 'bench raw publisher' });
+    ctx.defer(() => publisher.close());
+    const consumer = await connectBus(natsUrl, { name: 'bench raw consumer' });
+    ctx.defer(() => consumer.close());
+    await createRawStream(publisher, loadSettings({}).streams);
+    const baseline = new RawBaseline(publisher, consumer);
+    await baseline.run('warmup', WARMUP);
+    return baseline;
+  }
+
+  /** `reps` timed runs, kept; `when` labels the progress line. */
+  async measure(ctx: BenchContext, when: string, reps: number): Promise<void> {
+    for (let rep = 1; rep <= reps; rep++) {
+      const perSecond = await this.run(`${when}${rep}`, EVENTS);
+      this.eventsPerSecond.push(perSecond);
+      ctx.progress(`raw JetStream ${when}, ${rep}/${reps}: ${formatNumber(perSecond)} events/s`);
+    }
+  }
+
+  private async run(label: string, count: number): Promise<number> {
+    const messages = encodedEvents(runPrefix(label), count, rawSubject);
+    return (await runRawJetStream(this.publisher, this.consumer, messages, WINDOW, label)).eventsPerSecond;
+  }
+}
