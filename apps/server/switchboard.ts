@@ -164,6 +164,8 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
         log: log.child({ component: 'timers' }),
       });
       stops.push(() => timerWorker.stop());
+      const pendingLaunches = await hooks.resume();
+      if (pendingLaunches > 0) log.info({ pending: pendingLaunches }, 'pending hook launches: their timers scheduled again');
       await inbox.start(
         [
           {

@@ -16,8 +16,8 @@ export const HOOK_TIMER = 'hook_launch';
 const LaunchTimer = z.object({ account_key: Token, id: Token, generation: z.number().int().min(1) });
 type LaunchTimer = z.infer<typeof LaunchTimer>;
 
-/** Target lookups in flight at once while a call is checked. */
-const READS_AT_ONCE = 32;
+/** Requests in flight at once: a call's target lookups, the timers scheduled again at start. */
+const REQUESTS_AT_ONCE = 32;
 /** NATS refuses messages over max_payload (1 MB in nats.conf): an event must stay under it. */
 const MAX_EVENT_BYTES = 900_000;
 
@@ -71,7 +71,7 @@ export class HookLauncher {
     if (request.targeting.mode !== 'targets') return;
     const targets = request.targeting.targets;
     const needChannel = targets.map((target, index) => ({ target, index })).filter(({ target }) => target.channels.length === 0);
-    const known = await inChunks(needChannel, READS_AT_ONCE, async ({ target }) => (await this.options.contacts.get(account, target.id)) !== undefined);
+    const known = await inChunks(needChannel, REQUESTS_AT_ONCE, async ({ target }) => (await this.options.contacts.get(account, target.id)) !== undefined);
     const issues = needChannel
       .filter((_entry, i) => !known[i])
       .map(({ target, index }) => ({ path: `targets.${index}.channel`, message: `contact "${target.id}" does not exist: give a channel ({type, id_num}) to create it` }));
@@ -80,7 +80,7 @@ export class HookLauncher {
 
   /** Replaces the pending launch with a new generation and schedules its timer. */
   private async schedule({ hook, request }: Call, calls: number): Promise<Scheduled> {
-    const { hooks, timers, routes, scale } = this.options;
+    const { hooks, routes, scale } = this.options;
     const now = Date.now();
     const calledAt = new Date(now).toISOString();
     const launchAt = now + scale(hook.debounce_s * 1000);
@@ -97,10 +97,27 @@ export class HookLauncher {
       };
       return { ...state, generation, pending };
     });
-    const { generation } = saved!.value;
-    const timer: LaunchTimer = { account_key: hook.account_key, id: hook.id, generation };
-    await timers.schedule(HOOK_TIMER, `${hook.account_key}.${hook.id}.${generation}`, launchAt, timer);
+    await this.scheduleTimer({ account_key: hook.account_key, id: hook.id, generation: saved!.value.generation }, launchAt);
     return { launch_at: new Date(launchAt).toISOString() };
+  }
+
+  /** One timer per generation: scheduled again, it is stored once (within the duplicate window). */
+  private scheduleTimer(timer: LaunchTimer, launchAt: number): Promise<void> {
+    return this.options.timers.schedule(HOOK_TIMER, `${timer.account_key}.${timer.id}.${timer.generation}`, launchAt, timer);
+  }
+
+  /**
+   * Schedules the timer of every pending launch again, as the engine role starts: a server that
+   * stopped between a call's write and its timer's left a launch pending with no timer. A timer
+   * that fires twice still launches once: only the pending generation launches, and the launch
+   * settles it by compare-and-set. Answers how many launches were pending.
+   */
+  async resume(): Promise<number> {
+    const pending = await this.options.hooks.pendingLaunches();
+    await inChunks(pending, REQUESTS_AT_ONCE, ({ account_key, id, pending: launch }) =>
+      this.scheduleTimer({ account_key, id, generation: launch.generation }, Date.parse(launch.launch_at)),
+    );
+    return pending.length;
   }
 
   /** A launch timer: does nothing unless its generation is still the pending one. */

@@ -197,4 +197,14 @@ export class HookRepository {
   async launchState(account: string, id: string): Promise<LaunchState | undefined> {
     return (await this.launches.get(HookRepository.launchKey(account, id)))?.value;
   }
+
+  /** Every hook's pending launch, in every account. */
+  async pendingLaunches(): Promise<Array<{ account_key: string; id: string; pending: PendingLaunch }>> {
+    const entries = await this.launches.entries(HookRepository.launchKey('*', '*'));
+    return entries.flatMap(({ key, value }) => {
+      // A launch key is <account>._launch.<id>, and neither token holds a dot.
+      const [account_key, , id] = key.split('.');
+      return value.pending && account_key && id ? [{ account_key, id, pending: value.pending }] : [];
+    });
+  }
 }

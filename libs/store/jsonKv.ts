@@ -116,10 +116,15 @@ export class JsonKv<S extends z.ZodType> implements RevisionedStore<z.infer<S>> 
    * is removed before the scan reaches it).
    */
   async values(filter: string): Promise<Array<z.infer<S>>> {
+    return (await this.entries(filter)).map((entry) => entry.value);
+  }
+
+  /** `values`, each with its key. */
+  async entries(filter: string): Promise<Array<{ key: string; value: z.infer<S> }>> {
     const prefix = `$KV.${this.bucket.name}.`;
     const info = await this.bucket.jsm.streams.info(`KV_${this.bucket.name}`, { subjects_filter: `${prefix}${filter}` });
     const keys = Object.keys(info.state.subjects ?? {}).map((subject) => subject.slice(prefix.length));
-    const entries = await inBatches(keys, (key) => this.get(key));
-    return entries.flatMap((entry) => (entry ? [entry.value] : []));
+    const entries = await inBatches(keys, async (key) => ({ key, stored: await this.get(key) }));
+    return entries.flatMap(({ key, stored }) => (stored ? [{ key, value: stored.value }] : []));
   }
 }

@@ -3,12 +3,24 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { HookRepository } from '../../libs/store/index.js';
 import { startTestNats } from '../support/nats.js';
-import { startTestSwitchboard, useSwitchboard } from '../support/switchboard.js';
+import { startTestSwitchboard, useSwitchboard, type TestSwitchboard } from '../support/switchboard.js';
 import { callHook, createHook, newAccount, watchAccount } from './support.js';
 
 const SCALE = 0.01;
 const sb = useSwitchboard({ env: { SWITCHBOARD_TIME_SCALE: String(SCALE) } });
+
+/**
+ * As if a second call had written its generation and the server had stopped before storing that
+ * generation's timer: the first call's timer is stored, but no longer launches.
+ */
+async function strandPendingLaunch(server: TestSwitchboard, account: string, hookId: string): Promise<void> {
+  await server.stores.hooks.launches.mutate(HookRepository.launchKey(account, hookId), (state) => {
+    const generation = state!.generation + 1;
+    return { ...state!, generation, pending: { ...state!.pending!, generation } };
+  });
+}
 
 describe('debounce', () => {
   it('resets the wait on each call, and launches once with the latest payload', async () => {
@@ -113,7 +125,11 @@ describe('debounce', () => {
 });
 
 describe('a restart mid-debounce', () => {
-  it('launches the pending call from the next server on the same NATS', async () => {
+  it.each([
+    { case: 'launches the pending call from the next server on the same NATS', timerLost: false },
+    // The next server schedules the pending generation's timer again.
+    { case: 'launches it when its timer was never stored', timerLost: true },
+  ])('$case', async ({ timerLost }) => {
     const nats = await startTestNats();
     const dataDir = await mkdtemp(path.join(tmpdir(), 'switchboard-hooks-restart-'));
     const env = { SWITCHBOARD_TIME_SCALE: String(SCALE) };
@@ -124,6 +140,7 @@ describe('a restart mid-debounce', () => {
       const hook = await createHook(first, account, { debounce_s: 300 });
       const call = await callHook(first.url!, hook.token, 'POST', { message: 'survives' });
       expect(call.status).toBe(200);
+      if (timerLost) await strandPendingLaunch(first, account, hook.id);
       await first.close();
       // The first server is gone before the launch was due: only the next one can launch it.
       expect(Date.now()).toBeLessThan(Date.parse(call.body.launch_at));
