@@ -136,6 +136,7 @@ export type Effect = z.infer<typeof Effect>;
 export type EscalationStatus = z.infer<typeof EscalationStatus>;
 export type Outcome = z.infer<typeof Outcome>;
 export type EscalationFrame = z.infer<typeof EscalationFrame>;
+export type EscalationState = z.infer<typeof EscalationState>;
 export type Escalation = z.infer<typeof Escalation>;
 
 /**
@@ -248,7 +249,20 @@ export class EscalationDocs implements RevisionedStore<Escalation> {
   }
 
   async values(filter: string): Promise<Escalation[]> {
-    return inBatches(await this.states.values(filter), (state) => this.joined(accountKey(state.account_key, state.id), state));
+    return inBatches(await this.states.values(filter), (state) => this.whole(state));
+  }
+
+  /**
+   * The newest of the escalations whose keys match and that `accept` takes: the first `limit`
+   * whole, and how many there are. Only those are read with their frames; the rest, as states.
+   */
+  async newest(filter: string, limit: number, accept: (state: EscalationState) => boolean): Promise<{ escalations: Escalation[]; total: number }> {
+    const states = (await this.states.values(filter)).filter(accept).sort((a, b) => b.started_at.localeCompare(a.started_at));
+    return { escalations: await inBatches(states.slice(0, limit), (state) => this.whole(state)), total: states.length };
+  }
+
+  private whole(state: z.infer<typeof StoredState>): Promise<Escalation> {
+    return this.joined(accountKey(state.account_key, state.id), state);
   }
 
   private async joined(key: string, stored: z.infer<typeof StoredState>): Promise<Escalation> {
@@ -295,6 +309,11 @@ export class EscalationRepository {
 
   list(account: string): Promise<Escalation[]> {
     return this.docs.values(accountFilter(account));
+  }
+
+  /** An account's newest escalations, of one status if given: `limit` of them, and how many there are. */
+  recent(account: string, { status, limit }: { status?: EscalationStatus; limit: number }): Promise<{ escalations: Escalation[]; total: number }> {
+    return this.docs.newest(accountFilter(account), limit, (state) => status === undefined || state.status === status);
   }
 
   /** Remembers that an escalation messaged this address, so a reply from it can find the escalation. */

@@ -118,6 +118,40 @@ describe('how escalations are stored', () => {
     expect(await docs.lastWritten(key)).toBeUndefined();
   });
 
+  it("lists an account's newest escalations, of one status, reading the frames of that page alone", async () => {
+    const acct = account();
+    const numbers = ['447700912051', '447700912052', '447700912053'];
+    const ids: string[] = [];
+    for (const number of numbers) {
+      sb.provider.simulator!.setScenario(number, { outcome: 'silent' });
+      sb.provider.simulator!.setScenario(`${number}9`, { outcome: 'silent' });
+      const started = await sb.api.post(`/v1/accounts/${acct}/escalations`, { config: config(number, `${number}9`, 86_400) });
+      expect(started.status).toBe(201);
+      ids.push(started.body.id as string);
+      // Each one starts in a later millisecond than the one before.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const [oldest, middle, newest] = ids;
+    await sb.escalations.cancel(acct, oldest!);
+    const list = async (query: string) => (await sb.api.get(`/v1/accounts/${acct}/escalations${query}`)).body;
+
+    const all = await list('');
+    expect(all.escalations.map((esc: { id: string }) => esc.id)).toEqual([newest, middle, oldest]);
+    expect(all.total).toBe(3);
+    const active = await list('?status=active&limit=1');
+    expect(active.escalations.map((esc: { id: string; plan: unknown }) => [esc.id, esc.plan !== undefined])).toEqual([[newest, true]]);
+    expect(active.total).toBe(2);
+    expect((await list('?status=cancelled')).escalations.map((esc: { id: string }) => esc.id)).toEqual([oldest]);
+
+    // Past the page, only states are read: a frame gone from there cannot fail the listing.
+    await kv.delete(`${EscalationRepository.key(acct, oldest!)}.frame`);
+    const page = await sb.api.get(`/v1/accounts/${acct}/escalations?limit=2`);
+    expect(page.status).toBe(200);
+    expect(page.body).toMatchObject({ total: 3, escalations: [{ id: newest }, { id: middle }] });
+
+    for (const id of [middle, newest]) await sb.escalations.cancel(acct, id!);
+  });
+
   it('starts a redelivered trigger with the plan stored first, though its route changed in between', async () => {
     const acct = account();
     const id = `esc-${randomUUID().slice(0, 12)}`;

@@ -40,10 +40,9 @@ export const escalationsPlugin: FastifyPluginAsync<EscalationsOptions> = async (
   app.get('/v1/accounts/:account/escalations', async (request) => {
     const { account } = parse(AccountParams, request.params);
     const { status, limit } = parse(ListQuery, request.query);
-    const all = await repository.list(account);
-    const matching = all.filter((esc) => !status || esc.status === status).sort((a, b) => b.started_at.localeCompare(a.started_at));
-    const page = await Promise.all(matching.slice(0, limit).map((esc) => services.escalations.withTimelines(esc)));
-    return { escalations: page.map(view), total: matching.length };
+    const { escalations, total } = await repository.recent(account, { status, limit });
+    const page = await Promise.all(escalations.map((esc) => services.escalations.withTimelines(esc)));
+    return { escalations: page.map(view), total };
   });
 
   app.get('/v1/accounts/:account/escalations/:id', async (request) => {
