@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Benchmark } from '../harness/benchmark.js';
 import { formatNumber } from '../harness/table.js';
+import { RawBaseline } from './baseline.js';
 import { planCases } from './cases.js';
 import { driveRun } from './drive.js';
-import { RawBaseline } from './baseline.js';
 import { startEnvironment } from './environment.js';
 import { ESCALATION_OPTIONS, sizesFrom } from './options.js';
 import { escalationFigures, escalationNotes, lagsTable, mismatchLines, mixTable, resultTable, type EscalationRun } from './report.js';
