@@ -229,11 +229,17 @@ export class EscalationEngine {
     return { ...esc, attempts };
   }
 
-  /** A user wrote back from an address an escalation messaged: an acknowledgement. */
+  /**
+   * A user wrote back from an address an escalation messaged: an acknowledgement. The escalations
+   * found ended (now, or before) leave the address's index, so that an address messaged by many
+   * escalations over time costs a reply only the ones still running, from the next reply on.
+   */
   async onInbound(webhook: InboundMessageWebhook): Promise<void> {
+    const { escalations } = this.options;
     const from = normalizedFrom(webhook);
-    for (const ref of await this.options.escalations.byAddress(webhook.channel, from)) {
-      await this.change(ref.account_key, ref.id, (esc, now) => transitions.acknowledgeReply(esc, { channel: webhook.channel, from, at: webhook.timestamp }, now));
+    for (const ref of await escalations.byAddress(webhook.channel, from)) {
+      const after = await this.change(ref.account_key, ref.id, (esc, now) => transitions.acknowledgeReply(esc, { channel: webhook.channel, from, at: webhook.timestamp }, now));
+      if (after && after.value.status !== 'active') await escalations.unindexAddress(webhook.channel, from, ref);
     }
   }
 
@@ -308,9 +314,10 @@ export class EscalationEngine {
 
   /**
    * A transition, then its effects. A transition that leaves effects takes a free flush lease in
-   * its own write. It starts from `known`, else from the version this process last wrote.
+   * its own write. It starts from `known`, else from the version this process last wrote. Answers
+   * the last version the flush saw (undefined when it left the effects to another worker).
    */
-  private async change(account: string, id: string, transition: Transition, known?: Version): Promise<void> {
+  private async change(account: string, id: string, transition: Transition, known?: Version): Promise<Version | undefined> {
     let leased = false;
     let created = new Set<string>();
     const version = await this.apply(
@@ -324,7 +331,7 @@ export class EscalationEngine {
       },
       known ?? (await this.options.escalations.docs.lastWritten(EscalationRepository.key(account, id))),
     );
-    await this.flush(account, id, version, leased, created);
+    return this.flush(account, id, version, leased, created);
   }
 
   /**

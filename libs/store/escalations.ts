@@ -285,6 +285,15 @@ export class EscalationDocs implements RevisionedStore<Escalation> {
 const EscalationRef = z.object({ account_key: Token, id: Token });
 export type EscalationRef = z.infer<typeof EscalationRef>;
 
+/** Replies carry no account: escalations are indexed by the address they messaged, one key each. */
+function addressPrefix(channel: string, to: string): string {
+  return indexKey('_reply', 'addr', `${channel}:${to}`);
+}
+
+function addressKey(channel: string, to: string, ref: EscalationRef): string {
+  return `${addressPrefix(channel, to)}.${ref.account_key}.${ref.id}`;
+}
+
 /**
  * Escalations, changed only by compare-and-set, with two indexes: from a recipient address to
  * the escalations that messaged it (replies carry no account), and from a Dispatch workflow to
@@ -318,12 +327,17 @@ export class EscalationRepository {
 
   /** Remembers that an escalation messaged this address, so a reply from it can find the escalation. */
   async indexAddress(channel: string, to: string, ref: EscalationRef): Promise<void> {
-    await this.refs.put(`${indexKey('_reply', 'addr', `${channel}:${to}`)}.${ref.account_key}.${ref.id}`, ref);
+    await this.refs.put(addressKey(channel, to, ref), ref);
   }
 
   /** Escalations that messaged this address. */
   async byAddress(channel: string, to: string): Promise<EscalationRef[]> {
-    return this.refs.values(`${indexKey('_reply', 'addr', `${channel}:${to}`)}.>`);
+    return this.refs.values(`${addressPrefix(channel, to)}.>`);
+  }
+
+  /** Forgets that an escalation messaged this address: for one that has ended, which no reply can change. */
+  async unindexAddress(channel: string, to: string, ref: EscalationRef): Promise<void> {
+    await this.refs.forget(addressKey(channel, to, ref));
   }
 
   async indexDispatch(dispatchUuid: string, ref: EscalationRef): Promise<void> {

@@ -101,6 +101,14 @@ export class JsonKv<S extends z.ZodType> implements RevisionedStore<z.infer<S>> 
     return compareAndSet(this, key, change, known);
   }
 
+  /**
+   * Removes the key with its history and leaves no delete marker, so that listings (`values`)
+   * no longer meet it: for index entries, which a bucket would otherwise keep one subject each of.
+   */
+  async forget(key: string): Promise<void> {
+    await this.bucket.jsm.streams.purge(`KV_${this.bucket.name}`, { filter: `$KV.${this.bucket.name}.${key}` });
+  }
+
   /** Deletes the document; returns the revision of the delete, or undefined when there was nothing to delete. */
   async delete(key: string): Promise<number | undefined> {
     const existing = await this.kv.get(key);

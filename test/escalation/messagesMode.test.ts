@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { BUCKETS } from '../../libs/bus/index.js';
 import { publishEvent } from '../../libs/events/index.js';
 import { signWebhook } from '../../libs/vonage/index.js';
 import { loadOrCreateSimCredentials } from '../../apps/server/simCredentials.js';
@@ -162,6 +163,32 @@ describe('escalate_users, messages mode', () => {
     expect(esc.status).toBe('read');
     expect(esc.outcome).toMatchObject({ status: 'replied', user: 'Tony', channel: 'messenger' });
     expect(esc.attempts[0].result).toBe('replied');
+  });
+
+  it('forgets, at a reply, every escalation that messaged the address and has ended', async () => {
+    const { account, a } = fixture();
+    const sim = sb.provider.simulator!;
+    const repliedTo = () => sb.stores.escalations.byAddress('messenger', a.tonyMessenger);
+    sim.setScenario(a.tonyMessenger, { outcome: 'read' });
+    await escalate(account, sampleWith(a));
+    const earlier = await finished(account);
+    expect(earlier.outcome).toMatchObject({ status: 'read', user: 'Tony' });
+    // Ended, yet still indexed: until a reply comes, nothing looks at the address.
+    await waitFor('the address indexed', async () => (await repliedTo()).length === 1);
+
+    // A second escalation, in another account, messages Tony again, and Tony writes back.
+    const later = `${account}-2`;
+    sim.setScenario(a.tonyMessenger, { outcome: 'delivered', reply: { after_ms: 100_000, text: 'on it' } });
+    await escalate(later, sampleWith(a));
+    expect((await finished(later)).outcome).toMatchObject({ status: 'replied', user: 'Tony' });
+    await waitFor('both escalations out of the address index', async () => (await repliedTo()).length === 0);
+    // Gone without a delete marker: no subject is left for the next listing to scan.
+    for (const acct of [account, later]) {
+      const info = await sb.bus.jsm.streams.info(`KV_${BUCKETS.escalations}`, { subjects_filter: `$KV.${BUCKETS.escalations}._reply._addr.*.${acct}.*` });
+      expect(info.state.subjects ?? {}).toEqual({});
+    }
+    // The earlier escalation is untouched by the reply.
+    expect((await sb.api.get(`/v1/accounts/${account}/escalations/${earlier.id}`)).body.outcome).toEqual(earlier.outcome);
   });
 
   it('applies duplicate and out-of-order receipts once', async () => {
