@@ -1,7 +1,7 @@
 import { openBus, provisionBus, type Bus, type NatsServerProcess } from '../../libs/bus/index.js';
 import { scaled, type Role, type Settings } from '../../libs/config/index.js';
 import { CausedEvents, DeadLetters, Dispatcher, RouteTable, UnroutedEvents, type HandlerRegistry } from '../../libs/dispatcher/index.js';
-import { EscalationEngine, ESCALATION_TIMER } from '../../libs/escalation/index.js';
+import { EscalationEngine, ESCALATION_TIMER, startRetention } from '../../libs/escalation/index.js';
 import type { Logger } from '../../libs/logger/index.js';
 import { Messenger, ProviderInbox, StoredReceipts } from '../../libs/messaging/index.js';
 import { createStores, type LiveTable, type Stores, type Subscription } from '../../libs/store/index.js';
@@ -12,6 +12,9 @@ import { handlerRegistry } from '../../handlers/index.js';
 import { setUpApiAuth } from './auth.js';
 import { buildHttpApp } from './http/app.js';
 import { planProvider, startProvider, type Provider } from './provider.js';
+
+/** How often ended escalations past their retention are looked for (before SWITCHBOARD_TIME_SCALE). */
+const RETENTION_PASS_MS = 3600_000;
 
 export interface SwitchboardOptions {
   settings: Settings;
@@ -166,6 +169,13 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
       stops.push(() => timerWorker.stop());
       const pendingLaunches = await hooks.resume();
       if (pendingLaunches > 0) log.info({ pending: pendingLaunches }, 'pending hook launches: their timers scheduled again');
+      if (settings.escalationRetentionS > 0) {
+        const keepMs = scaled(settings, settings.escalationRetentionS * 1000);
+        // Hourly, or as often as the retention itself when that is shorter (scaled tests), but at most once a second.
+        const everyMs = Math.max(1000, Math.min(keepMs, scaled(settings, RETENTION_PASS_MS)));
+        const retention = startRetention({ escalations: stores.escalations, keepMs, everyMs, log: log.child({ component: 'retention' }) });
+        stops.push(() => retention.stop());
+      }
       await inbox.start(
         [
           {

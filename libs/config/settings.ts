@@ -29,6 +29,7 @@ export const SettingsSchema = z.object({
   SWITCHBOARD_EVENTS_MAX_AGE_S: z.coerce.number().int().min(60).default(7 * 24 * 3600),
   SWITCHBOARD_TIME_SCALE: z.coerce.number().positive().max(1000).default(1),
   SWITCHBOARD_MAX_REPEAT: z.coerce.number().int().min(0).max(100).default(10),
+  SWITCHBOARD_ESCALATION_RETENTION_S: z.coerce.number().int().min(0).default(30 * 24 * 3600),
   SWITCHBOARD_DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(128),
   SWITCHBOARD_DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   SWITCHBOARD_ALLOW_PRIVATE_TARGETS: z
@@ -93,6 +94,8 @@ export interface Settings {
   timeScale: number;
   /** The most repeats an escalation may ask for. */
   maxRepeat: number;
+  /** How long an ended escalation is kept (0: for ever), before SWITCHBOARD_TIME_SCALE. */
+  escalationRetentionS: number;
   subscriptions: {
     /** Webhook POSTs in flight at once per process (they wait on other systems, so more than events). */
     deliveryConcurrency: number;
@@ -154,6 +157,7 @@ export function settingsFrom(raw: RawSettings, cwd = process.cwd()): Settings {
     streams: { dedupeWindowS: raw.SWITCHBOARD_DEDUPE_WINDOW_S, eventsMaxAgeS: raw.SWITCHBOARD_EVENTS_MAX_AGE_S },
     timeScale: raw.SWITCHBOARD_TIME_SCALE,
     maxRepeat: raw.SWITCHBOARD_MAX_REPEAT,
+    escalationRetentionS: raw.SWITCHBOARD_ESCALATION_RETENTION_S,
     subscriptions: {
       deliveryConcurrency: raw.SWITCHBOARD_DELIVERY_CONCURRENCY,
       deliveryTimeoutMs: raw.SWITCHBOARD_DELIVERY_TIMEOUT_MS,

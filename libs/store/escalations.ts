@@ -261,6 +261,24 @@ export class EscalationDocs implements RevisionedStore<Escalation> {
     return { escalations: await inBatches(states.slice(0, limit), (state) => this.whole(state)), total: states.length };
   }
 
+  /** The keys of the states that match the filter. */
+  stateKeys(filter: string): Promise<string[]> {
+    return this.states.keys(filter);
+  }
+
+  /** The state alone, without its frame: for a pass over many escalations. */
+  async state(key: string): Promise<EscalationState | undefined> {
+    return (await this.states.get(key))?.value;
+  }
+
+  /** Removes an escalation whole, its state first: a listing that has not met it by then no longer will. */
+  async remove(key: string): Promise<void> {
+    this.written.delete(key);
+    this.cache.delete(key);
+    await this.states.forget(key);
+    await this.frames.forget(frameKey(key));
+  }
+
   private whole(state: z.infer<typeof StoredState>): Promise<Escalation> {
     return this.joined(accountKey(state.account_key, state.id), state);
   }
@@ -294,6 +312,11 @@ function addressKey(channel: string, to: string, ref: EscalationRef): string {
   return `${addressPrefix(channel, to)}.${ref.account_key}.${ref.id}`;
 }
 
+/** Dispatch webhooks carry no client_ref: a workflow's escalation is indexed by its dispatch_uuid. */
+function dispatchKey(dispatchUuid: string): string {
+  return indexKey('_dispatch', 'uuid', dispatchUuid);
+}
+
 /**
  * Escalations, changed only by compare-and-set, with two indexes: from a recipient address to
  * the escalations that messaged it (replies carry no account), and from a Dispatch workflow to
@@ -325,6 +348,25 @@ export class EscalationRepository {
     return this.docs.newest(accountFilter(account), limit, (state) => status === undefined || state.status === status);
   }
 
+  /**
+   * Removes the escalations that ended before `before` (an ISO time), in every account: each one's
+   * state, frame and index entries. Answers how many.
+   */
+  async removeEndedBefore(before: string): Promise<number> {
+    // Read in batches and let go: every account's states at once could be more than memory holds.
+    const removed = await inBatches(await this.docs.stateKeys(accountFilter('*')), async (key) => {
+      const state = await this.docs.state(key);
+      if (!state || isRunning(state) || state.ended_at === undefined || state.ended_at >= before) return false;
+      const ref = { account_key: state.account_key, id: state.id };
+      const addresses = new Set(state.attempts.filter((attempt) => attempt.message_uuid).map((attempt) => addressKey(attempt.channel, attempt.to, ref)));
+      const workflows = state.dispatches.flatMap((run) => (run.dispatch_uuid ? [dispatchKey(run.dispatch_uuid)] : []));
+      await Promise.all([...addresses, ...workflows].map((entry) => this.refs.forget(entry)));
+      await this.docs.remove(key);
+      return true;
+    });
+    return removed.filter(Boolean).length;
+  }
+
   /** Remembers that an escalation messaged this address, so a reply from it can find the escalation. */
   async indexAddress(channel: string, to: string, ref: EscalationRef): Promise<void> {
     await this.refs.put(addressKey(channel, to, ref), ref);
@@ -341,10 +383,10 @@ export class EscalationRepository {
   }
 
   async indexDispatch(dispatchUuid: string, ref: EscalationRef): Promise<void> {
-    await this.refs.put(indexKey('_dispatch', 'uuid', dispatchUuid), ref);
+    await this.refs.put(dispatchKey(dispatchUuid), ref);
   }
 
   async byDispatch(dispatchUuid: string): Promise<EscalationRef | undefined> {
-    return (await this.refs.get(indexKey('_dispatch', 'uuid', dispatchUuid)))?.value;
+    return (await this.refs.get(dispatchKey(dispatchUuid)))?.value;
   }
 }

@@ -129,10 +129,14 @@ export class JsonKv<S extends z.ZodType> implements RevisionedStore<z.infer<S>> 
 
   /** `values`, each with its key. */
   async entries(filter: string): Promise<Array<{ key: string; value: z.infer<S> }>> {
+    const entries = await inBatches(await this.keys(filter), async (key) => ({ key, stored: await this.get(key) }));
+    return entries.flatMap(({ key, stored }) => (stored ? [{ key, value: stored.value }] : []));
+  }
+
+  /** The keys that match the filter, from the stream's per-subject index (a deleted key may be among them). */
+  async keys(filter: string): Promise<string[]> {
     const prefix = `$KV.${this.bucket.name}.`;
     const info = await this.bucket.jsm.streams.info(`KV_${this.bucket.name}`, { subjects_filter: `${prefix}${filter}` });
-    const keys = Object.keys(info.state.subjects ?? {}).map((subject) => subject.slice(prefix.length));
-    const entries = await inBatches(keys, async (key) => ({ key, stored: await this.get(key) }));
-    return entries.flatMap(({ key, stored }) => (stored ? [{ key, value: stored.value }] : []));
+    return Object.keys(info.state.subjects ?? {}).map((subject) => subject.slice(prefix.length));
   }
 }

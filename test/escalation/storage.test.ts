@@ -152,6 +152,22 @@ describe('how escalations are stored', () => {
     for (const id of [middle, newest]) await sb.escalations.cancel(acct, id!);
   });
 
+  it('removes only the escalations that ended before the time it is given', async () => {
+    const acct = account();
+    sb.provider.simulator!.setScenario('447700912081', { outcome: 'silent' });
+    const started = await sb.api.post(`/v1/accounts/${acct}/escalations`, { config: config('447700912081', '447700912082', 86_400) });
+    const id = started.body.id as string;
+    const before = new Date().toISOString();
+    await sb.escalations.cancel(acct, id);
+    await waitFor('its last event out', async () => (await sb.stores.escalations.docs.get(EscalationRepository.key(acct, id)))?.value.outbox.length === 0);
+    const after = new Date(Date.now() + 1).toISOString();
+    // Other tests' escalations ended earlier go; this one stays.
+    await sb.stores.escalations.removeEndedBefore(before);
+    expect(await sb.stores.escalations.get(acct, id)).toMatchObject({ status: 'cancelled' });
+    expect(await sb.stores.escalations.removeEndedBefore(after)).toBeGreaterThanOrEqual(1);
+    expect(await sb.stores.escalations.get(acct, id)).toBeUndefined();
+  });
+
   it('starts a redelivered trigger with the plan stored first, though its route changed in between', async () => {
     const acct = account();
     const id = `esc-${randomUUID().slice(0, 12)}`;

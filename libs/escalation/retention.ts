@@ -1,0 +1,44 @@
+import type { Logger } from '../logger/index.js';
+import type { EscalationRepository } from '../store/index.js';
+
+export interface RetentionOptions {
+  escalations: EscalationRepository;
+  /** How long an ended escalation is kept. */
+  keepMs: number;
+  /** How often to look for ended escalations past it. */
+  everyMs: number;
+  log: Logger;
+}
+
+export interface Retention {
+  stop(): Promise<void>;
+}
+
+/**
+ * Removes ended escalations once they are older than the retention: at start, then every
+ * `everyMs`. Each pass lists the states of every account, so it runs seldom; a pass that fails
+ * is logged and the next one tries again. Any number of processes may run it: removing is
+ * idempotent.
+ */
+export function startRetention({ escalations, keepMs, everyMs, log }: RetentionOptions): Retention {
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const pass = async () => {
+    const before = new Date(Date.now() - keepMs).toISOString();
+    try {
+      const removed = await escalations.removeEndedBefore(before);
+      if (removed > 0) log.info({ removed, ended_before: before }, 'ended escalations past their retention removed');
+    } catch (err) {
+      log.warn({ err }, 'escalation retention pass failed: trying again at the next');
+    }
+    if (!stopped) timer = setTimeout(() => void (running = pass()), everyMs).unref();
+  };
+  let running = pass();
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}
