@@ -16,27 +16,27 @@ export interface Retention {
 
 /**
  * Removes ended escalations once they are older than the retention: at start, then every
- * `everyMs`. Each pass lists the states of every account, so it runs seldom; a pass that fails
+ * `everyMs`. Each pass reads the states of every account, so it runs seldom; a pass that fails
  * is logged and the next one tries again. Any number of processes may run it: removing is
- * idempotent.
+ * idempotent. Stopping cuts a pass short after the reads in flight.
  */
 export function startRetention({ escalations, keepMs, everyMs, log }: RetentionOptions): Retention {
+  const stopping = new AbortController();
   let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
   const pass = async () => {
     const before = new Date(Date.now() - keepMs).toISOString();
     try {
-      const removed = await escalations.removeEndedBefore(before);
+      const removed = await escalations.removeEndedBefore(before, stopping.signal);
       if (removed > 0) log.info({ removed, ended_before: before }, 'ended escalations past their retention removed');
     } catch (err) {
       log.warn({ err }, 'escalation retention pass failed: trying again at the next');
     }
-    if (!stopped) timer = setTimeout(() => void (running = pass()), everyMs).unref();
+    if (!stopping.signal.aborted) timer = setTimeout(() => void (running = pass()), everyMs).unref();
   };
   let running = pass();
   return {
     async stop() {
-      stopped = true;
+      stopping.abort();
       clearTimeout(timer);
       await running;
     },

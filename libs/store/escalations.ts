@@ -350,11 +350,12 @@ export class EscalationRepository {
 
   /**
    * Removes the escalations that ended before `before` (an ISO time), in every account: each one's
-   * state, frame and index entries. Answers how many.
+   * state, frame and index entries. Answers how many; once `signal` aborts, it looks at no more.
    */
-  async removeEndedBefore(before: string): Promise<number> {
+  async removeEndedBefore(before: string, signal?: AbortSignal): Promise<number> {
     // Read in batches and let go: every account's states at once could be more than memory holds.
     const removed = await inBatches(await this.docs.stateKeys(accountFilter('*')), async (key) => {
+      if (signal?.aborted) return false;
       const state = await this.docs.state(key);
       if (!state || isRunning(state) || state.ended_at === undefined || state.ended_at >= before) return false;
       const ref = { account_key: state.account_key, id: state.id };
