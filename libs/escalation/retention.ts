@@ -10,6 +10,9 @@ export interface RetentionOptions {
   log: Logger;
 }
 
+/** Node runs a longer timeout at once (a slowed-down time scale can ask for one). */
+const LONGEST_TIMEOUT_MS = 2 ** 31 - 1;
+
 export interface Retention {
   stop(): Promise<void>;
 }
@@ -31,7 +34,7 @@ export function startRetention({ escalations, keepMs, everyMs, log }: RetentionO
     } catch (err) {
       log.warn({ err }, 'escalation retention pass failed: trying again at the next');
     }
-    if (!stopping.signal.aborted) timer = setTimeout(() => void (running = pass()), everyMs).unref();
+    if (!stopping.signal.aborted) timer = setTimeout(() => void (running = pass()), Math.min(everyMs, LONGEST_TIMEOUT_MS)).unref();
   };
   let running = pass();
   return {
