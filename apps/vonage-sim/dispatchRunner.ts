@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { timeoutMs } from '../../libs/timers/index.js';
 import type { MessageStatus } from '../../libs/vonage/index.js';
 import type { WorkflowStep } from './dispatchRequest.js';
 import { playMessage } from './messagePlayback.js';
@@ -22,7 +23,7 @@ function meets(status: MessageStatus, condition: 'read' | 'delivered'): boolean 
 function sendStep(ctx: SimContext, dispatchUuid: string, message: SimMessage, step: WorkflowStep, signal: AbortSignal): Promise<StepOutcome> {
   const condition = step.failover?.condition_status ?? 'delivered';
   return new Promise((resolve, reject) => {
-    const expiry = step.failover && setTimeout(() => settle('expired'), ctx.scaled(step.failover.expiry_time * 1000));
+    const expiry = step.failover && setTimeout(() => settle('expired'), timeoutMs(ctx.scaled(step.failover.expiry_time * 1000)));
     const cleanUp = (): void => {
       clearTimeout(expiry);
       signal.removeEventListener('abort', onAbort);

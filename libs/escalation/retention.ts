@@ -1,5 +1,6 @@
 import type { Logger } from '../logger/index.js';
 import type { EscalationRepository } from '../store/index.js';
+import { timeoutMs } from '../timers/index.js';
 
 export interface RetentionOptions {
   escalations: EscalationRepository;
@@ -9,9 +10,6 @@ export interface RetentionOptions {
   everyMs: number;
   log: Logger;
 }
-
-/** Node runs a longer timeout at once (a slowed-down time scale can ask for one). */
-const LONGEST_TIMEOUT_MS = 2 ** 31 - 1;
 
 export interface Retention {
   stop(): Promise<void>;
@@ -34,7 +32,7 @@ export function startRetention({ escalations, keepMs, everyMs, log }: RetentionO
     } catch (err) {
       log.warn({ err }, 'escalation retention pass failed: trying again at the next');
     }
-    if (!stopping.signal.aborted) timer = setTimeout(() => void (running = pass()), Math.min(everyMs, LONGEST_TIMEOUT_MS)).unref();
+    if (!stopping.signal.aborted) timer = setTimeout(() => void (running = pass()), timeoutMs(everyMs)).unref();
   };
   let running = pass();
   return {

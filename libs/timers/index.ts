@@ -1,1 +1,2 @@
 export { Timers, type FiredTimer, type TimerHandler, type TimerWorkerOptions } from './timers.js';
+export { timeoutMs } from './timeoutMs.js';
