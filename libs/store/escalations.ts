@@ -2,7 +2,7 @@ import type { KvBucket } from '../bus/index.js';
 import { z } from 'zod';
 import { Token, VumiApiEvent } from '../events/index.js';
 import { CHANNEL_TYPES, MessageStatus } from '../vonage/index.js';
-import { SwitchboardError } from '../errors/index.js';
+import { errorMessage, SwitchboardError } from '../errors/index.js';
 import { compareAndSet, isRevisionConflict, JsonKv, type RevisionedStore, type Versioned } from './jsonKv.js';
 import { inBatches } from './inBatches.js';
 import { accountFilter, accountKey, indexKey } from './keys.js';
@@ -350,22 +350,34 @@ export class EscalationRepository {
 
   /**
    * Removes the escalations that ended before `before` (an ISO time), in every account: each one's
-   * state, frame and index entries. Answers how many; once `signal` aborts, it looks at no more.
+   * state, frame and index entries. Answers how many, and the keys it could not read or remove
+   * (the others are done all the same); once `signal` aborts, it looks at no more.
    */
-  async removeEndedBefore(before: string, signal?: AbortSignal): Promise<number> {
+  async removeEndedBefore(before: string, signal?: AbortSignal): Promise<{ removed: number; failed: Array<{ key: string; error: string }> }> {
     // Read in batches and let go: every account's states at once could be more than memory holds.
-    const removed = await inBatches(await this.docs.stateKeys(accountFilter('*')), async (key) => {
-      if (signal?.aborted) return false;
-      const state = await this.docs.state(key);
-      if (!state || isRunning(state) || state.ended_at === undefined || state.ended_at >= before) return false;
-      const ref = { account_key: state.account_key, id: state.id };
-      const addresses = new Set(state.attempts.filter((attempt) => attempt.message_uuid).map((attempt) => addressKey(attempt.channel, attempt.to, ref)));
-      const workflows = state.dispatches.flatMap((run) => (run.dispatch_uuid ? [dispatchKey(run.dispatch_uuid)] : []));
-      await Promise.all([...addresses, ...workflows].map((entry) => this.refs.forget(entry)));
-      await this.docs.remove(key);
-      return true;
+    const outcomes = await inBatches(await this.docs.stateKeys(accountFilter('*')), async (key) => {
+      if (signal?.aborted) return 'kept';
+      try {
+        return (await this.removeIfEndedBefore(key, before)) ? 'removed' : 'kept';
+      } catch (err) {
+        return { key, error: errorMessage(err) };
+      }
     });
-    return removed.filter(Boolean).length;
+    return {
+      removed: outcomes.filter((outcome) => outcome === 'removed').length,
+      failed: outcomes.filter((outcome) => typeof outcome === 'object'),
+    };
+  }
+
+  private async removeIfEndedBefore(key: string, before: string): Promise<boolean> {
+    const state = await this.docs.state(key);
+    if (!state || isRunning(state) || state.ended_at === undefined || state.ended_at >= before) return false;
+    const ref = { account_key: state.account_key, id: state.id };
+    const addresses = new Set(state.attempts.filter((attempt) => attempt.message_uuid).map((attempt) => addressKey(attempt.channel, attempt.to, ref)));
+    const workflows = state.dispatches.flatMap((run) => (run.dispatch_uuid ? [dispatchKey(run.dispatch_uuid)] : []));
+    await Promise.all([...addresses, ...workflows].map((entry) => this.refs.forget(entry)));
+    await this.docs.remove(key);
+    return true;
   }
 
   /** Remembers that an escalation messaged this address, so a reply from it can find the escalation. */

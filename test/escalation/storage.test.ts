@@ -164,8 +164,15 @@ describe('how escalations are stored', () => {
     // Other tests' escalations ended earlier go; this one stays.
     await sb.stores.escalations.removeEndedBefore(before);
     expect(await sb.stores.escalations.get(acct, id)).toMatchObject({ status: 'cancelled' });
-    expect(await sb.stores.escalations.removeEndedBefore(after)).toBeGreaterThanOrEqual(1);
+
+    // A document that is not a valid escalation is reported, and does not hold the others back.
+    const broken = EscalationRepository.key(acct, 'esc-broken');
+    await kv.put(broken, JSON.stringify({ id: 'esc-broken', status: 'read' }));
+    const pass = await sb.stores.escalations.removeEndedBefore(after);
+    expect(pass.removed).toBeGreaterThanOrEqual(1);
+    expect(pass.failed).toEqual([{ key: broken, error: expect.stringMatching(/not valid/) }]);
     expect(await sb.stores.escalations.get(acct, id)).toBeUndefined();
+    await kv.purge(broken);
   });
 
   it('starts a redelivered trigger with the plan stored first, though its route changed in between', async () => {
