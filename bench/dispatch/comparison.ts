@@ -3,7 +3,7 @@ import { eventSubject } from '../../libs/events/index.js';
 import { median } from '../harness/stats.js';
 import { formatNumber } from '../harness/table.js';
 import type { BenchSwitchboard } from './benchSwitchboard.js';
-import { rawSubject, runRawJetStream } from '../harness/rawJetStream.js';
+import { runRawSample } from '../harness/rawJetStream.js';
 import { encodedEvents, runPrefix } from '../harness/sampleEvents.js';
 import { readySwitchboard, type DispatchSession } from './session.js';
 import { runSwitchboardThroughput } from './switchboardThroughput.js';
@@ -26,10 +26,10 @@ const medianOf = (reps: readonly RepetitionFigures[], key: keyof RepetitionFigur
 /** (a) then (b) in every repetition, so drift on the machine (page cache, other load) touches both alike. */
 export async function compareThroughput(session: DispatchSession, sb: BenchSwitchboard, rawConsumer: Bus): Promise<Comparison> {
   const { ctx, sizes, publisher } = session;
-  await runRawJetStream(publisher, rawConsumer, encodedEvents(runPrefix('warmup'), sizes.warmup, rawSubject), sizes.window, 'warmup');
+  await runRawSample(publisher, rawConsumer, 'warmup', sizes.warmup, sizes.window);
   const reps: RepetitionFigures[] = [];
   for (let rep = 1; rep <= sizes.reps; rep++) {
-    const raw = await runRawJetStream(publisher, rawConsumer, encodedEvents(runPrefix(`raw${rep}`), sizes.events, rawSubject), sizes.window, `rep${rep}`);
+    const raw = await runRawSample(publisher, rawConsumer, `raw${rep}`, sizes.events, sizes.window);
     const switchboard = await runSwitchboardThroughput(publisher, sb, encodedEvents(runPrefix(`sb${rep}`), sizes.events, eventSubject), sizes.window);
     const one: RepetitionFigures = {
       raw: raw.eventsPerSecond,

@@ -2,6 +2,7 @@ import { eventSubject } from '../../libs/events/index.js';
 import type { Bus } from '../../libs/bus/index.js';
 import { intListParam, intParam, type BenchContext } from '../harness/benchmark.js';
 import { once } from '../harness/once.js';
+import { RAW_RUN_SIZES } from '../harness/rawJetStream.js';
 import { benchSettings, primeRoutes, saveBenchRoutes, startBenchSwitchboard, type BenchSwitchboard } from './benchSwitchboard.js';
 import type { LatencyProbe } from './probeHandler.js';
 import { encodedEvents, runPrefix } from '../harness/sampleEvents.js';
@@ -32,10 +33,10 @@ export const DISPATCH_OPTIONS = {
 
 export function sizesFrom(ctx: BenchContext, defaultConcurrency: number): DispatchSizes {
   return {
-    events: intParam(ctx, 'events', 20_000, 2_000),
+    events: intParam(ctx, 'events', RAW_RUN_SIZES.events, 2_000),
     reps: intParam(ctx, 'reps', 5, 2),
-    warmup: intParam(ctx, 'warmup', 5_000, 1_000),
-    window: intParam(ctx, 'window', 256),
+    warmup: intParam(ctx, 'warmup', RAW_RUN_SIZES.warmup, 1_000),
+    window: intParam(ctx, 'window', RAW_RUN_SIZES.window),
     rate: intParam(ctx, 'rate', 1_000),
     seconds: intParam(ctx, 'seconds', 10, 2),
     concurrency: intListParam(ctx, 'concurrency', [8, 256], []).filter((value) => value !== defaultConcurrency),

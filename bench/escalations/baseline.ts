@@ -1,14 +1,8 @@
 import { connectBus, type Bus } from '../../libs/bus/index.js';
 import { loadSettings } from '../../libs/config/index.js';
 import type { BenchContext } from '../harness/benchmark.js';
-import { createRawStream, rawSubject, runRawJetStream } from '../harness/rawJetStream.js';
-import { encodedEvents, runPrefix } from '../harness/sampleEvents.js';
+import { createRawStream, RAW_RUN_SIZES, runRawSample } from '../harness/rawJetStream.js';
 import { formatNumber } from '../harness/table.js';
-
-/** The dispatch benchmark's sizes for its baseline: 20,000 events, 256 publish acks outstanding. */
-const EVENTS = 20_000;
-const WINDOW = 256;
-const WARMUP = 5_000;
 
 /**
  * The run's yardstick: raw JetStream publish, consume and ack of the dispatch benchmark's events
@@ -31,21 +25,20 @@ export class RawBaseline {
     ctx.defer(() => consumer.close());
     await createRawStream(publisher, loadSettings({}).streams);
     const baseline = new RawBaseline(publisher, consumer);
-    await baseline.run('warmup', WARMUP);
+    await baseline.run('warmup', RAW_RUN_SIZES.warmup);
     return baseline;
   }
 
   /** `reps` timed runs, kept; `when` labels the progress line. */
   async measure(ctx: BenchContext, when: string, reps: number): Promise<void> {
     for (let rep = 1; rep <= reps; rep++) {
-      const perSecond = await this.run(`${when}${rep}`, EVENTS);
+      const perSecond = await this.run(`${when}${rep}`, RAW_RUN_SIZES.events);
       this.eventsPerSecond.push(perSecond);
       ctx.progress(`raw JetStream ${when}, ${rep}/${reps}: ${formatNumber(perSecond)} events/s`);
     }
   }
 
   private async run(label: string, count: number): Promise<number> {
-    const messages = encodedEvents(runPrefix(label), count, rawSubject);
-    return (await runRawJetStream(this.publisher, this.consumer, messages, WINDOW, label)).eventsPerSecond;
+    return (await runRawSample(this.publisher, this.consumer, label, count, RAW_RUN_SIZES.window)).eventsPerSecond;
   }
 }

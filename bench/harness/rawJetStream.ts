@@ -2,15 +2,22 @@ import { AckPolicy, DeliverPolicy, nanos } from 'nats';
 import { STREAMS, streamConfigs, type Bus, type TopologyOptions } from '../../libs/bus/index.js';
 import { EVENTS_SUBJECT_ROOT, eventSubject, type VumiApiEvent } from '../../libs/events/index.js';
 import { publishWindowed, type OutgoingMessage } from './publisher.js';
+import { encodedEvents, runPrefix } from './sampleEvents.js';
 import { waitUntil } from './waitUntil.js';
 import { runTimeoutMs, startTiming, throughput, type Throughput } from './throughput.js';
+
+/**
+ * The sizes of the dispatch benchmark's raw runs (its defaults), which the escalations benchmark's
+ * yardstick runs too, so that the two benchmarks' raw figures compare.
+ */
+export const RAW_RUN_SIZES = { events: 20_000, window: 256, warmup: 5_000 } as const;
 
 /** The baseline's own stream, so the Switchboard's dispatcher consumer (events.>) never sees its messages. */
 export const RAW_STREAM = 'BENCH_RAW';
 const RAW_SUBJECT_ROOT = 'bench_raw';
 
 /** Same subject shape as EVENTS, under the baseline's root. */
-export function rawSubject(event: VumiApiEvent): string {
+function rawSubject(event: VumiApiEvent): string {
   return `${RAW_SUBJECT_ROOT}${eventSubject(event).slice(EVENTS_SUBJECT_ROOT.length)}`;
 }
 
@@ -26,7 +33,7 @@ export async function createRawStream(bus: Bus, topology: TopologyOptions): Prom
  * the dispatcher's ack settings, consumes and acks each one; timed from the first publish to the
  * last ack. A new consumer per run (deliver new) sees exactly that run's messages.
  */
-export async function runRawJetStream(publisher: Bus, consumerBus: Bus, messages: readonly OutgoingMessage[], window: number, run: string): Promise<Throughput> {
+async function runRawJetStream(publisher: Bus, consumerBus: Bus, messages: readonly OutgoingMessage[], window: number, run: string): Promise<Throughput> {
   const name = `bench-raw-${run}`;
   await consumerBus.jsm.consumers.add(RAW_STREAM, {
     durable_name: name,
@@ -58,4 +65,9 @@ export async function runRawJetStream(publisher: Bus, consumerBus: Bus, messages
     await consuming;
     await consumerBus.jsm.consumers.delete(RAW_STREAM, name);
   }
+}
+
+/** `count` fresh sample events, encoded before the clock starts, through a raw run named `run`. */
+export function runRawSample(publisher: Bus, consumerBus: Bus, run: string, count: number, window: number): Promise<Throughput> {
+  return runRawJetStream(publisher, consumerBus, encodedEvents(runPrefix(run), count, rawSubject), window, run);
 }
