@@ -235,13 +235,15 @@ export class EscalationDocs implements RevisionedStore<Escalation> {
       this.written.delete(key);
       throw err;
     }
-    if (isRunning(esc)) {
-      this.written.set(key, { json, revision });
-    } else {
-      this.written.delete(key);
-      this.cache.delete(key);
-    }
+    if (isRunning(esc)) this.written.set(key, { json, revision });
+    else this.letGo(key);
     return revision;
+  }
+
+  /** What this process keeps in memory of an escalation: for one that has ended or is gone. */
+  private letGo(key: string): void {
+    this.written.delete(key);
+    this.cache.delete(key);
   }
 
   mutate(key: string, change: (current: Escalation | undefined) => Escalation | undefined, known?: Versioned<Escalation>): Promise<Versioned<Escalation> | undefined> {
@@ -273,8 +275,7 @@ export class EscalationDocs implements RevisionedStore<Escalation> {
 
   /** Removes an escalation whole, its state first: a listing that has not met it by then no longer will. */
   async remove(key: string): Promise<void> {
-    this.written.delete(key);
-    this.cache.delete(key);
+    this.letGo(key);
     await this.states.forget(key);
     await this.frames.forget(frameKey(key));
   }
