@@ -1,5 +1,6 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { isIP, type LookupFunction } from 'node:net';
+import ipaddr from 'ipaddr.js';
 import { validationFailed } from '../errors/index.js';
 
 /** The check's signature: the URL to use, or a validation error naming `url`. */
@@ -15,35 +16,43 @@ export interface DeliveryTargets {
   lookup: LookupFunction | undefined;
 }
 
-/** Loopback, private, link-local (cloud metadata), shared, reserved and multicast ranges. */
-const PRIVATE = new BlockList();
-for (const [network, prefix] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24],
-  ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) {
-  PRIVATE.addSubnet(network, prefix, 'ipv4');
-}
-for (const [network, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['2001:db8::', 32]] as const) {
-  PRIVATE.addSubnet(network, prefix, 'ipv6');
+const GLOBAL_UNICAST = ipaddr.IPv6.parseCIDR('2000::/3');
+
+/**
+ * The IPv6 forms whose last 32 bits name the IPv4 host a packet really reaches, so they are judged by
+ * it: IPv4-mapped (a dual-stack view of an IPv4 peer) and the well-known NAT64 prefix (what DNS64
+ * answers on IPv6-only networks, so public hosts must stay reachable through it).
+ */
+const CARRIES_IPV4 = [ipaddr.IPv6.parseCIDR('::ffff:0:0/96'), ipaddr.IPv6.parseCIDR('64:ff9b::/96')];
+
+function lastIpv4(address: ipaddr.IPv6): ipaddr.IPv4 {
+  const [high, low] = address.parts.slice(-2) as [number, number];
+  return new ipaddr.IPv4([high >> 8, high & 255, low >> 8, low & 255]);
 }
 
-/** IPv6 forms that carry an IPv4 address (`::ffff:127.0.0.1`, NAT64 `64:ff9b::7f00:1`) are judged by it. */
-function embeddedIpv4(address: string): string | undefined {
-  const dotted = /^(?:::ffff:|64:ff9b::)(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (dotted) return dotted[1];
-  const hex = /^(?:::ffff:|64:ff9b::)([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
-  if (!hex) return undefined;
-  const [high, low] = [parseInt(hex[1]!, 16), parseInt(hex[2]!, 16)];
-  return [high >> 8, high & 255, low >> 8, low & 255].join('.');
+/** Public IPv4: outside every special range ipaddr.js knows (private, loopback, link-local, CGNAT, reserved...). */
+function isGlobalIpv4(address: ipaddr.IPv4): boolean {
+  return address.range() === 'unicast';
 }
 
+/**
+ * Public IPv6: 2000::/3 and outside every special range ipaddr.js knows. The other transition forms
+ * are refused outright rather than decoded: IPv4-compatible (deprecated) and SIIT fall outside
+ * 2000::/3, as does local-use NAT64 (64:ff9b:1::/48, whose IPv4 position depends on a prefix length
+ * only its operator knows); 6to4 and Teredo are special ranges (deprecated relays, obfuscated client).
+ */
+function isGlobalIpv6(address: ipaddr.IPv6): boolean {
+  if (CARRIES_IPV4.some((prefix) => address.match(prefix))) return isGlobalIpv4(lastIpv4(address));
+  return address.match(GLOBAL_UNICAST) && address.range() === 'unicast';
+}
+
+/** Whether a delivery must not reach this address: anything but a global unicast address, or not an address at all. */
 export function isPrivateAddress(address: string): boolean {
+  // node's strict isIP decides what is a literal; ipaddr.js's parser would also take forms like 0x7f.1
   const family = isIP(address);
-  if (family === 4) return PRIVATE.check(address, 'ipv4');
-  if (family !== 6) return true;
-  const v4 = embeddedIpv4(address);
-  return v4 !== undefined ? PRIVATE.check(v4, 'ipv4') : PRIVATE.check(address, 'ipv6');
+  if (family === 4) return !isGlobalIpv4(ipaddr.IPv4.parse(address));
+  if (family === 6) return !isGlobalIpv6(ipaddr.IPv6.parse(address));
+  return true;
 }
 
 const resolveWithDns: ResolveAll = (host) =>
@@ -55,9 +64,9 @@ function refused(message: string) {
 
 /**
  * Where Switchboard may POST. http or https only, no credentials in the URL, and, unless the
- * operator allows private targets (SWITCHBOARD_ALLOW_PRIVATE_TARGETS), no loopback, private,
- * link-local or reserved address: every address the host resolves to is checked (a name with one
- * private answer is refused), at save, before each delivery, and again when connecting.
+ * operator allows private targets (SWITCHBOARD_ALLOW_PRIVATE_TARGETS), global unicast addresses
+ * only: every address the host resolves to is checked (a name with one private answer is refused),
+ * at save, before each delivery, and again when connecting.
  */
 export function deliveryTargets(policy: { allowPrivate: boolean; resolve?: ResolveAll }): DeliveryTargets {
   const resolve = policy.resolve ?? resolveWithDns;
@@ -70,9 +79,10 @@ export function deliveryTargets(policy: { allowPrivate: boolean; resolve?: Resol
     } catch (err) {
       throw refused(`host ${host} does not resolve (${(err as NodeJS.ErrnoException).code ?? 'lookup failed'})`);
     }
+    if (addresses.length === 0) throw refused(`host ${host} resolves to no address`);
     const blocked = addresses.find((one) => isPrivateAddress(one.address));
-    if (blocked || addresses.length === 0) {
-      throw refused(`${host} resolves to ${blocked?.address ?? 'nothing'}, a private or reserved address: subscriptions may only reach public hosts (an operator can allow private targets)`);
+    if (blocked) {
+      throw refused(`${host} resolves to ${blocked.address}, a private or reserved address: subscriptions may only reach public hosts (an operator can allow private targets)`);
     }
     return addresses;
   }
@@ -87,6 +97,7 @@ export function deliveryTargets(policy: { allowPrivate: boolean; resolve?: Resol
       }
       if (url.protocol !== 'http:' && url.protocol !== 'https:') throw refused(`must be http or https, not ${url.protocol.slice(0, -1)}`);
       if (url.username || url.password) throw refused('must not carry credentials (user:password@): authenticate the POST with its signature');
+      // URL has already rewritten IPv4 spellings such as 2130706433 or 0x7f.1 to dotted decimal
       if (!policy.allowPrivate) await publicAddresses(url.hostname);
       return url;
     },
