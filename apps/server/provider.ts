@@ -11,7 +11,7 @@ import { loadOrCreateSimCredentials } from './simCredentials.js';
 /** Which provider to use and with what keys, decided before anything starts. */
 export type ProviderPlan =
   | { kind: 'vonage'; credentials: ApplicationCredentials; signatureSecret: string | undefined; senders: Senders; apiUrl: string }
-  | { kind: 'simulator'; credentials: ApplicationCredentials; signatureSecret: string; senders: Senders; publicKey: string };
+  | { kind: 'simulator'; credentials: ApplicationCredentials; signatureSecret: string; senders: Senders; publicKey: string; controlToken: string };
 
 export interface Provider {
   client: MessagesClient;
@@ -19,7 +19,10 @@ export interface Provider {
   info: ProviderInfo;
   /** Where the provider lives: Vonage's URL or the simulator's. */
   apiUrl: string;
+  /** The simulator this process started; undefined with Vonage or when sharing another process's. */
   simulator: Simulator | undefined;
+  /** The bearer token of the simulator's control API `/_sim/*` at `apiUrl`, shared or not; undefined with Vonage. */
+  simulatorControlToken: string | undefined;
   /** Points the simulator's webhooks at our HTTP API once its address is known. */
   useWebhookBase(baseUrl: string): void;
   close(): Promise<void>;
@@ -78,6 +81,7 @@ export async function planProvider(settings: Settings): Promise<ProviderPlan> {
     signatureSecret: sim.signature_secret,
     senders: { ...SIMULATOR_SENDERS, ...settings.vonage.senders },
     publicKey: sim.public_key,
+    controlToken: sim.control_token,
   };
 }
 
@@ -103,6 +107,7 @@ export async function startProvider(plan: ProviderPlan, settings: Settings, webh
       info,
       apiUrl: baseUrl,
       simulator,
+      simulatorControlToken: plan.kind === 'simulator' ? plan.controlToken : undefined,
       useWebhookBase: (webhookBase) => simulator?.setWebhooks(webhookUrls(webhookBase)),
       close: async () => simulator?.close(),
     };
@@ -124,6 +129,7 @@ export async function startProvider(plan: ProviderPlan, settings: Settings, webh
       statusWebhookUrl: webhookBaseUrl && webhookUrls(webhookBaseUrl).status,
       inboundWebhookUrl: webhookBaseUrl && webhookUrls(webhookBaseUrl).inbound,
       signatureSecret: plan.signatureSecret,
+      controlToken: plan.controlToken,
       timeScale: settings.timeScale,
       logger: log.child({ component: 'vonage-sim' }),
     },

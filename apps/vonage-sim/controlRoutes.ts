@@ -2,6 +2,7 @@ import type { FastifyError, FastifyPluginAsync, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { SwitchboardError, validationError } from '../../libs/errors/index.js';
 import { ChannelTypeSchema } from '../../libs/vonage/index.js';
+import { requireControlToken } from './controlToken.js';
 import { Scenario } from './scenario.js';
 import type { SimContext } from './simContext.js';
 import { inboundBody } from './webhookPayloads.js';
@@ -20,16 +21,11 @@ function sendError(reply: FastifyReply, status: number, err: SwitchboardError): 
   return reply.code(status).send({ error: err.toJSON() });
 }
 
-/** `/_sim/*`: what tests and demos use to steer the simulator and see what it did. */
-export const controlRoutes: FastifyPluginAsync<{ ctx: SimContext }> = async (app, { ctx }) => {
-  app.setErrorHandler((err: FastifyError, _req, reply) => {
-    if (err.statusCode === 400) return sendError(reply, 400, new SwitchboardError('invalid_json', `request body is not valid JSON: ${err.message}`));
-    if (err.statusCode === 415) return sendError(reply, 415, new SwitchboardError('unsupported_media_type', 'send the body as application/json'));
-    ctx.logger.error({ err }, 'simulator control route failed');
-    return sendError(reply, 500, new SwitchboardError('internal', 'the simulator failed; see its log'));
-  });
+type ControlOptions = { ctx: SimContext; controlToken: string };
 
-  app.get('/_sim/health', async () => ({ status: 'ok', messages: ctx.store.size, pending_webhooks: ctx.webhooks.pendingCount, webhook_retries: ctx.webhooks.retryCount }));
+/** The routes that steer the simulator or show what it sent: only with the control token. */
+const guardedRoutes: FastifyPluginAsync<ControlOptions> = async (app, { ctx, controlToken }) => {
+  app.addHook('onRequest', requireControlToken(controlToken));
 
   app.get('/_sim/messages', async (req, reply) => {
     const query = MessagesQuery.safeParse(req.query);
@@ -63,4 +59,25 @@ export const controlRoutes: FastifyPluginAsync<{ ctx: SimContext }> = async (app
     ctx.reset();
     return reply.code(204).send();
   });
+};
+
+/**
+ * `/_sim/*`: what tests and demos use to steer the simulator and see what it did. All but the
+ * health probe need the control token: `/_sim/inbound` makes the simulator sign a user's reply,
+ * so whoever may call it can end any escalation.
+ */
+export const controlRoutes: FastifyPluginAsync<ControlOptions> = async (app, options) => {
+  const { ctx } = options;
+  app.setErrorHandler((err: FastifyError, _req, reply) => {
+    if (err.statusCode === 400) return sendError(reply, 400, new SwitchboardError('invalid_json', `request body is not valid JSON: ${err.message}`));
+    if (err.statusCode === 415) return sendError(reply, 415, new SwitchboardError('unsupported_media_type', 'send the body as application/json'));
+    ctx.logger.error({ err }, 'simulator control route failed');
+    return sendError(reply, 500, new SwitchboardError('internal', 'the simulator failed; see its log'));
+  });
+
+  // Open: servers probe it to find a simulator they can share, and it shows only counts.
+  app.get('/_sim/health', async () => ({ status: 'ok', messages: ctx.store.size, pending_webhooks: ctx.webhooks.pendingCount, webhook_retries: ctx.webhooks.retryCount }));
+
+  // Its own encapsulated context, so the token hook covers these routes and not the health probe.
+  await app.register(guardedRoutes, options);
 };

@@ -17,6 +17,13 @@ const Env = z.object({
   SIM_STATUS_URL: z.url().optional(),
   SIM_INBOUND_URL: z.url().optional(),
   SIM_SIGNATURE_SECRET: z.string().min(1).optional(),
+  SIM_CONTROL_TOKEN: z
+    .string()
+    .regex(
+      /^\S{16,}$/,
+      'set it to 16 or more random characters without spaces (the bearer token /_sim/* requires), e.g. $(openssl rand -base64 32), or leave it unset to have one generated and printed at start',
+    )
+    .optional(),
   SWITCHBOARD_TIME_SCALE: z.coerce.number().positive().default(1),
 });
 
@@ -32,12 +39,17 @@ async function main(): Promise<void> {
       statusWebhookUrl: env.SIM_STATUS_URL,
       inboundWebhookUrl: env.SIM_INBOUND_URL,
       signatureSecret: env.SIM_SIGNATURE_SECRET,
+      controlToken: env.SIM_CONTROL_TOKEN,
       timeScale: env.SWITCHBOARD_TIME_SCALE,
       logger,
     },
     { host: env.SIM_HOST, port: env.SIM_PORT },
   );
   console.log(`Vonage simulator at ${sim.url}`);
+  if (!env.SIM_CONTROL_TOKEN) {
+    console.log(`Control API token (generated; set SIM_CONTROL_TOKEN to choose one): ${sim.controlToken}`);
+    console.log(`  use: export SIM_TOKEN=<it>; curl -H "Authorization: Bearer $SIM_TOKEN" ${sim.url}/_sim/messages`);
+  }
   const stop = (signal: NodeJS.Signals): void => {
     logger.info({ signal }, 'stopping');
     sim.close().then(

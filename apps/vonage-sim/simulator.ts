@@ -2,6 +2,7 @@ import Fastify from 'fastify';
 import { createLogger, type Logger } from '../../libs/logger/index.js';
 import { ApplicationKeys, type SimApplication } from './applicationKeys.js';
 import { controlRoutes } from './controlRoutes.js';
+import { newControlToken } from './controlToken.js';
 import { dispatchRoute } from './dispatchRoute.js';
 import { MessageStore, type SimMessage } from './messageStore.js';
 import { messagesRoute } from './messagesRoute.js';
@@ -25,11 +26,15 @@ export interface SimulatorOptions {
   defaultScenario?: Scenario;
   /** Messages kept for `messages()`; past it the oldest are forgotten. Default 100 000. */
   maxRecordedMessages?: number;
+  /** What `/_sim/*` (all but `GET /_sim/health`) requires as `Authorization: Bearer`. Default: a fresh random one. */
+  controlToken?: string;
   logger?: Logger;
 }
 
 export interface Simulator {
   url: string;
+  /** The bearer token the control API `/_sim/*` requires. */
+  controlToken: string;
   close(): Promise<void>;
   setWebhooks(urls: { status?: string; inbound?: string }): void;
   setScenario(recipient: string, scenario: Scenario): void;
@@ -56,7 +61,8 @@ export async function startSimulator(opts: SimulatorOptions, listen: { host?: st
   const app = Fastify({ logger: false });
   await app.register(messagesRoute, { ctx });
   await app.register(dispatchRoute, { ctx });
-  await app.register(controlRoutes, { ctx });
+  const controlToken = opts.controlToken ?? newControlToken();
+  await app.register(controlRoutes, { ctx, controlToken });
   const host = listen.host ?? '127.0.0.1';
   await app.listen({ host, port: listen.port ?? 0 });
   const address = app.server.address();
@@ -66,6 +72,7 @@ export async function startSimulator(opts: SimulatorOptions, listen: { host?: st
 
   return {
     url,
+    controlToken,
     async close() {
       ctx.close();
       await app.close();

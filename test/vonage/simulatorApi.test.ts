@@ -14,6 +14,11 @@ async function call(method: string, path: string, body?: unknown, headers: Recor
   return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
 }
 
+/** A control API call, with the simulator's control token. */
+function control(method: string, path: string, body?: unknown) {
+  return call(method, path, body, { authorization: `Bearer ${harness.sim.controlToken}` });
+}
+
 async function sendMessage(body: Record<string, unknown>) {
   const token = await signApplicationJwt(harness.credentials);
   return call('POST', '/v1/messages', body, { authorization: `Bearer ${token}` });
@@ -46,7 +51,7 @@ describe('simulator Messages API answers like Vonage', () => {
   });
 
   it('429 with Retry-After for fail_first 429', async () => {
-    await call('PUT', '/_sim/scenarios/447700900301', { outcome: 'delivered', fail_first: { count: 1, status: 429, retry_after_s: 7 } });
+    await control('PUT', '/_sim/scenarios/447700900301', { outcome: 'delivered', fail_first: { count: 1, status: 429, retry_after_s: 7 } });
     const throttled = await sendMessage({ channel: 'sms', message_type: 'text', text: 'hi', to: '447700900301', from: 'Acme' });
     expect(throttled.status).toBe(429);
     expect(throttled.headers.get('retry-after')).toBe('7');
@@ -59,21 +64,21 @@ describe('simulator Messages API answers like Vonage', () => {
 
 describe('simulator control API', () => {
   it('PUT /_sim/scenarios refuses a bad scenario with 400 naming the field', async () => {
-    const res = await call('PUT', '/_sim/scenarios/447700900302', { outcome: 'maybe' });
+    const res = await control('PUT', '/_sim/scenarios/447700900302', { outcome: 'maybe' });
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ error: { code: 'validation_failed', message: expect.stringMatching(/^outcome: /) } });
-    const typo = await call('PUT', '/_sim/scenarios/447700900302', { outcome: 'read', delivered_after: 5 });
+    const typo = await control('PUT', '/_sim/scenarios/447700900302', { outcome: 'read', delivered_after: 5 });
     expect(typo.status).toBe(400);
-    const notJson = await call('PUT', '/_sim/scenarios/447700900302', '{');
+    const notJson = await control('PUT', '/_sim/scenarios/447700900302', '{');
     expect(notJson).toMatchObject({ status: 400, body: { error: { code: 'invalid_json' } } });
   });
 
   it('GET /_sim/messages lists what was sent, filtered by ?to=, with statuses and timestamps', async () => {
-    await call('PUT', '/_sim/scenarios/447700900303', { outcome: 'delivered', delivered_after_ms: 0 });
+    await control('PUT', '/_sim/scenarios/447700900303', { outcome: 'delivered', delivered_after_ms: 0 });
     await sendMessage({ channel: 'sms', message_type: 'text', text: 'one', to: '447700900303', from: 'Acme', client_ref: 'c1' });
     await sendMessage({ channel: 'sms', message_type: 'text', text: 'two', to: '447700900304', from: 'Acme' });
     await new Promise((resolve) => setTimeout(resolve, 30));
-    const res = await call('GET', '/_sim/messages?to=447700900303');
+    const res = await control('GET', '/_sim/messages?to=447700900303');
     expect(res.body?.messages).toEqual([
       expect.objectContaining({
         channel: 'sms',
@@ -88,28 +93,28 @@ describe('simulator control API', () => {
         ],
       }),
     ]);
-    expect((await call('GET', '/_sim/messages')).body?.messages).toHaveLength(2);
+    expect((await control('GET', '/_sim/messages')).body?.messages).toHaveLength(2);
   });
 
-  it('POST /_sim/inbound posts an inbound webhook; reset forgets messages; health answers', async () => {
+  it('POST /_sim/inbound posts an inbound webhook; reset forgets messages; health answers without the token', async () => {
     harness.sim.setWebhooks({ inbound: `${harness.receiver.url}/elsewhere` });
-    const res = await call('POST', '/_sim/inbound', { channel: 'viber', from: '447700900305', to: 'acme', text: 'ack' });
+    const res = await control('POST', '/_sim/inbound', { channel: 'viber', from: '447700900305', to: 'acme', text: 'ack' });
     expect(res.status).toBe(202);
     const [hook] = await harness.receiver.waitFor((all) => all.length === 1);
     expect(hook?.path).toBe('/elsewhere');
     expect(hook?.body).toMatchObject({ channel: 'viber_service', from: '447700900305', to: 'acme', text: 'ack', message_uuid: res.body?.message_uuid });
-    expect((await call('POST', '/_sim/inbound', { channel: 'pager', from: 'x', to: 'y', text: 'z' })).status).toBe(400);
+    expect((await control('POST', '/_sim/inbound', { channel: 'pager', from: 'x', to: 'y', text: 'z' })).status).toBe(400);
 
     await sendMessage({ channel: 'sms', message_type: 'text', text: 'hi', to: '447700900306', from: 'Acme' });
     expect((await call('GET', '/_sim/health')).body).toMatchObject({ status: 'ok', messages: 1 });
-    expect((await call('POST', '/_sim/reset')).status).toBe(204);
-    expect((await call('GET', '/_sim/messages')).body?.messages).toEqual([]);
+    expect((await control('POST', '/_sim/reset')).status).toBe(204);
+    expect((await control('GET', '/_sim/messages')).body?.messages).toEqual([]);
   });
 
   it('DELETE /_sim/scenarios brings back the default scenario', async () => {
-    await call('PUT', '/_sim/scenarios/447700900307', { outcome: 'delivered', fail_first: { count: 5, status: 500 } });
+    await control('PUT', '/_sim/scenarios/447700900307', { outcome: 'delivered', fail_first: { count: 5, status: 500 } });
     expect((await sendMessage({ channel: 'sms', message_type: 'text', text: 'hi', to: '447700900307', from: 'Acme' })).status).toBe(500);
-    expect((await call('DELETE', '/_sim/scenarios')).status).toBe(204);
+    expect((await control('DELETE', '/_sim/scenarios')).status).toBe(204);
     expect((await sendMessage({ channel: 'sms', message_type: 'text', text: 'hi', to: '447700900307', from: 'Acme' })).status).toBe(202);
   });
 });
