@@ -6,6 +6,7 @@ import { busAddUser } from './busAddUser.js';
 import { escalate } from './escalate.js';
 import { CliFailure, EXIT } from './exitCodes.js';
 import { createToken } from './tokenCreate.js';
+import { revokeToken } from './tokenRevoke.js';
 
 const USAGE = `switchboard: the command line of Switchboard
 
@@ -26,7 +27,12 @@ const USAGE = `switchboard: the command line of Switchboard
 
   switchboard token create --account acme --scope write --ttl 30d [--sub name]
       Mints an API token signed with the server's secret. --account takes one or more account
-      keys (comma-separated) or * for an operator; --scope is read, write or admin.
+      keys (comma-separated) or * for an operator; --scope is read, write or admin. Prints the
+      token on stdout and its id (jti) on stderr.
+
+  switchboard token revoke <jti or token> [--reason text]
+      Takes a token back: the running server refuses it from then on. Needs an operator's token
+      (--token or SWITCHBOARD_TOKEN; else one is minted from the local server's secret).
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -44,6 +50,7 @@ async function main(argv: string[]): Promise<number> {
       ttl: { type: 'string', default: '30d' },
       sub: { type: 'string', default: 'cli' },
       role: { type: 'string' },
+      reason: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -54,12 +61,29 @@ async function main(argv: string[]): Promise<number> {
   }
   const dataDir = process.env.SWITCHBOARD_DATA_DIR ?? './.data';
   const secretFromEnv = process.env.SWITCHBOARD_JWT_SECRET;
-  if (command === 'token') {
-    if (positionals[1] !== 'create') throw new CliFailure('usage: switchboard token create --account <key> --scope <read|write|admin> --ttl <30d>', EXIT.badConfig);
+  const binding = { audience: process.env.SWITCHBOARD_JWT_AUDIENCE, issuer: process.env.SWITCHBOARD_JWT_ISSUER };
+  const server = values.server.replace(/\/$/, '');
+  /** The --token given, or, for a local user of the local server, a short one minted from its secret. */
+  const tokenFor = async (account: string, scope: 'write' | 'admin', ttl: string) =>
+    values.token ||
+    ((await readServerSecret(dataDir, secretFromEnv)) ? (await createToken({ account, scope, ttl, sub: 'cli', dataDir, secretFromEnv, binding })).token : undefined);
+  if (command === 'token' && positionals[1] === 'create') {
     if (!values.account) throw new CliFailure('--account <key> is required (or * for every account)', EXIT.badConfig);
-    process.stdout.write(`${await createToken({ account: values.account, scope: values.scope, ttl: values.ttl, sub: values.sub, dataDir, secretFromEnv })}\n`);
+    const minted = await createToken({ account: values.account, scope: values.scope, ttl: values.ttl, sub: values.sub, dataDir, secretFromEnv, binding });
+    process.stdout.write(`${minted.token}\n`);
+    process.stderr.write(`jti ${minted.jti}   (revoke it with: switchboard token revoke ${minted.jti})\n`);
     return 0;
   }
+  if (command === 'token' && positionals[1] === 'revoke') {
+    if (!positionals[2]) throw new CliFailure('usage: switchboard token revoke <jti or token> [--reason text]', EXIT.badConfig);
+    return revokeToken({
+      target: positionals[2],
+      reason: values.reason,
+      server: { url: server, token: await tokenFor('*', 'admin', '5m') },
+      write: (line) => process.stdout.write(`${line}\n`),
+    });
+  }
+  if (command === 'token') throw new CliFailure('usage: switchboard token create|revoke …', EXIT.badConfig);
   if (command === 'bus') {
     if (positionals[1] !== 'add-user' || !values.account || !values.role) {
       throw new CliFailure('usage: switchboard bus add-user --account <key> --role <source|reader>', EXIT.badConfig);
@@ -76,18 +100,15 @@ async function main(argv: string[]): Promise<number> {
   if (command !== 'escalate') throw new CliFailure(`unknown command "${command}"\n\n${USAGE}`, EXIT.badConfig);
   if (!values.config) throw new CliFailure('--config <file> is required', EXIT.badConfig);
   const account = values.account ?? 'cli';
-  // Without a token, a local user of the local server gets a short one for this account.
-  const token =
-    values.token ??
-    ((await readServerSecret(dataDir, secretFromEnv)) &&
-      (await createToken({ account, scope: 'write', ttl: '1d', sub: 'cli', dataDir, secretFromEnv })));
+  // An escalation is followed until it ends, which can take hours.
+  const token = await tokenFor(account, 'write', '1d');
   return escalate({
     configFile: values.config,
     message: values.message ?? 'Escalation from the switchboard CLI',
     account,
     dryRun: values['dry-run'],
     maxRepeat: Number(process.env.SWITCHBOARD_MAX_REPEAT ?? 10),
-    server: { url: values.server.replace(/\/$/, ''), token: token || undefined },
+    server: { url: server, token },
     write: (line) => process.stdout.write(`${line}\n`),
   });
 }

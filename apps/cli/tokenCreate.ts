@@ -1,4 +1,4 @@
-import { mintToken, readServerSecret, Scope } from '../../libs/auth/index.js';
+import { mintToken, readServerSecret, Scope, type MintedToken, type TokenBinding } from '../../libs/auth/index.js';
 import { Token } from '../../libs/events/index.js';
 import { CliFailure, EXIT } from './exitCodes.js';
 
@@ -18,10 +18,12 @@ export interface TokenCreateOptions {
   sub: string;
   dataDir: string;
   secretFromEnv: string | undefined;
+  /** The audience and issuer the server asks of tokens (SWITCHBOARD_JWT_AUDIENCE / _ISSUER). */
+  binding: TokenBinding;
 }
 
 /** Mints an API token with the server's secret (read from its data directory or SWITCHBOARD_JWT_SECRET). */
-export async function createToken(options: TokenCreateOptions): Promise<string> {
+export async function createToken(options: TokenCreateOptions): Promise<MintedToken> {
   const accounts = options.account === '*' ? '*' : options.account.split(',');
   if (accounts !== '*') {
     for (const account of accounts) {
@@ -34,5 +36,5 @@ export async function createToken(options: TokenCreateOptions): Promise<string> 
   if (!secret) {
     throw new CliFailure(`no server secret in ${options.dataDir}: start the server once (it makes one), or set SWITCHBOARD_JWT_SECRET / SWITCHBOARD_DATA_DIR`, EXIT.badConfig);
   }
-  return mintToken(secret, { sub: options.sub, accounts, scope: scope.data, ttlSeconds: parseTtl(options.ttl) });
+  return mintToken(secret, { sub: options.sub, accounts, scope: scope.data, ttlSeconds: parseTtl(options.ttl) }, options.binding);
 }

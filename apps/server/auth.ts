@@ -1,28 +1,35 @@
 import { readFile } from 'node:fs/promises';
-import { loadOrCreateServerSecret, mintToken, tokenVerifier, type TokenVerifier } from '../../libs/auth/index.js';
+import { loadOrCreateServerSecret, mintToken, RevokedTokens, tokenVerifier, type MintedToken, type TokenVerifier } from '../../libs/auth/index.js';
+import type { KvBucket } from '../../libs/bus/index.js';
 import type { Settings } from '../../libs/config/index.js';
+import type { Logger } from '../../libs/logger/index.js';
 
 export interface ApiAuth {
   verify: TokenVerifier;
+  revoked: RevokedTokens;
   /** Minted when the server secret was just generated (the first start): printed once. */
-  firstOperatorToken: string | undefined;
+  firstOperatorToken: MintedToken | undefined;
 }
 
-const OPERATOR_TOKEN_TTL_S = 30 * 24 * 3600;
+/** The first start's operator token is for signing in once and minting proper tokens: it lasts a day. */
+export const FIRST_OPERATOR_TOKEN_TTL_S = 24 * 3600;
 
 /**
  * Token verification for the API: the JWKS when one is configured (tokens from an identity
- * provider), otherwise HS256 with the server secret, generated on first start.
+ * provider), otherwise HS256 with the server secret, generated on first start; either way with
+ * the configured audience and issuer, and refusing revoked token ids.
  */
-export async function setUpApiAuth(settings: Settings): Promise<ApiAuth> {
-  const { jwks, jwtSecret } = settings.auth;
+export async function setUpApiAuth(settings: Settings, revocations: KvBucket, log: Logger): Promise<ApiAuth> {
+  const { jwks, jwtSecret, audience, issuer } = settings.auth;
+  const revoked = await RevokedTokens.start(revocations, log);
+  const options = { audience, issuer, isRevoked: (jti: string) => revoked.has(jti) };
   if (jwks) {
     const source = /^https?:\/\//.test(jwks) ? new URL(jwks) : JSON.parse(await readFile(jwks, 'utf8'));
-    return { verify: tokenVerifier({ kind: 'jwks', jwks: source }), firstOperatorToken: undefined };
+    return { verify: tokenVerifier({ kind: 'jwks', jwks: source }, options), revoked, firstOperatorToken: undefined };
   }
   const { secret, created } = await loadOrCreateServerSecret(settings.dataDir, jwtSecret);
   const firstOperatorToken = created
-    ? await mintToken(secret, { sub: 'operator', accounts: '*', scope: 'admin', ttlSeconds: OPERATOR_TOKEN_TTL_S })
+    ? await mintToken(secret, { sub: 'operator', accounts: '*', scope: 'admin', ttlSeconds: FIRST_OPERATOR_TOKEN_TTL_S }, { audience, issuer })
     : undefined;
-  return { verify: tokenVerifier({ kind: 'secret', secret }), firstOperatorToken };
+  return { verify: tokenVerifier({ kind: 'secret', secret }, options), revoked, firstOperatorToken };
 }

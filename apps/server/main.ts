@@ -18,7 +18,9 @@ async function main(): Promise<void> {
     `  NATS             ${running.natsUrl}${running.natsServer ? '   (started from nats.conf)' : ''}`,
     `  Vonage           ${running.provider.apiUrl}${running.provider.simulator ? '   (local simulator: GET /_sim/messages)' : ''}`,
     running.firstOperatorToken &&
-      `  Operator token   ${running.firstOperatorToken}\n                   (shown once, valid 30 days: export TOKEN=<it>; mint more with npm run cli -- token create)`,
+      `  Operator token   ${running.firstOperatorToken.token}\n` +
+        `                   (shown once, valid 24 h: export TOKEN=<it>, then mint lasting ones with npm run cli -- token create;\n` +
+        `                    revoke it early with npm run cli -- token revoke ${running.firstOperatorToken.jti})`,
     '  Ctrl-C stops everything it started.',
   ].filter(Boolean);
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -1,3 +1,4 @@
+import type { MintedToken } from '../../libs/auth/index.js';
 import { openBus, provisionBus, type Bus, type NatsServerProcess } from '../../libs/bus/index.js';
 import { scaled, type Role, type Settings } from '../../libs/config/index.js';
 import { CausedEvents, DeadLetters, Dispatcher, RouteTable, UnroutedEvents, type HandlerRegistry } from '../../libs/dispatcher/index.js';
@@ -10,6 +11,7 @@ import { HOOK_TIMER, HookLauncher } from '../../libs/hooks/index.js';
 import { Deliveries, deliveryTargets, retrySchedule, startDeliveryWorkers, SubscriptionMatcher } from '../../libs/subscriptions/index.js';
 import { handlerRegistry } from '../../handlers/index.js';
 import { setUpApiAuth } from './auth.js';
+import type { RouteAccess } from './http/accessControl.js';
 import { buildHttpApp } from './http/app.js';
 import { planProvider, startProvider, type Provider } from './provider.js';
 
@@ -26,6 +28,8 @@ export interface SwitchboardOptions {
 export interface RunningSwitchboard {
   /** The HTTP API's base URL, when this process serves HTTP. */
   url: string | undefined;
+  /** The HTTP API's routes with who may call each (empty without the http role). */
+  httpRoutes: readonly RouteAccess[];
   natsUrl: string;
   bus: Bus;
   stores: Stores;
@@ -35,7 +39,7 @@ export interface RunningSwitchboard {
   /** The nats-server this process started, if it had to. */
   natsServer: NatsServerProcess | undefined;
   /** An operator token, minted when this start generated the server secret (the first start). */
-  firstOperatorToken: string | undefined;
+  firstOperatorToken: MintedToken | undefined;
   stop(): Promise<void>;
 }
 
@@ -53,7 +57,8 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
     const { bus, server: natsServer, url: natsUrl } = await openBus(settings, `switchboard ${[...roles].join('+')}`, log);
     if (natsServer) stops.push(() => natsServer.stop());
     stops.push(() => bus.close());
-    const stores = createStores(await provisionBus(bus, settings.streams));
+    const buckets = await provisionBus(bus, settings.streams);
+    const stores = createStores(buckets);
     const deadLetters = new DeadLetters(bus);
     const unrouted = new UnroutedEvents(bus);
     const events = new CausedEvents(bus, deadLetters, settings.dispatch.maxDepth, log.child({ component: 'events' }));
@@ -94,12 +99,15 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
     });
 
     let url: string | undefined;
-    let firstOperatorToken: string | undefined;
+    let httpRoutes: readonly RouteAccess[] = [];
+    let firstOperatorToken: MintedToken | undefined;
     if (roles.has('http')) {
-      const auth = await setUpApiAuth(settings);
+      const auth = await setUpApiAuth(settings, buckets.revocations, log.child({ component: 'tokens' }));
+      stops.push(async () => auth.revoked.stop());
       firstOperatorToken = auth.firstOperatorToken;
-      const app = await buildHttpApp({
+      const { app, routes } = await buildHttpApp({
         verifyToken: auth.verify,
+        revokedTokens: auth.revoked,
         bus,
         stores,
         registry,
@@ -117,8 +125,9 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
         checkDeliveryUrl: targets.check,
         streamHeartbeatMs: settings.subscriptions.streamHeartbeatMs,
         hooks,
-        publicUrl: settings.http.publicUrl,
+        publicUrl: () => settings.http.publicUrl ?? url ?? `http://${settings.http.host}:${settings.http.port}`,
       });
+      httpRoutes = routes;
       await app.listen({ host: settings.http.host, port: settings.http.port });
       stops.push(() => app.close());
       const address = app.server.address();
@@ -205,7 +214,7 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
       stops.push(() => deliveryWorkers.stop());
     }
 
-    return { url, natsUrl, bus, stores, provider, dispatcher, escalations, natsServer, firstOperatorToken, stop };
+    return { url, httpRoutes, natsUrl, bus, stores, provider, dispatcher, escalations, natsServer, firstOperatorToken, stop };
   } catch (err) {
     await stop();
     throw err;

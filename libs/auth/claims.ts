@@ -5,9 +5,13 @@ export const SCOPES = ['read', 'write', 'admin'] as const;
 export const Scope = z.enum(SCOPES);
 export type Scope = z.infer<typeof Scope>;
 
-/** What a token says about its bearer: who, which accounts (`*`: an operator's, all), and what it may do. */
+/**
+ * What a token says about its bearer: who, which accounts (`*`: an operator's, all), what it may
+ * do, until when, and its id (`jti`), by which it can be revoked.
+ */
 export const Claims = z.object({
   sub: z.string().min(1),
+  jti: z.string().min(1).max(256),
   accounts: z.union([z.literal('*'), z.array(Token).min(1)]),
   scope: Scope,
   exp: z.number().int(),
@@ -20,8 +24,7 @@ export function coversAccount(claims: Claims, account: string): boolean {
   return claims.accounts === '*' || claims.accounts.includes(account);
 }
 
-/** Reads need any scope; changes need write (admin includes write). */
-export function allows(claims: Claims, method: string): boolean {
-  const reading = method === 'GET' || method === 'HEAD';
-  return reading || claims.scope === 'write' || claims.scope === 'admin';
+/** Scopes are ordered: admin includes write, write includes read. */
+export function grants(claims: Claims, required: Scope): boolean {
+  return SCOPES.indexOf(claims.scope) >= SCOPES.indexOf(required);
 }

@@ -10,15 +10,30 @@ export interface MintRequest {
   ttlSeconds: number;
 }
 
+/** The `aud` and `iss` tokens must carry, when the operator sets them (SWITCHBOARD_JWT_AUDIENCE / _ISSUER). */
+export interface TokenBinding {
+  audience?: string | undefined;
+  issuer?: string | undefined;
+}
+
+export interface MintedToken {
+  token: string;
+  /** Its id, by which `switchboard token revoke` takes it back. */
+  jti: string;
+}
+
 /** Mints an API token signed HS256 with the server secret (what `switchboard token create` does). */
-export function mintToken(secret: Uint8Array, request: MintRequest): Promise<string> {
-  return new SignJWT({ accounts: request.accounts, scope: request.scope })
+export async function mintToken(secret: Uint8Array, request: MintRequest, binding: TokenBinding = {}): Promise<MintedToken> {
+  const jti = randomUUID();
+  const jwt = new SignJWT({ accounts: request.accounts, scope: request.scope })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(request.sub)
-    .setJti(randomUUID())
+    .setJti(jti)
     .setIssuedAt()
-    .setExpirationTime(`${request.ttlSeconds}s`)
-    .sign(secret);
+    .setExpirationTime(`${request.ttlSeconds}s`);
+  if (binding.audience) jwt.setAudience(binding.audience);
+  if (binding.issuer) jwt.setIssuer(binding.issuer);
+  return { token: await jwt.sign(secret), jti };
 }
 
 /** How tokens are verified: the server secret (HS256, the default), or public keys (RS256 / EdDSA) from a JWKS. */
@@ -34,17 +49,28 @@ function reason(err: unknown): string {
   return 'the token is not a valid JWT';
 }
 
+export interface VerifierOptions extends TokenBinding {
+  /** True for the id of a token taken back (`switchboard token revoke`). */
+  isRevoked?: (jti: string) => boolean;
+}
+
 /**
  * Verifies bearer tokens with jose, accepting only the expected algorithms (so `alg: none` and an
- * HS256 token made with a public key as the secret are refused) and the claims schema.
+ * HS256 token made with a public key as the secret are refused), the configured audience and
+ * issuer, the claims schema (which asks for a `jti`), and no revoked id.
  */
-export function tokenVerifier(keys: VerificationKeys): TokenVerifier {
+export function tokenVerifier(keys: VerificationKeys, options: VerifierOptions = {}): TokenVerifier {
+  const checks = {
+    requiredClaims: ['exp', 'sub', 'jti'],
+    ...(options.audience ? { audience: options.audience } : {}),
+    ...(options.issuer ? { issuer: options.issuer } : {}),
+  };
   const verify =
     keys.kind === 'secret'
-      ? (token: string) => jwtVerify(token, keys.secret, { algorithms: ['HS256'], requiredClaims: ['exp', 'sub'] })
+      ? (token: string) => jwtVerify(token, keys.secret, { algorithms: ['HS256'], ...checks })
       : (() => {
           const keySet: JWTVerifyGetKey = keys.jwks instanceof URL ? createRemoteJWKSet(keys.jwks) : createLocalJWKSet(keys.jwks);
-          return (token: string) => jwtVerify(token, keySet, { algorithms: ['RS256', 'EdDSA'], requiredClaims: ['exp', 'sub'] });
+          return (token: string) => jwtVerify(token, keySet, { algorithms: ['RS256', 'EdDSA'], ...checks });
         })();
   return async (token) => {
     let payload: unknown;
@@ -55,6 +81,7 @@ export function tokenVerifier(keys: VerificationKeys): TokenVerifier {
     }
     const claims = Claims.safeParse(payload);
     if (!claims.success) throw new SwitchboardError('unauthorized', `the token's claims are not valid: ${claims.error.issues[0]?.path.join('.')}`);
+    if (options.isRevoked?.(claims.data.jti)) throw new SwitchboardError('unauthorized', 'the token has been revoked');
     return claims.data;
   };
 }

@@ -20,6 +20,7 @@ export const BUCKETS = {
   hooks: 'hooks',
   subscriptions: 'subscriptions',
   deliveries: 'deliveries',
+  revocations: 'revocations',
 } as const;
 
 /** Durable consumer names shared by every worker of a role. */
@@ -105,4 +106,6 @@ export const BUCKET_OPTIONS: Record<(typeof BUCKETS)[keyof typeof BUCKETS], { hi
   hooks: { history: 1 },
   subscriptions: { history: 1 },
   deliveries: { history: 1, ttlMs: 7 * DAY_S * 1000 },
+  // Revoked API tokens' ids: a few, kept for ever (a revoked token must stay revoked until it expires).
+  revocations: { history: 1 },
 };

@@ -57,6 +57,8 @@ export const SettingsSchema = z.object({
   SWITCHBOARD_RATE_HOOK_LAUNCHES_PER_S: z.coerce.number().int().min(1).default(50),
   SWITCHBOARD_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   SWITCHBOARD_JWT_JWKS: z.string().min(1).optional(),
+  SWITCHBOARD_JWT_AUDIENCE: z.string().min(1).optional(),
+  SWITCHBOARD_JWT_ISSUER: z.string().min(1).optional(),
 });
 
 export type RawSettings = z.infer<typeof SettingsSchema>;
@@ -111,6 +113,10 @@ export interface Settings {
     jwtSecret: string | undefined;
     /** A JWKS file path or URL: tokens are then verified with those public keys (RS256 / EdDSA). */
     jwks: string | undefined;
+    /** When set, every token must carry this `aud` (and `switchboard token create` writes it). */
+    audience: string | undefined;
+    /** When set, every token must carry this `iss` (and `switchboard token create` writes it). */
+    issuer: string | undefined;
   };
   vonage: {
     apiUrl: string;
@@ -164,7 +170,7 @@ export function settingsFrom(raw: RawSettings, cwd = process.cwd()): Settings {
       allowPrivateTargets: raw.SWITCHBOARD_ALLOW_PRIVATE_TARGETS,
       streamHeartbeatMs: raw.SWITCHBOARD_STREAM_HEARTBEAT_MS,
     },
-    auth: { jwtSecret: raw.SWITCHBOARD_JWT_SECRET, jwks: raw.SWITCHBOARD_JWT_JWKS },
+    auth: { jwtSecret: raw.SWITCHBOARD_JWT_SECRET, jwks: raw.SWITCHBOARD_JWT_JWKS, audience: raw.SWITCHBOARD_JWT_AUDIENCE, issuer: raw.SWITCHBOARD_JWT_ISSUER },
     vonage: {
       apiUrl: raw.VONAGE_API_URL,
       applicationId: raw.VONAGE_APPLICATION_ID,

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadOrCreateServerSecret, mintToken, type MintRequest } from '../../libs/auth/index.js';
+import { loadOrCreateServerSecret, mintToken, type MintRequest, type TokenBinding } from '../../libs/auth/index.js';
 import { loadSettings, ROLES, type Role, type Settings } from '../../libs/config/index.js';
 import type { DestinationStream } from 'pino';
 import { afterAll, beforeAll } from 'vitest';
@@ -42,9 +42,9 @@ export function testEnv(natsUrl: string, dataDir: string, env: Record<string, st
 }
 
 /** A token signed with the secret a server keeps in `dataDir` (an operator's unless told otherwise). */
-export async function tokenFor(dataDir: string, request: Partial<MintRequest> = {}): Promise<string> {
+export async function tokenFor(dataDir: string, request: Partial<MintRequest> = {}, binding: TokenBinding = {}): Promise<string> {
   const { secret } = await loadOrCreateServerSecret(dataDir, undefined);
-  return mintToken(secret, { sub: 'test', accounts: '*', scope: 'admin', ttlSeconds: 3600, ...request });
+  return (await mintToken(secret, { sub: 'test', accounts: '*', scope: 'admin', ttlSeconds: 3600, ...request }, binding)).token;
 }
 
 /** A whole Switchboard in this process, on the suite's own nats-server. */
@@ -57,7 +57,7 @@ export async function startTestSwitchboard(
   const settings = loadSettings(env);
   const log = createLogger({ level: env.LOG_LEVEL, name: 'switchboard-test' }, options.logTo);
   const running = await startSwitchboard({ settings, roles: new Set(options.roles ?? ROLES), log });
-  const token = (request: Partial<MintRequest>) => tokenFor(dataDir, request);
+  const token = (request: Partial<MintRequest>) => tokenFor(dataDir, request, settings.auth);
   return {
     ...running,
     api: apiClient(running.url ?? '', await token({})),

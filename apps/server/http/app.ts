@@ -1,5 +1,6 @@
+import helmet from '@fastify/helmet';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { TokenVerifier } from '../../../libs/auth/index.js';
+import type { RevokedTokens, TokenVerifier } from '../../../libs/auth/index.js';
 import type { Bus } from '../../../libs/bus/index.js';
 import type { DeadLetters, HandlerRegistry, HandlerServices, UnroutedEvents } from '../../../libs/dispatcher/index.js';
 import type { Logger } from '../../../libs/logger/index.js';
@@ -7,7 +8,7 @@ import type { ProviderInbox, StoredReceipts } from '../../../libs/messaging/inde
 import type { Stores } from '../../../libs/store/index.js';
 import type { Settings } from '../../../libs/config/index.js';
 import { installErrorHandling, installRateLimits } from '../../../libs/http/index.js';
-import { installAuthentication } from './authentication.js';
+import { access, installAccessControl, originFormUrl, type RouteAccess } from './accessControl.js';
 import { contactsPlugin } from './plugins/contacts.js';
 import { deadLettersPlugin } from './plugins/deadLetters.js';
 import { escalationsPlugin } from './plugins/escalations.js';
@@ -22,6 +23,7 @@ import { hooksPlugin } from './plugins/hooks.js';
 import type { Deliveries, DeliveryUrlCheck } from '../../../libs/subscriptions/index.js';
 import { eventStreamPlugin } from './plugins/eventStream.js';
 import { subscriptionsPlugin } from './plugins/subscriptions.js';
+import { tokensPlugin } from './plugins/tokens.js';
 
 export interface HttpDeps {
   bus: Bus;
@@ -38,10 +40,11 @@ export interface HttpDeps {
   bodyLimit: number;
   rateLimits: Settings['http']['rateLimits'];
   verifyToken: TokenVerifier;
+  revokedTokens: RevokedTokens;
   /** Launch hooks: calls on /hooks/<token>. */
   hooks: HookLauncher;
-  /** PUBLIC_URL, the base of the launch URLs the hooks API answers with. */
-  publicUrl: string | undefined;
+  /** The base of the launch URLs the hooks API answers with: PUBLIC_URL, or the API's own address. */
+  publicUrl: () => string;
   deliveries: Deliveries;
   /** Where webhook deliveries may go (the subscriptions API checks every URL it saves). */
   checkDeliveryUrl: DeliveryUrlCheck;
@@ -49,19 +52,40 @@ export interface HttpDeps {
   streamHeartbeatMs: number;
 }
 
-/** The HTTP API: one encapsulated plugin per area, one error format for all of them. */
-export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
+export interface HttpApp {
+  app: FastifyInstance;
+  /** Every route with who may call it. */
+  routes: readonly RouteAccess[];
+}
+
+/**
+ * The HTTP API: one encapsulated plugin per area, one error format for all of them, and access
+ * declared by every route and checked on the route that matched.
+ */
+export async function buildHttpApp(deps: HttpDeps): Promise<HttpApp> {
   const app = Fastify({
     loggerInstance: deps.log.child({ component: 'http' }) as FastifyBaseLogger,
     bodyLimit: deps.bodyLimit,
     // Per-request lines would drown the log at event rates; handlers log what happened instead.
     logController: new LogController({ disableRequestLogging: true }),
+    rewriteUrl: (request) => originFormUrl(request.url ?? '/'),
   });
   installErrorHandling(app, deps.bodyLimit);
-  installAuthentication(app, deps.verifyToken);
+  // The API answers JSON only: nothing of it is a page to frame, sniff or run scripts in, and
+  // answers are per caller, so no cache keeps them (some carry a secret shown once). Set first,
+  // so that answers refused by the checks below carry them too.
+  await app.register(helmet, {
+    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    frameguard: { action: 'deny' },
+    hsts: false,
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('cache-control', 'no-store');
+  });
+  const routes = installAccessControl(app, deps.verifyToken);
   await installRateLimits(app);
 
-  app.get('/healthz', async (_request, reply) => {
+  app.get('/healthz', { config: { access: access.public('a liveness probe: says only whether the process is connected') } }, async (_request, reply) => {
     const connected = !deps.bus.nc.isClosed();
     return reply.status(connected ? 200 : 503).send({ ok: connected });
   });
@@ -77,5 +101,6 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(broadcastsPlugin, { broadcasts: deps.stores.broadcasts });
   await app.register(subscriptionsPlugin, { subscriptions: deps.stores.subscriptions, deliveries: deps.deliveries, checkUrl: deps.checkDeliveryUrl });
   await app.register(eventStreamPlugin, { bus: deps.bus, heartbeatMs: deps.streamHeartbeatMs, log: deps.log.child({ component: 'event-stream' }) });
-  return app;
+  await app.register(tokensPlugin, { revoked: deps.revokedTokens });
+  return { app, routes };
 }

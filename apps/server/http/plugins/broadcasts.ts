@@ -3,10 +3,11 @@ import { SwitchboardError } from '../../../../libs/errors/index.js';
 import { parse } from '../../../../libs/http/index.js';
 import type { BroadcastRepository } from '../../../../libs/store/index.js';
 import { AccountItemParams } from '../params.js';
+import { access } from '../accessControl.js';
 
 /** The progress of `broadcast` steps: total, sent, failed (with reasons), done. */
 export const broadcastsPlugin: FastifyPluginAsync<{ broadcasts: BroadcastRepository }> = async (app, { broadcasts }) => {
-  app.get('/v1/accounts/:account/broadcasts/:id', async (request) => {
+  app.get('/v1/accounts/:account/broadcasts/:id', { config: { access: access.read } }, async (request) => {
     const { account, id } = parse(AccountItemParams, request.params);
     const broadcast = await broadcasts.get(account, id);
     if (!broadcast) throw new SwitchboardError('not_found', `no broadcast "${id}" in account ${account}`);

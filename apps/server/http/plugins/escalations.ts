@@ -9,6 +9,7 @@ import type { Logger } from '../../../../libs/logger/index.js';
 import { EscalationStatus, type Escalation } from '../../../../libs/store/index.js';
 import { escalateUsersConfig, startEscalation } from '../../../../handlers/escalate_users/index.js';
 import { AccountItemParams, AccountParams } from '../params.js';
+import { access } from '../accessControl.js';
 
 export interface EscalationsOptions {
   bus: Bus;
@@ -37,7 +38,7 @@ export const escalationsPlugin: FastifyPluginAsync<EscalationsOptions> = async (
   const configSchema = escalateUsersConfig({ maxRepeat });
   const repository = services.stores.escalations;
 
-  app.get('/v1/accounts/:account/escalations', async (request) => {
+  app.get('/v1/accounts/:account/escalations', { config: { access: access.read } }, async (request) => {
     const { account } = parse(AccountParams, request.params);
     const { status, limit } = parse(ListQuery, request.query);
     const { escalations, total } = await repository.recent(account, { status, limit });
@@ -45,19 +46,19 @@ export const escalationsPlugin: FastifyPluginAsync<EscalationsOptions> = async (
     return { escalations: page.map(view), total };
   });
 
-  app.get('/v1/accounts/:account/escalations/:id', async (request) => {
+  app.get('/v1/accounts/:account/escalations/:id', { config: { access: access.read } }, async (request) => {
     const { account, id } = parse(AccountItemParams, request.params);
     const esc = await repository.get(account, id);
     if (!esc) throw new SwitchboardError('not_found', `no escalation ${id} in account ${account}`);
     return view(await services.escalations.withTimelines(esc));
   });
 
-  app.post('/v1/accounts/:account/escalations/:id/cancel', async (request) => {
+  app.post('/v1/accounts/:account/escalations/:id/cancel', { config: { access: access.write } }, async (request) => {
     const { account, id } = parse(AccountItemParams, request.params);
     return view(await services.escalations.withTimelines(await services.escalations.cancel(account, id)));
   });
 
-  app.post('/v1/accounts/:account/escalations', async (request, reply) => {
+  app.post('/v1/accounts/:account/escalations', { config: { access: access.write } }, async (request, reply) => {
     const { account } = parse(AccountParams, request.params);
     const body = parse(StartBody, request.body);
     const config = configSchema.safeParse(body.config);

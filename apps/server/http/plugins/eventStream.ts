@@ -8,6 +8,7 @@ import type { Logger } from '../../../../libs/logger/index.js';
 import { EventTypePattern, Wildcard, type SubscriptionFilter } from '../../../../libs/store/index.js';
 import { filterMatches } from '../../../../libs/subscriptions/index.js';
 import { AccountParams } from '../params.js';
+import { access } from '../accessControl.js';
 
 export interface EventStreamOptions {
   bus: Bus;
@@ -54,7 +55,7 @@ export const eventStreamPlugin: FastifyPluginAsync<EventStreamOptions> = async (
     for (const close of [...open]) close();
   });
 
-  app.get('/v1/accounts/:account/events/stream', async (request, reply) => {
+  app.get('/v1/accounts/:account/events/stream', { config: { access: access.read } }, async (request, reply) => {
     const { account } = parse(AccountParams, request.params);
     const query = parse(StreamQuery, request.query);
     const filter: SubscriptionFilter = { event_types: query.filter, conversation_type: query.conversation_type, conversation_key: query.conversation_key };

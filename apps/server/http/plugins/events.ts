@@ -6,6 +6,7 @@ import { EventInput, publishEvent } from '../../../../libs/events/index.js';
 import type { RouteRepository } from '../../../../libs/store/index.js';
 import { parse, rateLimitPer } from '../../../../libs/http/index.js';
 import { AccountParams, ListQuery } from '../params.js';
+import { access } from '../accessControl.js';
 
 /** What a source may post: the envelope without the account (it is in the URL). */
 const PublishBody = EventInput.extend({ account_key: EventInput.shape.account_key.optional() });
@@ -21,7 +22,7 @@ export interface EventsOptions {
 
 export const eventsPlugin: FastifyPluginAsync<EventsOptions> = async (app, { bus, unrouted, routes, perSecond }) => {
   const perAccount = rateLimitPer(perSecond, (request) => `events:${(request.params as { account?: string }).account}`);
-  app.post('/v1/accounts/:account/events', { config: perAccount }, async (request, reply) => {
+  app.post('/v1/accounts/:account/events', { config: { ...perAccount, access: access.write } }, async (request, reply) => {
     const { account } = parse(AccountParams, request.params);
     const body = parse(PublishBody, request.body);
     if (body.account_key !== undefined && body.account_key !== account) {
@@ -41,7 +42,7 @@ export const eventsPlugin: FastifyPluginAsync<EventsOptions> = async (app, { bus
     });
   });
 
-  app.get('/v1/accounts/:account/events/unrouted', async (request) => {
+  app.get('/v1/accounts/:account/events/unrouted', { config: { access: access.read } }, async (request) => {
     const { account } = parse(AccountParams, request.params);
     const { limit } = parse(ListQuery, request.query);
     return { unrouted: await unrouted.list(account, limit) };

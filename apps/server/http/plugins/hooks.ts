@@ -1,25 +1,26 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { SwitchboardError, validationFailed } from '../../../../libs/errors/index.js';
 import { hostAllowed, HookInput, HookPatch, launchPath, newHook, newHookToken, patchedHook, TOKEN_SHAPE, type HookLauncher } from '../../../../libs/hooks/index.js';
 import { parse, rateLimitPer } from '../../../../libs/http/index.js';
 import type { Logger } from '../../../../libs/logger/index.js';
 import { HookRepository, type Hook, type LaunchState } from '../../../../libs/store/index.js';
 import { AccountItemParams, AccountParams } from '../params.js';
+import { access } from '../accessControl.js';
 
 export interface HooksOptions {
   hooks: HookRepository;
   launcher: HookLauncher;
-  /** PUBLIC_URL: the base of launch URLs; without it, the URL the request came in on. */
-  publicUrl: string | undefined;
+  /** The base of launch URLs: PUBLIC_URL, or the API's own address (never the request's Host header). */
+  publicUrl: () => string;
   /** Calls a second each hook may take (SWITCHBOARD_RATE_HOOK_LAUNCHES_PER_S). */
   perSecond: number;
   log: Logger;
 }
 
-/** Every method, so that a method a hook does not allow gets a 405 rather than a 404. */
 /** How long a write waits for the in-memory directory to have it. */
 const CATCH_UP_MS = 2000;
 
+/** Every method, so that a method a hook does not allow gets a 405 rather than a 404. */
 const CALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
 /** A hook as the API shows it: never its token (only a hash of it is stored), with its pending and last launch. */
@@ -37,9 +38,9 @@ function view(hook: Hook, state?: LaunchState) {
   };
 }
 
-function launchUrls(request: FastifyRequest, publicUrl: string | undefined, token: string) {
+function launchUrls(publicUrl: () => string, token: string) {
   const path = launchPath(token);
-  return { token, launch_path: path, launch_url: `${(publicUrl ?? `${request.protocol}://${request.host}`).replace(/\/$/, '')}${path}` };
+  return { token, launch_path: path, launch_url: `${publicUrl().replace(/\/$/, '')}${path}` };
 }
 
 export const hooksPlugin: FastifyPluginAsync<HooksOptions> = async (app, { hooks, launcher, publicUrl, perSecond, log }) => {
@@ -54,26 +55,26 @@ export const hooksPlugin: FastifyPluginAsync<HooksOptions> = async (app, { hooks
     return hook;
   };
 
-  app.post('/v1/accounts/:account/hooks', async (request, reply) => {
+  app.post('/v1/accounts/:account/hooks', { config: { access: access.write } }, async (request, reply) => {
     const { account } = parse(AccountParams, request.params);
     const { hook, token } = newHook(account, parse(HookInput, request.body));
     await directory.caughtUp((await hooks.create(hook)).revision, CATCH_UP_MS);
     request.log.info({ account_key: account, hook_id: hook.id }, 'hook created');
-    return reply.status(201).send({ ...view(hook), ...launchUrls(request, publicUrl, token) });
+    return reply.status(201).send({ ...view(hook), ...launchUrls(publicUrl, token) });
   });
 
-  app.get('/v1/accounts/:account/hooks', async (request) => {
+  app.get('/v1/accounts/:account/hooks', { config: { access: access.read } }, async (request) => {
     const { account } = parse(AccountParams, request.params);
     const all = (await hooks.list(account)).sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
     return { hooks: await Promise.all(all.map(async (hook) => view(hook, await hooks.launchState(account, hook.id)))) };
   });
 
-  app.get('/v1/accounts/:account/hooks/:id', async (request) => {
+  app.get('/v1/accounts/:account/hooks/:id', { config: { access: access.read } }, async (request) => {
     const { account, id } = parse(AccountItemParams, request.params);
     return view(await found(account, id), await hooks.launchState(account, id));
   });
 
-  app.patch('/v1/accounts/:account/hooks/:id', async (request) => {
+  app.patch('/v1/accounts/:account/hooks/:id', { config: { access: access.write } }, async (request) => {
     const { account, id } = parse(AccountItemParams, request.params);
     const patch = parse(HookPatch, request.body);
     let refused: { path: string; message: string } | undefined;
@@ -92,7 +93,7 @@ export const hooksPlugin: FastifyPluginAsync<HooksOptions> = async (app, { hooks
     return view(saved.value, await hooks.launchState(account, id));
   });
 
-  app.delete('/v1/accounts/:account/hooks/:id', async (request, reply) => {
+  app.delete('/v1/accounts/:account/hooks/:id', { config: { access: access.write } }, async (request, reply) => {
     const { account, id } = parse(AccountItemParams, request.params);
     const revision = await hooks.delete(account, id);
     if (revision === undefined) throw new SwitchboardError('not_found', `no hook "${id}" in account ${account}`);
@@ -102,14 +103,14 @@ export const hooksPlugin: FastifyPluginAsync<HooksOptions> = async (app, { hooks
   });
 
   /** A new token for the hook; the old one stops working at once. */
-  app.post('/v1/accounts/:account/hooks/:id/token', async (request) => {
+  app.post('/v1/accounts/:account/hooks/:id/token', { config: { access: access.write } }, async (request) => {
     const { account, id } = parse(AccountItemParams, request.params);
     const token = newHookToken();
     const saved = await hooks.replaceToken(account, id, HookRepository.tokenIndex(token));
     if (!saved) throw new SwitchboardError('not_found', `no hook "${id}" in account ${account}`);
     await directory.caughtUp(saved.revision, CATCH_UP_MS);
     request.log.info({ account_key: account, hook_id: id }, 'hook token replaced');
-    return launchUrls(request, publicUrl, token);
+    return launchUrls(publicUrl, token);
   });
 
   // The launch URL: the token is the credential, so no API token; the caller is checked by its
@@ -118,7 +119,10 @@ export const hooksPlugin: FastifyPluginAsync<HooksOptions> = async (app, { hooks
     method: [...CALL_METHODS],
     url: '/hooks/:token',
     exposeHeadRoute: false,
-    config: rateLimitPer(perSecond, (request) => `hook:${(request.params as { token?: string }).token}`),
+    config: {
+      ...rateLimitPer(perSecond, (request) => `hook:${(request.params as { token?: string }).token}`),
+      access: access.credential('the hook token in the URL'),
+    },
     handler: async (request, reply) => {
       const { token } = request.params as { token: string };
       // A hook created through another process a moment ago may not be in the directory yet.

@@ -5,12 +5,13 @@ import { Token } from '../../../../libs/events/index.js';
 import type { StoredReceipts } from '../../../../libs/messaging/index.js';
 import type { MessageRepository } from '../../../../libs/store/index.js';
 import { parse } from '../../../../libs/http/index.js';
+import { access } from '../accessControl.js';
 
 const MessageParams = z.object({ account: Token, id: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be a message uuid') });
 
 /** A message as it was sent, with its status timeline from the receipts stored on PROVIDER. */
 export const messagesPlugin: FastifyPluginAsync<{ messages: MessageRepository; stored: StoredReceipts }> = async (app, { messages, stored }) => {
-  app.get('/v1/accounts/:account/messages/:id', async (request) => {
+  app.get('/v1/accounts/:account/messages/:id', { config: { access: access.read } }, async (request) => {
     const { account, id } = parse(MessageParams, request.params);
     const record = await messages.get(account, id);
     if (!record) throw new SwitchboardError('not_found', `no message ${id} in account ${account}`);

@@ -6,6 +6,7 @@ import { parse } from '../../../../libs/http/index.js';
 import { SubscriptionFilter, WebhookSecret, type Subscription, type SubscriptionRepository } from '../../../../libs/store/index.js';
 import { generateSecret, maskSecret, type Deliveries, type DeliveryUrlCheck } from '../../../../libs/subscriptions/index.js';
 import { AccountItemParams, AccountParams, ListQuery } from '../params.js';
+import { access } from '../accessControl.js';
 
 export interface SubscriptionsOptions {
   subscriptions: SubscriptionRepository;
@@ -54,7 +55,7 @@ export const subscriptionsPlugin: FastifyPluginAsync<SubscriptionsOptions> = asy
     return subscription;
   }
 
-  app.post('/v1/accounts/:account/subscriptions', async (request, reply) => {
+  app.post('/v1/accounts/:account/subscriptions', { config: { access: access.write } }, async (request, reply) => {
     const { account } = parse(AccountParams, request.params);
     const body = parse(CreateBody, request.body);
     const url = await checkUrl(body.url);
@@ -63,18 +64,18 @@ export const subscriptionsPlugin: FastifyPluginAsync<SubscriptionsOptions> = asy
     return reply.status(201).send(created);
   });
 
-  app.get('/v1/accounts/:account/subscriptions', async (request) => {
+  app.get('/v1/accounts/:account/subscriptions', { config: { access: access.read } }, async (request) => {
     const { account } = parse(AccountParams, request.params);
     const list = await subscriptions.list(account);
     return { subscriptions: list.sort((a, b) => a.created_at.localeCompare(b.created_at)).map(view) };
   });
 
-  app.get('/v1/accounts/:account/subscriptions/:id', async (request) => {
+  app.get('/v1/accounts/:account/subscriptions/:id', { config: { access: access.read } }, async (request) => {
     const { account, id } = parse(AccountItemParams, request.params);
     return view(await existing(account, id));
   });
 
-  app.patch('/v1/accounts/:account/subscriptions/:id', async (request) => {
+  app.patch('/v1/accounts/:account/subscriptions/:id', { config: { access: access.write } }, async (request) => {
     const { account, id } = parse(AccountItemParams, request.params);
     const body = parse(PatchBody, request.body);
     const url = body.url === undefined ? undefined : (await checkUrl(body.url)).href;
@@ -91,28 +92,28 @@ export const subscriptionsPlugin: FastifyPluginAsync<SubscriptionsOptions> = asy
     return view(saved.value);
   });
 
-  app.delete('/v1/accounts/:account/subscriptions/:id', async (request, reply) => {
+  app.delete('/v1/accounts/:account/subscriptions/:id', { config: { access: access.write } }, async (request, reply) => {
     const { account, id } = parse(AccountItemParams, request.params);
     if (!(await subscriptions.delete(account, id))) throw notFound(account, id);
     request.log.info({ account_key: account, subscription_id: id }, 'subscription deleted');
     return reply.status(204).send();
   });
 
-  app.get('/v1/accounts/:account/subscriptions/:id/deliveries', async (request) => {
+  app.get('/v1/accounts/:account/subscriptions/:id/deliveries', { config: { access: access.read } }, async (request) => {
     const { account, id } = parse(AccountItemParams, request.params);
     const { limit } = parse(ListQuery, request.query);
     await existing(account, id);
     return { deliveries: await deliveries.list(account, id, limit) };
   });
 
-  app.get('/v1/accounts/:account/subscriptions/:id/deliveries/:delivery_id', async (request) => {
+  app.get('/v1/accounts/:account/subscriptions/:id/deliveries/:delivery_id', { config: { access: access.read } }, async (request) => {
     const { account, id, delivery_id } = parse(DeliveryParams, request.params);
     const delivery = await deliveries.get(account, id, delivery_id);
     if (!delivery) throw new SwitchboardError('not_found', `no delivery ${delivery_id} of subscription "${id}" in account ${account}`);
     return delivery;
   });
 
-  app.post('/v1/accounts/:account/subscriptions/:id/deliveries/:delivery_id/replay', async (request, reply) => {
+  app.post('/v1/accounts/:account/subscriptions/:id/deliveries/:delivery_id/replay', { config: { access: access.write } }, async (request, reply) => {
     const { account, id, delivery_id } = parse(DeliveryParams, request.params);
     const delivery = await deliveries.replay(await existing(account, id), delivery_id);
     request.log.info({ account_key: account, subscription_id: id, delivery_id, replay: delivery.replays }, 'delivery replayed');

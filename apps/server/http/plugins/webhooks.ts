@@ -9,6 +9,7 @@ import {
   verifyWebhookSignature,
 } from '../../../../libs/vonage/index.js';
 import { parse } from '../../../../libs/http/index.js';
+import { access } from '../accessControl.js';
 
 export interface WebhooksOptions {
   inbox: ProviderInbox;
@@ -50,8 +51,10 @@ export const webhooksPlugin: FastifyPluginAsync<WebhooksOptions> = async (app, {
     return raw;
   }
 
+  const signed = access.credential("Vonage's webhook signature");
+
   // Messages v1 statuses, and the Dispatch v0.1 statuses and final reports of `mode: dispatch`.
-  app.post('/webhooks/status', async (request) => {
+  app.post('/webhooks/status', { config: { access: signed } }, async (request) => {
     const raw = await verified(request);
     const dispatchStatus = DispatchMessageStatusWebhook.safeParse(request.body);
     const dispatchReport = DispatchFinalReport.safeParse(request.body);
@@ -61,7 +64,7 @@ export const webhooksPlugin: FastifyPluginAsync<WebhooksOptions> = async (app, {
     return { ok: true };
   });
 
-  app.post('/webhooks/inbound', async (request) => {
+  app.post('/webhooks/inbound', { config: { access: signed } }, async (request) => {
     const raw = await verified(request);
     await inbox.storeInbound(parse(InboundMessageWebhook, request.body), raw);
     return { ok: true };
