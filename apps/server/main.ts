@@ -1,8 +1,10 @@
+import path from 'node:path';
 import { loadSettings } from '../../libs/config/index.js';
 import { errorMessage } from '../../libs/errors/index.js';
 import { createLogger } from '../../libs/logger/index.js';
 import { rolesFrom } from './args.js';
 import { boundHeapGrowth } from './heapGrowth.js';
+import { simControlTokenFile } from './simCredentials.js';
 import { startSwitchboard } from './switchboard.js';
 
 async function main(): Promise<void> {
@@ -16,7 +18,10 @@ async function main(): Promise<void> {
     `Switchboard is running (roles: ${[...roles].join(', ')})`,
     running.url && `  HTTP API         ${running.url}   (try: curl ${running.url}/v1/handlers)`,
     `  NATS             ${running.natsUrl}${running.natsServer ? '   (started from nats.conf)' : ''}`,
-    `  Vonage           ${running.provider.apiUrl}${running.provider.simulator ? '   (local simulator: GET /_sim/messages)' : ''}`,
+    `  Vonage           ${running.provider.apiUrl}` +
+      (running.provider.simulatorControlToken
+        ? `   (local simulator; its /_sim/* control API needs -H "Authorization: Bearer $(cat ${path.relative(process.cwd(), simControlTokenFile(settings.dataDir))})")`
+        : ''),
     running.firstOperatorToken &&
       `  Operator token   ${running.firstOperatorToken.token}\n` +
         `                   (shown once, valid 24 h: export TOKEN=<it>, then mint lasting ones with npm run cli -- token create;\n` +

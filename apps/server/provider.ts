@@ -10,7 +10,7 @@ import { loadOrCreateSimCredentials } from './simCredentials.js';
 
 /** Which provider to use and with what keys, decided before anything starts. */
 export type ProviderPlan =
-  | { kind: 'vonage'; credentials: ApplicationCredentials; signatureSecret: string | undefined; senders: Senders; apiUrl: string }
+  | { kind: 'vonage'; credentials: ApplicationCredentials; signatureSecret: string; senders: Senders; apiUrl: string }
   | { kind: 'simulator'; credentials: ApplicationCredentials; signatureSecret: string; senders: Senders; publicKey: string; controlToken: string };
 
 export interface Provider {

@@ -35,7 +35,8 @@ export interface HttpDeps {
   unrouted: UnroutedEvents;
   inbox: ProviderInbox;
   stored: StoredReceipts;
-  signatureSecret: string | undefined;
+  /** Every provider webhook must be signed with it (Vonage's signature secret, or the simulator's). */
+  signatureSecret: string;
   log: Logger;
   bodyLimit: number;
   rateLimits: Settings['http']['rateLimits'];

@@ -13,8 +13,8 @@ import { access } from '../accessControl.js';
 
 export interface WebhooksOptions {
   inbox: ProviderInbox;
-  /** When set, every webhook must carry a valid Vonage signature (HS256 JWT with payload_hash). */
-  signatureSecret: string | undefined;
+  /** Every webhook must carry a valid Vonage signature with it (HS256 JWT with payload_hash). */
+  signatureSecret: string;
 }
 
 declare module 'fastify' {
@@ -24,8 +24,8 @@ declare module 'fastify' {
 }
 
 /**
- * Provider webhooks: verified (when a signature secret is configured), validated, and stored on
- * the PROVIDER stream before the 200, so a crash right after answering loses nothing.
+ * Provider webhooks: verified, validated, and stored on the PROVIDER stream before the 200, so a
+ * crash right after answering loses nothing.
  */
 export const webhooksPlugin: FastifyPluginAsync<WebhooksOptions> = async (app, { inbox, signatureSecret }) => {
   // The signature covers the exact bytes: keep them (this parser applies to this plugin only).
@@ -38,15 +38,13 @@ export const webhooksPlugin: FastifyPluginAsync<WebhooksOptions> = async (app, {
     }
   });
 
-  /** The raw body, once its signature (when required) checks out. */
+  /** The raw body, once its signature checks out. */
   async function verified(request: FastifyRequest): Promise<string> {
     const raw = request.rawBody ?? '';
-    if (signatureSecret) {
-      const result = await verifyWebhookSignature({ authorization: request.headers.authorization, rawBody: raw, secret: signatureSecret });
-      if (!result.ok) {
-        request.log.warn({ reason: result.reason }, 'webhook signature rejected');
-        throw new SwitchboardError('unauthorized', `webhook signature rejected: ${result.reason}`);
-      }
+    const result = await verifyWebhookSignature({ authorization: request.headers.authorization, rawBody: raw, secret: signatureSecret });
+    if (!result.ok) {
+      request.log.warn({ reason: result.reason }, 'webhook signature rejected');
+      throw new SwitchboardError('unauthorized', `webhook signature rejected: ${result.reason}`);
     }
     return raw;
   }
