@@ -21,9 +21,10 @@ const USAGE = `switchboard: the command line of Switchboard
   local server's secret in SWITCHBOARD_DATA_DIR, default ./.data).
 
   switchboard bus add-user --account acme --role source|reader
-      Adds a NATS user for an account: a source may publish only events.<account>.>, a reader
-      may only subscribe to them. Prints the password once; a running nats-server started by
-      Switchboard from this data directory takes the user at once.
+      Adds a NATS user for an account, alone in a NATS account of its own (SOURCE_acme,
+      READER_acme): a source may publish only events.<account>.> (acknowledged on its own
+      _INBOX), a reader may only subscribe to them. Prints the password once; a running
+      nats-server started by Switchboard from this data directory reloads and takes it at once.
 
   switchboard token create --account acme --scope write --ttl 30d [--sub name]
       Mints an API token signed with the server's secret. --account takes one or more account

@@ -6,10 +6,13 @@ export {
   type DurableWorker,
   type WorkerOptions,
 } from './durableWorker.js';
-export { BUS_ROLES, busUserName, BusUsers, inboxPrefix, permissionsFor, SERVER_USER, type BusRole, type BusUser } from './busUsers.js';
-export { busUsersOf, ensureNats, openBus, type BusSettings, type EnsureNatsOptions, type NatsEndpoint } from './launcher.js';
+export { BUS_ROLES, busUserName, BusUsers, SERVER_USER, type BusRole, type BusUser } from './busUsers.js';
+export { busUsersOf, ensureNats, natsStoreDirOf, openBus, type BusSettings, type EnsureNatsOptions, type NatsEndpoint } from './launcher.js';
+export { natsAccountName, permissionsFor, SERVER_ACCOUNT } from './natsAccounts.js';
+export { reloadNatsConfig, runningNatsServer, type RunningNatsServer } from './natsReload.js';
 export { startNatsServer, type NatsServerOptions, type NatsServerProcess } from './natsServer.js';
 export { nakAfter } from './nakAfter.js';
 export { openBucket, openBuckets, provisionBus, type Buckets, type KvBucket } from './provision.js';
+export { globalAccountStorePending } from './storeMigration.js';
 export { jsonOrUndefined, lastBySubject, readBySeq, readRecent, recordJson, type StreamRecord } from './streamReader.js';
 export { BUCKETS, CONSUMERS, STREAMS, streamConfigs, type TopologyOptions } from './topology.js';

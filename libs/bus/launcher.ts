@@ -3,6 +3,7 @@ import type { Logger } from '../logger/index.js';
 import { BusUsers, SERVER_USER } from './busUsers.js';
 import { connectBus, natsAnswers, type Bus } from './connection.js';
 import { startNatsServer, type NatsServerProcess } from './natsServer.js';
+import { moveGlobalAccountStore } from './storeMigration.js';
 
 export interface EnsureNatsOptions {
   url: string;
@@ -22,15 +23,21 @@ export interface NatsEndpoint {
   server: NatsServerProcess | undefined;
 }
 
+/** Where a data directory keeps nats-server's store (and, beside it, the bus users). */
+export function natsStoreDirOf(dataDir: string): string {
+  return path.join(dataDir, 'nats');
+}
+
 /** Where the bus users of a data directory live. */
 export function busUsersOf(dataDir: string): BusUsers {
-  return new BusUsers(path.join(dataDir, 'nats'));
+  return new BusUsers(natsStoreDirOf(dataDir));
 }
 
 /**
  * The embedded default: use the NATS server at `url` when one answers; otherwise start
- * nats-server on that URL's host and port with nats.conf and the bus users (the server role's
- * password generated at set-up), storing under the data directory.
+ * nats-server on that URL's host and port with nats.conf and the bus accounts and users (the
+ * server role's password generated at set-up), storing under the data directory, where streams
+ * an earlier version kept in the global account are first moved into Switchboard's.
  */
 export async function ensureNats(options: EnsureNatsOptions): Promise<NatsEndpoint> {
   const users = busUsersOf(options.dataDir);
@@ -46,14 +53,17 @@ export async function ensureNats(options: EnsureNatsOptions): Promise<NatsEndpoi
   const { hostname, port: portText } = new URL(options.url.replace(/^nats:/, 'http:'));
   const port = Number(portText || 4222);
   options.log.info({ url: options.url, config: options.configFile }, 'no NATS server answers: starting nats-server');
+  const storeDir = natsStoreDirOf(options.dataDir);
+  await moveGlobalAccountStore(storeDir, options.log);
   const server = await startNatsServer({
     configFile: await users.writeServerConfig(options.configFile, password),
     pidFile: users.pidFile,
+    portsFileDir: users.portsFileDir,
     host: hostname,
     port,
     // 4222 -> 8222, nats' usual pair; another client port gets its own monitoring port.
     monitorPort: port + 4000 <= 65535 ? port + 4000 : undefined,
-    storeDir: path.join(options.dataDir, 'nats'),
+    storeDir,
   });
   options.log.info({ url: server.url, pid: server.pid }, 'nats-server started');
   return { url: server.url, user: SERVER_USER, pass: password, server };

@@ -17,6 +17,8 @@ export interface NatsServerOptions {
   binary?: string;
   /** Where nats-server writes its pid, so `switchboard bus add-user` can make it reload its users. */
   pidFile?: string;
+  /** Where nats-server writes its ports file (`<binary>_<pid>.ports`), which names its monitoring URL. */
+  portsFileDir?: string;
   readyTimeoutMs?: number;
 }
 
@@ -51,6 +53,7 @@ export async function startNatsServer(options: NatsServerOptions): Promise<NatsS
     '-p', String(options.port),
     ...(options.monitorPort !== undefined ? ['-m', String(options.monitorPort)] : []),
     ...(options.pidFile ? ['-P', options.pidFile] : []),
+    ...(options.portsFileDir ? ['--ports_file_dir', options.portsFileDir] : []),
   ];
   const child = spawn(options.binary ?? 'nats-server', args, {
     stdio: ['ignore', 'ignore', 'pipe'],
