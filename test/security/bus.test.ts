@@ -2,33 +2,69 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { connect, type NatsConnection } from 'nats';
+import { connect, createInbox, type Msg, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BusUsers, connectBus, inboxPrefix, provisionBus, SERVER_USER, startNatsServer, STREAMS, type Bus, type NatsServerProcess } from '../../libs/bus/index.js';
+import { busAddUser } from '../../apps/cli/busAddUser.js';
+import {
+  BUCKETS,
+  BusUsers,
+  connectBus,
+  CONSUMERS,
+  ensureDurableConsumer,
+  provisionBus,
+  SERVER_USER,
+  startNatsServer,
+  streamConfigs,
+  STREAMS,
+  type Bus,
+  type Buckets,
+  type NatsServerProcess,
+} from '../../libs/bus/index.js';
 import { publishEvent } from '../../libs/events/index.js';
 import { freePort } from '../support/ports.js';
+import { waitFor } from '../support/waitFor.js';
 import { AttackTally } from './tally.js';
 
 const PROJECT_CONF = path.resolve(import.meta.dirname, '../../nats.conf');
+const TOPOLOGY = { dedupeWindowS: 60, eventsMaxAgeS: 3600 };
+/** The durable consumers Switchboard's workers read through, on their streams. */
+const CONSUMER_SPECS = [
+  { stream: STREAMS.events, name: CONSUMERS.dispatcher, filter: 'events.>' },
+  { stream: STREAMS.timers, name: CONSUMERS.timers, filter: 'timers.>' },
+  { stream: STREAMS.provider, name: CONSUMERS.provider },
+  { stream: STREAMS.deliveries, name: CONSUMERS.deliveries, filter: 'deliveries.>' },
+].map((spec) => ({ ...spec, ackWaitMs: 600_000, maxAckPending: 1000 }));
+
 const tally = new AttackTally();
 let dir: string;
+let users: BusUsers;
 let server: NatsServerProcess;
 let admin: Bus;
+let buckets: Buckets;
 const passwords: Record<string, string> = {};
 const open: NatsConnection[] = [];
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'switchboard-bus-'));
-  const users = new BusUsers(path.join(dir, 'nats'));
-  for (const [account, role] of [['alpha', 'source'], ['beta', 'source'], ['alpha', 'reader']] as const) {
+  users = new BusUsers(path.join(dir, 'nats'));
+  for (const [account, role] of [['alpha', 'source'], ['beta', 'source'], ['alpha', 'reader'], ['beta', 'reader']] as const) {
     passwords[`${role}-${account}`] = (await users.add(account, role)).password;
   }
   const serverPassword = await users.serverPassword(undefined);
-  // The project's nats.conf, with the users Switchboard generates for it.
+  // The project's nats.conf, with the accounts and users Switchboard generates for it, run as the launcher runs it.
   const configFile = await users.writeServerConfig(PROJECT_CONF, serverPassword);
-  server = await startNatsServer({ configFile, port: await freePort(), monitorPort: await freePort(), storeDir: path.join(dir, 'nats') });
+  server = await startNatsServer({
+    configFile,
+    port: await freePort(),
+    monitorPort: await freePort(),
+    storeDir: path.join(dir, 'nats'),
+    pidFile: users.pidFile,
+    portsFileDir: users.portsFileDir,
+  });
+  process.once('exit', () => server.killNow());
   admin = await connectBus(server.url, { user: SERVER_USER, pass: serverPassword });
-  await provisionBus(admin, { dedupeWindowS: 60, eventsMaxAgeS: 3600 });
+  buckets = await provisionBus(admin, TOPOLOGY);
+  for (const spec of CONSUMER_SPECS) await ensureDurableConsumer(admin, spec);
 });
 
 afterAll(async () => {
@@ -39,8 +75,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function as(user: string, role: 'source' | 'reader', account: string): Promise<{ nc: NatsConnection; errors: string[] }> {
-  const nc = await connect({ servers: server.url, user, pass: passwords[user], inboxPrefix: inboxPrefix(role, account) });
+async function as(user: string): Promise<{ nc: NatsConnection; errors: string[] }> {
+  const nc = await connect({ servers: server.url, user, pass: passwords[user] });
   open.push(nc);
   const errors: string[] = [];
   void (async () => {
@@ -58,19 +94,82 @@ async function answer(nc: NatsConnection, errors: string[]): Promise<string> {
   return last;
 }
 
+/** Messages stored in EVENTS per subject. */
+async function eventCounts(): Promise<Record<string, number>> {
+  return (await admin.jsm.streams.info(STREAMS.events, { subjects_filter: '>' })).state.subjects ?? {};
+}
+
 async function stored(account: string): Promise<number> {
-  const info = await admin.jsm.streams.info(STREAMS.events, { subjects_filter: `events.${account}.>` });
-  return Object.values(info.state.subjects ?? {}).reduce((sum, count) => sum + count, 0);
+  return Object.entries(await eventCounts())
+    .filter(([subject]) => subject.startsWith(`events.${account}.`))
+    .reduce((sum, [, count]) => sum + count, 0);
+}
+
+/** Collects what a connection receives on a subject. */
+function watch(nc: NatsConnection, subject: string): string[] {
+  const seen: string[] = [];
+  nc.subscribe(subject, { callback: (err, msg) => void (err || seen.push(`${msg.subject} ${msg.string()}`)) });
+  return seen;
+}
+
+/** One message of a durable consumer, left unacknowledged (its reply is its acknowledgement subject). */
+async function pullOne(stream: string, consumer: string): Promise<Msg> {
+  const inbox = createInbox();
+  const delivered = admin.nc.subscribe(inbox, { max: 1, timeout: 5000 });
+  admin.nc.publish(`$JS.API.CONSUMER.MSG.NEXT.${stream}.${consumer}`, JSON.stringify({ batch: 1 }), { reply: inbox });
+  for await (const msg of delivered) return msg;
+  throw new Error(`no message from ${stream}/${consumer}`);
 }
 
 const event = (account: string) => ({ account_key: account, conversation_type: 'c', conversation_key: 'k', event_type: 'x', event_data: {} });
 
-describe('the bus, with the users nats.conf defines', () => {
+interface JetStreamState {
+  streams: Record<string, { config: unknown; consumers: Record<string, unknown>; subjects?: Record<string, number>; messages?: number; first_seq?: number }>;
+  kv: Record<string, Record<string, { value: string | undefined; revision: number | undefined }>>;
+}
+
+/**
+ * Everything JetStream keeps: each stream's config and messages (EVENTS per subject), each
+ * consumer's config and acknowledgements, each bucket's keys with their values and revisions.
+ */
+async function jetStreamState(): Promise<JetStreamState> {
+  const state: JetStreamState = { streams: {}, kv: {} };
+  for await (const info of admin.jsm.streams.list()) {
+    const consumers: Record<string, unknown> = {};
+    for await (const consumer of admin.jsm.consumers.list(info.config.name)) {
+      consumers[consumer.name] = { config: consumer.config, delivered: consumer.delivered, ack_floor: consumer.ack_floor, ack_pending: consumer.num_ack_pending };
+    }
+    const { messages, first_seq } = info.state;
+    state.streams[info.config.name] = { config: info.config, consumers, ...(info.config.name === STREAMS.events ? { subjects: await eventCounts() } : { messages, first_seq }) };
+  }
+  // Keys from the stream's subjects: listing them through the bucket would add consumers of its own.
+  for (const bucket of Object.values(buckets)) {
+    const subjects = (await admin.jsm.streams.info(`KV_${bucket.name}`, { subjects_filter: '>' })).state.subjects ?? {};
+    const keys: JetStreamState['kv'][string] = {};
+    for (const key of Object.keys(subjects).map((subject) => subject.slice(`$KV.${bucket.name}.`.length))) {
+      const entry = await bucket.kv.get(key);
+      keys[key] = { value: entry?.string(), revision: entry?.revision };
+    }
+    state.kv[bucket.name] = keys;
+  }
+  return state;
+}
+
+/** The state with these events stored, once each, and nothing else. */
+function withEvents(state: JetStreamState, subjects: string[]): JetStreamState {
+  const next = structuredClone(state);
+  const counts = next.streams[STREAMS.events]!.subjects!;
+  for (const subject of subjects) counts[subject] = (counts[subject] ?? 0) + 1;
+  return next;
+}
+
+describe('the bus, with the accounts and users nats.conf defines', () => {
   it('refuses anonymous connections and wrong passwords', async () => {
     for (const [name, options] of [
       ['anonymous', {}],
       ['a wrong password', { user: 'source-alpha', pass: 'guess' }],
       ['an unknown user', { user: 'source-gamma', pass: 'x' }],
+      ['the server user without its password', { user: SERVER_USER, pass: 'x' }],
     ] as const) {
       const outcome = await connect({ servers: server.url, ...options, reconnect: false }).then(
         async (nc) => (await nc.close(), 'connected'),
@@ -81,45 +180,150 @@ describe('the bus, with the users nats.conf defines', () => {
   });
 
   it("refuses a source of account A publishing to account B's subjects; its own go through", async () => {
-    const { nc, errors } = await as('source-alpha', 'source', 'alpha');
+    const { nc, errors } = await as('source-alpha');
     const before = await stored('beta');
-    for (const subject of ['events.beta.c.k.x', 'events.beta.poll.p.poll_complete', 'deadletter.beta.x', 'timers.escalation.x', '$JS.API.STREAM.DELETE.EVENTS']) {
+    for (const subject of ['events.beta.c.k.x', 'events.beta.poll.p.poll_complete', 'deadletter.beta.x', 'timers.escalation.x', '$JS.API.STREAM.DELETE.EVENTS', '$KV.routes.beta.r']) {
       nc.publish(subject, JSON.stringify(event('beta')));
       tally.refused('bus publishes outside the source account', await answer(nc, errors), 'PERMISSIONS_VIOLATION', subject);
     }
     await sleep(200);
     expect(await stored('beta')).toBe(before);
     expect((await admin.jsm.streams.info(STREAMS.events)).config.name).toBe('EVENTS');
-    // Its own account: published through JetStream, acknowledged on its own inbox prefix.
-    const js = nc.jetstream();
-    await publishEvent(js, event('alpha'));
-    expect(await stored('alpha')).toBe(1);
+    // Its own account: through JetStream, acknowledged on its own inbox.
+    const own = await stored('alpha');
+    expect((await publishEvent(nc.jetstream(), event('alpha'))).duplicate).toBe(false);
+    expect(await stored('alpha')).toBe(own + 1);
   });
 
-  it('lets a source read nothing, not even its own account', async () => {
-    const { nc, errors } = await as('source-alpha', 'source', 'alpha');
-    for (const subject of ['events.alpha.>', '_INBOX.>', '$JS.API.>']) {
+  it('lets a source subscribe to its own inboxes only, which hold nothing of anyone else', async () => {
+    const { nc, errors } = await as('source-alpha');
+    for (const subject of ['events.alpha.>', '$JS.API.>', '$KV.>', '>']) {
       nc.subscribe(subject);
       tally.refused('bus subscriptions by a source', await answer(nc, errors), 'PERMISSIONS_VIOLATION', subject);
     }
+    const inboxes = watch(nc, '_INBOX.>');
+    expect(await answer(nc, errors)).toBe('accepted');
+    // Another source's acknowledgements and Switchboard's own replies use _INBOX too, in their accounts.
+    const beta = await as('source-beta');
+    await publishEvent(beta.nc.jetstream(), event('beta'));
+    await admin.jsm.streams.info(STREAMS.events);
+    await sleep(200);
+    tally.refused("others' replies seen on a source's _INBOX.>", inboxes.length, 0, 'source-beta and switchboard');
   });
 
-  it('shows a reader of A nothing of B, and lets it publish nothing', async () => {
-    const { nc, errors } = await as('reader-alpha', 'reader', 'alpha');
+  it("shows a reader its account's events, from Switchboard and from its source, once each; nothing of B; and lets it publish nothing", async () => {
+    const { nc, errors } = await as('reader-alpha');
     const seen: string[] = [];
     const own = nc.subscribe('events.alpha.>', { callback: (err, msg) => void (err || seen.push(msg.subject)) });
     expect(await answer(nc, errors)).toBe('accepted');
-    for (const subject of ['events.beta.>', 'events.*.>', '>', '_INBOX.>']) {
+    for (const subject of ['events.beta.>', 'events.*.>', '>', '_INBOX.>', '$JS.API.>']) {
       nc.subscribe(subject, { callback: (err, msg) => void (err || seen.push(msg.subject)) });
       tally.refused('bus subscriptions outside the reader account', await answer(nc, errors), 'PERMISSIONS_VIOLATION', subject);
     }
-    await publishEvent(admin.js, event('beta'));
-    await publishEvent(admin.js, event('alpha'));
-    await sleep(300);
-    expect(seen.every((subject) => subject.startsWith('events.alpha.'))).toBe(true);
-    expect(seen).toHaveLength(1);
-    nc.publish('events.alpha.c.k.x', 'forged');
-    tally.refused('bus publishes by a reader', await answer(nc, errors), 'PERMISSIONS_VIOLATION', 'events.alpha.c.k.x');
+    await publishEvent(admin.js, { ...event('beta'), event_type: 'by_switchboard' });
+    await publishEvent(admin.js, { ...event('alpha'), event_type: 'by_switchboard' });
+    await publishEvent((await as('source-beta')).nc.jetstream(), { ...event('beta'), event_type: 'by_source' });
+    await publishEvent((await as('source-alpha')).nc.jetstream(), { ...event('alpha'), event_type: 'by_source' });
+    await waitFor("the source's event", () => seen.includes('events.alpha.c.k.by_source'));
+    await sleep(200);
+    expect(seen.sort()).toEqual(['events.alpha.c.k.by_source', 'events.alpha.c.k.by_switchboard']);
+    for (const subject of ['events.alpha.c.k.x', '$JS.API.STREAM.PURGE.EVENTS']) {
+      nc.publish(subject, 'forged');
+      tally.refused('bus publishes by a reader', await answer(nc, errors), 'PERMISSIONS_VIOLATION', subject);
+    }
     own.unsubscribe();
+  });
+
+  it("does nothing with the reply subject of a source's publish: no stream, consumer, bucket or other account changes", async () => {
+    // What the replies would reach: beta's route and dead letter, a timer its worker holds.
+    await buckets.routes.kv.put('beta.rt-1', JSON.stringify({ id: 'rt-1', account_key: 'beta' }));
+    await admin.js.publish('deadletter.beta.handler_failed', JSON.stringify({ reason: 'handler_failed', account_key: 'beta' }));
+    await admin.js.publish('timers.escalation.esc-1', '{}');
+    // Pulled and not acknowledged: its acknowledgement subject is one of the replies tried.
+    const held = await pullOne(STREAMS.timers, CONSUMERS.timers);
+    expect(held.reply).toMatch(/^\$JS\.ACK\.TIMERS\.timers\./);
+
+    const streams: string[] = [];
+    for await (const name of admin.jsm.streams.names()) streams.push(name);
+    expect(streams).toEqual(expect.arrayContaining([...Object.values(STREAMS), ...Object.values(BUCKETS).map((bucket) => `KV_${bucket}`)]));
+    const replies = [
+      ...streams.flatMap((stream) => [`$JS.API.STREAM.PURGE.${stream}`, `$JS.API.STREAM.DELETE.${stream}`, `$JS.API.CONSUMER.CREATE.${stream}`]),
+      ...CONSUMER_SPECS.map(({ stream, name }) => `$JS.API.CONSUMER.DELETE.${stream}.${name}`),
+      ...Object.values(BUCKETS).map((bucket) => (bucket === BUCKETS.routes ? '$KV.routes.beta.rt-1' : `$KV.${bucket}.beta.x`)),
+      // Every stream's subjects, in beta's name: a reply there would be stored as a message of it.
+      ...streamConfigs(TOPOLOGY).flatMap((config) => (config.subjects ?? []).map((subject) => subject.replace('>', 'beta.c.k.x'))),
+      '_INBOX.x',
+    ];
+    expect(replies).toContain('events.beta.c.k.x');
+
+    const beta = await as('reader-beta');
+    const betaSees = watch(beta.nc, 'events.beta.>');
+    const serverSees = [...watch(admin.nc, 'events.beta.>'), ...watch(admin.nc, '_INBOX.x')];
+    await Promise.all([beta.nc.flush(), admin.nc.flush()]);
+    const { nc, errors } = await as('source-alpha');
+    // nats-server itself refuses a client's reply on $JS.ACK, which it keeps for its own; the others it takes.
+    const attacks = [...replies.map((reply) => ({ reply, answer: 'accepted' })), { reply: held.reply!, answer: 'PERMISSIONS_VIOLATION' }];
+    let before = await jetStreamState();
+    for (const attack of attacks) {
+      nc.publish('events.alpha.c.k.x', JSON.stringify(event('alpha')), { reply: attack.reply });
+      const answered = await answer(nc, errors);
+      expect(answered, attack.reply).toBe(attack.answer);
+      await sleep(20);
+      // The event itself is stored, once, when taken; nothing else changes.
+      const after = await jetStreamState();
+      const expected = answered === 'accepted' ? withEvents(before, ['events.alpha.c.k.x']) : before;
+      tally.refused("reply subjects on a source's own publishes", JSON.stringify(after) === JSON.stringify(expected) ? 'no effect' : JSON.stringify(after), 'no effect', attack.reply);
+      before = after;
+    }
+    await sleep(200);
+    expect(betaSees).toEqual([]);
+    expect(serverSees).toEqual([]);
+  });
+
+  it("still acknowledges a source's requests and JetStream publishes, once per message id", async () => {
+    const { nc } = await as('source-alpha');
+    const before = await stored('alpha');
+    const reply = await nc.request('events.alpha.c.k.x', JSON.stringify(event('alpha')), { timeout: 5000 });
+    expect(reply.json()).toMatchObject({ stream: STREAMS.events, seq: expect.any(Number) });
+    const js = nc.jetstream();
+    const first = await js.publish('events.alpha.c.k.x', JSON.stringify(event('alpha')), { msgID: 'alpha-once' });
+    const again = await js.publish('events.alpha.c.k.x', JSON.stringify(event('alpha')), { msgID: 'alpha-once' });
+    expect(first).toMatchObject({ stream: STREAMS.events, duplicate: false });
+    expect(again).toMatchObject({ stream: STREAMS.events, seq: first.seq, duplicate: true });
+    expect(await stored('alpha')).toBe(before + 2);
+  });
+
+  it('takes the users and accounts `bus add-user` adds into the running nats-server by reload, keeping every stream', async () => {
+    const before = await jetStreamState();
+    const add = async (role: string) => {
+      const lines: string[] = [];
+      await busAddUser({ account: 'gamma', role, dataDir: dir, projectConf: PROJECT_CONF, serverPassword: undefined, write: (line) => lines.push(line) });
+      expect(lines.at(-1)).toBe(`nats-server (pid ${server.pid}) reloaded its config: the user and its account apply now.`);
+      passwords[`${role}-gamma`] = /^password {2}(\S+)/m.exec(lines.join('\n'))![1]!;
+      return lines;
+    };
+    expect(await add('reader')).toContain('account   READER_gamma, its own: receives events.gamma.> through stream imports, Switchboard\'s from SWITCHBOARD and its source\'s from SOURCE_gamma');
+    // A reader connected before its account's source exists: the source's account is added around it.
+    const reader = await as('reader-gamma');
+    const readerSees: string[] = [];
+    reader.nc.subscribe('events.gamma.>', { callback: (err, msg) => void (err || readerSees.push(msg.subject)) });
+    reader.nc.subscribe('events.alpha.>');
+    tally.refused('bus subscriptions outside the reader account', await answer(reader.nc, reader.errors), 'PERMISSIONS_VIOLATION', 'reader-gamma: events.alpha.>');
+    expect(await add('source')).toContain('connect   { servers: \'<NATS_URL>\', user: \'source-gamma\', pass: \'<password>\' }');
+
+    const source = await as('source-gamma');
+    const published = await publishEvent(source.nc.jetstream(), { ...event('gamma'), event_type: 'by_source' });
+    expect(published.duplicate).toBe(false);
+    await publishEvent(admin.js, { ...event('gamma'), event_type: 'by_switchboard' });
+    source.nc.publish('events.alpha.c.k.x', JSON.stringify(event('alpha')));
+    tally.refused('bus publishes outside the source account', await answer(source.nc, source.errors), 'PERMISSIONS_VIOLATION', 'source-gamma: events.alpha.c.k.x');
+    await waitFor('the reader to see both', () => readerSees.length >= 2);
+    await sleep(200);
+    expect(readerSees.sort()).toEqual(['events.gamma.c.k.by_source', 'events.gamma.c.k.by_switchboard']);
+    expect(await stored('gamma')).toBe(2);
+
+    // Everything else as it was: the streams, and the sources that were there before.
+    expect(await jetStreamState()).toEqual(withEvents(before, ['events.gamma.c.k.by_source', 'events.gamma.c.k.by_switchboard']));
+    expect((await publishEvent((await as('source-alpha')).nc.jetstream(), event('alpha'))).duplicate).toBe(false);
   });
 });
