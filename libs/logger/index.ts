@@ -1,35 +1,49 @@
-import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions, type SerializerFn } from 'pino';
+import { redactSecrets } from './redaction.js';
 
 export type { Logger } from 'pino';
 export { lazyChild } from './lazyChild.js';
 
-/**
- * Paths that may hold secrets anywhere we log configs, requests or webhooks. pino's wildcards
- * match one level, so the common nestings are listed explicitly.
- */
-export const REDACTED_PATHS = [
-  'password',
-  'secret',
-  'private_key',
-  'PRIVATE_KEY',
-  'token',
-  '*.password',
-  '*.secret',
-  '*.private_key',
-  '*.PRIVATE_KEY',
-  '*.token',
-  '*.*.private_key',
-  '*.*.PRIVATE_KEY',
-  '*.*.secret',
-  '*.*.*.PRIVATE_KEY',
-  '*.*.*.private_key',
-  'req.headers.authorization',
-  'headers.authorization',
-  'authorization',
-];
+/** Serializers already wrapped: fastify hands a child its parent's serializers again. */
+const redactingSerializers = new WeakSet<SerializerFn>();
 
-/** A pino logger with secrets redacted; to stdout unless given another destination. */
+/** Serializers whose output is redacted too: pino runs them after `formatters.log`. */
+function redactingOutput(serializers: Record<string, SerializerFn>): Record<string, SerializerFn> {
+  return Object.fromEntries(
+    Object.entries(serializers).map(([key, serialize]) => {
+      if (redactingSerializers.has(serialize)) return [key, serialize];
+      const redacting = (value: unknown) => redactSecrets(serialize(value));
+      redactingSerializers.add(redacting);
+      return [key, redacting];
+    }),
+  );
+}
+
+/**
+ * Children redact their bindings and their own serializers' output (fastify brings some): pino
+ * formats a child's bindings once, without `formatters`, and children inherit this `child`.
+ */
+function redactingChildren(logger: Logger): Logger {
+  const child = logger.child;
+  logger.child = function (this: Logger, bindings, options) {
+    const serializers = options?.serializers;
+    return Reflect.apply(child, this, [redactSecrets(bindings), serializers ? { ...options, serializers: redactingOutput(serializers) } : options]);
+  };
+  return logger;
+}
+
+/**
+ * A pino logger with secrets redacted at any depth of every line (see redaction.ts); to stdout
+ * unless given another destination.
+ */
 export function createLogger(options: { level?: string; name?: string } & LoggerOptions = {}, destination?: DestinationStream): Logger {
-  const settings = { level: options.level ?? 'info', redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, ...options };
-  return destination ? pino(settings, destination) : pino(settings);
+  const { formatters, serializers, ...rest } = options;
+  const settings: LoggerOptions = {
+    ...rest,
+    level: options.level ?? 'info',
+    // pino calls formatters.log with the logged object, before the serializers.
+    formatters: { ...formatters, log: (object) => redactSecrets(formatters?.log ? formatters.log(object) : object) },
+    serializers: redactingOutput({ err: pino.stdSerializers.err, ...serializers }),
+  };
+  return redactingChildren(destination ? pino(settings, destination) : pino(settings));
 }

@@ -1,1 +1,2 @@
 export { MASK, maskSecrets, restoreMasked } from './masking.js';
+export { isSecretKey } from './secretKeys.js';

@@ -23,4 +23,40 @@ describe('secret masking', () => {
     expect(changed.nested.deeper[0]!.secret).toBe('new');
     expect(changed.steps[0]!.config.APP.PRIVATE_KEY).toBe('-----BEGIN PRIVATE KEY-----');
   });
+
+  it('masks the newer names and any value under them, and restores them as stored', () => {
+    const config = {
+      headers: { Authorization: 'Bearer h1', 'Set-Cookie': ['sid=h2'], 'x-trace': 'keep' },
+      api: { apiKey: 'k1', client_secret: 'c1', refresh_token: { value: 'r1', expires: 3 } },
+      usage: { tokens_used: 12, token_index: 3, account_key: 'acme' },
+      unset: { password: null },
+    };
+    const masked = maskSecrets(config);
+    expect(masked.headers).toEqual({ Authorization: MASK, 'Set-Cookie': MASK, 'x-trace': 'keep' });
+    expect(masked.api).toEqual({ apiKey: MASK, client_secret: MASK, refresh_token: MASK });
+    expect(masked.usage).toEqual(config.usage);
+    expect(masked.unset.password).toBeNull();
+    expect(restoreMasked(masked, config)).toEqual(config);
+  });
+
+  it('keeps a `__proto__` key from JSON as data', () => {
+    const parsed = JSON.parse('{"__proto__": {"token": "x", "keep": 1}}');
+    expect(JSON.stringify(maskSecrets(parsed))).toBe(`{"__proto__":{"token":"${MASK}","keep":1}}`);
+    expect(JSON.stringify(restoreMasked(maskSecrets(parsed), parsed))).toBe(JSON.stringify(parsed));
+  });
+
+  it('masks and restores a body nested 100,000 levels deep', () => {
+    const levels = 100_000;
+    const deepest = (document: unknown) => {
+      let value = document as { next?: unknown };
+      for (let level = 1; level < levels; level++) value = value.next as { next?: unknown };
+      return value;
+    };
+    let stored: unknown = { secret: 'bottom', keep: 'me' };
+    for (let level = 1; level < levels; level++) stored = { next: stored };
+    const masked = maskSecrets(stored);
+    expect(deepest(masked)).toEqual({ secret: MASK, keep: 'me' });
+    expect(deepest(stored)).toEqual({ secret: 'bottom', keep: 'me' });
+    expect(deepest(restoreMasked(masked, stored))).toEqual({ secret: 'bottom', keep: 'me' });
+  });
 });
