@@ -442,7 +442,11 @@ export class EscalationEngine {
   private async performQuick(esc: Escalation, effect: Extract<Effect, { kind: 'timer' | 'index_address' }>): Promise<void> {
     const ref = { account_key: esc.account_key, id: esc.id };
     if (effect.kind === 'timer') {
-      await this.options.timers.schedule(ESCALATION_TIMER, `${esc.account_key}.${esc.id}.${effect.id}`, effect.due_at, { ...ref, task: effect.task, target: effect.target });
+      // Keyed by its time too: a send recorded again after a crash sets a later deadline, whose timer
+      // must not be taken for the first record's (a key is stored once) when that one has fired
+      // already and found the attempt not yet sent.
+      const key = `${esc.account_key}.${esc.id}.${effect.id}.${effect.due_at}`;
+      await this.options.timers.schedule(ESCALATION_TIMER, key, effect.due_at, { ...ref, task: effect.task, target: effect.target });
     } else {
       await this.options.escalations.indexAddress(effect.channel, effect.to, ref);
     }
