@@ -7,6 +7,12 @@ import { boundHeapGrowth } from './heapGrowth.js';
 import { simControlTokenFile } from './simCredentials.js';
 import { startSwitchboard } from './switchboard.js';
 
+/** A path as a person would type it here: relative below the working directory, else absolute. */
+function shortPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative.startsWith('..') ? file : relative;
+}
+
 async function main(): Promise<void> {
   const settings = loadSettings();
   boundHeapGrowth(settings.heapGrowthPercent);
@@ -20,7 +26,7 @@ async function main(): Promise<void> {
     `  NATS             ${running.natsUrl}${running.natsServer ? '   (started from nats.conf)' : ''}`,
     `  Vonage           ${running.provider.apiUrl}` +
       (running.provider.simulatorControlToken
-        ? `   (local simulator; its /_sim/* control API needs -H "Authorization: Bearer $(cat ${path.relative(process.cwd(), simControlTokenFile(settings.dataDir))})")`
+        ? `   (local simulator; its /_sim/* control API needs -H "Authorization: Bearer $(cat ${shortPath(simControlTokenFile(settings.dataDir))})")`
         : ''),
     running.firstOperatorToken &&
       `  Operator token   ${running.firstOperatorToken.token}\n` +
