@@ -16,3 +16,4 @@ export { openBucket, openBuckets, provisionBus, type Buckets, type KvBucket } fr
 export { globalAccountStorePending } from './storeMigration.js';
 export { jsonOrUndefined, lastBySubject, readBySeq, readRecent, recordJson, type StreamRecord } from './streamReader.js';
 export { BUCKETS, CONSUMERS, STREAMS, streamConfigs, type TopologyOptions } from './topology.js';
+export { isTransientFailure } from './transientFailure.js';
