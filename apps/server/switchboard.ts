@@ -60,6 +60,8 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
     const buckets = await provisionBus(bus, settings.streams);
     const stores = createStores(buckets);
     const deadLetters = new DeadLetters(bus);
+    // Every consumer gives up on a message that keeps failing as the dispatcher does on a step.
+    const poison = { maxAttempts: settings.dispatch.maxAttempts, delaysMs: settings.dispatch.retryDelaysMs, deadLetters };
     const unrouted = new UnroutedEvents(bus);
     const events = new CausedEvents(bus, deadLetters, settings.dispatch.maxDepth, log.child({ component: 'events' }));
     const inbox = new ProviderInbox(bus, log.child({ component: 'provider' }));
@@ -174,6 +176,7 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
         concurrency: settings.dispatch.concurrency,
         ackWaitMs: settings.dispatch.ackWaitMs,
         log: log.child({ component: 'timers' }),
+        poison,
       });
       stops.push(() => timerWorker.stop());
       const pendingLaunches = await hooks.resume();
@@ -194,7 +197,7 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
             onDispatchReport: (report) => escalations.onDispatchReport(report),
           },
         ],
-        settings.dispatch.ackWaitMs,
+        { ackWaitMs: settings.dispatch.ackWaitMs, poison },
       );
       stops.push(() => inbox.stop());
     }
@@ -210,6 +213,7 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
         timeoutMs: settings.subscriptions.deliveryTimeoutMs,
         ackWaitMs: settings.dispatch.ackWaitMs,
         log,
+        poison,
       });
       stops.push(() => deliveryWorkers.stop());
     }

@@ -2,8 +2,11 @@ export { connectBus, natsAnswers, type Bus } from './connection.js';
 export {
   ensureDurableConsumer,
   startDurableWorker,
+  type DeadLettering,
   type DurableConsumerSpec,
   type DurableWorker,
+  type FailurePolicy,
+  type RetryNotice,
   type WorkerOptions,
 } from './durableWorker.js';
 export { BUS_ROLES, busUserName, BusUsers, SERVER_USER, type BusRole, type BusUser } from './busUsers.js';

@@ -1,6 +1,7 @@
+import { NatsError, type JsMsg } from 'nats';
 import { z } from 'zod';
-import { readBySeq, readRecent, recordJson, STREAMS, type Bus } from '../bus/index.js';
-import { SwitchboardError } from '../errors/index.js';
+import { readBySeq, readRecent, recordJson, STREAMS, type Bus, type FailurePolicy } from '../bus/index.js';
+import { errorMessage, SwitchboardError } from '../errors/index.js';
 import { publishEvent, Token, VumiApiEvent, type PublishedEvent } from '../events/index.js';
 
 /** Replays carry this header so that only the route that failed runs again. */
@@ -9,7 +10,8 @@ export const ONLY_ROUTE_HEADER = 'Switchboard-Only-Route';
 /** The routes revision the publisher had written when it published the event (see RouteTable.caughtUp). */
 export const ROUTES_REVISION_HEADER = 'Switchboard-Routes-Revision';
 
-export const DEAD_LETTER_REASONS = ['handler_failed', 'malformed', 'depth_exceeded'] as const;
+/** `poison`: a message whose handling failed on every attempt, outside any step (see PoisonFiling). */
+export const DEAD_LETTER_REASONS = ['handler_failed', 'malformed', 'depth_exceeded', 'poison'] as const;
 
 export const DeadLetter = z.object({
   reason: z.enum(DEAD_LETTER_REASONS),
@@ -19,6 +21,12 @@ export const DeadLetter = z.object({
   /** What arrived, for malformed messages (truncated). */
   raw: z.string().optional(),
   subject: z.string().optional(),
+  /** The durable consumer that gave up on the message (poison). */
+  consumer: z.string().optional(),
+  /** The message as stored, for a poison message that is not an event: published again on `subject`, it is replayed. */
+  data: z.string().optional(),
+  /** Set when the message was too large to keep whole: `data` holds its start. */
+  truncated: z.boolean().optional(),
   route_id: z.string().optional(),
   step: z.number().int().optional(),
   handler: z.string().optional(),
@@ -32,6 +40,48 @@ export type StoredDeadLetter = DeadLetter & { id: number };
 
 const UNKNOWN_ACCOUNT = '_unknown';
 
+/** Where a poison message that names no account is filed (an inbound webhook, say). */
+export const SYSTEM_ACCOUNT = '_system';
+
+/** Room left in a dead letter for its headers, under the server's largest message. */
+const HEADERS_ROOM = 1024;
+/** What a dead letter keeps of a message too large to keep whole. */
+const TRUNCATED_CHARS = 4096;
+
+/** When a consumer gives up on a message that keeps failing, and where it files it. */
+export interface PoisonPolicy extends FailurePolicy {
+  deadLetters: DeadLetters;
+}
+
+/** A message a consumer gave up on. */
+export interface PoisonFiling {
+  consumer: string;
+  /** The account the message belongs to, when it names one. */
+  account: string | undefined;
+  msg: JsMsg;
+  error: unknown;
+  attempts: number;
+  /** The event, for the dispatcher's messages: a replay publishes it again. */
+  event?: VumiApiEvent;
+  /** The one route a replayed event was for. */
+  routeId?: string;
+}
+
+const decoder = new TextDecoder();
+
+function errorRecord(err: unknown): DeadLetter['error'] {
+  if (err instanceof SwitchboardError) return err.toJSON();
+  // A nats.js error has a code of its own (MAX_PAYLOAD_EXCEEDED, say).
+  return { code: err instanceof NatsError ? err.code : 'internal', message: errorMessage(err) };
+}
+
+/** Why a dead letter without an event cannot be replayed through the API. */
+function notReplayable(id: number, letter: DeadLetter): string {
+  if (letter.truncated) return `dead letter ${id} keeps only the start of a message too large to store whole: there is nothing to replay`;
+  if (letter.reason === 'poison') return `dead letter ${id} holds a message of the ${letter.consumer} consumer, not an event: publish its data on its subject to replay it`;
+  return `dead letter ${id} holds a malformed message, not an event: there is nothing to replay`;
+}
+
 /** The account a message belongs to, read from its subject when its body cannot be trusted. */
 export function accountOfSubject(subject: string): string {
   const account = subject.split('.')[1];
@@ -44,10 +94,40 @@ export class DeadLetters {
 
   /** Stores a dead letter once per `dedupeId` (a redelivered failure does not store it twice). */
   async add(letter: DeadLetter, dedupeId: string): Promise<number> {
-    const ack = await this.bus.js.publish(`deadletter.${letter.account_key}.${letter.reason}`, JSON.stringify(letter), {
+    const ack = await this.bus.js.publish(`deadletter.${letter.account_key}.${letter.reason}`, this.storable(letter), {
       msgID: dedupeId,
     });
     return ack.seq;
+  }
+
+  /** Files a poison message under its account, once per stream message. */
+  async addPoison(filing: PoisonFiling): Promise<number> {
+    const { msg, event } = filing;
+    const letter: DeadLetter = {
+      reason: 'poison',
+      account_key: filing.account && Token.safeParse(filing.account).success ? filing.account : SYSTEM_ACCOUNT,
+      consumer: filing.consumer,
+      subject: msg.subject,
+      ...(event ? { event } : { data: decoder.decode(msg.data) }),
+      route_id: filing.routeId,
+      error: errorRecord(filing.error),
+      attempts: filing.attempts,
+      failed_at: new Date().toISOString(),
+    };
+    return this.add(letter, `poison-${msg.info.stream}-${msg.seq}`);
+  }
+
+  /**
+   * The letter's JSON; a message too large for a dead letter keeps its start only. A dead letter
+   * the server refuses would leave its message failing for ever.
+   */
+  private storable(letter: DeadLetter): string {
+    const json = JSON.stringify(letter);
+    const limit = (this.bus.nc.info?.max_payload ?? Number.POSITIVE_INFINITY) - HEADERS_ROOM;
+    if (Buffer.byteLength(json) <= limit) return json;
+    const { event, data, ...rest } = letter;
+    const content = data ?? (event ? JSON.stringify(event) : '');
+    return JSON.stringify({ ...rest, data: content.slice(0, TRUNCATED_CHARS), truncated: true } satisfies DeadLetter);
   }
 
   async list(account: string, limit: number): Promise<StoredDeadLetter[]> {
@@ -69,9 +149,7 @@ export class DeadLetters {
   async replay(account: string, id: number): Promise<PublishedEvent> {
     const letter = await this.get(account, id);
     if (!letter) throw new SwitchboardError('not_found', `no dead letter ${id} in account ${account}`);
-    if (!letter.event) {
-      throw new SwitchboardError('conflict', `dead letter ${id} holds a malformed message, not an event: there is nothing to replay`);
-    }
+    if (!letter.event) throw new SwitchboardError('conflict', notReplayable(id, letter));
     const published = await publishEvent(this.bus.js, letter.event, {
       msgId: `${letter.event.event_id}-replay-${id}`,
       headers: letter.route_id ? { [ONLY_ROUTE_HEADER]: letter.route_id } : undefined,

@@ -53,8 +53,10 @@ const ROUTES_CATCH_UP_MS = 2000;
 /**
  * Takes events off the EVENTS stream, runs every matching route and hands each event to its
  * subscribers (queued webhook deliveries) before acknowledging it. A step that throws is retried
- * by redelivery with growing delays; after the last attempt the event goes to DEADLETTER.
- * Nothing is dropped: unrouted events are recorded, malformed ones dead-lettered.
+ * by redelivery with growing delays; after the last attempt the event goes to DEADLETTER. So does
+ * an event whose handling throws outside its steps on every attempt (recording it as unrouted,
+ * queueing its deliveries), unless the bus is what fails. Nothing is dropped: unrouted events are
+ * recorded, malformed ones dead-lettered.
  */
 export class Dispatcher {
   readonly stats: DispatcherStats = { handled: 0, unrouted: 0, retrying: 0, dead_lettered: 0, malformed: 0 };
@@ -70,10 +72,36 @@ export class Dispatcher {
       {
         concurrency,
         handle: async (msg) => void this.stats[await this.dispatch(msg)]++,
-        // Our own failure (the bus, a dead-letter write): the event stays and comes back.
-        onError: (err, msg) => log.error({ err, subject: msg.subject }, 'dispatch failed: redelivering'),
+        // Our own failure (the bus, a dead-letter write, recording or queueing the event): the event stays and comes back.
+        onRetry: (err, msg, retry) =>
+          log.error({ err, subject: msg.subject, attempt: retry.attempt, transient: retry.transient, retry_in_ms: retry.inMs }, 'dispatch failed: redelivering'),
+        failures: {
+          maxAttempts: this.options.retry.maxAttempts,
+          delaysMs: this.options.retry.delaysMs,
+          // The server's count, as for the steps: an attempt is a delivery.
+          count: 'deliveries',
+          deadLetter: (msg, err, attempts) => this.deadLetterPoison(msg, err, attempts),
+        },
       },
     );
+  }
+
+  /** An event whose handling threw outside its steps on every attempt: filed with the event, so a replay runs it again. */
+  private async deadLetterPoison(msg: JsMsg, err: unknown, attempts: number): Promise<void> {
+    const parsed = readBusEvent(msg.subject, msg.data);
+    const event = parsed.ok ? parsed.event : undefined;
+    const routeId = msg.headers?.get(ONLY_ROUTE_HEADER) || undefined;
+    await this.options.deadLetters.addPoison({
+      consumer: CONSUMERS.dispatcher,
+      account: event?.account_key ?? accountOfSubject(msg.subject),
+      msg,
+      error: err,
+      attempts,
+      event,
+      routeId,
+    });
+    this.stats.dead_lettered++;
+    this.options.log.error({ err, event_id: event?.event_id, route_id: routeId, subject: msg.subject, attempts }, 'event failed on every attempt outside its steps: dead-lettered');
   }
 
   /** Stops taking events and waits for those in hand. */

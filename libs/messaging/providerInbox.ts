@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { JsMsg } from 'nats';
+import { z } from 'zod';
 import { CONSUMERS, jsonOrUndefined, nakAfter, startDurableWorker, STREAMS, type Bus, type DurableWorker } from '../bus/index.js';
+import type { PoisonPolicy } from '../dispatcher/deadLetters.js';
 import { Token } from '../events/index.js';
 import type { Logger } from '../logger/index.js';
 import { isSwitchboardError } from '../errors/index.js';
@@ -15,7 +17,8 @@ const UNKNOWN_ACCOUNT = '_unknown';
 /**
  * Reacts to provider webhooks once they are safely stored; the escalation engine is one. A
  * listener that throws `not_found` has not yet recorded what the webhook is about (a webhook can
- * beat our own write): the webhook is offered again a little later.
+ * beat our own write): the webhook is offered again a little later. A webhook a listener fails on
+ * every time is dead-lettered after its attempts (a NATS outage excepted: that is waited out).
  */
 export interface ProviderListener {
   onStatus?(account: string, webhook: MessageStatusWebhook): Promise<void>;
@@ -24,8 +27,16 @@ export interface ProviderListener {
   onDispatchReport?(report: DispatchFinalReport): Promise<void>;
 }
 
-/** How many times a webhook nobody recognises yet is offered again (about a minute) before it is dropped. */
+/** How many times a webhook nobody recognises yet is offered again (about a minute) before it is dead-lettered. */
 const MAX_NOT_YET_KNOWN = 60;
+
+/** What a stored webhook names, for the log line of its dead letter. */
+const WebhookIds = z.object({ message_uuid: z.string(), client_ref: z.string() }).partial();
+
+export interface ProviderWorkerOptions {
+  ackWaitMs: number;
+  poison: PoisonPolicy;
+}
 
 /** The sender of an inbound message as our sends address it (E.164 digits for numbers). */
 export function normalizedFrom(webhook: InboundMessageWebhook): string {
@@ -96,7 +107,7 @@ export class ProviderInbox {
     await this.bus.js.publish(filing.subject, rawBody, { msgID: createHash('sha256').update(rawBody).digest('hex') });
   }
 
-  async start(listeners: ProviderListener[], ackWaitMs: number): Promise<void> {
+  async start(listeners: ProviderListener[], { ackWaitMs, poison }: ProviderWorkerOptions): Promise<void> {
     this.worker = await startDurableWorker(
       this.bus,
       { stream: STREAMS.provider, name: CONSUMERS.provider, ackWaitMs, maxAckPending: 10_000 },
@@ -113,9 +124,26 @@ export class ProviderInbox {
           }
           msg.ack();
         },
-        onError: (err, msg) => this.log.error({ err, subject: msg.subject }, 'provider webhook not applied: redelivering'),
+        onRetry: (err, msg, retry) =>
+          this.log.error({ err, subject: msg.subject, attempt: retry.attempt, transient: retry.transient, retry_in_ms: retry.inMs }, 'provider webhook not applied: redelivering'),
+        // Every delivery counts, those offered again while not yet known included: they were attempts too.
+        failures: {
+          maxAttempts: poison.maxAttempts,
+          delaysMs: poison.delaysMs,
+          count: 'deliveries',
+          deadLetter: (msg, err, attempts) => this.deadLetter(msg, err, attempts, poison),
+        },
       },
     );
+  }
+
+  /** Filed under the account of a status (its subject names it); inbound and Dispatch webhooks name none. */
+  private async deadLetter(msg: JsMsg, err: unknown, attempts: number, poison: PoisonPolicy): Promise<void> {
+    const [, kind, scope] = msg.subject.split('.');
+    const account = kind === 'status' && scope !== UNKNOWN_ACCOUNT ? scope : undefined;
+    const ids = WebhookIds.safeParse(jsonOrUndefined(msg.data));
+    await poison.deadLetters.addPoison({ consumer: CONSUMERS.provider, account, msg, error: err, attempts });
+    this.log.error({ err, subject: msg.subject, account_key: account, ...(ids.success ? ids.data : {}), attempts }, 'provider webhook failed on every attempt: dead-lettered');
   }
 
   async stop(): Promise<void> {

@@ -1,5 +1,6 @@
 import type { JsMsg } from 'nats';
-import { CONSUMERS, nakAfter, startDurableWorker, STREAMS, type Bus, type DurableWorker } from '../bus/index.js';
+import { CONSUMERS, jsonOrUndefined, nakAfter, startDurableWorker, STREAMS, type Bus, type DurableWorker } from '../bus/index.js';
+import type { PoisonPolicy } from '../dispatcher/deadLetters.js';
 import { errorMessage } from '../errors/index.js';
 import type { Logger } from '../logger/index.js';
 import type { DeadReason, Delivery, DeliveryAttempt, DeliveryRepository, DeliveryStatus, LiveTable, Subscription, Versioned } from '../store/index.js';
@@ -22,6 +23,8 @@ export interface DeliveryWorkerOptions {
   concurrency: number;
   ackWaitMs: number;
   log: Logger;
+  /** For a delivery that fails on our side (not its POST) every time. */
+  poison: PoisonPolicy;
 }
 
 export type DeliveryResult = 'succeeded' | 'retrying' | 'dead' | 'dropped' | 'duplicate';
@@ -45,7 +48,8 @@ type Decide = (windowStartedAt: number) => Outcome;
  * POSTs queued deliveries, signed, to their subscriptions' URLs. A failed one goes back on the
  * stream with a delay (a delayed negative ack), doubling each time, until its window is over;
  * then it is dead: recorded, acknowledged, and replayable. Every attempt is written to the
- * delivery's record before the message is settled.
+ * delivery's record before the message is settled. A delivery that fails on our side on every
+ * attempt (its record cannot be read, say) is dead-lettered, a NATS outage excepted.
  */
 export class DeliveryWorker {
   private worker: DurableWorker | undefined;
@@ -55,7 +59,7 @@ export class DeliveryWorker {
   constructor(private readonly options: DeliveryWorkerOptions) {}
 
   async start(): Promise<void> {
-    const { bus, concurrency, ackWaitMs, log } = this.options;
+    const { bus, concurrency, ackWaitMs, log, poison } = this.options;
     this.worker = await startDurableWorker(
       bus,
       // A delivery waiting for its retry is an unacknowledged message: the limit is deliveries in flight.
@@ -63,9 +67,27 @@ export class DeliveryWorker {
       {
         concurrency,
         handle: async (msg) => void (await this.deliver(msg)),
-        onError: (err, msg) => log.error({ err, subject: msg.subject }, 'delivery failed on our side: redelivering'),
+        onRetry: (err, msg, retry) =>
+          log.error({ err, subject: msg.subject, attempt: retry.attempt, transient: retry.transient, retry_in_ms: retry.inMs }, 'delivery failed on our side: redelivering'),
+        failures: {
+          maxAttempts: poison.maxAttempts,
+          delaysMs: poison.delaysMs,
+          // A delivery is delivered again for every retry of its POST: only failures on our side are attempts here.
+          count: 'failures',
+          deadLetter: (msg, err, attempts) => this.deadLetter(msg, err, attempts),
+        },
       },
     );
+  }
+
+  /** Filed under the delivery's account, with the job as queued (its event included). */
+  private async deadLetter(msg: JsMsg, err: unknown, attempts: number): Promise<void> {
+    const job = DeliveryJob.safeParse(jsonOrUndefined(msg.data));
+    const ids = job.success
+      ? { account_key: job.data.account_key, subscription_id: job.data.subscription_id, delivery_id: job.data.delivery_id, event_id: job.data.event.event_id }
+      : {};
+    await this.options.poison.deadLetters.addPoison({ consumer: CONSUMERS.deliveries, account: ids.account_key, msg, error: err, attempts });
+    this.options.log.error({ err, subject: msg.subject, ...ids, attempts }, 'delivery failed on our side on every attempt: dead-lettered');
   }
 
   async stop(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Bus } from '../bus/index.js';
+import type { PoisonPolicy } from '../dispatcher/deadLetters.js';
 import type { Logger } from '../logger/index.js';
 import type { DeliveryRepository, LiveTable, Subscription, SubscriptionRepository } from '../store/index.js';
 import { DeliveryWorker } from './deliveryWorker.js';
@@ -19,6 +20,7 @@ export interface DeliveryWorkersOptions {
   timeoutMs: number;
   ackWaitMs: number;
   log: Logger;
+  poison: PoisonPolicy;
 }
 
 export interface DeliveryWorkers {
@@ -43,6 +45,7 @@ export async function startDeliveryWorkers(options: DeliveryWorkersOptions): Pro
     concurrency: options.deliveryConcurrency,
     ackWaitMs,
     log: log.child({ component: 'deliveries' }),
+    poison: options.poison,
   });
   await worker.start();
   return { stop: () => worker.stop() };

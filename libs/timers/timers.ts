@@ -1,9 +1,12 @@
 import type { JsMsg } from 'nats';
 import { z } from 'zod';
-import { CONSUMERS, nakAfter, startDurableWorker, STREAMS, type Bus, type DurableWorker } from '../bus/index.js';
+import { CONSUMERS, jsonOrUndefined, nakAfter, startDurableWorker, STREAMS, type Bus, type DurableWorker } from '../bus/index.js';
+import type { PoisonPolicy } from '../dispatcher/deadLetters.js';
 import type { Logger } from '../logger/index.js';
 
 const TimerMessage = z.object({ due_at: z.number(), payload: z.unknown() });
+/** What a timer is about, as its payload names it by convention (an escalation's, a hook's). */
+const TimerAbout = z.object({ account_key: z.string(), id: z.string() }).partial();
 const decoder = new TextDecoder();
 
 /** What a handler is told of the timer besides its payload. */
@@ -21,6 +24,8 @@ export interface TimerWorkerOptions {
   concurrency: number;
   ackWaitMs: number;
   log: Logger;
+  /** Without it, a handler that keeps failing is retried every second for ever. */
+  poison?: PoisonPolicy;
 }
 
 /** A NATS subject token made of the key's characters that are safe in one. */
@@ -32,7 +37,8 @@ function subjectToken(key: string): string {
  * Durable timers on the TIMERS stream. A timer is a message; its consumer holds it back with a
  * delayed negative ack until it is due, then hands it to whichever worker is free. Timers live in
  * file storage, so they survive a restart of any worker and of the NATS server. Handlers must
- * check the state they act on: a timer may fire late, or twice.
+ * check the state they act on: a timer may fire late, or twice. A handler that throws on every
+ * firing is dead-lettered after its attempts (a NATS outage excepted: that is waited out).
  */
 export class Timers {
   constructor(private readonly bus: Bus) {}
@@ -45,6 +51,7 @@ export class Timers {
   }
 
   async start(options: TimerWorkerOptions): Promise<DurableWorker> {
+    const { poison } = options;
     return startDurableWorker(
       this.bus,
       // Every pending timer is an unacknowledged message: the limit is the number of timers in flight.
@@ -52,9 +59,26 @@ export class Timers {
       {
         concurrency: options.concurrency,
         handle: (msg) => this.fire(msg, options),
-        onError: (err, msg) => options.log.error({ err, subject: msg.subject }, 'timer handler failed: retrying'),
+        onRetry: (err, msg, retry) =>
+          options.log.error({ err, subject: msg.subject, attempt: retry.attempt, transient: retry.transient, retry_in_ms: retry.inMs }, 'timer handler failed: retrying'),
+        failures: poison && {
+          maxAttempts: poison.maxAttempts,
+          delaysMs: poison.delaysMs,
+          // A timer is delivered again while it is held back until due: only failed firings are attempts.
+          count: 'failures',
+          deadLetter: (msg, err, attempts) => this.deadLetter(msg, err, attempts, poison, options.log),
+        },
       },
     );
+  }
+
+  /** Filed under the timer's account; its id is logged as `<kind>_id` (`escalation_id`). */
+  private async deadLetter(msg: JsMsg, err: unknown, attempts: number, poison: PoisonPolicy, log: Logger): Promise<void> {
+    const kind = msg.subject.split('.')[1] ?? '';
+    const about = TimerAbout.safeParse(TimerMessage.safeParse(jsonOrUndefined(msg.data)).data?.payload);
+    const { account_key, id } = about.success ? about.data : {};
+    await poison.deadLetters.addPoison({ consumer: CONSUMERS.timers, account: account_key, msg, error: err, attempts });
+    log.error({ err, subject: msg.subject, timer: kind, account_key, [`${kind}_id`]: id, attempts }, 'timer failed on every firing: dead-lettered');
   }
 
   private async fire(msg: JsMsg, { handlers, log }: TimerWorkerOptions): Promise<void> {
