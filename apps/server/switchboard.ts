@@ -2,7 +2,7 @@ import type { MintedToken } from '../../libs/auth/index.js';
 import { openBus, provisionBus, type Bus, type NatsServerProcess } from '../../libs/bus/index.js';
 import { scaled, type Role, type Settings } from '../../libs/config/index.js';
 import { CausedEvents, DeadLetters, Dispatcher, RouteTable, UnroutedEvents, type HandlerRegistry } from '../../libs/dispatcher/index.js';
-import { EscalationEngine, ESCALATION_TIMER, startRetention } from '../../libs/escalation/index.js';
+import { EscalationEngine, ESCALATION_TIMER, startRecovery, startRetention } from '../../libs/escalation/index.js';
 import type { Logger } from '../../libs/logger/index.js';
 import { Messenger, ProviderInbox, StoredReceipts } from '../../libs/messaging/index.js';
 import { createStores, type LiveTable, type Stores, type Subscription } from '../../libs/store/index.js';
@@ -15,6 +15,10 @@ import type { RouteAccess } from './http/accessControl.js';
 import { buildHttpApp } from './http/app.js';
 import { planProvider, startProvider, type Provider } from './provider.js';
 
+/** When the provider first retries a webhook it could not deliver: Vonage's 5 s (before SWITCHBOARD_TIME_SCALE). */
+const PROVIDER_FIRST_RETRY_MS = 5000;
+/** The longest wait between tries of an escalation's send that the provider does not take. */
+const SEND_RETRY_MAX_MS = 60_000;
 /** How often ended escalations past their retention are looked for (before SWITCHBOARD_TIME_SCALE). */
 const RETENTION_PASS_MS = 3600_000;
 
@@ -70,8 +74,10 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
     const fixedBase = settings.http.publicUrl ?? (settings.http.port !== 0 ? `http://${settings.http.host}:${settings.http.port}` : undefined);
     const provider = await startProvider(plan, settings, fixedBase, log);
     stops.push(() => provider.close());
-    const messenger = new Messenger(provider.client, stores.messages, plan.senders, log.child({ component: 'messenger' }));
+    const messenger = new Messenger(provider.client, stores.messages, plan.senders, stored, log.child({ component: 'messenger' }));
     const timers = new Timers(bus);
+    // How long one worker holds an escalation's outbox: long enough for a send with all its provider retries.
+    const claimMs = settings.dispatch.ackWaitMs * 2;
     const escalations = new EscalationEngine({
       escalations: stores.escalations,
       messages: stores.messages,
@@ -82,8 +88,8 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
       stored,
       webhooks: inbox.lag,
       scale: (seconds) => scaled(settings, seconds * 1000),
-      // Long enough for a send with all its provider retries.
-      claimMs: settings.dispatch.ackWaitMs * 2,
+      claimMs,
+      sendRetry: { baseMs: settings.vonage.client.baseDelayMs * 2, maxMs: SEND_RETRY_MAX_MS },
       log: log.child({ component: 'escalations' }),
     });
     const services = { stores, messenger, provider: provider.info, escalations };
@@ -171,6 +177,8 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
       stops.push(() => dispatcher!.stop());
     }
     if (roles.has('engine')) {
+      // Before any expiry: after an outage, the provider retries what it could not deliver (Vonage's first retry is after 5 s).
+      await inbox.expectBacklog(scaled(settings, PROVIDER_FIRST_RETRY_MS));
       const timerWorker = await timers.start({
         handlers: { [ESCALATION_TIMER]: (payload, fired) => escalations.onTimer(payload, fired), [HOOK_TIMER]: (payload) => hooks.onTimer(payload) },
         concurrency: settings.dispatch.concurrency,
@@ -179,6 +187,9 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
         poison,
       });
       stops.push(() => timerWorker.stop());
+      // Work a crash left with no input to bring it back (an API call's), found on the running list.
+      const recovery = startRecovery({ engine: escalations, escalations: stores.escalations, everyMs: claimMs, log: log.child({ component: 'recovery' }) });
+      stops.push(() => recovery.stop());
       const pendingLaunches = await hooks.resume();
       if (pendingLaunches > 0) log.info({ pending: pendingLaunches }, 'pending hook launches: their timers scheduled again');
       if (settings.escalationRetentionS > 0) {

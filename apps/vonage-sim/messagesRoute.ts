@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyPluginAsync } from 'fastify';
 import { admit, type Admission } from './admission.js';
 import { MessageRequest } from './messageRequest.js';
@@ -35,10 +36,12 @@ export const messagesRoute: FastifyPluginAsync<{ ctx: SimContext }> = async (app
       statuses: [],
     };
     ctx.store.add(message);
-    const playback = playMessage(ctx, message, ctx.scenarios.get(request.to), {
+    const scenario = ctx.scenarios.get(request.to);
+    const playback = playMessage(ctx, message, scenario, {
       statusBody: (step, timestamp) => messageStatusBody(message, step, timestamp),
     });
     ctx.background(playback);
+    if (scenario.answer_after_ms) await sleep(ctx.scaled(scenario.answer_after_ms), undefined, { signal: ctx.signal });
     return reply.code(202).send({ message_uuid: message.message_uuid });
   });
 };

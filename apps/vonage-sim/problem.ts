@@ -44,7 +44,7 @@ export function problemErrorHandler(logger: Logger) {
   };
 }
 
-/** A scenario's `fail_first`: the answer Vonage gives when it is down or throttling. */
+/** A scenario's `fail_first`: the answer Vonage gives when it is down or throttling, or refuses the recipient. */
 export function sendFailFirst(reply: FastifyReply, failure: FailFirst): FastifyReply {
   switch (failure.status) {
     case 429:
@@ -53,5 +53,7 @@ export function sendFailFirst(reply: FastifyReply, failure: FailFirst): FastifyR
       return sendProblem(reply, 'internal', 'There was an error processing your request in the Platform.');
     case 503:
       return sendProblem(reply, 'unavailable', 'The service is temporarily unavailable, please retry later.');
+    case 422:
+      return sendProblem(reply, 'invalid_params', 'The value of one or more parameters is invalid.', [{ name: 'to', reason: 'not a reachable recipient' }]);
   }
 }

@@ -6,7 +6,9 @@ import { reportsRead, type ChannelType, type MessageStatus } from '../../libs/vo
 export const Scenario = z.strictObject({
   outcome: z
     .enum(['read', 'delivered', 'rejected', 'undeliverable', 'silent'])
-    .describe('read: submitted, delivered, read (sms/mms stop at delivered); delivered: no read; rejected / undeliverable: with an error; silent: no status at all'),
+    .describe(
+      'read: submitted, delivered, read (sms/mms stop at delivered); delivered: no read; rejected / undeliverable: with an error; silent: submitted, then nothing (a phone that is off: Vonage reports every message it accepts as submitted)',
+    ),
   delivered_after_ms: z
     .number()
     .int()
@@ -17,11 +19,18 @@ export const Scenario = z.strictObject({
   fail_first: z
     .strictObject({
       count: z.number().int().min(1).max(10_000),
-      status: z.union([z.literal(500), z.literal(503), z.literal(429)]),
+      status: z.union([z.literal(500), z.literal(503), z.literal(429), z.literal(422)]),
       retry_after_s: z.number().int().min(0).max(3600).optional().describe('Retry-After of a 429, in real seconds; default 1'),
     })
     .optional()
-    .describe('answer the first `count` sends to this recipient with this HTTP status, recording nothing'),
+    .describe('answer the first `count` sends to this recipient with this HTTP status, recording nothing (422: a refusal no retry changes)'),
+  answer_after_ms: z
+    .number()
+    .int()
+    .min(0)
+    .max(600_000)
+    .optional()
+    .describe('how long the API takes to answer a send it has accepted (its webhooks go out meanwhile): a slow provider, or a sender that dies before the answer'),
   reply: z
     .strictObject({ after_ms: z.number().int().min(0), text: z.string().min(1).max(4096) })
     .optional()
@@ -66,7 +75,7 @@ export function statusPlan(scenario: Scenario, channel: ChannelType): StatusStep
     case 'undeliverable':
       return [submitted, { status: 'undeliverable', afterMs: deliveredAfter, error: STATUS_ERRORS.undeliverable }];
     case 'silent':
-      return [];
+      return [submitted];
   }
 }
 

@@ -3,8 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Scenario, SimMessage } from '../../apps/vonage-sim/index.js';
 import { connectBus, openBuckets } from '../../libs/bus/index.js';
-import { createStores } from '../../libs/store/index.js';
+import { createStores, type Escalation } from '../../libs/store/index.js';
 import { freePort } from '../../test/support/ports.js';
 import { spawnSwitchboard, type SwitchboardProcess } from '../../test/support/processes.js';
 import type { BenchContext } from '../harness/benchmark.js';
@@ -35,8 +36,8 @@ export interface StormOptions {
 export interface StormResult {
   verification: Verification;
   kills: number;
-  /** Messages the provider accepted twice (or more) for one attempt: the same client_ref. */
-  doubleSends: Array<{ clientRef: string; to: string; count: number }>;
+  /** Messages the provider accepted twice (or more) for one attempt: the same client_ref, with when each was accepted and the recipient's scenario. */
+  doubleSends: Array<{ clientRef: string; to: string; count: number; acceptedAt: string[]; scenario: string }>;
   sends: number;
   /** From the first trigger to the last escalation ending (or the verdict). */
   durationMs: number;
@@ -45,17 +46,26 @@ export interface StormResult {
   allEnded: boolean;
   /** What the stuck ones hold: status, lease, outbox and attempts, for the report. */
   stuck: string[];
+  /** The escalations whose outcome is not the scenario's, with their attempts' times, beside the kills' times. */
+  wrong: string[];
+  killedAt: string[];
 }
 
 /** Every accepted message's client_ref more than once is a recipient messaged twice for one attempt. */
-function doubleSendsOf(messages: ReadonlyArray<{ client_ref?: string; to: string }>): StormResult['doubleSends'] {
-  const counts = new Map<string, { to: string; count: number }>();
+function doubleSendsOf(messages: ReadonlyArray<SimMessage>, scenarios: ReadonlyMap<string, Scenario>): StormResult['doubleSends'] {
+  const byRef = new Map<string, SimMessage[]>();
   for (const message of messages) {
-    if (!message.client_ref) continue;
-    const known = counts.get(message.client_ref);
-    counts.set(message.client_ref, { to: message.to, count: (known?.count ?? 0) + 1 });
+    if (message.client_ref) byRef.set(message.client_ref, [...(byRef.get(message.client_ref) ?? []), message]);
   }
-  return [...counts].filter(([, one]) => one.count > 1).map(([clientRef, one]) => ({ clientRef, ...one }));
+  return [...byRef]
+    .filter(([, sent]) => sent.length > 1)
+    .map(([clientRef, sent]) => ({
+      clientRef,
+      to: sent[0]!.to,
+      count: sent.length,
+      acceptedAt: sent.map((one) => one.accepted_at),
+      scenario: JSON.stringify(scenarios.get(sent[0]!.to) ?? 'the default'),
+    }));
 }
 
 /**
@@ -102,13 +112,15 @@ export async function runCrashStorm(ctx: BenchContext, options: StormOptions): P
   // Kills spread over the triggers' span and the first expiries after it, when the most is in flight.
   const spanMs = (options.escalations / options.rate) * 1000 + 20_000 * options.scale * 20;
   const restartMs: number[] = [];
+  const killedAt: string[] = [];
   for (let kill = 0; kill < options.kills; kill++) {
     await sleep(Math.round((spanMs / options.kills) * (0.5 + random())));
-    const killedAt = performance.now();
+    const killStarted = performance.now();
+    killedAt.push(new Date().toISOString());
     await server.kill();
     await sleep(Math.round(200 + random() * 800));
     server = await spawnSwitchboard(env);
-    restartMs.push(performance.now() - killedAt);
+    restartMs.push(performance.now() - killStarted);
     ctx.progress(`  kill ${kill + 1}/${options.kills}: restarted in ${(restartMs.at(-1)! / 1000).toFixed(1)} s; ${watch.ended}/${cases.length} ended so far`);
   }
   await publishing;
@@ -121,8 +133,27 @@ export async function runCrashStorm(ctx: BenchContext, options: StormOptions): P
   const verification = await verifyRun(bus, cases);
   const messages = sim.messages();
   const stores = createStores(await openBuckets(bus));
-  const stuck = (await stores.escalations.list(BENCH_ACCOUNT))
-    .filter((esc) => esc.status === 'active')
-    .map((esc) => JSON.stringify({ id: esc.id, lease: esc.flush_lease_until && new Date(esc.flush_lease_until).toISOString(), outbox: esc.outbox, cursor: esc.cursor, attempts: esc.attempts.map((a) => ({ n: a.n, uuid: a.message_uuid, result: a.result, deadline: a.deadline_at, statuses: a.statuses.map((x) => x.status) })), updated_at: esc.updated_at }));
-  return { verification, kills: options.kills, doubleSends: doubleSendsOf(messages), sends: messages.length, durationMs, restartMs, allEnded, stuck };
+  const all = await stores.escalations.list(BENCH_ACCOUNT);
+  const describe = (esc: Escalation) =>
+    JSON.stringify({
+      id: esc.id,
+      status: esc.status,
+      lease: esc.flush_lease_until && new Date(esc.flush_lease_until).toISOString(),
+      outbox: esc.outbox.map((effect) => effect.id),
+      attempts: esc.attempts.map((a) => ({ n: a.n, sent: a.sent_at, deadline: a.deadline_at, result: a.result, statuses: a.statuses.map((x) => `${x.status}@${x.at}`) })),
+      ended_at: esc.ended_at,
+    });
+  const wrongIds = new Set(verification.wrong.map((one) => one.escalationId));
+  return {
+    verification,
+    kills: options.kills,
+    doubleSends: doubleSendsOf(messages, new Map(cases.flatMap((one) => one.scenarios.map(({ to, scenario }) => [to, scenario] as const)))),
+    sends: messages.length,
+    durationMs,
+    restartMs,
+    allEnded,
+    stuck: all.filter((esc) => esc.status === 'active').map(describe),
+    wrong: all.filter((esc) => esc.status !== 'active' && wrongIds.has(esc.id)).map(describe),
+    killedAt,
+  };
 }

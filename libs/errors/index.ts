@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'rate_limited'
   | 'provider_rejected'
   | 'provider_unavailable'
+  | 'provider_outcome_unknown'
   | 'provider_auth_failed'
   | 'handler_failed'
   | 'unavailable'

@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import type { CausedEvents } from '../dispatcher/index.js';
-import { errorMessage, SwitchboardError } from '../errors/index.js';
+import { errorMessage, isSwitchboardError, SwitchboardError } from '../errors/index.js';
 import { Token } from '../events/index.js';
 import { lazyChild, type Logger } from '../logger/index.js';
 import { normalizedFrom, parseClientRef, type Messenger, type StoredReceipts } from '../messaging/index.js';
 import {
   EscalationRepository,
   isRevisionConflict,
+  isRunning,
   type Attempt,
   type Effect,
   type Escalation,
@@ -17,6 +18,7 @@ import {
 import { renderString } from '../templates/index.js';
 import type { FiredTimer, Timers } from '../timers/index.js';
 import {
+  exponentialDelayMs,
   MESSAGE_STATUSES,
   type DispatchClient,
   type DispatchFinalReport,
@@ -47,12 +49,17 @@ export interface EngineOptions {
   events: CausedEvents;
   /** Provider webhooks already stored, consulted before an expiry moves an escalation on. */
   stored: StoredReceipts;
-  /** Whether the webhooks the provider sent before a deadline have had time to be stored (else when they will have). */
-  webhooks: { pendingUntil(deadline: number): number | undefined };
+  /**
+   * Whether the webhooks the provider sent before a deadline have had time to be stored (else when
+   * they will have), and whether the webhooks it could not deliver during an outage may still come.
+   */
+  webhooks: { pendingUntil(deadline: number): number | undefined; backlogClears(): number | undefined };
   /** Plan seconds to real milliseconds (SWITCHBOARD_TIME_SCALE). */
   scale: Scale;
   /** How long one worker holds an escalation's outbox before another may take over (a crashed worker's). */
   claimMs: number;
+  /** A send the provider does not take is tried again after `baseMs`, doubling up to `maxMs`, for as long as its channel waits. */
+  sendRetry: { baseMs: number; maxMs: number };
   log: Logger;
 }
 
@@ -204,12 +211,34 @@ export class EscalationEngine {
     return !stale;
   }
 
+  /**
+   * What a recovery pass does for an escalation on the running list: takes over an outbox whose
+   * lease ran out (its holder died, and no input of its own will come back: an API call's), and
+   * expires an attempt or a workflow's wait whose timer is overdue by more than `graceMs` (as the
+   * timer would, stored receipts first). Answers what it did; `stopped` for one that no longer runs.
+   */
+  async recover(account: string, id: string, graceMs: number): Promise<'stopped' | 'taken_over' | 'expired' | 'fine'> {
+    const current = await this.options.escalations.docs.get(EscalationRepository.key(account, id));
+    if (!current || !isRunning(current.value)) return 'stopped';
+    const esc = current.value;
+    const now = Date.now();
+    if (esc.outbox.length > 0) {
+      if ((esc.flush_lease_until ?? 0) > now) return 'fine';
+      await this.flush(account, id, current);
+      return 'taken_over';
+    }
+    const overdue = overdueExpiry(esc, now - graceMs);
+    if (!overdue) return 'fine';
+    const later = await this.onTimer({ account_key: account, id, ...overdue.timer }, { dueAt: overdue.dueAt });
+    return later === undefined ? 'expired' : 'fine';
+  }
+
   /** A Messages API receipt: ours when its client_ref names an escalation's attempt. */
   async onStatus(account: string, webhook: MessageStatusWebhook): Promise<void> {
     const ref = RECEIPT_REF.exec(parseClientRef(webhook.client_ref).ref ?? '');
     if (!ref || !isDecisive(webhook.status, ref[3] === 'd' ? 'delivered' : 'read')) return;
     const [, id, n] = ref;
-    await this.change(account, `${ID_PREFIX}${id}`, (esc, now) => transitions.applyReceipt(esc, Number(n), { status: webhook.status, at: webhook.timestamp }, now));
+    await this.change(account, `${ID_PREFIX}${id}`, (esc, now) => transitions.applyReceipt(esc, Number(n), { status: webhook.status, at: webhook.timestamp, message_uuid: webhook.message_uuid }, now));
   }
 
   /**
@@ -367,7 +396,15 @@ export class EscalationEngine {
           const { flush_lease_until: _released, ...released } = esc;
           return { value: released, revision: await escalations.docs.update(key, released, revision) };
         } else {
-          current = await this.perform(current, effect, untried.delete(effect.id));
+          const firstTry = untried.delete(effect.id);
+          // A send or workflow an earlier holder may have started: after an outage, the provider's
+          // word that it took it (a `submitted` webhook) may still be on its way. Wait for it.
+          const backlog = !firstTry && (effect.kind === 'send' || effect.kind === 'dispatch') ? this.options.webhooks.backlogClears() : undefined;
+          if (backlog !== undefined) return await this.holdFlush(current, backlog);
+          current = await this.perform(current, effect, firstTry);
+          // A send to be tried again later stays at the head, under a lease that runs until then.
+          const retryAt = current?.value.outbox[0]?.id === effect.id ? current.value.flush_lease_until : undefined;
+          if (retryAt !== undefined && retryAt > Date.now()) return void (await this.flushLater(current!.value, retryAt));
         }
       } catch (err) {
         if (!isRevisionConflict(err)) throw err;
@@ -376,6 +413,15 @@ export class EscalationEngine {
     }
     log.error({ escalation_id: id }, 'escalation outbox did not drain: left for the next input');
     return current;
+  }
+
+  /** Keeps the lease until `until` and flushes again then; answers the version written. */
+  private async holdFlush(current: Version, until: number): Promise<Version> {
+    const held = { ...current.value, flush_lease_until: until };
+    const revision = await this.options.escalations.docs.update(EscalationRepository.key(held.account_key, held.id), held, current.revision);
+    this.options.log.info({ escalation_id: held.id, until: new Date(until).toISOString() }, 'send held back: the provider may still report an earlier try');
+    await this.flushLater(held, until);
+    return { value: held, revision };
   }
 
   private async flushLater(esc: Escalation, leaseUntil: number): Promise<void> {
@@ -468,6 +514,11 @@ export class EscalationEngine {
   private async send(esc: Escalation, n: number, firstTry: boolean): Promise<Transition> {
     const { messenger, scale, log } = this.options;
     const attempt = esc.attempts.find((one) => one.n === n)!;
+    // A receipt of an earlier try (its send cut short before the record) decided the attempt already.
+    if (attempt.message_uuid !== undefined && attempt.result !== undefined) {
+      const sent = { message_uuid: attempt.message_uuid, at: Date.now() };
+      return (doc) => transitions.recordSent(doc, n, sent, scale);
+    }
     const channel = esc.plan.users[attempt.user]!.channels[attempt.channel_index]!;
     const text = this.render(esc, attempt.user, { type: channel.type, to: channel.to }, { n, round: attempt.round });
     const elog = lazyChild(log, { escalation_id: esc.id, attempt: n, user: attempt.user_name, channel: channel.type });
@@ -487,9 +538,35 @@ export class EscalationEngine {
       const sent = { message_uuid: record.message_uuid, at: Date.now() };
       return (doc) => transitions.recordSent(doc, n, sent, scale);
     } catch (err) {
+      const retryAt = this.sendRetryAt(esc, attempt, err);
+      if (retryAt !== undefined) {
+        elog.warn({ err, retry_at: new Date(retryAt).toISOString(), tries: (attempt.send_failures?.count ?? 0) + 1 }, 'escalation message not taken by the provider: trying again');
+        return (doc, now) => transitions.sendRetrying(doc, n, { at: now, error: errorMessage(err) }, retryAt);
+      }
       elog.warn({ err }, 'escalation message not sent: failing over');
       return (doc, now) => transitions.sendFailed(doc, n, errorMessage(err), now);
     }
+  }
+
+  /**
+   * When to try a send again that the provider did not take, or undefined to fail over: an outage,
+   * a rate limit or a send with no answer is no sign the user cannot be reached, so it is tried
+   * again, backing off, for as long as the channel would have waited for the user.
+   */
+  private sendRetryAt(esc: Escalation, attempt: Attempt, err: unknown): number | undefined {
+    if (!isSwitchboardError(err, 'provider_unavailable') && !isSwitchboardError(err, 'provider_outcome_unknown')) return undefined;
+    const { sendRetry, scale, webhooks } = this.options;
+    const now = Date.now();
+    const user = esc.plan.users[attempt.user]!;
+    const lastChannel = attempt.channel_index === user.channels.length - 1;
+    const windowMs = scale(lastChannel ? user.final_expiry_s : user.channels[attempt.channel_index]!.expiry_s);
+    const firstFailedAt = attempt.send_failures ? Date.parse(attempt.send_failures.first_at) : now;
+    if (now - firstFailedAt >= windowMs) return undefined;
+    const backoff = now + exponentialDelayMs((attempt.send_failures?.count ?? 0) + 1, sendRetry.baseMs, sendRetry.maxMs);
+    // No answer: the provider may have taken it, and its webhook would say so; give it that time first.
+    const retryAt = isSwitchboardError(err, 'provider_outcome_unknown') ? Math.max(backoff, webhooks.pendingUntil(now) ?? 0) : backoff;
+    // The last try falls when the channel's time is up.
+    return Math.min(retryAt, firstFailedAt + windowMs);
   }
 
   /** Creates a user's Dispatch workflow; answers the transition that records it, or its failure. */
@@ -517,6 +594,17 @@ export class EscalationEngine {
       return (doc, now) => transitions.dispatchFailed(doc, index, errorMessage(err), now);
     }
   }
+}
+
+/** The expiry an active escalation waits for, when its deadline is before `before`: its timer is overdue. */
+function overdueExpiry(esc: Escalation, before: number): { timer: { task: 'expire_attempt' | 'expire_run'; target: number }; dueAt: number } | undefined {
+  if (esc.status !== 'active') return undefined;
+  const waiting =
+    esc.plan.mode === 'dispatch'
+      ? { task: 'expire_run' as const, target: esc.dispatches.length - 1, deadline: esc.dispatches.at(-1)?.deadline_at }
+      : { task: 'expire_attempt' as const, target: esc.attempts.length - 1, deadline: esc.attempts.at(-1)?.result === undefined ? esc.attempts.at(-1)?.deadline_at : undefined };
+  const dueAt = waiting.deadline === undefined ? Number.NaN : Date.parse(waiting.deadline);
+  return dueAt < before ? { timer: { task: waiting.task, target: waiting.target }, dueAt } : undefined;
 }
 
 /** A Dispatch message status, applied to the run of its workflow. */

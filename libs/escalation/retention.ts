@@ -1,6 +1,6 @@
 import type { Logger } from '../logger/index.js';
 import type { EscalationRepository } from '../store/index.js';
-import { timeoutMs } from '../timers/index.js';
+import { startPeriodicPass, type PeriodicPass } from '../timers/index.js';
 
 export interface RetentionOptions {
   escalations: EscalationRepository;
@@ -11,37 +11,22 @@ export interface RetentionOptions {
   log: Logger;
 }
 
-export interface Retention {
-  stop(): Promise<void>;
-}
-
 /**
  * Removes ended escalations once they are older than the retention: at start, then every
  * `everyMs`. Each pass reads the states of every account, so it runs seldom; a pass that fails
  * is logged and the next one tries again. Any number of processes may run it: removing is
  * idempotent. Stopping cuts a pass short after the reads in flight.
  */
-export function startRetention({ escalations, keepMs, everyMs, log }: RetentionOptions): Retention {
-  const stopping = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const pass = async () => {
+export function startRetention({ escalations, keepMs, everyMs, log }: RetentionOptions): PeriodicPass {
+  return startPeriodicPass(everyMs, async (signal) => {
     const before = new Date(Date.now() - keepMs).toISOString();
     try {
-      const { removed, failed } = await escalations.removeEndedBefore(before, stopping.signal);
+      const { removed, failed } = await escalations.removeEndedBefore(before, signal);
       if (removed > 0) log.info({ removed, ended_before: before }, 'ended escalations past their retention removed');
       // The first few: one bad document is worth a look, a thousand say the same.
       if (failed.length > 0) log.warn({ failed: failed.length, first: failed.slice(0, 5) }, 'escalations past their retention not removed: trying again at the next pass');
     } catch (err) {
       log.warn({ err }, 'escalation retention pass failed: trying again at the next');
     }
-    if (!stopping.signal.aborted) timer = setTimeout(() => void (running = pass()), timeoutMs(everyMs)).unref();
-  };
-  let running = pass();
-  return {
-    async stop() {
-      stopping.abort();
-      clearTimeout(timer);
-      await running;
-    },
-  };
+  });
 }

@@ -66,6 +66,16 @@ describe('escalation transitions', () => {
     expect(t.expireAttempt(expired, 0, T0 + 60_001)).toBeUndefined();
   });
 
+  it('takes the message id from a receipt that beats the record of its send, and still records the send once', () => {
+    const read = t.applyReceipt(started(), 0, { status: 'read', at: at(5), message_uuid: 'm0' }, T0 + 5)!;
+    expect(read.status).toBe('read');
+    expect(read.attempts[0]).toMatchObject({ message_uuid: 'm0', result: 'read' });
+    const recorded = t.recordSent(read, 0, { message_uuid: 'm0', at: T0 + 6 }, scale)!;
+    expect(recorded.attempts[0]).toMatchObject({ message_uuid: 'm0', sent_at: at(6) });
+    expect(recorded.outbox.some((effect) => effect.kind === 'send')).toBe(false);
+    expect(t.recordSent(recorded, 0, { message_uuid: 'm0', at: T0 + 7 }, scale)).toBeUndefined();
+  });
+
   it('produces exactly one outcome however many inputs follow the end', () => {
     let esc = t.recordSent(started(), 0, { message_uuid: 'm0', at: T0 }, scale)!;
     esc = t.applyReceipt(esc, 0, { status: 'read', at: at(10) }, T0 + 10)!;

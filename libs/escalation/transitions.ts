@@ -14,6 +14,8 @@ export type Scale = (seconds: number) => number;
 export interface Receipt {
   status: MessageStatus;
   at: string;
+  /** The message it is about: an attempt whose send is not recorded yet (a crash between the two) learns its id from it. */
+  message_uuid?: string;
 }
 
 const FAILED: ReadonlySet<MessageStatus> = new Set(['rejected', 'undeliverable']);
@@ -159,7 +161,8 @@ function isSuccess(attempt: Attempt, status: MessageStatus): boolean {
 /** A send was accepted by the provider: its expiry starts now. */
 export function recordSent(esc: Escalation, n: number, sent: { message_uuid: string; at: number }, scale: Scale): Escalation | undefined {
   const attempt = esc.attempts.find((one) => one.n === n);
-  if (!attempt || attempt.message_uuid !== undefined) return undefined;
+  // A receipt may have told the message id already; the send itself is recorded once.
+  if (!attempt || attempt.sent_at !== undefined) return undefined;
   const channel = esc.plan.users[attempt.user]!.channels[attempt.channel_index]!;
   const lastChannel = attempt.channel_index === esc.plan.users[attempt.user]!.channels.length - 1;
   const waitS = lastChannel ? esc.plan.users[attempt.user]!.final_expiry_s : channel.expiry_s;
@@ -192,7 +195,19 @@ export function recordSent(esc: Escalation, n: number, sent: { message_uuid: str
   };
 }
 
-/** A send failed for good (after the client's retries, or refused): fail over at once. */
+/**
+ * A try of a send the provider did not take (an outage, a rate limit, no answer): the send stays
+ * in the outbox, under a lease that runs until it is tried again at `retryAt`.
+ */
+export function sendRetrying(esc: Escalation, n: number, failure: { at: number; error: string }, retryAt: number): Escalation | undefined {
+  const attempt = esc.attempts.find((one) => one.n === n);
+  if (!attempt || attempt.sent_at !== undefined || attempt.result !== undefined) return undefined;
+  const count = (attempt.send_failures?.count ?? 0) + 1;
+  const send_failures = { count, first_at: attempt.send_failures?.first_at ?? iso(failure.at), last_error: failure.error };
+  return { ...replaceAttempt(esc, { ...attempt, send_failures }), flush_lease_until: retryAt };
+}
+
+/** A send failed for good (refused, or the provider did not take it for as long as the channel waits): fail over at once. */
 export function sendFailed(esc: Escalation, n: number, error: string, now: number): Escalation | undefined {
   const attempt = esc.attempts.find((one) => one.n === n);
   if (!attempt || attempt.message_uuid !== undefined || attempt.result !== undefined) return undefined;
@@ -208,8 +223,8 @@ export function applyReceipt(esc: Escalation, n: number, receipt: Receipt, now: 
   const attempt = esc.attempts.find((one) => one.n === n);
   if (!attempt || attempt.statuses.some((known) => known.status === receipt.status && known.at === receipt.at)) return undefined;
   // Receipts can arrive out of order: the timeline is kept in the provider's time order.
-  const statuses = [...attempt.statuses, receipt].sort((a, b) => a.at.localeCompare(b.at));
-  const recorded = { ...attempt, statuses };
+  const statuses = [...attempt.statuses, { status: receipt.status, at: receipt.at }].sort((a, b) => a.at.localeCompare(b.at));
+  const recorded = { ...attempt, statuses, ...(attempt.message_uuid === undefined && receipt.message_uuid ? { message_uuid: receipt.message_uuid } : {}) };
   const updated = replaceAttempt(esc, recorded);
   if (esc.status !== 'active') return updated;
   if (isSuccess(attempt, receipt.status)) {

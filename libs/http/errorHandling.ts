@@ -17,6 +17,7 @@ const STATUS_OF: Record<ErrorCode, number> = {
   provider_rejected: 502,
   provider_auth_failed: 502,
   provider_unavailable: 503,
+  provider_outcome_unknown: 504,
   unavailable: 503,
 };
 

@@ -27,6 +27,8 @@ export class HttpRequestFailed extends Error {
   constructor(
     message: string,
     readonly timedOut: boolean,
+    /** The whole request went out before it failed: the server may have acted on it. */
+    readonly sent: boolean,
   ) {
     super(message);
   }
@@ -35,9 +37,9 @@ export class HttpRequestFailed extends Error {
 // Connections stay open between requests: most go to a few hosts (Vonage, the usual receivers).
 const AGENTS = { 'http:': new http.Agent({ keepAlive: true }), 'https:': new https.Agent({ keepAlive: true }) };
 
-function failure(err: unknown): HttpRequestFailed {
+function failure(err: unknown, sent: boolean): HttpRequestFailed {
   const { code, message } = err as NodeJS.ErrnoException;
-  return new HttpRequestFailed(code && !message.startsWith(code) ? `${code}: ${message}` : message, false);
+  return new HttpRequestFailed(code && !message.startsWith(code) ? `${code}: ${message}` : message, false, sent);
 }
 
 /**
@@ -52,11 +54,12 @@ export function httpPost(url: URL, body: string, options: HttpPostOptions): Prom
     let kept = 0;
     let overflow = false;
     let settled = false;
+    let sent = false;
     const finish = (complete: boolean, err?: HttpRequestFailed) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      if (!answer) return reject(err ?? new HttpRequestFailed('no answer', false));
+      if (!answer) return reject(err ?? new HttpRequestFailed('no answer', false, sent));
       resolve({ ...answer, body: Buffer.concat(chunks).toString('utf8'), partial: !complete || overflow });
     };
     const request = (url.protocol === 'https:' ? https : http).request(
@@ -80,10 +83,11 @@ export function httpPost(url: URL, body: string, options: HttpPostOptions): Prom
       },
     );
     const timer = setTimeout(() => {
-      finish(false, new HttpRequestFailed(`no answer within ${options.timeoutMs} ms`, true));
+      finish(false, new HttpRequestFailed(`no answer within ${options.timeoutMs} ms`, true, sent));
       request.destroy();
     }, options.timeoutMs);
-    request.on('error', (err) => finish(false, failure(err)));
+    request.once('finish', () => (sent = true));
+    request.on('error', (err) => finish(false, failure(err, sent)));
     request.end(body);
   });
 }

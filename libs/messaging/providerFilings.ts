@@ -32,6 +32,15 @@ function statusFiling(account: string, messageUuid: string, status: MessageStatu
 
 export const providerFilings = {
   status: statusFiling,
+  /**
+   * The message the provider accepted for a send of ours, by the send's ref (from client_ref):
+   * the evidence a send interrupted before its record was written went out, so it is not sent again.
+   */
+  acceptedSend: (account: string, ref: string): Filing => ({
+    stream: STREAMS.receipts,
+    // Encoded, not cleaned: two refs must never share a subject.
+    subject: `receipts.sent.${account}.${Buffer.from(ref).toString('base64url')}`,
+  }),
   inbound: (channel: string, from: string) => onProvider(`provider.inbound.${channel}.${stableId(channel, from)}`),
   dispatchStatus: (dispatchUuid: string, messageUuid: string, status: MessageStatus) =>
     onProvider(`provider.dispatch.${token(dispatchUuid)}.${token(messageUuid)}.${status}`),

@@ -57,10 +57,6 @@ export function parseClientRef(value: string | undefined): { account: string; re
   return Token.safeParse(account).success ? { account, ref: rest.length > 0 ? rest.join(':') : undefined } : { account: UNKNOWN_ACCOUNT, ref: undefined };
 }
 
-function accountOf(webhook: MessageStatusWebhook): string {
-  return parseClientRef(webhook.client_ref).account;
-}
-
 /**
  * Provider webhooks are stored before the HTTP 200 (Vonage retries otherwise): on PROVIDER, whose
  * durable consumer hands them to the listeners, or, for statuses no listener acts on, on RECEIPTS
@@ -80,7 +76,18 @@ export class ProviderInbox {
   ) {}
 
   async storeStatus(webhook: MessageStatusWebhook, rawBody: string): Promise<void> {
-    await this.fileStatus(providerFilings.status(accountOf(webhook), webhook.message_uuid, webhook.status), webhook, rawBody);
+    const { account, ref } = parseClientRef(webhook.client_ref);
+    const filed = this.fileStatus(providerFilings.status(account, webhook.message_uuid, webhook.status), webhook, rawBody);
+    // The provider's first word on a message it took (`submitted`, or `rejected` for one refused at
+    // once) is filed by our send's ref too: the evidence that a send cut short went out.
+    const first = webhook.status === 'submitted' || webhook.status === 'rejected';
+    const accepted = first && ref !== undefined ? this.fileAcceptedSend(account, ref, webhook.message_uuid) : undefined;
+    await Promise.all([filed, accepted]);
+  }
+
+  private async fileAcceptedSend(account: string, ref: string, messageUuid: string): Promise<void> {
+    const { subject } = providerFilings.acceptedSend(account, ref);
+    await this.bus.js.publish(subject, JSON.stringify({ message_uuid: messageUuid }), { msgID: `${subject}:${messageUuid}` });
   }
 
   /** A Dispatch v0.1 message status, filed under its workflow. */
@@ -105,6 +112,19 @@ export class ProviderInbox {
   /** A webhook delivered twice has the same body: its hash dedupes it on the stream. */
   private async file(filing: Filing, rawBody: string): Promise<void> {
     await this.bus.js.publish(filing.subject, rawBody, { msgID: createHash('sha256').update(rawBody).digest('hex') });
+  }
+
+  /**
+   * Tells `lag` how long ago the last webhook was stored (by any process), so that after an outage
+   * expiries and resends wait for what the provider retries (see `WebhookLag.expectBacklog`).
+   * `firstRetryMs`: the provider's first retry of a webhook it could not deliver.
+   */
+  async expectBacklog(firstRetryMs: number): Promise<void> {
+    const lastStored = await Promise.all(
+      [STREAMS.provider, STREAMS.receipts].map(async (stream) => Date.parse((await this.bus.jsm.streams.info(stream)).state.last_ts)),
+    );
+    const last = Math.max(...lastStored.filter((ms) => ms > 0));
+    if (Number.isFinite(last)) this.lag.expectBacklog(last, firstRetryMs);
   }
 
   async start(listeners: ProviderListener[], { ackWaitMs, poison }: ProviderWorkerOptions): Promise<void> {

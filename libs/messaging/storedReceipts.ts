@@ -58,6 +58,12 @@ export class StoredReceipts {
     return byTime(found.flat());
   }
 
+  /** The message the provider accepted for the send of this ref, by its `submitted` webhook, if one is stored. */
+  async acceptedSend(account: string, ref: string): Promise<string | undefined> {
+    const filed = (await this.last(providerFilings.acceptedSend(account, ref))) as { message_uuid?: unknown } | undefined;
+    return typeof filed?.message_uuid === 'string' ? filed.message_uuid : undefined;
+  }
+
   /** When the address last wrote to us on the channel, if it did. */
   async lastReply(channel: string, from: string): Promise<string | undefined> {
     const inbound = InboundMessageWebhook.safeParse(await this.last(providerFilings.inbound(channel, from)));

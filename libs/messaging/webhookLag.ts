@@ -16,6 +16,23 @@ export class WebhookLag {
   private windowStart = 0;
   private windowMax = 0;
   private previousMax = 0;
+  /** Until when the webhooks the provider could not deliver before this process started may still come (see `expectBacklog`). */
+  private backlogUntil = 0;
+
+  /**
+   * A process starting after an outage: the provider retries what it could not deliver meanwhile
+   * (Vonage: after 5 s, then doubling), so a webhook of the outage comes in no later than one
+   * retry after a wait as long as the outage (since the last webhook stored), at most a minute.
+   * Until then, nothing the provider said before may be taken as never said.
+   */
+  expectBacklog(lastStoredMs: number, firstRetryMs: number, now = Date.now()): void {
+    this.backlogUntil = now + Math.min(Math.max(0, now - lastStoredMs) + firstRetryMs, MAX_LAG_MS);
+  }
+
+  /** Until when the provider's backlog of webhooks may still be coming in, or undefined once it has had its time. */
+  backlogClears(now = Date.now()): number | undefined {
+    return now < this.backlogUntil ? this.backlogUntil : undefined;
+  }
 
   observe(providerTimestamp: string, storedAtMs: number, now = Date.now()): void {
     const lag = storedAtMs - Date.parse(providerTimestamp);
@@ -32,7 +49,7 @@ export class WebhookLag {
 
   /** Undefined once the webhooks the provider sent before `deadline` have had their time; until then, when they will have. */
   pendingUntil(deadline: number, now = Date.now()): number | undefined {
-    const until = deadline + this.current(now);
+    const until = Math.max(deadline + this.current(now), this.backlogClears(now) ?? 0);
     return now < until ? until : undefined;
   }
 

@@ -55,6 +55,8 @@ export const Attempt = z.object({
   statuses: z.array(z.object({ status: MessageStatus, at: z.string() })),
   result: AttemptResult.optional(),
   error: z.string().optional(),
+  /** Tries of this send the provider did not take (5xx, 429, no answer) while it is tried again. */
+  send_failures: z.object({ count: z.number().int().min(1), first_at: z.string(), last_error: z.string() }).optional(),
 });
 
 /** Dispatch mode: one Vonage failover workflow per user per round. */
@@ -157,9 +159,25 @@ function frameKey(key: string): string {
   return `${key}.frame`;
 }
 
-/** Whether an escalation still needs its frame at hand: until it has ended and done its last effects (after that, only the API reads it). */
-function isRunning(state: Pick<Escalation, 'status' | 'outbox'>): boolean {
+/**
+ * Whether an escalation still runs: until it has ended and done its last effects. Until then it
+ * needs its frame at hand, and it is on the list of running escalations that recovery passes read.
+ */
+export function isRunning(state: Pick<Escalation, 'status' | 'outbox'>): boolean {
   return state.status === 'active' || state.outbox.length > 0;
+}
+
+/**
+ * The list of running escalations: one key each, `_running.<account>.<id>`, written with the
+ * frame (before the state exists) and let go once the escalation has stopped running. A recovery
+ * pass reads it to find escalations nobody is working on; a key left behind by a crash is
+ * found there and let go.
+ */
+const RUNNING_PREFIX = '_running';
+const RunningMark = z.object({ since: z.string() });
+
+function runningKey(key: string): string {
+  return `${RUNNING_PREFIX}.${key}`;
 }
 
 function stateOf(esc: Escalation): z.infer<typeof StoredState> {
@@ -176,12 +194,14 @@ function stateOf(esc: Escalation): z.infer<typeof StoredState> {
 export class EscalationDocs implements RevisionedStore<Escalation> {
   private readonly states: JsonKv<typeof StoredState>;
   private readonly frames: JsonKv<typeof EscalationFrame>;
+  private readonly marks: JsonKv<typeof RunningMark>;
   private readonly cache = new LruMap<string, EscalationFrame>(FRAME_CACHE_BYTES, (frame) => JSON.stringify(frame).length);
   private readonly written = new LruMap<string, { json: string; revision: number }>(WRITTEN_CACHE_BYTES, (entry) => entry.json.length);
 
   constructor(bucket: KvBucket) {
     this.states = new JsonKv(bucket, StoredState);
     this.frames = new JsonKv(bucket, EscalationFrame);
+    this.marks = new JsonKv(bucket, RunningMark);
   }
 
   /** The escalation's frame: the one stored, or else this one, stored now. The first to start an escalation decides it. */
@@ -191,7 +211,8 @@ export class EscalationDocs implements RevisionedStore<Escalation> {
     // Serialised once: to store it and to weigh it for the cache.
     const json = JSON.stringify(proposed);
     try {
-      await this.frames.kv.create(frameKey(key), json);
+      // Listed as running before its state exists: a start cut short is found by the next recovery pass.
+      await Promise.all([this.frames.kv.create(frameKey(key), json), this.marks.put(runningKey(key), { since: new Date().toISOString() })]);
     } catch (err) {
       if (!isRevisionConflict(err)) throw err;
       return this.storedFrame(key);
@@ -236,8 +257,25 @@ export class EscalationDocs implements RevisionedStore<Escalation> {
       throw err;
     }
     if (isRunning(esc)) this.written.set(key, { json, revision });
-    else this.letGo(key);
+    else if (this.written.has(key)) {
+      // The write that stopped it running (this process wrote it last while it ran). A later
+      // write of an ended escalation (a late receipt) finds nothing to let go; a mark a crash left
+      // behind, the next recovery pass lets go.
+      this.letGo(key);
+      await this.marks.forget(runningKey(key));
+    }
     return revision;
+  }
+
+  /** The escalations on the list of running ones (some may have stopped since: see `RunningMark`). */
+  async running(): Promise<Array<{ key: string; since: string }>> {
+    return (await this.marks.entries(`${RUNNING_PREFIX}.*.*`)).map(({ key, value }) => ({ key: key.slice(RUNNING_PREFIX.length + 1), since: value.since }));
+  }
+
+  /** Takes an escalation off the list of running ones. */
+  async notRunning(key: string): Promise<void> {
+    this.letGo(key);
+    await this.marks.forget(runningKey(key));
   }
 
   /** What this process keeps in memory of an escalation: for one that has ended or is gone. */
@@ -277,7 +315,7 @@ export class EscalationDocs implements RevisionedStore<Escalation> {
   async remove(key: string): Promise<void> {
     this.letGo(key);
     await this.states.forget(key);
-    await this.frames.forget(frameKey(key));
+    await Promise.all([this.frames.forget(frameKey(key)), this.marks.forget(runningKey(key))]);
   }
 
   private whole(state: z.infer<typeof StoredState>): Promise<Escalation> {

@@ -20,6 +20,7 @@ export {
   EscalationPlan,
   EscalationRepository,
   EscalationStatus,
+  isRunning,
   Outcome,
   PlanChannel,
   PlanUser,
@@ -41,6 +42,7 @@ export { isRevisionConflict, JsonKv, type Versioned } from './jsonKv.js';
 export { accountFilter, accountKey, indexKey } from './keys.js';
 export { MessageRecord, MessageRepository, StatusReceipt, type SentMessage } from './messages.js';
 export { LiveTable, type LiveTableOptions } from './liveTable.js';
+export { inBatches } from './inBatches.js';
 export { LruMap } from './lruMap.js';
 export { Route, RouteMatch, RouteRepository, RouteStep, Wildcard } from './routes.js';
 export { DeadReason, Delivery, DeliveryAttempt, DeliveryRepository, DeliveryStatus } from './deliveries.js';

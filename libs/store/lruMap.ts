@@ -20,6 +20,11 @@ export class LruMap<K, V> {
     return entry.value;
   }
 
+  /** Whether the key is held, without counting as a use. */
+  has(key: K): boolean {
+    return this.entries.has(key);
+  }
+
   /** `weight` spares weighing a value whose weight the caller already knows. */
   set(key: K, value: V, weight = this.weigh(value)): void {
     this.delete(key);

@@ -28,7 +28,8 @@ const MAX_RETRY_AFTER_MS = 60_000;
 
 type Attempt =
   | { kind: 'answered'; res: HttpAnswer }
-  | { kind: 'retry'; reason: string; status?: number; retryAfterMs?: number };
+  | { kind: 'retry'; reason: string; status?: number; retryAfterMs?: number }
+  | { kind: 'unknown'; reason: string };
 
 function parseRetryAfter(header: string | string[] | undefined): number | undefined {
   if (typeof header !== 'string') return undefined;
@@ -53,6 +54,15 @@ function describe(problem: ProblemDetails): string {
   return [head, params].filter(Boolean).join('; ') || 'no details given';
 }
 
+/** The request went out and no answer came back: Vonage may have acted on it, so it is not simply sent again. */
+function outcomeUnknown(operation: string, reason: string, details: Record<string, unknown>): SwitchboardError {
+  return new SwitchboardError(
+    'provider_outcome_unknown',
+    `Vonage may or may not have taken the ${operation} (${reason}): it is not sent again until its webhooks have had time to say`,
+    details,
+  );
+}
+
 /** A 2xx means Vonage took the request: an unreadable answer must not be retried into a second send. */
 function readAccepted<T>(res: HttpAnswer, accepted: z.ZodType<T>, operation: string, attempts: number): T {
   let problem: string;
@@ -63,16 +73,14 @@ function readAccepted<T>(res: HttpAnswer, accepted: z.ZodType<T>, operation: str
   } catch (err) {
     problem = errorMessage(err);
   }
-  throw new SwitchboardError(
-    'provider_unavailable',
-    `Vonage accepted the ${operation} (HTTP ${res.status}) but its answer is not what was expected (${problem}); it may have been sent, so it is not retried`,
-    { status: res.status, attempts },
-  );
+  throw outcomeUnknown(operation, `HTTP ${res.status}, but the answer is not what was expected: ${problem}`, { status: res.status, attempts });
 }
 
 /**
- * POSTs JSON to Vonage with an application JWT. 5xx, 429, timeouts and network errors are
- * retried with backoff (429 waits Retry-After when given); 401/403 and other 4xx fail at once.
+ * POSTs JSON to Vonage with an application JWT. 5xx, 429 and network errors before the request
+ * went out are retried with backoff (429 waits Retry-After when given); 401/403 and other 4xx
+ * fail at once. A request that went out and got no answer (a timeout, a reset) is not retried
+ * here: Vonage may have taken it (`provider_outcome_unknown`), which its caller finds out first.
  */
 export class VonageHttp {
   private readonly baseUrl: string;
@@ -103,6 +111,7 @@ export class VonageHttp {
     for (let attempt = 1; ; attempt++) {
       const result = await this.attempt(url, payload, operation);
       if (result.kind === 'answered') return readAccepted(result.res, accepted, operation, attempt);
+      if (result.kind === 'unknown') throw outcomeUnknown(operation, result.reason, { attempts: attempt });
       if (attempt >= this.maxAttempts) {
         throw new SwitchboardError(
           'provider_unavailable',
@@ -127,7 +136,8 @@ export class VonageHttp {
       });
     } catch (err) {
       const timedOut = err instanceof HttpRequestFailed && err.timedOut;
-      return { kind: 'retry', reason: timedOut ? `no answer within ${this.timeoutMs} ms` : `network error: ${errorMessage(err)}` };
+      const reason = timedOut ? `no answer within ${this.timeoutMs} ms` : `network error: ${errorMessage(err)}`;
+      return err instanceof HttpRequestFailed && err.sent ? { kind: 'unknown', reason } : { kind: 'retry', reason };
     }
     if (res.status >= 200 && res.status < 300) return { kind: 'answered', res };
 

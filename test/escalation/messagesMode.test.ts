@@ -125,10 +125,10 @@ describe('escalate_users, messages mode', () => {
     expect(Date.parse(esc.attempts[1].sent_at) - Date.parse(esc.attempts[0].sent_at)).toBeLessThan(5_000);
   });
 
-  it('fails over at once when a send fails after the client retries', async () => {
+  it('fails over at once when the provider refuses a send for good (a 4xx)', async () => {
     const { account, a } = fixture();
     const sim = sb.provider.simulator!;
-    sim.setScenario(a.tonyMessenger, { outcome: 'read', fail_first: { count: 100, status: 503 } });
+    sim.setScenario(a.tonyMessenger, { outcome: 'read', fail_first: { count: 100, status: 422 } });
     sim.setScenario(a.tonySms, { outcome: 'delivered' });
     await escalate(account, sampleWith(a, { failover: { expiry_time: 86_400 } }));
     const esc = await finished(account);
@@ -216,12 +216,13 @@ describe('escalate_users, messages mode', () => {
     await receipt('read', at(300));
     const esc = await finished(account);
     expect(esc.outcome).toMatchObject({ status: 'read', channel: 'messenger' });
+    // The provider's own `submitted` (a silent recipient's only status) comes first.
     await waitFor('delivered in the timeline', async () => {
       const one = (await sb.api.get(`/v1/accounts/${account}/escalations/${esc.id}`)).body;
-      return one.attempts[0].statuses.length === 2;
+      return one.attempts[0].statuses.length === 3;
     });
     const timeline = (await sb.api.get(`/v1/accounts/${account}/escalations/${esc.id}`)).body.attempts[0].statuses;
-    expect(timeline.map((s: any) => s.status)).toEqual(['delivered', 'read']);
+    expect(timeline.map((s: any) => s.status)).toEqual(['submitted', 'delivered', 'read']);
     await sleep(300);
     expect(watch.ofType('escalation_read')).toHaveLength(1);
     expect(sent(esc)).toEqual(['Tony/messenger']);

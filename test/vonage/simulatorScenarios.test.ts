@@ -54,13 +54,13 @@ describe('simulator scenarios', () => {
     ]);
   });
 
-  it('stays silent when told to, and still sends the reply as an inbound webhook', async () => {
+  it('goes silent after submitted when told to, and still sends the reply as an inbound webhook', async () => {
     harness.sim.setScenario('447700900205', { outcome: 'silent', reply: { after_ms: 1_000, text: 'on it' } });
     const { messageUuid } = await client().send({ channel: 'whatsapp', to: '447700900205', from: '447700900999', text: 'hi' });
     const hooks = await harness.receiver.waitFor((all) => all.some((h) => h.path === '/inbound'));
     const inbound = InboundMessageWebhook.parse(hooks.find((h) => h.path === '/inbound')?.body);
     expect(inbound).toMatchObject({ channel: 'whatsapp', from: '447700900205', to: '447700900999', text: 'on it', message_type: 'text', context: { message_uuid: messageUuid } });
-    expect(statusesOf(messageUuid)(harness.receiver.received)).toEqual([]);
+    expect(statusesOf(messageUuid)(harness.receiver.received).map((s) => s.status)).toEqual(['submitted']);
   });
 
   it('retries a webhook the receiver answers 503, with growing delays', async () => {
