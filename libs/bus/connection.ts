@@ -1,6 +1,7 @@
 import { connect, type ConnectionOptions, type JetStreamClient, type JetStreamManager, type NatsConnection } from 'nats';
 import './coalescedWrites.js';
 import './settledRequests.js';
+import { NATS_REQUEST_TIMEOUT_MS } from './natsFailure.js';
 
 export interface Bus {
   nc: NatsConnection;
@@ -13,8 +14,8 @@ export async function connectBus(url: string, options: Omit<ConnectionOptions, '
   // noAsyncTraces: nats.js otherwise builds an Error (a stack trace) for every request it makes,
   // a measured quarter of the CPU of a webhook delivery; errors keep their messages.
   const nc = await connect({ servers: url, maxReconnectAttempts: -1, reconnectTimeWait: 500, noAsyncTraces: true, ...options });
-  const jsm = await nc.jetstreamManager();
-  const js = nc.jetstream();
+  const jsm = await nc.jetstreamManager({ timeout: NATS_REQUEST_TIMEOUT_MS });
+  const js = nc.jetstream({ timeout: NATS_REQUEST_TIMEOUT_MS });
   return {
     nc,
     js,

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { NATS_REQUEST_TIMEOUT_MS, NATS_RETRY_AFTER_S, natsFailure } from '../bus/index.js';
 import { SwitchboardError, isSwitchboardError, type ErrorCode } from '../errors/index.js';
 
 const STATUS_OF: Record<ErrorCode, number> = {
@@ -46,10 +47,57 @@ function fromFastify(err: FastifyError, bodyLimit: number): SwitchboardError | u
   return undefined;
 }
 
-/** Every error leaves as `{ error: { code, message, details } }` with the status its code means. */
+/**
+ * The longest a call waits for its answer: a NATS request's timeout, and a second more for a call
+ * queued behind another during an outage (a hook's calls are written one after another), which
+ * would otherwise wait out two.
+ */
+export const API_DEADLINE_MS = NATS_REQUEST_TIMEOUT_MS + 1000;
+
+/**
+ * Answers 503 `unavailable` to a call still unanswered at the deadline; its handler runs on, and
+ * what it answers late is dropped (fastify logs it). fastify's own `handlerTimeout` cannot: its
+ * timer is cleared once a request's body has been read (5.12), so it never fires on a POST.
+ */
+function installDeadline(app: FastifyInstance): void {
+  app.addHook('onRequest', (_request, reply, done) => {
+    const timer = setTimeout(() => {
+      // Answered, hijacked (an event stream) or already streaming: nothing to add.
+      if (reply.sent || reply.raw.headersSent) return;
+      reply.send(
+        new SwitchboardError(
+          'unavailable',
+          `no answer within ${API_DEADLINE_MS / 1000} s: the message bus (NATS) is slow or unreachable, so what was asked may or may not be done: retry in ${NATS_RETRY_AFTER_S} s`,
+          { retry_after_s: NATS_RETRY_AFTER_S },
+        ),
+      );
+    }, API_DEADLINE_MS).unref();
+    // Answered or abandoned by the caller.
+    reply.raw.once('close', () => clearTimeout(timer));
+    done();
+  });
+}
+
+/** The seconds an `unavailable` error asks the caller to wait: its own `details.retry_after_s`, or a NATS outage's. */
+function retryAfterSeconds(error: SwitchboardError): number {
+  const asked = (error.details as { retry_after_s?: unknown } | undefined)?.retry_after_s;
+  return typeof asked === 'number' && asked > 0 ? Math.ceil(asked) : NATS_RETRY_AFTER_S;
+}
+
+/**
+ * Every error leaves as `{ error: { code, message, details } }` with the status its code means. A
+ * NATS outage is a 503 `unavailable` with Retry-After, so that callers (and Vonage) try again,
+ * and no call waits past API_DEADLINE_MS.
+ */
 export function installErrorHandling(app: FastifyInstance, bodyLimit: number): void {
+  installDeadline(app);
   app.setErrorHandler((err: FastifyError, request, reply) => {
-    const known = isSwitchboardError(err) ? err : fromFastify(err, bodyLimit);
+    const known = isSwitchboardError(err) ? err : (fromFastify(err, bodyLimit) ?? natsFailure(err));
+    if (known?.code === 'unavailable') {
+      // One line per refused request would drown the log during an outage; the health plugin logs the outage itself.
+      request.log.debug({ err }, 'request refused: the message bus is unavailable');
+      reply.header('retry-after', String(retryAfterSeconds(known)));
+    }
     if (known) return reply.status(STATUS_OF[known.code]).send({ error: known.toJSON() });
     request.log.error({ err }, 'request failed');
     return reply.status(500).send({ error: { code: 'internal', message: 'internal error: see the server log' } });

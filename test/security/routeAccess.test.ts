@@ -19,6 +19,8 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 const ALLOWED_WITHOUT_TOKEN = [
   'GET /healthz',
   'HEAD /healthz',
+  'GET /readyz',
+  'HEAD /readyz',
   'POST /webhooks/status',
   'POST /webhooks/inbound',
   ...['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'].map((method) => `${method} /hooks/:token`),

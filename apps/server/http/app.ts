@@ -8,12 +8,13 @@ import type { ProviderInbox, StoredReceipts } from '../../../libs/messaging/inde
 import type { Stores } from '../../../libs/store/index.js';
 import type { Settings } from '../../../libs/config/index.js';
 import { installErrorHandling, installRateLimits } from '../../../libs/http/index.js';
-import { access, installAccessControl, originFormUrl, type RouteAccess } from './accessControl.js';
+import { installAccessControl, originFormUrl, type RouteAccess } from './accessControl.js';
 import { contactsPlugin } from './plugins/contacts.js';
 import { deadLettersPlugin } from './plugins/deadLetters.js';
 import { escalationsPlugin } from './plugins/escalations.js';
 import { eventsPlugin } from './plugins/events.js';
 import { handlersPlugin } from './plugins/handlers.js';
+import { healthPlugin } from './plugins/health.js';
 import { messagesPlugin } from './plugins/messages.js';
 import { routesPlugin } from './plugins/routes.js';
 import { webhooksPlugin } from './plugins/webhooks.js';
@@ -86,10 +87,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<HttpApp> {
   const routes = installAccessControl(app, deps.verifyToken);
   await installRateLimits(app);
 
-  app.get('/healthz', { config: { access: access.public('a liveness probe: says only whether the process is connected') } }, async (_request, reply) => {
-    const connected = !deps.bus.nc.isClosed();
-    return reply.status(connected ? 200 : 503).send({ ok: connected });
-  });
+  await app.register(healthPlugin, { bus: deps.bus, log: deps.log.child({ component: 'health' }) });
   await app.register(handlersPlugin, { registry: deps.registry });
   await app.register(eventsPlugin, { bus: deps.bus, unrouted: deps.unrouted, routes: deps.stores.routes, perSecond: deps.rateLimits.eventsPerSecond });
   await app.register(routesPlugin, { routes: deps.stores.routes, registry: deps.registry });
