@@ -20,6 +20,9 @@ export const SettingsSchema = z.object({
   SWITCHBOARD_DATA_DIR: z.string().default('./.data'),
   SWITCHBOARD_NATS_CONF: z.string().default('nats.conf'),
   SWITCHBOARD_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(256 * 1024),
+  // Past a few thousand levels V8's JSON.stringify overflows the stack: the ceiling keeps well clear of it.
+  SWITCHBOARD_JSON_MAX_DEPTH: z.coerce.number().int().min(2).max(512).default(32),
+  SWITCHBOARD_JSON_MAX_KEYS: z.coerce.number().int().min(1).default(10_000),
   SWITCHBOARD_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(4),
   SWITCHBOARD_RETRY_DELAYS_MS: CsvOfMilliseconds.default([1000, 5000, 30000]),
   SWITCHBOARD_MAX_DEPTH: z.coerce.number().int().min(1).max(64).default(8),
@@ -79,6 +82,13 @@ export interface Settings {
     bodyLimit: number;
     /** Requests a second: events published per account, launches per hook. */
     rateLimits: { eventsPerSecond: number; hookLaunchesPerSecond: number };
+  };
+  /** The shape every JSON document taken in may have (request bodies, hook queries, events on the bus). */
+  jsonShape: {
+    /** Levels of objects and arrays, the outermost counting as 1. */
+    maxDepth: number;
+    /** Keys of one object, items of one array. */
+    maxEntries: number;
   };
   logLevel: RawSettings['LOG_LEVEL'];
   /** How far the JS heap may grow past what was live at the last full collection, in per cent; 0 leaves it to V8. */
@@ -149,6 +159,7 @@ export function settingsFrom(raw: RawSettings, cwd = process.cwd()): Settings {
       bodyLimit: raw.SWITCHBOARD_BODY_LIMIT_BYTES,
       rateLimits: { eventsPerSecond: raw.SWITCHBOARD_RATE_EVENTS_PER_S, hookLaunchesPerSecond: raw.SWITCHBOARD_RATE_HOOK_LAUNCHES_PER_S },
     },
+    jsonShape: { maxDepth: raw.SWITCHBOARD_JSON_MAX_DEPTH, maxEntries: raw.SWITCHBOARD_JSON_MAX_KEYS },
     logLevel: raw.LOG_LEVEL,
     heapGrowthPercent: raw.SWITCHBOARD_HEAP_GROWTH_PERCENT,
     dataDir: path.resolve(cwd, raw.SWITCHBOARD_DATA_DIR),
