@@ -128,6 +128,7 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
         signatureSecret: plan.signatureSecret,
         log,
         bodyLimit: settings.http.bodyLimit,
+        jsonShape: settings.jsonShape,
         rateLimits: settings.http.rateLimits,
         deliveries,
         checkDeliveryUrl: targets.check,
@@ -172,6 +173,7 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
         events,
         concurrency: settings.dispatch.concurrency,
         ackWaitMs: settings.dispatch.ackWaitMs,
+        jsonShape: settings.jsonShape,
       });
       await dispatcher.start();
       stops.push(() => dispatcher!.stop());

@@ -2,6 +2,7 @@ import type { JsMsg } from 'nats';
 import { CONSUMERS, nakAfter, startDurableWorker, STREAMS, type Bus, type DurableWorker } from '../bus/index.js';
 import { errorMessage, isSwitchboardError } from '../errors/index.js';
 import { readBusEvent, type EmittedEvent, type VumiApiEvent } from '../events/index.js';
+import type { JsonShapeLimits } from '../http/index.js';
 import type { Logger } from '../logger/index.js';
 import type { Route } from '../store/index.js';
 import type { CausedEvents } from './causedEvents.js';
@@ -35,6 +36,8 @@ export interface DispatcherOptions {
   concurrency: number;
   /** How long an event may be held before another worker gets it (a crashed worker's events come back after it). */
   ackWaitMs: number;
+  /** The shape an envelope may have: a deeper or wider one is dead-lettered as malformed, before anything walks it. */
+  jsonShape: JsonShapeLimits;
 }
 
 export type DispatchResult = 'handled' | 'unrouted' | 'retrying' | 'dead_lettered' | 'malformed';
@@ -112,7 +115,7 @@ export class Dispatcher {
   /** Handles one message and settles it (ack or nak); exported behaviour is the result. */
   async dispatch(msg: JsMsg): Promise<DispatchResult> {
     const { log, deadLetters } = this.options;
-    const parsed = readBusEvent(msg.subject, msg.data);
+    const parsed = readBusEvent(msg.subject, msg.data, this.options.jsonShape);
     if (!parsed.ok) {
       await deadLetters.add(
         {

@@ -7,7 +7,7 @@ import type { Logger } from '../../../libs/logger/index.js';
 import type { ProviderInbox, StoredReceipts } from '../../../libs/messaging/index.js';
 import type { Stores } from '../../../libs/store/index.js';
 import type { Settings } from '../../../libs/config/index.js';
-import { installErrorHandling, installRateLimits } from '../../../libs/http/index.js';
+import { installErrorHandling, installJsonBodyParser, installRateLimits, type JsonShapeLimits } from '../../../libs/http/index.js';
 import { installAccessControl, originFormUrl, type RouteAccess } from './accessControl.js';
 import { contactsPlugin } from './plugins/contacts.js';
 import { deadLettersPlugin } from './plugins/deadLetters.js';
@@ -40,6 +40,8 @@ export interface HttpDeps {
   signatureSecret: string;
   log: Logger;
   bodyLimit: number;
+  /** The shape every JSON body and hook query may have, checked before any route sees it. */
+  jsonShape: JsonShapeLimits;
   rateLimits: Settings['http']['rateLimits'];
   verifyToken: TokenVerifier;
   revokedTokens: RevokedTokens;
@@ -73,6 +75,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<HttpApp> {
     rewriteUrl: (request) => originFormUrl(request.url ?? '/'),
   });
   installErrorHandling(app, deps.bodyLimit);
+  installJsonBodyParser(app, deps.jsonShape);
   // The API answers JSON only: nothing of it is a page to frame, sniff or run scripts in, and
   // answers are per caller, so no cache keeps them (some carry a secret shown once). Set first,
   // so that answers refused by the checks below carry them too.
@@ -95,8 +98,8 @@ export async function buildHttpApp(deps: HttpDeps): Promise<HttpApp> {
   await app.register(deadLettersPlugin, { deadLetters: deps.deadLetters });
   await app.register(messagesPlugin, { messages: deps.stores.messages, stored: deps.stored });
   await app.register(escalationsPlugin, { bus: deps.bus, services: deps.services, maxRepeat: deps.maxRepeat, log: deps.log });
-  await app.register(webhooksPlugin, { inbox: deps.inbox, signatureSecret: deps.signatureSecret });
-  await app.register(hooksPlugin, { hooks: deps.stores.hooks, launcher: deps.hooks, publicUrl: deps.publicUrl, perSecond: deps.rateLimits.hookLaunchesPerSecond, log: deps.log.child({ component: 'hooks' }) });
+  await app.register(webhooksPlugin, { inbox: deps.inbox, signatureSecret: deps.signatureSecret, jsonShape: deps.jsonShape });
+  await app.register(hooksPlugin, { hooks: deps.stores.hooks, launcher: deps.hooks, publicUrl: deps.publicUrl, perSecond: deps.rateLimits.hookLaunchesPerSecond, jsonShape: deps.jsonShape, log: deps.log.child({ component: 'hooks' }) });
   await app.register(broadcastsPlugin, { broadcasts: deps.stores.broadcasts });
   await app.register(subscriptionsPlugin, { subscriptions: deps.stores.subscriptions, deliveries: deps.deliveries, checkUrl: deps.checkDeliveryUrl });
   await app.register(eventStreamPlugin, { bus: deps.bus, heartbeatMs: deps.streamHeartbeatMs, log: deps.log.child({ component: 'event-stream' }) });

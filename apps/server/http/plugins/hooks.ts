@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { SwitchboardError, validationFailed } from '../../../../libs/errors/index.js';
 import { hostAllowed, HookInput, HookPatch, launchPath, newHook, newHookToken, patchedHook, TOKEN_SHAPE, type HookLauncher } from '../../../../libs/hooks/index.js';
-import { parse, rateLimitPer } from '../../../../libs/http/index.js';
+import { checkJsonShape, parse, rateLimitPer, type JsonShapeLimits } from '../../../../libs/http/index.js';
 import type { Logger } from '../../../../libs/logger/index.js';
 import { HookRepository, type Hook, type LaunchState } from '../../../../libs/store/index.js';
 import { AccountItemParams, AccountParams } from '../params.js';
@@ -14,6 +14,8 @@ export interface HooksOptions {
   publicUrl: () => string;
   /** Calls a second each hook may take (SWITCHBOARD_RATE_HOOK_LAUNCHES_PER_S). */
   perSecond: number;
+  /** A GET's query is a payload too: the same shape check as a POST's body. */
+  jsonShape: JsonShapeLimits;
   log: Logger;
 }
 
@@ -43,7 +45,7 @@ function launchUrls(publicUrl: () => string, token: string) {
   return { token, launch_path: path, launch_url: `${publicUrl().replace(/\/$/, '')}${path}` };
 }
 
-export const hooksPlugin: FastifyPluginAsync<HooksOptions> = async (app, { hooks, launcher, publicUrl, perSecond, log }) => {
+export const hooksPlugin: FastifyPluginAsync<HooksOptions> = async (app, { hooks, launcher, publicUrl, perSecond, jsonShape, log }) => {
   // Calls find their hook in memory; writes made here wait until the directory has them, so a
   // hook disabled, deleted or given a new token answers accordingly to the very next call.
   const directory = await hooks.live(log);
@@ -136,6 +138,7 @@ export const hooksPlugin: FastifyPluginAsync<HooksOptions> = async (app, { hooks
         throw new SwitchboardError('method_not_allowed', `this hook cannot be called with ${request.method}: use ${allowed.join(' or ')}`);
       }
       const method = request.method as 'GET' | 'POST';
+      if (method === 'GET') checkJsonShape(request.query, jsonShape);
       const scheduled = await launcher.call(hook, method, method === 'GET' ? request.query : request.body);
       request.log.debug({ account_key: hook.account_key, hook_id: hook.id, method }, 'hook called');
       return { scheduled: true, launch_at: scheduled.launch_at };

@@ -8,13 +8,15 @@ import {
   MessageStatusWebhook,
   verifyWebhookSignature,
 } from '../../../../libs/vonage/index.js';
-import { parse } from '../../../../libs/http/index.js';
+import { parse, parseJsonBody, type JsonShapeLimits } from '../../../../libs/http/index.js';
 import { access } from '../accessControl.js';
 
 export interface WebhooksOptions {
   inbox: ProviderInbox;
   /** Every webhook must carry a valid Vonage signature with it (HS256 JWT with payload_hash). */
   signatureSecret: string;
+  /** The same shape check as every other JSON body. */
+  jsonShape: JsonShapeLimits;
 }
 
 declare module 'fastify' {
@@ -27,15 +29,12 @@ declare module 'fastify' {
  * Provider webhooks: verified, validated, and stored on the PROVIDER stream before the 200, so a
  * crash right after answering loses nothing.
  */
-export const webhooksPlugin: FastifyPluginAsync<WebhooksOptions> = async (app, { inbox, signatureSecret }) => {
-  // The signature covers the exact bytes: keep them (this parser applies to this plugin only).
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    request.rawBody = body as string;
-    try {
-      done(null, JSON.parse(body as string));
-    } catch (err) {
-      done(err as Error, undefined);
-    }
+export const webhooksPlugin: FastifyPluginAsync<WebhooksOptions> = async (app, { inbox, signatureSecret, jsonShape }) => {
+  // The signature covers the exact bytes: keep them (this parser replaces the app's in this plugin only).
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, async (request: FastifyRequest, body: string) => {
+    request.rawBody = body;
+    return parseJsonBody(body, jsonShape);
   });
 
   /** The raw body, once its signature checks out. */
