@@ -1,5 +1,5 @@
 import { headers as natsHeaders, type JetStreamClient, type MsgHdrs } from 'nats';
-import { validationError } from '../errors/index.js';
+import { SwitchboardError, validationError } from '../errors/index.js';
 import { EventInput, type VumiApiEvent } from './envelope.js';
 import { newEventId } from './eventId.js';
 import { eventSubject } from './subject.js';
@@ -37,11 +37,25 @@ function toHeaders(values: Record<string, string> | undefined): MsgHdrs | undefi
   return hdrs;
 }
 
+/**
+ * The envelope's JSON. What comes through the API and the bus is shape-checked before this, but
+ * an in-process source is not: JSON.stringify recurses, and an envelope nested thousands of levels
+ * deep overflows the stack, which is refused here as the caller's error rather than crashing it.
+ */
+function serialized(event: VumiApiEvent): string {
+  try {
+    return JSON.stringify(event);
+  } catch (err) {
+    if (err instanceof RangeError) throw new SwitchboardError('validation_failed', `the event cannot be written as JSON (nested too deeply, or too large): ${err.message}`, undefined, { cause: err });
+    throw err;
+  }
+}
+
 /** Publishes an event for in-process sources and the HTTP API alike. */
 export async function publishEvent(js: JetStreamClient, input: unknown, options: PublishOptions = {}): Promise<PublishedEvent> {
   const event = completeEvent(input);
   const subject = eventSubject(event);
-  const ack = await js.publish(subject, JSON.stringify(event), {
+  const ack = await js.publish(subject, serialized(event), {
     msgID: options.msgId ?? event.event_id,
     headers: toHeaders(options.headers),
   });
