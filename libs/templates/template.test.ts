@@ -18,6 +18,18 @@ describe('templates', () => {
     expect(hasTemplates({ a: [{ b: 'plain' }] })).toBe(false);
   });
 
+  it('walks configs of any depth without recursion, keeping a `__proto__` key as data', () => {
+    let deep: unknown = '{{event.event_data.name}}';
+    for (let i = 0; i < 100_000; i++) deep = i % 2 === 0 ? [deep] : { k: deep };
+    expect(hasTemplates(deep)).toBe(true);
+    let rendered = render(deep, context);
+    for (let i = 100_000 - 1; i >= 0; i--) rendered = i % 2 === 0 ? (rendered as unknown[])[0] : (rendered as { k: unknown }).k;
+    expect(rendered).toBe('Ann');
+    const withProto = render(JSON.parse('{"__proto__": {"x": "{{event.event_data.n}}"}, "list": ["a", "{{event.event_data.n}}"]}'), context);
+    expect(Object.getPrototypeOf(withProto)).toBe(Object.prototype);
+    expect(JSON.stringify(withProto)).toBe('{"__proto__":{"x":3},"list":["a",3]}');
+  });
+
   it.each([
     '{{constructor}}',
     '{{constructor.constructor}}',

@@ -41,11 +41,20 @@ export function isTemplated(value: unknown): boolean {
   return typeof value === 'string' && value.includes('{{');
 }
 
-/** True when a JSON-like value holds a placeholder anywhere. */
+/**
+ * True when a JSON-like value holds a placeholder anywhere. A work list instead of recursion: a
+ * route config or step output can be as deep as the data that made it.
+ */
 export function hasTemplates(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('{{');
-  if (Array.isArray(value)) return value.some(hasTemplates);
-  if (isPlainContainer(value)) return Object.values(value).some(hasTemplates);
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (typeof next === 'string') {
+      if (next.includes('{{')) return true;
+    } else if (isPlainContainer(next)) {
+      for (const item of Object.values(next)) pending.push(item);
+    }
+  }
   return false;
 }
 
@@ -62,12 +71,32 @@ export function renderString(template: string, context: TemplateContext): unknow
   });
 }
 
-/** Renders every string in a JSON-like value. */
+type Container = Record<string, unknown> | unknown[];
+
+/** An empty array or plain object to render `value` into, or undefined when it is neither. */
+function emptyLike(value: unknown): Container | undefined {
+  if (Array.isArray(value)) return [];
+  return isPlainContainer(value) ? {} : undefined;
+}
+
+/** Sets an own property, even one named `__proto__`, which a JSON config may carry as data. */
+function setOwn(target: Container, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** Renders every string in a JSON-like value, into a copy made with a work list rather than recursion. */
 export function render(value: unknown, context: TemplateContext): unknown {
-  if (typeof value === 'string') return renderString(value, context);
-  if (Array.isArray(value)) return value.map((item) => render(item, context));
-  if (isPlainContainer(value)) {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, render(item, context)]));
+  const leaf = (item: unknown) => (typeof item === 'string' ? renderString(item, context) : item);
+  const top = emptyLike(value);
+  if (!top) return leaf(value);
+  const pending: Array<[source: Container, copy: Container]> = [[value as Container, top]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [source, copy] = next;
+    for (const [key, item] of Object.entries(source)) {
+      const child = emptyLike(item);
+      setOwn(copy, key, child ?? leaf(item));
+      if (child) pending.push([item as Container, child]);
+    }
   }
-  return value;
+  return top;
 }
