@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { dispatchBody, type DispatchItem, type FailoverCondition } from './dispatchWorkflow.js';
 import { VonageHttp, type VonageClientOptions } from './vonageHttp.js';
+import { ProviderId } from './providerId.js';
 
 export type DispatchClientOptions = VonageClientOptions;
 
-const WorkflowAccepted = z.object({ dispatch_uuid: z.string().min(1) });
+const WorkflowAccepted = z.object({ dispatch_uuid: ProviderId });
 
 /** Starts Dispatch API v0.1 workflows (`POST /v0.1/dispatch`), with the Messages client's retry rules. */
 export class DispatchClient {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ChannelTypeSchema } from './channels.js';
+import { ClientRef, ProviderId } from './providerId.js';
 
 export const MESSAGE_STATUSES = ['submitted', 'delivered', 'rejected', 'undeliverable', 'read'] as const;
 export const MessageStatus = z.enum(MESSAGE_STATUSES);
@@ -10,13 +11,13 @@ export const MessageUsage = z.looseObject({ currency: z.string().optional(), pri
 
 /** Messages v1 status webhook. Extra fields (channel specifics Vonage adds) pass through. */
 export const MessageStatusWebhook = z.looseObject({
-  message_uuid: z.string().min(1),
+  message_uuid: ProviderId,
   to: z.string(),
   from: z.string(),
   timestamp: z.string().min(1),
   status: MessageStatus,
   channel: ChannelTypeSchema,
-  client_ref: z.string().optional(),
+  client_ref: ClientRef.optional(),
   /** Why a message was rejected or undeliverable; `title` carries Vonage's error code. */
   error: z
     .looseObject({
@@ -33,7 +34,7 @@ export type MessageStatusWebhook = z.infer<typeof MessageStatusWebhook>;
 /** Messages v1 inbound webhook: a user's message (a reply) to one of the application's numbers or ids. */
 export const InboundMessageWebhook = z.looseObject({
   channel: ChannelTypeSchema,
-  message_uuid: z.string().min(1),
+  message_uuid: ProviderId,
   to: z.string(),
   from: z.string(),
   timestamp: z.string().min(1),

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { messageBody, type OutboundMessage } from './messageBody.js';
 import { VonageHttp, type VonageClientOptions } from './vonageHttp.js';
+import { ProviderId } from './providerId.js';
 
 export type MessagesClientOptions = VonageClientOptions;
 
-const MessageAccepted = z.object({ message_uuid: z.string().min(1) });
+const MessageAccepted = z.object({ message_uuid: ProviderId });
 
 /** Sends messages through the Messages API v1 (`POST /v1/messages`). */
 export class MessagesClient {

@@ -297,5 +297,11 @@ describe('provider webhooks', () => {
     // A properly signed one is taken.
     const ok = await sb.api.call('POST', '/webhooks/status', body, { authorization: `Bearer ${await signWebhook(body, signature_secret)}` });
     expect(ok.status).toBe(200);
+    // Signed, but with an id no subject can hold (past nats-server's 4 KB control line): a 400, and the bus stays up.
+    const huge = body.replace('f0rged', 'x'.repeat(5000));
+    const refused = await sb.api.call('POST', '/webhooks/status', huge, { authorization: `Bearer ${await signWebhook(huge, signature_secret)}` });
+    tally.refused('forged provider webhooks', refused.status, 400, 'a 5,000-character message_uuid');
+    expect(refused.body.error.details.issues[0].path).toBe('message_uuid');
+    expect((await sb.api.get('/v1/accounts/alpha/routes')).status).toBe(200);
   });
 });
