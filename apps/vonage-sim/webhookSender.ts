@@ -14,10 +14,10 @@ export interface WebhookSenderOptions {
   logger: Logger;
 }
 
-/** Like Vonage: retry from 5 s, doubling up to 15 min; the simulator gives up after 7 tries (~5 min). */
+/** Like Vonage: retry from 5 s, doubling up to 15 min, for 24 h (all of it scaled by the time scale). */
 const FIRST_RETRY_MS = 5_000;
 const MAX_RETRY_MS = 15 * 60_000;
-const MAX_TRIES = 7;
+const RETRY_FOR_MS = 24 * 3600_000;
 const TIMEOUT_MS = 5_000;
 /** Bounds sockets to a slow receiver (the agent queues the rest), and memory when one is down under load. */
 const MAX_SOCKETS = 64;
@@ -74,10 +74,11 @@ export class WebhookSender {
   }
 
   private async deliver(url: URL, rawBody: string, ctx: { signal: AbortSignal; applicationId?: string }): Promise<boolean> {
+    const giveUpAt = Date.now() + RETRY_FOR_MS * this.opts.timeScale;
     for (let tries = 1; ; tries++) {
       const result = await this.attempt(url, rawBody, ctx);
       if (result.ok) return true;
-      if (!result.retry || tries >= MAX_TRIES) {
+      if (!result.retry || Date.now() >= giveUpAt) {
         this.opts.logger.warn({ url: url.href, tries, reason: result.reason }, 'webhook not delivered, giving up');
         return false;
       }
