@@ -1,7 +1,7 @@
 import { AckPolicy, DeliverPolicy, nanos, type ConsumerConfig, type JsMsg } from 'nats';
 import type { Bus } from './connection.js';
 import { nakAfter } from './nakAfter.js';
-import { isTransientFailure } from './transientFailure.js';
+import { isTransientFailure } from './natsFailure.js';
 
 export interface DurableConsumerSpec {
   stream: string;

@@ -15,9 +15,8 @@ export { natsAccountName, permissionsFor, SERVER_ACCOUNT } from './natsAccounts.
 export { reloadNatsConfig, runningNatsServer, type RunningNatsServer } from './natsReload.js';
 export { startNatsServer, type NatsServerOptions, type NatsServerProcess } from './natsServer.js';
 export { nakAfter } from './nakAfter.js';
-export { NATS_REQUEST_TIMEOUT_MS, NATS_RETRY_AFTER_S, natsFailure } from './natsFailure.js';
+export { isTransientFailure, NATS_REQUEST_TIMEOUT_MS, NATS_RETRY_AFTER_S, natsFailure } from './natsFailure.js';
 export { openBucket, openBuckets, provisionBus, type Buckets, type KvBucket } from './provision.js';
 export { globalAccountStorePending } from './storeMigration.js';
 export { jsonOrUndefined, lastBySubject, readBySeq, readRecent, recordJson, type StreamRecord } from './streamReader.js';
 export { BUCKETS, CONSUMERS, STREAMS, streamConfigs, type TopologyOptions } from './topology.js';
-export { isTransientFailure } from './transientFailure.js';

@@ -50,6 +50,14 @@ function outageOf(err: unknown): Outage | undefined {
 }
 
 /**
+ * Whether a failure is a NATS outage rather than something about the message: it heals by itself,
+ * so a worker that gave up on the message would lose work that succeeds once the bus is back.
+ */
+export function isTransientFailure(err: unknown): boolean {
+  return outageOf(err) !== undefined;
+}
+
+/**
  * A failure because NATS is unreachable or does not answer in time, as the `unavailable` error a
  * caller should retry (in `details.retry_after_s`); undefined for any other error.
  */
