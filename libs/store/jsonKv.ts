@@ -1,4 +1,5 @@
-import type { KV, KvEntry } from 'nats';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { NatsError, type KV, type KvEntry } from 'nats';
 import { jsonOrUndefined, type KvBucket } from '../bus/index.js';
 import type { z } from 'zod';
 import { SwitchboardError } from '../errors/index.js';
@@ -11,10 +12,15 @@ export interface Versioned<T> {
 
 /** Compare-and-set retries before giving up: only a hot key fought over by many writers gets near it. */
 const MAX_CAS_TRIES = 20;
+/** The longest pause between two tries: the writers that collide spread out instead of colliding again. */
+const MAX_CAS_PAUSE_MS = 50;
+
+/** JetStream's API error code for a write whose expected last sequence has moved (update) or exists (create). */
+const WRONG_LAST_SEQUENCE = 10071;
 
 /** JetStream's answer when a compare-and-set loses: the revision moved or the key exists. */
 export function isRevisionConflict(err: unknown): boolean {
-  return err instanceof Error && /wrong last sequence|key exists/i.test(err.message);
+  return err instanceof NatsError && err.api_error?.err_code === WRONG_LAST_SEQUENCE;
 }
 
 /** Documents read and written by revision: what compare-and-set needs of a store. */
@@ -44,7 +50,11 @@ export async function compareAndSet<T>(
       const revision = current ? await store.update(key, next, current.revision) : await store.create(key, next);
       return { value: next, revision };
     } catch (err) {
-      if (!isRevisionConflict(err) || attempt >= MAX_CAS_TRIES) throw err;
+      if (!isRevisionConflict(err)) throw err;
+      if (attempt >= MAX_CAS_TRIES) {
+        throw new SwitchboardError('conflict', `${key} is being changed by too many writers at once: try again`, { tries: attempt }, { cause: err });
+      }
+      await sleep(Math.random() * Math.min(MAX_CAS_PAUSE_MS, 2 ** attempt));
     }
   }
 }

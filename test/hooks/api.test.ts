@@ -280,4 +280,19 @@ describe('calling a hook', () => {
     const anonymous = await fetch(`${sb.url}/v1/accounts/${account}/hooks`);
     expect(anonymous.status).toBe(401);
   });
+
+  it('takes 64 changes of one hook at once (new tokens, patches) without a 5xx: each writer backs off and tries again', async () => {
+    const account = newAccount();
+    const { id } = (await sb.api.post(`/v1/accounts/${account}/hooks`, { event: { event_type: 'x' } })).body;
+    const answers = await Promise.all(
+      Array.from({ length: 64 }, (_, i) =>
+        i % 4 === 0 ? sb.api.call('PATCH', `/v1/accounts/${account}/hooks/${id}`, { enabled: i % 8 === 0 }) : sb.api.post(`/v1/accounts/${account}/hooks/${id}/token`),
+      ),
+    );
+    expect(answers.map((answer) => answer.status).filter((status) => status !== 200)).toEqual([]);
+    // One token won: the hook's index knows it and no other.
+    const tokens = answers.filter((_, i) => i % 4 !== 0).map((answer) => answer.body.token as string);
+    const live = await Promise.all(tokens.map(async (token) => (await sb.stores.hooks.byToken(token))?.id));
+    expect(live.filter((found) => found === id)).toHaveLength(1);
+  });
 });
