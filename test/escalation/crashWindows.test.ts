@@ -71,10 +71,10 @@ async function killOnceAccepted(to: string): Promise<void> {
 
 async function ended(account: string): Promise<Escalation> {
   return waitFor(
-    'the escalation to end',
+    'the escalation to end and do its last effects (the outcome event)',
     async () => {
       const [esc] = await stores.escalations.list(account);
-      return esc && esc.status !== 'active' && esc;
+      return esc && esc.status !== 'active' && esc.outbox.length === 0 && esc;
     },
     40_000,
   );
