@@ -3,6 +3,7 @@ import { openBus, provisionBus, type Bus, type NatsServerProcess } from '../../l
 import { scaled, type Role, type Settings } from '../../libs/config/index.js';
 import { CausedEvents, DeadLetters, Dispatcher, RouteTable, UnroutedEvents, type HandlerRegistry } from '../../libs/dispatcher/index.js';
 import { EscalationEngine, ESCALATION_TIMER, startRecovery, startRetention } from '../../libs/escalation/index.js';
+import { LimitsTable } from '../../libs/limits/index.js';
 import type { Logger } from '../../libs/logger/index.js';
 import { Messenger, ProviderInbox, StoredReceipts } from '../../libs/messaging/index.js';
 import { createStores, type LiveTable, type Stores, type Subscription } from '../../libs/store/index.js';
@@ -63,6 +64,8 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
     stops.push(() => bus.close());
     const buckets = await provisionBus(bus, settings.streams);
     const stores = createStores(buckets);
+    const limits = await LimitsTable.start(buckets.limits, settings.limits, log.child({ component: 'limits' }));
+    stops.push(async () => limits.stop());
     const deadLetters = new DeadLetters(bus);
     // Every consumer gives up on a message that keeps failing as the dispatcher does on a step.
     const poison = { maxAttempts: settings.dispatch.maxAttempts, delaysMs: settings.dispatch.retryDelaysMs, deadLetters };

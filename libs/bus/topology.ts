@@ -21,6 +21,7 @@ export const BUCKETS = {
   subscriptions: 'subscriptions',
   deliveries: 'deliveries',
   revocations: 'revocations',
+  limits: 'limits',
 } as const;
 
 /** Durable consumer names shared by every worker of a role. */
@@ -108,4 +109,6 @@ export const BUCKET_OPTIONS: Record<(typeof BUCKETS)[keyof typeof BUCKETS], { hi
   deliveries: { history: 1, ttlMs: 7 * DAY_S * 1000 },
   // Revoked API tokens' ids: a few, kept for ever (a revoked token must stay revoked until it expires).
   revocations: { history: 1 },
+  // An operator's limits for one account: a document each.
+  limits: { history: 1 },
 };

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import type { AccountLimits } from '../limits/index.js';
 
 const CsvOfMilliseconds = z
   .string()
@@ -26,6 +27,7 @@ export const SettingsSchema = z.object({
   SWITCHBOARD_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(4),
   SWITCHBOARD_RETRY_DELAYS_MS: CsvOfMilliseconds.default([1000, 5000, 30000]),
   SWITCHBOARD_MAX_DEPTH: z.coerce.number().int().min(1).max(64).default(8),
+  SWITCHBOARD_FANOUT_BUDGET: z.coerce.number().int().min(1).max(100_000).default(100),
   SWITCHBOARD_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(64),
   SWITCHBOARD_ACK_WAIT_MS: z.coerce.number().int().min(300).default(30_000),
   SWITCHBOARD_DEDUPE_WINDOW_S: z.coerce.number().int().min(1).default(3600),
@@ -105,6 +107,8 @@ export interface Settings {
   streams: { dedupeWindowS: number; eventsMaxAgeS: number };
   timeScale: number;
   /** The most repeats an escalation may ask for. */
+  /** Each account's limits unless an operator sets its own (`libs/limits`). */
+  limits: AccountLimits;
   maxRepeat: number;
   /** How long an ended escalation is kept (0: for ever), before SWITCHBOARD_TIME_SCALE. */
   escalationRetentionS: number;
@@ -174,6 +178,7 @@ export function settingsFrom(raw: RawSettings, cwd = process.cwd()): Settings {
     streams: { dedupeWindowS: raw.SWITCHBOARD_DEDUPE_WINDOW_S, eventsMaxAgeS: raw.SWITCHBOARD_EVENTS_MAX_AGE_S },
     timeScale: raw.SWITCHBOARD_TIME_SCALE,
     maxRepeat: raw.SWITCHBOARD_MAX_REPEAT,
+    limits: { fanout_budget: raw.SWITCHBOARD_FANOUT_BUDGET },
     escalationRetentionS: raw.SWITCHBOARD_ESCALATION_RETENTION_S,
     subscriptions: {
       deliveryConcurrency: raw.SWITCHBOARD_DELIVERY_CONCURRENCY,

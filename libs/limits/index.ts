@@ -1,0 +1,2 @@
+export { AccountLimits, AccountLimitsOverride } from './accountLimits.js';
+export { LimitsTable } from './limitsTable.js';
