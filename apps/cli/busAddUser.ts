@@ -25,8 +25,8 @@ export interface BusAddUserOptions {
 function accountLine(role: BusRole, account: string): string {
   const own = natsAccountName(role, account);
   return role === 'source'
-    ? `${own}, its own: publishes into ${SERVER_ACCOUNT} through a service import (acknowledgements come back to its _INBOX)`
-    : `${own}, its own: receives events.${account}.> through stream imports, Switchboard's from ${SERVER_ACCOUNT} and its source's from ${natsAccountName('source', account)}`;
+    ? `${own}, its own: publishes into ${SERVER_ACCOUNT} through a service import, where Switchboard checks and stores each event (acknowledgements come back to its _INBOX)`
+    : `${own}, its own: receives events.${account}.> (Switchboard's and its source's, once stored) through a stream import from ${SERVER_ACCOUNT}`;
 }
 
 /** Adds a bus user for an account's role (in a NATS account of its own), prints its password once, and has nats-server take it. */

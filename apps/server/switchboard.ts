@@ -3,6 +3,7 @@ import { openBus, provisionBus, type Bus, type NatsServerProcess } from '../../l
 import { scaled, type Role, type Settings } from '../../libs/config/index.js';
 import { CausedEvents, DeadLetters, Dispatcher, RouteTable, UnroutedEvents, type HandlerRegistry } from '../../libs/dispatcher/index.js';
 import { EscalationEngine, ESCALATION_TIMER, startRecovery, startRetention } from '../../libs/escalation/index.js';
+import { startBusIngest } from '../../libs/ingest/index.js';
 import { LimitsTable } from '../../libs/limits/index.js';
 import type { Logger } from '../../libs/logger/index.js';
 import { Messenger, ProviderInbox, StoredReceipts } from '../../libs/messaging/index.js';
@@ -142,6 +143,9 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
       httpRoutes = routes;
       await app.listen({ host: settings.http.host, port: settings.http.port });
       stops.push(() => app.close());
+      // The bus's edge beside the API's: what event sources publish, checked and stored.
+      const ingest = await startBusIngest({ bus, deadLetters, jsonShape: settings.jsonShape, log: log.child({ component: 'ingest' }) });
+      stops.push(() => ingest.stop());
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : settings.http.port;
       url = `http://${settings.http.host}:${port}`;

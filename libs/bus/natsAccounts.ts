@@ -13,6 +13,11 @@ function eventSubjects(account: string): string {
   return `events.${account}.>`;
 }
 
+/** Where a source's publishes arrive in Switchboard's account, for its bus ingest to check and store (libs/ingest). */
+function ingestSubjects(account: string): string {
+  return `ingest.${account}.>`;
+}
+
 export interface Permissions {
   publish: string[] | { deny: string[] };
   subscribe: string[];
@@ -40,7 +45,7 @@ export interface BusMember extends ConfiguredUser {
 }
 
 type Export = { service: string; accounts: string[] } | { stream: string; accounts: string[] };
-type Import = { service: { account: string; subject: string } } | { stream: { account: string; subject: string } };
+type Import = { service: { account: string; subject: string }; to?: string } | { stream: { account: string; subject: string } };
 
 interface NatsAccount {
   jetstream?: 'enabled';
@@ -52,12 +57,12 @@ interface NatsAccount {
 /**
  * nats-server's `accounts` block, as nats.conf documents it. A source reaches Switchboard's
  * account through a service import, not a stream import: nats-server does not check a
- * publish's reply subject, and JetStream sends its acknowledgement to that reply in the
- * account the message was stored in; through a service import the reply is mapped back into
- * the source's own account, which has no JetStream, so a reply naming a JetStream API call, a
- * bucket key or another account's subject does nothing. nats-server does not pass what came in
- * through a service import on to stream exports, so a reader imports its account's events from
- * the source's account as well as from Switchboard's.
+ * publish's reply subject, and through a service import the reply is mapped back into the
+ * source's own account, which has no JetStream, so a reply naming a JetStream API call, a bucket
+ * key or another account's subject does nothing. The import maps the source's `events.<account>.…`
+ * to `ingest.<account>.…`: the bus ingest checks each publish as the API checks a body and
+ * stores it on EVENTS itself, with its dedupe key scoped to the account; readers then see it
+ * there, with what Switchboard publishes, through one stream import.
  */
 export function natsAccounts(server: ConfiguredUser, members: readonly BusMember[]): Record<string, NatsAccount> {
   const switchboard: NatsAccount & { exports: Export[] } = {
@@ -66,29 +71,17 @@ export function natsAccounts(server: ConfiguredUser, members: readonly BusMember
     exports: [],
   };
   const accounts: Record<string, NatsAccount> = { [SERVER_ACCOUNT]: switchboard };
-  const has = (role: BusRole, account: string) => members.some((one) => one.role === role && one.account === account);
   for (const member of members) {
     const subject = eventSubjects(member.account);
     const name = natsAccountName(member.role, member.account);
     const users = [{ user: member.user, password: member.password_hash, permissions: permissionsFor(member.role, member.account) }];
     if (member.role === 'source') {
-      switchboard.exports.push({ service: subject, accounts: [name] });
-      const reader = natsAccountName('reader', member.account);
-      accounts[name] = {
-        users,
-        imports: [{ service: { account: SERVER_ACCOUNT, subject } }],
-        ...(has('reader', member.account) ? { exports: [{ stream: subject, accounts: [reader] }] } : {}),
-      };
+      const ingest = ingestSubjects(member.account);
+      switchboard.exports.push({ service: ingest, accounts: [name] });
+      accounts[name] = { users, imports: [{ service: { account: SERVER_ACCOUNT, subject: ingest }, to: subject }] };
     } else {
       switchboard.exports.push({ stream: subject, accounts: [name] });
-      const source = natsAccountName('source', member.account);
-      accounts[name] = {
-        users,
-        imports: [
-          { stream: { account: SERVER_ACCOUNT, subject } },
-          ...(has('source', member.account) ? [{ stream: { account: source, subject } }] : []),
-        ],
-      };
+      accounts[name] = { users, imports: [{ stream: { account: SERVER_ACCOUNT, subject } }] };
     }
   }
   return accounts;

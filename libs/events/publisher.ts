@@ -5,7 +5,11 @@ import { newEventId } from './eventId.js';
 import { eventSubject } from './subject.js';
 
 export interface PublishOptions {
-  /** The JetStream message id; defaults to the event id, which is what makes re-publishing idempotent. */
+  /**
+   * What makes re-publishing idempotent, within the event's account: by default its event id. The
+   * JetStream message id is `<account>:<this>`, so two accounts may use the same ids without
+   * one's event being taken for a repeat of the other's (EVENTS is one stream for every account).
+   */
   msgId?: string;
   headers?: Record<string, string>;
 }
@@ -51,12 +55,17 @@ function serialized(event: VumiApiEvent): string {
   }
 }
 
+/** An event's JetStream message id: its dedupe key, scoped to its account. */
+export function eventMessageId(account: string, key: string): string {
+  return `${account}:${key}`;
+}
+
 /** Publishes an event for in-process sources and the HTTP API alike. */
 export async function publishEvent(js: JetStreamClient, input: unknown, options: PublishOptions = {}): Promise<PublishedEvent> {
   const event = completeEvent(input);
   const subject = eventSubject(event);
   const ack = await js.publish(subject, serialized(event), {
-    msgID: options.msgId ?? event.event_id,
+    msgID: eventMessageId(event.account_key, options.msgId ?? event.event_id),
     headers: toHeaders(options.headers),
   });
   return { event, subject, seq: ack.seq, duplicate: ack.duplicate };

@@ -25,6 +25,25 @@ describe('publishing events', () => {
     expect(res.body.duplicate).toBe(false);
   });
 
+  it('keeps event ids to their account: the same id in two accounts is stored and routed in both', async () => {
+    for (const account of ['order-alpha', 'order-beta']) {
+      const to = account === 'order-alpha' ? '447700900061' : '447700900062';
+      await sb.api.put(`/v1/accounts/${account}/routes/thank`, {
+        match: { event_type: 'poll_complete' },
+        steps: [{ handler: 'send_message', config: { to: { type: 'sms', id_num: to }, text: account } }],
+      });
+    }
+    const first = await sb.api.post('/v1/accounts/order-alpha/events', { ...event(), event_id: 'order-1' });
+    const second = await sb.api.post('/v1/accounts/order-beta/events', { ...event(), event_id: 'order-1' });
+    expect([first.status, second.status]).toEqual([202, 202]);
+    expect([first.body.duplicate, second.body.duplicate]).toEqual([false, false]);
+    expect(second.body.seq).not.toBe(first.body.seq);
+    // Both routed: each account's route messages its own recipient.
+    await waitFor('both messages', () => ['447700900061', '447700900062'].every((to) => sb.provider.simulator!.messages({ to }).length === 1));
+    // Within one account the id still means once.
+    expect((await sb.api.post('/v1/accounts/order-beta/events', { ...event(), event_id: 'order-1' })).body.duplicate).toBe(true);
+  });
+
   it('stores and handles an event published twice only once', async () => {
     await sb.api.put('/v1/accounts/dedupe/routes/thank', {
       match: { event_type: 'poll_complete' },

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -20,7 +21,11 @@ import {
   type Buckets,
   type NatsServerProcess,
 } from '../../libs/bus/index.js';
+import { DeadLetters } from '../../libs/dispatcher/index.js';
 import { publishEvent } from '../../libs/events/index.js';
+import { DEFAULT_JSON_SHAPE } from '../../libs/http/index.js';
+import { startBusIngest, type BusIngest } from '../../libs/ingest/index.js';
+import { createLogger } from '../../libs/logger/index.js';
 import { freePort } from '../support/ports.js';
 import { waitFor } from '../support/waitFor.js';
 import { AttackTally } from './tally.js';
@@ -41,6 +46,7 @@ let users: BusUsers;
 let server: NatsServerProcess;
 let admin: Bus;
 let buckets: Buckets;
+let ingest: BusIngest | undefined;
 const passwords: Record<string, string> = {};
 const open: NatsConnection[] = [];
 
@@ -65,10 +71,13 @@ beforeAll(async () => {
   admin = await connectBus(server.url, { user: SERVER_USER, pass: serverPassword });
   buckets = await provisionBus(admin, TOPOLOGY);
   for (const spec of CONSUMER_SPECS) await ensureDurableConsumer(admin, spec);
+  // What the server's edge runs: sources' publishes arrive here, to be checked and stored.
+  ingest = await startBusIngest({ bus: admin, deadLetters: new DeadLetters(admin), jsonShape: DEFAULT_JSON_SHAPE, log: createLogger({ level: 'silent' }) });
 });
 
 afterAll(async () => {
   console.log(tally.summary());
+  await ingest?.stop();
   for (const nc of open) await nc.close().catch(() => undefined);
   await admin?.close();
   await server?.stop();
@@ -121,7 +130,16 @@ async function pullOne(stream: string, consumer: string): Promise<Msg> {
   throw new Error(`no message from ${stream}/${consumer}`);
 }
 
-const event = (account: string) => ({ account_key: account, conversation_type: 'c', conversation_key: 'k', event_type: 'x', event_data: {} });
+/** A whole envelope, as a source sends it on the bus (the bus ingest takes nothing less). */
+const event = (account: string, eventId = `ev-${randomUUID()}`) => ({
+  event_id: eventId,
+  account_key: account,
+  conversation_type: 'c',
+  conversation_key: 'k',
+  event_type: 'x',
+  event_data: {},
+  timestamp: new Date().toISOString(),
+});
 
 interface JetStreamState {
   streams: Record<string, { config: unknown; consumers: Record<string, unknown>; subjects?: Record<string, number>; messages?: number; first_seq?: number }>;
@@ -280,17 +298,51 @@ describe('the bus, with the accounts and users nats.conf defines', () => {
     expect(serverSees).toEqual([]);
   });
 
-  it("still acknowledges a source's requests and JetStream publishes, once per message id", async () => {
+  it("still acknowledges a source's requests and JetStream publishes, once per event id", async () => {
     const { nc } = await as('source-alpha');
     const before = await stored('alpha');
     const reply = await nc.request('events.alpha.c.k.x', JSON.stringify(event('alpha')), { timeout: 5000 });
     expect(reply.json()).toMatchObject({ stream: STREAMS.events, seq: expect.any(Number) });
     const js = nc.jetstream();
-    const first = await js.publish('events.alpha.c.k.x', JSON.stringify(event('alpha')), { msgID: 'alpha-once' });
-    const again = await js.publish('events.alpha.c.k.x', JSON.stringify(event('alpha')), { msgID: 'alpha-once' });
+    const once = JSON.stringify(event('alpha', 'alpha-once'));
+    const first = await js.publish('events.alpha.c.k.x', once, { msgID: 'alpha-once' });
+    const again = await js.publish('events.alpha.c.k.x', once);
     expect(first).toMatchObject({ stream: STREAMS.events, duplicate: false });
     expect(again).toMatchObject({ stream: STREAMS.events, seq: first.seq, duplicate: true });
     expect(await stored('alpha')).toBe(before + 2);
+  });
+
+  it("scopes a source's event ids to its account: another account's source cannot have them taken for repeats", async () => {
+    const alpha = (await as('source-alpha')).nc.jetstream();
+    const beta = (await as('source-beta')).nc.jetstream();
+    // alpha sends the id beta will use, with every message id it might guess beta's to be.
+    for (const msgID of ['order-1', 'beta:order-1', 'alpha:order-1']) {
+      await alpha.publish('events.alpha.c.k.x', JSON.stringify(event('alpha', 'order-1')), { msgID });
+    }
+    const betaBefore = await stored('beta');
+    const taken = await beta.publish('events.beta.c.k.x', JSON.stringify(event('beta', 'order-1')), { msgID: 'order-1' });
+    tally.refused('event ids taken across accounts', taken.duplicate ? 'swallowed' : 'stored', 'stored', 'beta:order-1 after alpha sent it');
+    expect(await stored('beta')).toBe(betaBefore + 1);
+  });
+
+  it('answers a source that sends no envelope, or one of another account, with an error, stores nothing, and files a dead letter in its account', async () => {
+    const js = (await as('source-alpha')).nc.jetstream();
+    const before = { alpha: await stored('alpha'), beta: await stored('beta') };
+    for (const [name, body] of [
+      ['not JSON', 'not json'],
+      ['no envelope', JSON.stringify({ hello: 'world' })],
+      ["beta's envelope under alpha's subject", JSON.stringify(event('beta'))],
+      ['nested past the limit', JSON.stringify({ ...event('alpha'), event_data: JSON.parse('['.repeat(100) + ']'.repeat(100)) })],
+    ] as const) {
+      const refused = await js.publish('events.alpha.c.k.x', body).then(
+        () => 'stored',
+        (err: Error) => ((err as { api_error?: { code?: number } }).api_error?.code === 400 ? 'refused' : err.message),
+      );
+      tally.refused('malformed events from a source', refused, 'refused', name);
+    }
+    expect({ alpha: await stored('alpha'), beta: await stored('beta') }).toEqual(before);
+    const letters = await admin.jsm.streams.info(STREAMS.deadletter, { subjects_filter: 'deadletter.alpha.malformed' });
+    expect(letters.state.messages).toBeGreaterThanOrEqual(4);
   });
 
   it('takes the users and accounts `bus add-user` adds into the running nats-server by reload, keeping every stream', async () => {
@@ -302,7 +354,7 @@ describe('the bus, with the accounts and users nats.conf defines', () => {
       passwords[`${role}-gamma`] = /^password {2}(\S+)/m.exec(lines.join('\n'))![1]!;
       return lines;
     };
-    expect(await add('reader')).toContain('account   READER_gamma, its own: receives events.gamma.> through stream imports, Switchboard\'s from SWITCHBOARD and its source\'s from SOURCE_gamma');
+    expect(await add('reader')).toContain('account   READER_gamma, its own: receives events.gamma.> (Switchboard\'s and its source\'s, once stored) through a stream import from SWITCHBOARD');
     // A reader connected before its account's source exists: the source's account is added around it.
     const reader = await as('reader-gamma');
     const readerSees: string[] = [];

@@ -1,0 +1,1 @@
+export { INGEST_PREFIX, startBusIngest, type BusIngest, type BusIngestOptions } from './busIngest.js';
