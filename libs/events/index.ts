@@ -2,5 +2,5 @@ export { readBusEvent, type BusEvent } from './busEvent.js';
 export { causedEvent, type EmittedEvent, type Provenance } from './causation.js';
 export { Cause, EventId, EventInput, Token, VumiApiEvent } from './envelope.js';
 export { newEventId, stableId } from './eventId.js';
-export { completeEvent, eventMessageId, publishEvent, type PublishOptions, type PublishedEvent } from './publisher.js';
+export { completeEvent, publishEvent, type PublishOptions, type PublishedEvent } from './publisher.js';
 export { accountEventsFilter, eventSubject, EVENTS_SUBJECT_ROOT } from './subject.js';

@@ -56,7 +56,7 @@ function serialized(event: VumiApiEvent): string {
 }
 
 /** An event's JetStream message id: its dedupe key, scoped to its account. */
-export function eventMessageId(account: string, key: string): string {
+function eventMessageId(account: string, key: string): string {
   return `${account}:${key}`;
 }
 
