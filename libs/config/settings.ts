@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { STORAGE_DEFAULTS, type StorageLimits } from '../bus/topology.js';
 import type { AccountLimits } from '../limits/index.js';
 
 const CsvOfMilliseconds = z
@@ -32,6 +33,12 @@ export const SettingsSchema = z.object({
   SWITCHBOARD_ACK_WAIT_MS: z.coerce.number().int().min(300).default(30_000),
   SWITCHBOARD_DEDUPE_WINDOW_S: z.coerce.number().int().min(1).default(3600),
   SWITCHBOARD_EVENTS_MAX_AGE_S: z.coerce.number().int().min(60).default(7 * 24 * 3600),
+  SWITCHBOARD_EVENTS_MAX_BYTES: z.coerce.number().int().min(1024 * 1024).default(STORAGE_DEFAULTS.eventsMaxBytes),
+  SWITCHBOARD_DEADLETTER_MAX_AGE_S: z.coerce.number().int().min(3600).default(STORAGE_DEFAULTS.deadLettersMaxAgeS),
+  SWITCHBOARD_DEADLETTER_MAX_BYTES: z.coerce.number().int().min(1024 * 1024).default(STORAGE_DEFAULTS.deadLettersMaxBytes),
+  SWITCHBOARD_DELIVERIES_MAX_BYTES: z.coerce.number().int().min(1024 * 1024).default(STORAGE_DEFAULTS.deliveriesMaxBytes),
+  // At least a day: a delivery is retried for 24 h, and its record must outlive that.
+  SWITCHBOARD_DELIVERY_RETENTION_S: z.coerce.number().int().min(24 * 3600).default(STORAGE_DEFAULTS.deliveryRecordsMaxAgeS),
   SWITCHBOARD_TIME_SCALE: z.coerce.number().positive().max(1000).default(1),
   SWITCHBOARD_MAX_REPEAT: z.coerce.number().int().min(0).max(100).default(10),
   SWITCHBOARD_ESCALATION_RETENTION_S: z.coerce.number().int().min(0).default(30 * 24 * 3600),
@@ -104,7 +111,8 @@ export interface Settings {
     concurrency: number;
     ackWaitMs: number;
   };
-  streams: { dedupeWindowS: number; eventsMaxAgeS: number };
+  /** The streams' and buckets' settings (`libs/bus/topology.ts`). */
+  streams: { dedupeWindowS: number; eventsMaxAgeS: number } & StorageLimits;
   timeScale: number;
   /** The most repeats an escalation may ask for. */
   /** Each account's limits unless an operator sets its own (`libs/limits`). */
@@ -175,7 +183,15 @@ export function settingsFrom(raw: RawSettings, cwd = process.cwd()): Settings {
       concurrency: raw.SWITCHBOARD_CONCURRENCY,
       ackWaitMs: raw.SWITCHBOARD_ACK_WAIT_MS,
     },
-    streams: { dedupeWindowS: raw.SWITCHBOARD_DEDUPE_WINDOW_S, eventsMaxAgeS: raw.SWITCHBOARD_EVENTS_MAX_AGE_S },
+    streams: {
+      dedupeWindowS: raw.SWITCHBOARD_DEDUPE_WINDOW_S,
+      eventsMaxAgeS: raw.SWITCHBOARD_EVENTS_MAX_AGE_S,
+      eventsMaxBytes: raw.SWITCHBOARD_EVENTS_MAX_BYTES,
+      deadLettersMaxAgeS: raw.SWITCHBOARD_DEADLETTER_MAX_AGE_S,
+      deadLettersMaxBytes: raw.SWITCHBOARD_DEADLETTER_MAX_BYTES,
+      deliveriesMaxBytes: raw.SWITCHBOARD_DELIVERIES_MAX_BYTES,
+      deliveryRecordsMaxAgeS: raw.SWITCHBOARD_DELIVERY_RETENTION_S,
+    },
     timeScale: raw.SWITCHBOARD_TIME_SCALE,
     maxRepeat: raw.SWITCHBOARD_MAX_REPEAT,
     limits: { fanout_budget: raw.SWITCHBOARD_FANOUT_BUDGET },
