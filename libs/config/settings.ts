@@ -29,6 +29,12 @@ export const SettingsSchema = z.object({
   SWITCHBOARD_RETRY_DELAYS_MS: CsvOfMilliseconds.default([1000, 5000, 30000]),
   SWITCHBOARD_MAX_DEPTH: z.coerce.number().int().min(1).max(64).default(8),
   SWITCHBOARD_FANOUT_BUDGET: z.coerce.number().int().min(1).max(100_000).default(100),
+  // Each account's quotas (libs/limits): far above what one account uses in normal work.
+  SWITCHBOARD_MAX_STORED_EVENTS: z.coerce.number().int().min(1).default(1_000_000),
+  SWITCHBOARD_MAX_QUEUED_DELIVERIES: z.coerce.number().int().min(1).default(100_000),
+  SWITCHBOARD_MAX_DEAD_LETTERS: z.coerce.number().int().min(1).default(10_000),
+  SWITCHBOARD_MAX_RUNNING_ESCALATIONS: z.coerce.number().int().min(1).default(1000),
+  SWITCHBOARD_QUOTA_REFRESH_MS: z.coerce.number().int().min(50).max(60_000).default(5000),
   SWITCHBOARD_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(64),
   SWITCHBOARD_ACK_WAIT_MS: z.coerce.number().int().min(300).default(30_000),
   SWITCHBOARD_DEDUPE_WINDOW_S: z.coerce.number().int().min(1).default(3600),
@@ -117,6 +123,8 @@ export interface Settings {
   /** The most repeats an escalation may ask for. */
   /** Each account's limits unless an operator sets its own (`libs/limits`). */
   limits: AccountLimits;
+  /** How old an account's counted usage may be when its quotas are checked. */
+  quotaRefreshMs: number;
   maxRepeat: number;
   /** How long an ended escalation is kept (0: for ever), before SWITCHBOARD_TIME_SCALE. */
   escalationRetentionS: number;
@@ -194,7 +202,14 @@ export function settingsFrom(raw: RawSettings, cwd = process.cwd()): Settings {
     },
     timeScale: raw.SWITCHBOARD_TIME_SCALE,
     maxRepeat: raw.SWITCHBOARD_MAX_REPEAT,
-    limits: { fanout_budget: raw.SWITCHBOARD_FANOUT_BUDGET },
+    limits: {
+      fanout_budget: raw.SWITCHBOARD_FANOUT_BUDGET,
+      max_stored_events: raw.SWITCHBOARD_MAX_STORED_EVENTS,
+      max_queued_deliveries: raw.SWITCHBOARD_MAX_QUEUED_DELIVERIES,
+      max_dead_letters: raw.SWITCHBOARD_MAX_DEAD_LETTERS,
+      max_running_escalations: raw.SWITCHBOARD_MAX_RUNNING_ESCALATIONS,
+    },
+    quotaRefreshMs: raw.SWITCHBOARD_QUOTA_REFRESH_MS,
     escalationRetentionS: raw.SWITCHBOARD_ESCALATION_RETENTION_S,
     subscriptions: {
       deliveryConcurrency: raw.SWITCHBOARD_DELIVERY_CONCURRENCY,

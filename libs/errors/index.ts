@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'unauthorized'
   | 'forbidden'
   | 'rate_limited'
+  | 'quota_exceeded'
   | 'provider_rejected'
   | 'provider_unavailable'
   | 'provider_outcome_unknown'

@@ -19,6 +19,8 @@ const STATUS_OF: Record<ErrorCode, number> = {
   provider_auth_failed: 502,
   provider_unavailable: 503,
   provider_outcome_unknown: 504,
+  // Insufficient Storage: the account holds all its quota allows (`libs/limits`), not the caller's rate.
+  quota_exceeded: 507,
   unavailable: 503,
 };
 
