@@ -4,7 +4,7 @@ import { scaled, type Role, type Settings } from '../../libs/config/index.js';
 import { CausedEvents, DeadLetters, Dispatcher, RouteTable, UnroutedEvents, type HandlerRegistry } from '../../libs/dispatcher/index.js';
 import { EscalationEngine, ESCALATION_TIMER, startRecovery, startRetention } from '../../libs/escalation/index.js';
 import { startBusIngest } from '../../libs/ingest/index.js';
-import { LimitsTable } from '../../libs/limits/index.js';
+import { AccountUsage, LimitsTable, Quotas, serverLimitList } from '../../libs/limits/index.js';
 import type { Logger } from '../../libs/logger/index.js';
 import { Messenger, ProviderInbox, StoredReceipts } from '../../libs/messaging/index.js';
 import { createStores, type LiveTable, type Stores, type Subscription } from '../../libs/store/index.js';
@@ -139,6 +139,11 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
         streamHeartbeatMs: settings.subscriptions.streamHeartbeatMs,
         hooks,
         publicUrl: () => settings.http.publicUrl ?? url ?? `http://${settings.http.host}:${settings.http.port}`,
+        limits: {
+          table: limits,
+          quotas: new Quotas(limits, new AccountUsage(bus, settings.quotaRefreshMs), log.child({ component: 'quotas' })),
+          serverLimits: serverLimitList(settings),
+        },
       });
       httpRoutes = routes;
       await app.listen({ host: settings.http.host, port: settings.http.port });

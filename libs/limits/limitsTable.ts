@@ -13,7 +13,8 @@ const DOCUMENT = 'limits';
 export class LimitsTable {
   private constructor(
     private readonly bucket: KvBucket,
-    private readonly defaults: AccountLimits,
+    /** The limits of an account an operator has set nothing for. */
+    readonly defaults: AccountLimits,
     private readonly table: LiveTable<AccountLimitsOverride>,
   ) {}
 

@@ -15,6 +15,7 @@ import { escalationsPlugin } from './plugins/escalations.js';
 import { eventsPlugin } from './plugins/events.js';
 import { handlersPlugin } from './plugins/handlers.js';
 import { healthPlugin } from './plugins/health.js';
+import { limitsPlugin, type LimitsOptions } from './plugins/limits.js';
 import { messagesPlugin } from './plugins/messages.js';
 import { routesPlugin } from './plugins/routes.js';
 import { webhooksPlugin } from './plugins/webhooks.js';
@@ -54,6 +55,8 @@ export interface HttpDeps {
   checkDeliveryUrl: DeliveryUrlCheck;
   /** Comment lines on idle event streams (SSE). */
   streamHeartbeatMs: number;
+  /** Each account's limits and quotas, and the server's limits, published and checked. */
+  limits: LimitsOptions;
 }
 
 export interface HttpApp {
@@ -92,17 +95,18 @@ export async function buildHttpApp(deps: HttpDeps): Promise<HttpApp> {
 
   await app.register(healthPlugin, { bus: deps.bus, log: deps.log.child({ component: 'health' }) });
   await app.register(handlersPlugin, { registry: deps.registry });
-  await app.register(eventsPlugin, { bus: deps.bus, unrouted: deps.unrouted, routes: deps.stores.routes, perSecond: deps.rateLimits.eventsPerSecond });
+  await app.register(eventsPlugin, { bus: deps.bus, unrouted: deps.unrouted, routes: deps.stores.routes, perSecond: deps.rateLimits.eventsPerSecond, quotas: deps.limits.quotas });
   await app.register(routesPlugin, { routes: deps.stores.routes, registry: deps.registry });
   await app.register(contactsPlugin, { contacts: deps.stores.contacts });
   await app.register(deadLettersPlugin, { deadLetters: deps.deadLetters });
   await app.register(messagesPlugin, { messages: deps.stores.messages, stored: deps.stored });
-  await app.register(escalationsPlugin, { bus: deps.bus, services: deps.services, maxRepeat: deps.maxRepeat, log: deps.log });
+  await app.register(escalationsPlugin, { bus: deps.bus, services: deps.services, maxRepeat: deps.maxRepeat, log: deps.log, quotas: deps.limits.quotas });
   await app.register(webhooksPlugin, { inbox: deps.inbox, signatureSecret: deps.signatureSecret, jsonShape: deps.jsonShape });
   await app.register(hooksPlugin, { hooks: deps.stores.hooks, launcher: deps.hooks, publicUrl: deps.publicUrl, perSecond: deps.rateLimits.hookLaunchesPerSecond, jsonShape: deps.jsonShape, log: deps.log.child({ component: 'hooks' }) });
   await app.register(broadcastsPlugin, { broadcasts: deps.stores.broadcasts });
-  await app.register(subscriptionsPlugin, { subscriptions: deps.stores.subscriptions, deliveries: deps.deliveries, checkUrl: deps.checkDeliveryUrl });
+  await app.register(subscriptionsPlugin, { subscriptions: deps.stores.subscriptions, deliveries: deps.deliveries, checkUrl: deps.checkDeliveryUrl, quotas: deps.limits.quotas });
   await app.register(eventStreamPlugin, { bus: deps.bus, heartbeatMs: deps.streamHeartbeatMs, log: deps.log.child({ component: 'event-stream' }) });
   await app.register(tokensPlugin, { revoked: deps.revokedTokens });
+  await app.register(limitsPlugin, deps.limits);
   return { app, routes };
 }

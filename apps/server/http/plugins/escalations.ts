@@ -5,6 +5,7 @@ import type { HandlerServices } from '../../../../libs/dispatcher/index.js';
 import { SwitchboardError, validationError } from '../../../../libs/errors/index.js';
 import { publishEvent, Token } from '../../../../libs/events/index.js';
 import { parse } from '../../../../libs/http/index.js';
+import type { Quotas } from '../../../../libs/limits/index.js';
 import type { Logger } from '../../../../libs/logger/index.js';
 import { EscalationStatus, type Escalation } from '../../../../libs/store/index.js';
 import { escalateUsersConfig, startEscalation } from '../../../../handlers/escalate_users/index.js';
@@ -16,6 +17,8 @@ export interface EscalationsOptions {
   services: HandlerServices;
   maxRepeat: number;
   log: Logger;
+  /** An account at any of its quotas starts no new escalation. */
+  quotas: Quotas;
 }
 
 const ListQuery = z.object({ status: EscalationStatus.optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) });
@@ -34,7 +37,7 @@ function view(esc: Escalation) {
   return { ...shown, trigger_event_id: trigger.event_id };
 }
 
-export const escalationsPlugin: FastifyPluginAsync<EscalationsOptions> = async (app, { bus, services, maxRepeat, log }) => {
+export const escalationsPlugin: FastifyPluginAsync<EscalationsOptions> = async (app, { bus, services, maxRepeat, log, quotas }) => {
   const configSchema = escalateUsersConfig({ maxRepeat });
   const repository = services.stores.escalations;
 
@@ -63,6 +66,7 @@ export const escalationsPlugin: FastifyPluginAsync<EscalationsOptions> = async (
     const body = parse(StartBody, request.body);
     const config = configSchema.safeParse(body.config);
     if (!config.success) throw validationError(config.error, 'config');
+    await quotas.admit(account);
     // The request is an event like any other: recorded on the bus, and the outcome events chain from it.
     const { event: trigger } = await publishEvent(bus.js, {
       account_key: account,

@@ -5,6 +5,7 @@ import { validationFailed } from '../../../../libs/errors/index.js';
 import { EventInput, publishEvent } from '../../../../libs/events/index.js';
 import type { RouteRepository } from '../../../../libs/store/index.js';
 import { parse, rateLimitPer } from '../../../../libs/http/index.js';
+import type { Quotas } from '../../../../libs/limits/index.js';
 import { AccountParams, ListQuery } from '../params.js';
 import { access } from '../accessControl.js';
 
@@ -18,9 +19,11 @@ export interface EventsOptions {
   routes: RouteRepository;
   /** Events a second each account may publish. */
   perSecond: number;
+  /** An account at any of its quotas publishes no new event. */
+  quotas: Quotas;
 }
 
-export const eventsPlugin: FastifyPluginAsync<EventsOptions> = async (app, { bus, unrouted, routes, perSecond }) => {
+export const eventsPlugin: FastifyPluginAsync<EventsOptions> = async (app, { bus, unrouted, routes, perSecond, quotas }) => {
   const perAccount = rateLimitPer(perSecond, (request) => `events:${(request.params as { account?: string }).account}`);
   app.post('/v1/accounts/:account/events', { config: { ...perAccount, access: access.write } }, async (request, reply) => {
     const { account } = parse(AccountParams, request.params);
@@ -28,6 +31,7 @@ export const eventsPlugin: FastifyPluginAsync<EventsOptions> = async (app, { bus
     if (body.account_key !== undefined && body.account_key !== account) {
       throw validationFailed([{ path: 'account_key', message: `must match the account in the URL ("${account}")` }]);
     }
+    await quotas.admit(account);
     const revision = routes.writtenRevision;
     const published = await publishEvent(bus.js, { ...body, account_key: account }, {
       headers: revision > 0 ? { [ROUTES_REVISION_HEADER]: String(revision) } : undefined,

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { SwitchboardError } from '../../../../libs/errors/index.js';
 import { Token } from '../../../../libs/events/index.js';
 import { parse } from '../../../../libs/http/index.js';
+import type { Quotas } from '../../../../libs/limits/index.js';
 import { SubscriptionFilter, WebhookSecret, type Subscription, type SubscriptionRepository } from '../../../../libs/store/index.js';
 import { generateSecret, maskSecret, type Deliveries, type DeliveryUrlCheck } from '../../../../libs/subscriptions/index.js';
 import { AccountItemParams, AccountParams, ListQuery } from '../params.js';
@@ -13,6 +14,8 @@ export interface SubscriptionsOptions {
   deliveries: Deliveries;
   /** Where deliveries may go: checked here on every save, and again before each POST. */
   checkUrl: DeliveryUrlCheck;
+  /** An account at its queued deliveries quota replays none. */
+  quotas: Quotas;
 }
 
 const DeliveryParams = z.object({ account: Token, id: Token, delivery_id: Token });
@@ -48,7 +51,7 @@ function notFound(account: string, id: string): SwitchboardError {
   return new SwitchboardError('not_found', `no subscription "${id}" in account ${account}`);
 }
 
-export const subscriptionsPlugin: FastifyPluginAsync<SubscriptionsOptions> = async (app, { subscriptions, deliveries, checkUrl }) => {
+export const subscriptionsPlugin: FastifyPluginAsync<SubscriptionsOptions> = async (app, { subscriptions, deliveries, checkUrl, quotas }) => {
   async function existing(account: string, id: string): Promise<Subscription> {
     const subscription = await subscriptions.get(account, id);
     if (!subscription) throw notFound(account, id);
@@ -115,6 +118,7 @@ export const subscriptionsPlugin: FastifyPluginAsync<SubscriptionsOptions> = asy
 
   app.post('/v1/accounts/:account/subscriptions/:id/deliveries/:delivery_id/replay', { config: { access: access.write } }, async (request, reply) => {
     const { account, id, delivery_id } = parse(DeliveryParams, request.params);
+    await quotas.admit(account, ['max_queued_deliveries']);
     const delivery = await deliveries.replay(await existing(account, id), delivery_id);
     request.log.info({ account_key: account, subscription_id: id, delivery_id, replay: delivery.replays }, 'delivery replayed');
     return reply.status(202).send(delivery);
