@@ -1,5 +1,5 @@
 import { defineHandler } from '../../libs/dispatcher/index.js';
-import { EmitEventConfig } from './schema.js';
+import { EmitEventConfig, KnownEmitEvent } from './schema.js';
 
 export const emitEventHandler = defineHandler({
   type: 'emit_event',
@@ -7,5 +7,9 @@ export const emitEventHandler = defineHandler({
   config: EmitEventConfig,
   async handle({ config }) {
     return { output: { event_type: config.event_type }, emit: [config] };
+  },
+  emissions(config) {
+    const known = KnownEmitEvent.safeParse(config);
+    return known.success ? [known.data] : [];
   },
 });

@@ -9,3 +9,9 @@ export const EmitEventConfig = z.object({
 });
 
 export type EmitEventConfig = z.infer<typeof EmitEventConfig>;
+
+/**
+ * A config whose event type and conversation are literal (a template is no Token): the event it
+ * emits is known when the route is saved. Its data may still hold templates.
+ */
+export const KnownEmitEvent = EmitEventConfig.extend({ event_data: z.unknown().optional() });

@@ -15,20 +15,23 @@ export class CausedEvents {
     private readonly log: Logger,
   ) {}
 
-  async publish(parent: VumiApiEvent, emitted: EmittedEvent, provenance: Provenance): Promise<'published' | 'dead_lettered'> {
+  /** `routeMaxDepth`: the emitting route's own bound on its chain (its `allow_cycle.max_depth`). */
+  async publish(parent: VumiApiEvent, emitted: EmittedEvent, provenance: Provenance, routeMaxDepth?: number): Promise<'published' | 'dead_lettered'> {
     const child = causedEvent(parent, emitted, provenance);
     const depth = child.cause!.depth;
-    if (depth <= this.maxDepth) {
+    const maxDepth = Math.min(this.maxDepth, routeMaxDepth ?? this.maxDepth);
+    if (depth <= maxDepth) {
       await publishEvent(this.bus.js, child);
       return 'published';
     }
+    const bound = maxDepth < this.maxDepth ? ` (route "${provenance.route_id}"'s allow_cycle.max_depth)` : '';
     await this.deadLetters.add(
       {
         reason: 'depth_exceeded',
         account_key: child.account_key,
         event: child,
         route_id: provenance.route_id,
-        error: { code: 'depth_exceeded', message: `event chain is deeper than ${this.maxDepth}: not published (a route loop?)` },
+        error: { code: 'depth_exceeded', message: `event chain is deeper than ${maxDepth}${bound}: not published (a route loop?)` },
         attempts: 0,
         failed_at: new Date().toISOString(),
       },

@@ -202,7 +202,7 @@ export class Dispatcher {
 
   private async emit(parent: VumiApiEvent, emitted: EmittedEvent[], route: Route, step: number): Promise<void> {
     for (const [index, one] of emitted.entries()) {
-      await this.options.events.publish(parent, one, { route_id: route.id, origin: `step-${step}-${index}` });
+      await this.options.events.publish(parent, one, { route_id: route.id, origin: `step-${step}-${index}` }, route.allow_cycle?.max_depth);
     }
   }
 }

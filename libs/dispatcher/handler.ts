@@ -45,12 +45,26 @@ export interface StepResult {
   emit?: EmittedEvent[];
 }
 
+/**
+ * An event a step will emit, as far as its saved config tells before any event comes: a literal
+ * type, a literal conversation or none (then the triggering event's), and its data as configured
+ * (templates unrendered).
+ */
+export interface KnownEmission {
+  event_type: string;
+  conversation_type?: string;
+  conversation_key?: string;
+  event_data?: unknown;
+}
+
 export interface Handler<S extends z.ZodType = z.ZodType> {
   type: string;
   description: string;
   /** The one source of truth for the handler's config and its documentation. */
   config: S;
   handle(ctx: StepContext<z.infer<S>>): Promise<StepResult>;
+  /** The events a step of this config surely emits, for the cycle check when a route is saved; templated ones are left out. */
+  emissions?(config: Record<string, unknown>): KnownEmission[];
 }
 
 export type HandlerRegistry = ReadonlyMap<string, Handler>;

@@ -1,9 +1,10 @@
 export { CausedEvents } from './causedEvents.js';
 export { accountOfSubject, DeadLetter, DeadLetters, ONLY_ROUTE_HEADER, ROUTES_REVISION_HEADER, type StoredDeadLetter } from './deadLetters.js';
 export { Dispatcher, type DispatcherOptions, type DispatcherStats, type DispatchResult, type EventSubscribers } from './dispatcher.js';
-export { defineHandler, type Handler, type HandlerRegistry, type HandlerServices,
+export { defineHandler, type Handler, type HandlerRegistry, type HandlerServices, type KnownEmission,
   type ProviderInfo, type StepContext, type StepOutput, type StepResult } from './handler.js';
 export { isPermanent, retryDelay, type RetryPolicy } from './retryPolicy.js';
+export { refuseCycles } from './routeCycles.js';
 export { routeMatches } from './routeMatcher.js';
 export { RouteTable } from './routeTable.js';
 export { RouteInput, validateRoute, type RouteDefinition } from './routeValidation.js';

@@ -14,11 +14,15 @@ function valueAt(data: Record<string, unknown>, path: string[]): unknown {
   return value;
 }
 
+export type WhereValue = NonNullable<RouteMatch['where']>[string];
+
+/** Whether a `where` entry takes this value: equal to it, or to one of a list. */
+export function whereAccepts(expected: WhereValue, actual: unknown): boolean {
+  return Array.isArray(expected) ? expected.some((one) => one === actual) : expected === actual;
+}
+
 function whereMatches(where: NonNullable<RouteMatch['where']>, event: VumiApiEvent): boolean {
-  return Object.entries(where).every(([path, expected]) => {
-    const actual = valueAt(event.event_data, path.split('.').slice(1));
-    return Array.isArray(expected) ? expected.some((one) => one === actual) : expected === actual;
-  });
+  return Object.entries(where).every(([path, expected]) => whereAccepts(expected, valueAt(event.event_data, path.split('.').slice(1))));
 }
 
 export function routeMatches(route: Route, event: VumiApiEvent): boolean {

@@ -32,6 +32,15 @@ export const RouteStep = z.object({
   config: z.record(z.string(), z.unknown()).default({}),
 });
 
+/**
+ * A route that may take part in a cycle of routes (an event it emits leads back to it), with a
+ * bound: its steps emit no event deeper than `max_depth` in its chain (deeper: dead-lettered
+ * `depth_exceeded`). Without it, a cycle is refused when the route is saved (libs/dispatcher/routeCycles.ts).
+ */
+const AllowCycle = z.strictObject({
+  max_depth: z.number().int().min(1).max(64).describe('the deepest chain depth at which this route still emits; SWITCHBOARD_MAX_DEPTH applies too'),
+});
+
 export const Route = z.object({
   id: Token,
   account_key: Token,
@@ -39,6 +48,7 @@ export const Route = z.object({
   description: z.string().max(1000).optional(),
   match: RouteMatch,
   steps: z.array(RouteStep).min(1, 'a route needs at least one step').max(32),
+  allow_cycle: AllowCycle.optional(),
   created_at: z.iso.datetime({ offset: true }),
   updated_at: z.iso.datetime({ offset: true }),
 });

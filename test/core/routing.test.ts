@@ -230,10 +230,10 @@ describe('dispatching', () => {
     await waitFor('chained message', () => textsTo('447700900601').length === 1);
     expect(textsTo('447700900601')).toEqual([`thanked Cy (depth 1, root ${root.body.event_id})`]);
 
-    // A route that re-emits its own event type: a loop the depth cap must end.
+    // A route that re-emits its own event type, templated so that saving it cannot tell: a loop the depth cap must end.
     await sb.api.put(`/v1/accounts/${acct}/routes/loop`, {
       match: { event_type: 'echo' },
-      steps: [{ handler: 'emit_event', config: { event_type: 'echo', event_data: { depth: '{{event.cause.depth}}' } } }],
+      steps: [{ handler: 'emit_event', config: { event_type: '{{event.event_type}}', event_data: { depth: '{{event.cause.depth}}' } } }],
     });
     await publish(acct, 'echo');
     const letter = await waitFor('the depth dead letter', async () => {

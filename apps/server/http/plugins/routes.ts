@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { validateRoute, type HandlerRegistry } from '../../../../libs/dispatcher/index.js';
+import { refuseCycles, validateRoute, type HandlerRegistry } from '../../../../libs/dispatcher/index.js';
 import { SwitchboardError } from '../../../../libs/errors/index.js';
 import { maskSecrets, restoreMasked } from '../../../../libs/secrets/index.js';
 import type { RouteRepository } from '../../../../libs/store/index.js';
@@ -25,6 +25,7 @@ export const routesPlugin: FastifyPluginAsync<{ routes: RouteRepository; registr
     // Secrets come back masked: a config read and written back keeps the stored ones.
     const body = restoreMasked(request.body, await routes.get(account, id));
     const definition = validateRoute(body, { account, id }, registry);
+    await refuseCycles(definition, () => routes.list(account), registry);
     const { route, created } = await routes.save(definition);
     request.log.info({ account_key: account, route_id: id, created }, created ? 'route created' : 'route updated');
     return reply.status(created ? 201 : 200).send(maskSecrets(route));
