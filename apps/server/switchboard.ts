@@ -1,7 +1,7 @@
 import type { MintedToken } from '../../libs/auth/index.js';
 import { openBus, provisionBus, type Bus, type NatsServerProcess } from '../../libs/bus/index.js';
 import { scaled, type Role, type Settings } from '../../libs/config/index.js';
-import { CausedEvents, DeadLetters, Dispatcher, RouteTable, UnroutedEvents, type HandlerRegistry } from '../../libs/dispatcher/index.js';
+import { CausedEvents, DeadLetters, Dispatcher, FanoutBudget, RouteTable, UnroutedEvents, type HandlerRegistry } from '../../libs/dispatcher/index.js';
 import { EscalationEngine, ESCALATION_TIMER, startRecovery, startRetention } from '../../libs/escalation/index.js';
 import { startBusIngest } from '../../libs/ingest/index.js';
 import { AccountUsage, LimitsTable, Quotas, serverLimitList } from '../../libs/limits/index.js';
@@ -71,7 +71,8 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
     // Every consumer gives up on a message that keeps failing as the dispatcher does on a step.
     const poison = { maxAttempts: settings.dispatch.maxAttempts, delaysMs: settings.dispatch.retryDelaysMs, deadLetters };
     const unrouted = new UnroutedEvents(bus);
-    const events = new CausedEvents(bus, deadLetters, settings.dispatch.maxDepth, log.child({ component: 'events' }));
+    const fanout = new FanoutBudget(bus, (account) => limits.for(account).fanout_budget);
+    const events = new CausedEvents(bus, deadLetters, settings.dispatch.maxDepth, fanout, log.child({ component: 'events' }));
     const inbox = new ProviderInbox(bus, log.child({ component: 'provider' }));
     const stored = new StoredReceipts(bus, inbox.filed);
     const plan = await planProvider(settings);

@@ -1,6 +1,6 @@
 import { DiscardPolicy, RetentionPolicy, StorageType, nanos, type StreamConfig } from 'nats';
 
-/** Stream names: DESIGN.md's, and UNROUTED, DELIVERIES and RECEIPTS, which it does not list. */
+/** Stream names: DESIGN.md's, and UNROUTED, DELIVERIES, RECEIPTS and FANOUT, which it does not list. */
 export const STREAMS = {
   events: 'EVENTS',
   deadletter: 'DEADLETTER',
@@ -9,6 +9,7 @@ export const STREAMS = {
   receipts: 'RECEIPTS',
   unrouted: 'UNROUTED',
   deliveries: 'DELIVERIES',
+  fanout: 'FANOUT',
 } as const;
 
 /** KV bucket names; keys are `<account_key>.<id>`. */
@@ -133,6 +134,20 @@ export function streamConfigs(options: TopologyOptions): Array<Partial<StreamCon
       duplicate_window: nanos(options.dedupeWindowS * 1000),
       max_bytes: limits.deliveriesMaxBytes,
       discard: DiscardPolicy.New,
+    },
+    {
+      // Each root event's count of the events it caused (libs/dispatcher/fanoutBudget.ts): the last
+      // message on `fanout.<account>.<root>` is the count, and each message's id is the caused
+      // event's, so a redelivered event is not counted twice (hence the events' duplicate window).
+      // A count lives a day after its last change; when full, the roots left quiet longest go first.
+      name: STREAMS.fanout,
+      subjects: ['fanout.>'],
+      storage: StorageType.File,
+      duplicate_window: nanos(options.dedupeWindowS * 1000),
+      max_msgs_per_subject: 1,
+      max_age: nanos(Math.max(DAY_S, options.dedupeWindowS) * 1000),
+      max_bytes: 64 * MiB,
+      discard: DiscardPolicy.Old,
     },
   ];
 }

@@ -10,8 +10,11 @@ export const ONLY_ROUTE_HEADER = 'Switchboard-Only-Route';
 /** The routes revision the publisher had written when it published the event (see RouteTable.caughtUp). */
 export const ROUTES_REVISION_HEADER = 'Switchboard-Routes-Revision';
 
-/** `poison`: a message whose handling failed on every attempt, outside any step (see PoisonFiling). */
-export const DEAD_LETTER_REASONS = ['handler_failed', 'malformed', 'depth_exceeded', 'poison'] as const;
+/**
+ * `poison`: a message whose handling failed on every attempt, outside any step (see PoisonFiling).
+ * `fanout_exceeded`: one per root event past its fan-out budget (see FanoutBudget).
+ */
+export const DEAD_LETTER_REASONS = ['handler_failed', 'malformed', 'depth_exceeded', 'poison', 'fanout_exceeded'] as const;
 
 export const DeadLetter = z.object({
   reason: z.enum(DEAD_LETTER_REASONS),
@@ -75,9 +78,12 @@ function errorRecord(err: unknown): DeadLetter['error'] {
   return { code: err instanceof NatsError ? err.code : 'internal', message: errorMessage(err) };
 }
 
-/** Why a dead letter without an event cannot be replayed through the API. */
+/** Why a dead letter cannot be replayed through the API: it holds no event, or stands for many. */
 function notReplayable(id: number, letter: DeadLetter): string {
   if (letter.truncated) return `dead letter ${id} keeps only the start of a message too large to store whole: there is nothing to replay`;
+  if (letter.reason === 'fanout_exceeded') {
+    return `dead letter ${id} stands for every event root event ${letter.event?.cause?.root_event_id} caused past its fan-out budget, not for one event: publish the root event again (under a new event_id) once the routes or the budget are changed`;
+  }
   if (letter.reason === 'poison') return `dead letter ${id} holds a message of the ${letter.consumer} consumer, not an event: publish its data on its subject to replay it`;
   return `dead letter ${id} holds a malformed message, not an event: there is nothing to replay`;
 }
@@ -149,7 +155,7 @@ export class DeadLetters {
   async replay(account: string, id: number): Promise<PublishedEvent> {
     const letter = await this.get(account, id);
     if (!letter) throw new SwitchboardError('not_found', `no dead letter ${id} in account ${account}`);
-    if (!letter.event) throw new SwitchboardError('conflict', notReplayable(id, letter));
+    if (!letter.event || letter.reason === 'fanout_exceeded') throw new SwitchboardError('conflict', notReplayable(id, letter));
     const published = await publishEvent(this.bus.js, letter.event, {
       msgId: `${letter.event.event_id}-replay-${id}`,
       headers: letter.route_id ? { [ONLY_ROUTE_HEADER]: letter.route_id } : undefined,

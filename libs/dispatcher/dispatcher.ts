@@ -30,7 +30,7 @@ export interface DispatcherOptions {
   subscribers?: EventSubscribers;
   log: Logger;
   retry: RetryPolicy;
-  /** Publishes what steps emit, within the depth cap. */
+  /** Publishes what steps emit, within the depth cap and the fan-out budget. */
   events: CausedEvents;
   /** Events handled at once by this worker. */
   concurrency: number;

@@ -1,6 +1,7 @@
 export { CausedEvents } from './causedEvents.js';
 export { accountOfSubject, DeadLetter, DeadLetters, ONLY_ROUTE_HEADER, ROUTES_REVISION_HEADER, type StoredDeadLetter } from './deadLetters.js';
 export { Dispatcher, type DispatcherOptions, type DispatcherStats, type DispatchResult, type EventSubscribers } from './dispatcher.js';
+export { FanoutBudget } from './fanoutBudget.js';
 export { defineHandler, type Handler, type HandlerRegistry, type HandlerServices, type KnownEmission,
   type ProviderInfo, type StepContext, type StepOutput, type StepResult } from './handler.js';
 export { isPermanent, retryDelay, type RetryPolicy } from './retryPolicy.js';

@@ -26,7 +26,7 @@ const JSON_SHAPE_REFUSAL = '400 validation_failed naming the path (on the bus: a
 
 /** The setting and the answer past it of each account limit; what it is comes from its schema's description. */
 const ACCOUNT_LIMITS: { [K in keyof AccountLimits]: { setting: NumericSetting; past_it: string } } = {
-  fanout_budget: { setting: 'SWITCHBOARD_FANOUT_BUDGET', past_it: 'the event past it is dead-lettered ("fan-out budget exceeded")' },
+  fanout_budget: { setting: 'SWITCHBOARD_FANOUT_BUDGET', past_it: 'events past it are not published; the root event gets one dead letter (fanout_exceeded), later ones are counted' },
   max_stored_events: { setting: 'SWITCHBOARD_MAX_STORED_EVENTS', past_it: QUOTA_REFUSAL },
   max_queued_deliveries: { setting: 'SWITCHBOARD_MAX_QUEUED_DELIVERIES', past_it: `${QUOTA_REFUSAL}, and on delivery replays` },
   max_dead_letters: { setting: 'SWITCHBOARD_MAX_DEAD_LETTERS', past_it: QUOTA_REFUSAL },
