@@ -118,6 +118,7 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
       const auth = await setUpApiAuth(settings, buckets.revocations, log.child({ component: 'tokens' }));
       stops.push(async () => auth.revoked.stop());
       firstOperatorToken = auth.firstOperatorToken;
+      const quotas = new Quotas(limits, new AccountUsage(bus, settings.quotaRefreshMs), log.child({ component: 'quotas' }));
       const { app, routes } = await buildHttpApp({
         verifyToken: auth.verify,
         revokedTokens: auth.revoked,
@@ -142,7 +143,7 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
         publicUrl: () => settings.http.publicUrl ?? url ?? `http://${settings.http.host}:${settings.http.port}`,
         limits: {
           table: limits,
-          quotas: new Quotas(limits, new AccountUsage(bus, settings.quotaRefreshMs), log.child({ component: 'quotas' })),
+          quotas,
           serverLimits: serverLimitList(settings),
         },
       });
@@ -150,7 +151,7 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
       await app.listen({ host: settings.http.host, port: settings.http.port });
       stops.push(() => app.close());
       // The bus's edge beside the API's: what event sources publish, checked and stored.
-      const ingest = await startBusIngest({ bus, deadLetters, jsonShape: settings.jsonShape, log: log.child({ component: 'ingest' }) });
+      const ingest = await startBusIngest({ bus, deadLetters, jsonShape: settings.jsonShape, quotas, log: log.child({ component: 'ingest' }) });
       stops.push(() => ingest.stop());
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : settings.http.port;

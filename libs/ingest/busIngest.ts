@@ -1,9 +1,10 @@
 import type { Msg, Subscription } from 'nats';
 import { natsFailure, STREAMS, type Bus } from '../bus/index.js';
 import type { DeadLetters } from '../dispatcher/index.js';
-import { errorMessage } from '../errors/index.js';
+import { errorMessage, SwitchboardError } from '../errors/index.js';
 import { publishEvent, readBusEvent } from '../events/index.js';
 import type { JsonShapeLimits } from '../http/index.js';
+import type { Quotas } from '../limits/index.js';
 import type { Logger } from '../logger/index.js';
 
 /** Where the sources' publishes arrive in Switchboard's account: `ingest.<account>.<conversation_type>.<conversation_key>.<event_type>`. */
@@ -17,6 +18,8 @@ export interface BusIngestOptions {
   bus: Bus;
   deadLetters: DeadLetters;
   jsonShape: JsonShapeLimits;
+  /** An account at any of its quotas publishes no new event on the bus either. */
+  quotas: Pick<Quotas, 'admit'>;
   log: Logger;
 }
 
@@ -25,6 +28,9 @@ export interface BusIngest {
 }
 
 const encoder = new TextEncoder();
+
+/** The code of a refusal for a quota: HTTP's "insufficient storage", as the API answers it. */
+const QUOTA_REFUSED = 507;
 
 /** What JetStream itself answers a publish, so a source's `js.publish` reads our answer as it would its. */
 function pubAck(seq: number, duplicate: boolean): Uint8Array {
@@ -42,9 +48,10 @@ function refusal(code: number, description: string): Uint8Array {
  * the envelope, its account and subject), then stored on EVENTS with its dedupe key scoped to its
  * account, whatever message id the source sent (a source could otherwise send another account's
  * ids and have their events taken for repeats), and answered as JetStream would. A refusal is
- * answered as JetStream's errors are, and kept as a malformed dead letter of the account.
+ * answered as JetStream's errors are, and kept as a malformed dead letter of the account; an
+ * account at a quota is refused (507) as the API refuses it, and nothing is kept.
  */
-export async function startBusIngest({ bus, deadLetters, jsonShape, log }: BusIngestOptions): Promise<BusIngest> {
+export async function startBusIngest({ bus, deadLetters, jsonShape, quotas, log }: BusIngestOptions): Promise<BusIngest> {
   const subscription: Subscription = bus.nc.subscribe(`${INGEST_PREFIX}.>`, { queue: QUEUE });
   const inFlight = new Set<Promise<void>>();
 
@@ -70,9 +77,14 @@ export async function startBusIngest({ bus, deadLetters, jsonShape, log }: BusIn
       return;
     }
     try {
+      await quotas.admit(account);
       const published = await publishEvent(bus.js, parsed.event);
       msg.respond(pubAck(published.seq, published.duplicate));
     } catch (err) {
+      if (err instanceof SwitchboardError && err.code === 'quota_exceeded') {
+        msg.respond(refusal(QUOTA_REFUSED, err.message));
+        return;
+      }
       const outage = natsFailure(err);
       log.warn({ err, event_id: parsed.event.event_id, account_key: account }, 'event from the bus not stored');
       msg.respond(refusal(outage ? 503 : 500, outage?.message ?? `not stored: ${errorMessage(err)}`));

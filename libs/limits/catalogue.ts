@@ -21,7 +21,7 @@ export interface ListedLimit {
   past_it: string;
 }
 
-const QUOTA_REFUSAL = '507 quota_exceeded on new events and escalations';
+const QUOTA_REFUSAL = '507 quota_exceeded on new events (through the API, the bus or a launch hook) and escalations';
 const JSON_SHAPE_REFUSAL = '400 validation_failed naming the path (on the bus: a malformed dead letter)';
 
 /** The setting and the answer past it of each account limit; what it is comes from its schema's description. */

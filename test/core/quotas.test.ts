@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { callHook, createHook } from '../hooks/support.js';
 import { freePort } from '../support/ports.js';
 import { useSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
@@ -59,6 +60,20 @@ describe('per-account quotas', () => {
     // A raised quota applies to the next call.
     await setLimits(full, { max_stored_events: 10 });
     expect((await publish(full)).status).toBe(202);
+  });
+
+  it("refuses a launch hook's calls while its account is at a quota, and takes them again once it is under", async () => {
+    const full = account('full');
+    const hook = await createHook(sb, full);
+    await setLimits(full, { max_stored_events: 1 });
+    expect((await publish(full)).status).toBe(202);
+    await countsRenewed();
+
+    const refused = await callHook(sb.url!, hook.token, 'POST', { n: 1 });
+    expect(refused.status).toBe(507);
+    expect(refused.body.error).toMatchObject({ code: 'quota_exceeded', details: { quota: 'max_stored_events' } });
+    await setLimits(full, { max_stored_events: 10 });
+    expect((await callHook(sb.url!, hook.token, 'POST', { n: 2 })).status).toBe(200);
   });
 
   it('counts the webhook deliveries an account has waiting: at its quota its events are refused, and those queued stay queued', async () => {

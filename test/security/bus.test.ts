@@ -25,6 +25,7 @@ import { DeadLetters } from '../../libs/dispatcher/index.js';
 import { publishEvent } from '../../libs/events/index.js';
 import { DEFAULT_JSON_SHAPE } from '../../libs/http/index.js';
 import { startBusIngest, type BusIngest } from '../../libs/ingest/index.js';
+import { quotaExceeded } from '../../libs/limits/index.js';
 import { createLogger } from '../../libs/logger/index.js';
 import { freePort } from '../support/ports.js';
 import { waitFor } from '../support/waitFor.js';
@@ -47,6 +48,8 @@ let server: NatsServerProcess;
 let admin: Bus;
 let buckets: Buckets;
 let ingest: BusIngest | undefined;
+/** Accounts the ingest's quotas refuse. */
+const accountsAtQuota = new Set<string>();
 const passwords: Record<string, string> = {};
 const open: NatsConnection[] = [];
 
@@ -72,7 +75,12 @@ beforeAll(async () => {
   buckets = await provisionBus(admin, TOPOLOGY);
   for (const spec of CONSUMER_SPECS) await ensureDurableConsumer(admin, spec);
   // What the server's edge runs: sources' publishes arrive here, to be checked and stored.
-  ingest = await startBusIngest({ bus: admin, deadLetters: new DeadLetters(admin), jsonShape: DEFAULT_JSON_SHAPE, log: createLogger({ level: 'silent' }) });
+  const quotas = {
+    async admit(account: string) {
+      if (accountsAtQuota.has(account)) throw quotaExceeded(account, 'max_stored_events', 10, 10);
+    },
+  };
+  ingest = await startBusIngest({ bus: admin, deadLetters: new DeadLetters(admin), jsonShape: DEFAULT_JSON_SHAPE, quotas, log: createLogger({ level: 'silent' }) });
 });
 
 afterAll(async () => {
@@ -323,6 +331,24 @@ describe('the bus, with the accounts and users nats.conf defines', () => {
     const taken = await beta.publish('events.beta.c.k.x', JSON.stringify(event('beta', 'order-1')), { msgID: 'order-1' });
     tally.refused('event ids taken across accounts', taken.duplicate ? 'swallowed' : 'stored', 'stored', 'beta:order-1 after alpha sent it');
     expect(await stored('beta')).toBe(betaBefore + 1);
+  });
+
+  it("refuses a source's events while its account is at a quota, as the API does (507), and stores nothing", async () => {
+    const js = (await as('source-alpha')).nc.jetstream();
+    const before = await stored('alpha');
+    accountsAtQuota.add('alpha');
+    try {
+      const refused = await js.publish('events.alpha.c.k.x', JSON.stringify(event('alpha'))).then(
+        () => 'stored',
+        (err: Error) => (err as { api_error?: { code?: number } }).api_error?.code,
+      );
+      expect(refused).toBe(507);
+      expect(await stored('alpha')).toBe(before);
+    } finally {
+      accountsAtQuota.delete('alpha');
+    }
+    expect((await js.publish('events.alpha.c.k.x', JSON.stringify(event('alpha')))).duplicate).toBe(false);
+    expect(await stored('alpha')).toBe(before + 1);
   });
 
   it('answers a source that sends no envelope, or one of another account, with an error, stores nothing, and files a dead letter in its account', async () => {

@@ -6,7 +6,10 @@ import { connect } from 'nats';
 import { afterAll, expect, it } from 'vitest';
 import { busAddUser } from '../../apps/cli/busAddUser.js';
 import { busUsersOf, CONSUMERS, connectBus, ensureDurableConsumer, ensureNats, natsStoreDirOf, provisionBus, startNatsServer, STREAMS, type Bus, type NatsServerProcess } from '../../libs/bus/index.js';
+import { DeadLetters } from '../../libs/dispatcher/index.js';
 import { publishEvent } from '../../libs/events/index.js';
+import { DEFAULT_JSON_SHAPE } from '../../libs/http/index.js';
+import { startBusIngest } from '../../libs/ingest/index.js';
 import { createLogger } from '../../libs/logger/index.js';
 import { freePort } from '../support/ports.js';
 
@@ -72,9 +75,12 @@ it('moves the streams an earlier version kept in the global account into SWITCHB
   // The same event again is still a duplicate: the deduplication window came along.
   expect((await publishEvent(after.js, published.event)).duplicate).toBe(true);
 
+  // Sources' publishes reach EVENTS through the server's bus ingest.
+  const ingest = await startBusIngest({ bus: after, deadLetters: new DeadLetters(after), jsonShape: DEFAULT_JSON_SHAPE, quotas: { admit: async () => {} }, log: createLogger({ level: 'silent' }) });
   const source = await connect({ servers: url, user: 'source-acme', pass: password });
   const next = await publishEvent(source.jetstream(), { ...published.event, event_id: undefined, event_type: 'after' });
   await source.close();
+  await ingest.stop();
   expect(next.seq).toBe(published.seq + 1);
 });
 

@@ -102,7 +102,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<HttpApp> {
   await app.register(messagesPlugin, { messages: deps.stores.messages, stored: deps.stored });
   await app.register(escalationsPlugin, { bus: deps.bus, services: deps.services, maxRepeat: deps.maxRepeat, log: deps.log, quotas: deps.limits.quotas });
   await app.register(webhooksPlugin, { inbox: deps.inbox, signatureSecret: deps.signatureSecret, jsonShape: deps.jsonShape });
-  await app.register(hooksPlugin, { hooks: deps.stores.hooks, launcher: deps.hooks, publicUrl: deps.publicUrl, perSecond: deps.rateLimits.hookLaunchesPerSecond, jsonShape: deps.jsonShape, log: deps.log.child({ component: 'hooks' }) });
+  await app.register(hooksPlugin, { hooks: deps.stores.hooks, launcher: deps.hooks, publicUrl: deps.publicUrl, perSecond: deps.rateLimits.hookLaunchesPerSecond, jsonShape: deps.jsonShape, quotas: deps.limits.quotas, log: deps.log.child({ component: 'hooks' }) });
   await app.register(broadcastsPlugin, { broadcasts: deps.stores.broadcasts });
   await app.register(subscriptionsPlugin, { subscriptions: deps.stores.subscriptions, deliveries: deps.deliveries, checkUrl: deps.checkDeliveryUrl, quotas: deps.limits.quotas });
   await app.register(eventStreamPlugin, { bus: deps.bus, heartbeatMs: deps.streamHeartbeatMs, log: deps.log.child({ component: 'event-stream' }) });

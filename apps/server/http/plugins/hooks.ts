@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { SwitchboardError, validationFailed } from '../../../../libs/errors/index.js';
 import { hostAllowed, HookInput, HookPatch, launchPath, newHook, newHookToken, patchedHook, TOKEN_SHAPE, type HookLauncher } from '../../../../libs/hooks/index.js';
 import { checkJsonShape, parse, rateLimitPer, type JsonShapeLimits } from '../../../../libs/http/index.js';
+import type { Quotas } from '../../../../libs/limits/index.js';
 import type { Logger } from '../../../../libs/logger/index.js';
 import { HookRepository, type Hook, type LaunchState } from '../../../../libs/store/index.js';
 import { AccountItemParams, AccountParams } from '../params.js';
@@ -16,6 +17,8 @@ export interface HooksOptions {
   perSecond: number;
   /** A GET's query is a payload too: the same shape check as a POST's body. */
   jsonShape: JsonShapeLimits;
+  /** A hook of an account at any of its quotas launches nothing new. */
+  quotas: Pick<Quotas, 'admit'>;
   log: Logger;
 }
 
@@ -45,7 +48,7 @@ function launchUrls(publicUrl: () => string, token: string) {
   return { token, launch_path: path, launch_url: `${publicUrl().replace(/\/$/, '')}${path}` };
 }
 
-export const hooksPlugin: FastifyPluginAsync<HooksOptions> = async (app, { hooks, launcher, publicUrl, perSecond, jsonShape, log }) => {
+export const hooksPlugin: FastifyPluginAsync<HooksOptions> = async (app, { hooks, launcher, publicUrl, perSecond, jsonShape, quotas, log }) => {
   // Calls find their hook in memory; writes made here wait until the directory has them, so a
   // hook disabled, deleted or given a new token answers accordingly to the very next call.
   const directory = await hooks.live(log);
@@ -139,6 +142,7 @@ export const hooksPlugin: FastifyPluginAsync<HooksOptions> = async (app, { hooks
       }
       const method = request.method as 'GET' | 'POST';
       if (method === 'GET') checkJsonShape(request.query, jsonShape);
+      await quotas.admit(hook.account_key);
       const scheduled = await launcher.call(hook, method, method === 'GET' ? request.query : request.body);
       request.log.debug({ account_key: hook.account_key, hook_id: hook.id, method }, 'hook called');
       return { scheduled: true, launch_at: scheduled.launch_at };
