@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'forbidden'
   | 'rate_limited'
   | 'quota_exceeded'
+  | 'storage_full'
   | 'provider_rejected'
   | 'provider_unavailable'
   | 'provider_outcome_unknown'

@@ -21,6 +21,8 @@ const STATUS_OF: Record<ErrorCode, number> = {
   provider_outcome_unknown: 504,
   // Insufficient Storage: the account holds all its quota allows (`libs/limits`), not the caller's rate.
   quota_exceeded: 507,
+  // A stream or bucket every account shares is at its cap: not this account's doing, nor its quota.
+  storage_full: 507,
   unavailable: 503,
 };
 
@@ -80,7 +82,7 @@ function installDeadline(app: FastifyInstance): void {
   });
 }
 
-/** The seconds an `unavailable` error asks the caller to wait: its own `details.retry_after_s`, or a NATS outage's. */
+/** The seconds an `unavailable` or `storage_full` error asks the caller to wait: its own `details.retry_after_s`, or a NATS outage's. */
 function retryAfterSeconds(error: SwitchboardError): number {
   const asked = (error.details as { retry_after_s?: unknown } | undefined)?.retry_after_s;
   return typeof asked === 'number' && asked > 0 ? Math.ceil(asked) : NATS_RETRY_AFTER_S;
@@ -98,6 +100,10 @@ export function installErrorHandling(app: FastifyInstance, bodyLimit: number): v
     if (known?.code === 'unavailable') {
       // One line per refused request would drown the log during an outage; the health plugin logs the outage itself.
       request.log.debug({ err }, 'request refused: the message bus is unavailable');
+      reply.header('retry-after', String(retryAfterSeconds(known)));
+    }
+    if (known?.code === 'storage_full') {
+      request.log.warn({ err }, 'request refused: a stream or bucket is full');
       reply.header('retry-after', String(retryAfterSeconds(known)));
     }
     if (known) return reply.status(STATUS_OF[known.code]).send({ error: known.toJSON() });

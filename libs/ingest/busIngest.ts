@@ -29,8 +29,8 @@ export interface BusIngest {
 
 const encoder = new TextEncoder();
 
-/** The code of a refusal for a quota: HTTP's "insufficient storage", as the API answers it. */
-const QUOTA_REFUSED = 507;
+/** The code of a refusal for a quota or a full stream: HTTP's "insufficient storage", as the API answers them. */
+const STORAGE_REFUSED = 507;
 
 /** What JetStream itself answers a publish, so a source's `js.publish` reads our answer as it would its. */
 function pubAck(seq: number, duplicate: boolean): Uint8Array {
@@ -82,12 +82,13 @@ export async function startBusIngest({ bus, deadLetters, jsonShape, quotas, log 
       msg.respond(pubAck(published.seq, published.duplicate));
     } catch (err) {
       if (err instanceof SwitchboardError && err.code === 'quota_exceeded') {
-        msg.respond(refusal(QUOTA_REFUSED, err.message));
+        msg.respond(refusal(STORAGE_REFUSED, err.message));
         return;
       }
       const outage = natsFailure(err);
       log.warn({ err, event_id: parsed.event.event_id, account_key: account }, 'event from the bus not stored');
-      msg.respond(refusal(outage ? 503 : 500, outage?.message ?? `not stored: ${errorMessage(err)}`));
+      const code = outage?.code === 'storage_full' ? STORAGE_REFUSED : outage ? 503 : 500;
+      msg.respond(refusal(code, outage?.message ?? `not stored: ${errorMessage(err)}`));
     }
   }
 
