@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { Token } from '../../libs/identifiers/index.js';
 import { ContactChannel, VariableValue } from '../../libs/store/index.js';
 
 export const CreateContactConfig = z.object({
-  id: z.string().min(1).optional().describe('explicit contact id; without it the contact is found by any of its channel addresses'),
+  id: Token.optional().describe('explicit contact id (keep a CRM\'s own id in variables); without it the contact is found by any of its channel addresses'),
   name: z.string().max(200).optional().describe('e.g. "{{event.event_data.name}}"'),
   channels: z
     .array(ContactChannel)

@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { Token } from '../../libs/identifiers/index.js';
 import { ContactChannel } from '../../libs/store/index.js';
 import { ChannelTypeSchema } from '../../libs/vonage/index.js';
 
 export const SendMessageConfig = z
   .object({
-    contact: z.string().min(1).optional().describe('contact id, e.g. "{{steps.0.output.contact_id}}"'),
+    contact: Token.optional().describe('contact id, e.g. "{{steps.0.output.contact_id}}"'),
     channel: ChannelTypeSchema.optional().describe("which of the contact's channels to use; default its first"),
     to: ContactChannel.optional().describe('an explicit {type, id_num} instead of a contact'),
     text: z.string().min(1).max(4096).describe('the message; a template over the event and earlier outputs'),

@@ -1,16 +1,7 @@
 import { z } from 'zod';
+import { EventId, Token } from '../identifiers/index.js';
 
-const TOKEN_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-
-/** A NATS-subject-safe name: accounts, conversations and event types all use it. */
-export const Token = z
-  .string()
-  .regex(TOKEN_PATTERN, 'must be 1 to 64 characters of A-Z, a-z, 0-9, "_" or "-" (no dots, wildcards or spaces)');
-
-/** Event ids double as the JetStream message id and as parts of KV keys. */
-export const EventId = z
-  .string()
-  .regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be 1 to 128 characters of A-Z, a-z, 0-9, "_" or "-"');
+export { EventId, Token };
 
 export const Cause = z.object({
   root_event_id: EventId,

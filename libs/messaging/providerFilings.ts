@@ -5,15 +5,12 @@ import type { MessageStatus } from '../vonage/index.js';
 /**
  * Where each provider webhook is filed. Receipts and replies get a subject of their own per
  * message, status and address, so the last one of each can be looked up directly (see
- * StoredReceipts) without reading the stream.
+ * StoredReceipts) without reading the stream. Provider ids are tokens already (ProviderId, checked
+ * at every way in); a client_ref's ref is free text, so it is encoded.
  */
 export interface Filing {
   stream: string;
   subject: string;
-}
-
-function token(value: string): string {
-  return value.replace(/[^A-Za-z0-9_-]/g, '_');
 }
 
 function onProvider(subject: string): Filing {
@@ -26,7 +23,7 @@ function onProvider(subject: string): Filing {
  * handed one for every message sent.
  */
 function statusFiling(account: string, messageUuid: string, status: MessageStatus): Filing {
-  const path = `${account}.${token(messageUuid)}.${status}`;
+  const path = `${account}.${messageUuid}.${status}`;
   return status === 'submitted' ? { stream: STREAMS.receipts, subject: `receipts.status.${path}` } : onProvider(`provider.status.${path}`);
 }
 
@@ -43,8 +40,8 @@ export const providerFilings = {
   }),
   inbound: (channel: string, from: string) => onProvider(`provider.inbound.${channel}.${stableId(channel, from)}`),
   dispatchStatus: (dispatchUuid: string, messageUuid: string, status: MessageStatus) =>
-    onProvider(`provider.dispatch.${token(dispatchUuid)}.${token(messageUuid)}.${status}`),
-  dispatchReport: (dispatchUuid: string) => onProvider(`provider.dispatch.${token(dispatchUuid)}.report`),
+    onProvider(`provider.dispatch.${dispatchUuid}.${messageUuid}.${status}`),
+  dispatchReport: (dispatchUuid: string) => onProvider(`provider.dispatch.${dispatchUuid}.report`),
   /** Every webhook of a workflow, as a filter on PROVIDER. */
-  dispatchAll: (dispatchUuid: string) => `provider.dispatch.${token(dispatchUuid)}.>`,
+  dispatchAll: (dispatchUuid: string) => `provider.dispatch.${dispatchUuid}.>`,
 };

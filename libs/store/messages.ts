@@ -1,6 +1,6 @@
 import type { KvBucket } from '../bus/index.js';
 import { z } from 'zod';
-import { Token } from '../events/index.js';
+import { ProviderId, Token } from '../identifiers/index.js';
 import { CHANNEL_TYPES, MessageStatus } from '../vonage/index.js';
 import { isRevisionConflict, JsonKv } from './jsonKv.js';
 import { accountKey, indexKey } from './keys.js';
@@ -18,7 +18,7 @@ export const StatusReceipt = z.object({
  * PROVIDER stream under a subject of its own, which is where timelines are read from.
  */
 export const MessageRecord = z.object({
-  message_uuid: z.string().min(1),
+  message_uuid: ProviderId,
   account_key: Token,
   channel: z.enum(CHANNEL_TYPES).optional(),
   to: z.string().optional(),

@@ -1,13 +1,13 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { SwitchboardError } from '../../../../libs/errors/index.js';
-import { Token } from '../../../../libs/events/index.js';
+import { ProviderId, Token } from '../../../../libs/identifiers/index.js';
 import type { StoredReceipts } from '../../../../libs/messaging/index.js';
 import type { MessageRepository } from '../../../../libs/store/index.js';
 import { parse } from '../../../../libs/http/index.js';
 import { access } from '../accessControl.js';
 
-const MessageParams = z.object({ account: Token, id: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be a message uuid') });
+const MessageParams = z.object({ account: Token, id: ProviderId });
 
 /** A message as it was sent, with its status timeline from the receipts stored on PROVIDER. */
 export const messagesPlugin: FastifyPluginAsync<{ messages: MessageRepository; stored: StoredReceipts }> = async (app, { messages, stored }) => {
