@@ -4,11 +4,7 @@ import path from 'node:path';
 import bcrypt from 'bcryptjs';
 import { z } from 'zod';
 import { SwitchboardError } from '../errors/index.js';
-import { natsAccounts } from './natsAccounts.js';
-
-/** Roles of bus users besides the server: a source publishes one account's events, a reader follows them. */
-export const BUS_ROLES = ['source', 'reader'] as const;
-export type BusRole = (typeof BUS_ROLES)[number];
+import { BUS_ROLES, natsAccounts, type BusRole } from './natsAccounts.js';
 
 export const SERVER_USER = 'switchboard';
 

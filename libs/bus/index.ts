@@ -9,9 +9,9 @@ export {
   type RetryNotice,
   type WorkerOptions,
 } from './durableWorker.js';
-export { BUS_ROLES, busUserName, BusUsers, SERVER_USER, type BusRole, type BusUser } from './busUsers.js';
+export { busUserName, BusUsers, SERVER_USER, type BusUser } from './busUsers.js';
 export { busUsersOf, ensureNats, natsStoreDirOf, openBus, type BusSettings, type EnsureNatsOptions, type NatsEndpoint } from './launcher.js';
-export { natsAccountName, permissionsFor, SERVER_ACCOUNT } from './natsAccounts.js';
+export { BUS_ROLES, natsAccountName, permissionsFor, SERVER_ACCOUNT, type BusRole } from './natsAccounts.js';
 export { reloadNatsConfig, runningNatsServer, type RunningNatsServer } from './natsReload.js';
 export { startNatsServer, type NatsServerOptions, type NatsServerProcess } from './natsServer.js';
 export { nakAfter } from './nakAfter.js';

@@ -1,4 +1,6 @@
-import type { BusRole } from './busUsers.js';
+/** Roles of bus users besides the server: a source publishes one account's events, a reader follows them. */
+export const BUS_ROLES = ['source', 'reader'] as const;
+export type BusRole = (typeof BUS_ROLES)[number];
 
 /** The NATS account Switchboard's own user lives in: the only one with JetStream, so every stream and bucket is here. */
 export const SERVER_ACCOUNT = 'SWITCHBOARD';
