@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { zodIssues } from '../../libs/errors/index.js';
+import { senderSetting } from '../../libs/vonage/index.js';
 import { buildPlan, escalateUsersConfig, planTimeline, unsendable, type EscalateUsersConfig } from '../../handlers/escalate_users/index.js';
 import { EscalationProgress } from './escalationProgress.js';
 import { CliFailure, EXIT } from './exitCodes.js';
@@ -43,7 +44,7 @@ async function dryRun(config: EscalateUsersConfig, options: EscalateOptions): Pr
     findContact: async (id) => {
       throw new CliFailure(`user "${id}" is a contact id: its channels live on the server, so --dry-run cannot show them; list the user inline to preview`, EXIT.badConfig);
     },
-    senderFor: (type) => `(server's VONAGE_FROM_${type.toUpperCase()})`,
+    senderFor: (type) => `(server's ${senderSetting(type)})`,
   });
   const { write } = options;
   write(`Plan (${plan.mode} mode, ${plan.rounds} round${plan.rounds > 1 ? 's' : ''}): if nobody reads it,`);

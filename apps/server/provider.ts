@@ -4,7 +4,15 @@ import { SwitchboardError } from '../../libs/errors/index.js';
 import type { Logger } from '../../libs/logger/index.js';
 import type { Senders } from '../../libs/messaging/index.js';
 import type { ProviderInfo } from '../../libs/dispatcher/index.js';
-import { DispatchClient, MessagesClient, type ApplicationCredentials, type VonageClientOptions } from '../../libs/vonage/index.js';
+import {
+  CHANNEL_TYPES,
+  CHANNELS,
+  DispatchClient,
+  MessagesClient,
+  type ApplicationCredentials,
+  type SenderFormat,
+  type VonageClientOptions,
+} from '../../libs/vonage/index.js';
 import { startSimulator, type Simulator } from '../vonage-sim/index.js';
 import { loadOrCreateSimCredentials } from './simCredentials.js';
 
@@ -32,15 +40,9 @@ function webhookUrls(baseUrl: string): { status: string; inbound: string } {
   return { status: `${baseUrl}/webhooks/status`, inbound: `${baseUrl}/webhooks/inbound` };
 }
 
-/** Senders the simulator accepts, so the embedded default can message on any channel. */
-const SIMULATOR_SENDERS: Senders = {
-  sms: 'Switchboard',
-  mms: '447700900000',
-  whatsapp: '447700900000',
-  messenger: 'switchboard',
-  viber_service: 'switchboard',
-  rcs: 'switchboard',
-};
+/** A sender of each format the simulator accepts, so the embedded default can message on any channel. */
+const SIMULATOR_SENDER: Readonly<Record<SenderFormat, string>> = { number_or_name: 'Switchboard', number: '447700900000', id: 'switchboard' };
+const SIMULATOR_SENDERS: Senders = Object.fromEntries(CHANNEL_TYPES.map((type) => [type, SIMULATOR_SENDER[CHANNELS[type].sender]]));
 
 async function configuredCredentials(settings: Settings): Promise<ApplicationCredentials | undefined> {
   const { applicationId, privateKey, privateKeyFile } = settings.vonage;

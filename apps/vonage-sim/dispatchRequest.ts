@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  DISPATCH_CHANNELS,
   FailoverCondition,
   maxTextLength,
   normalizeAddress,
@@ -7,14 +8,12 @@ import {
   recipientKind,
   senderKind,
   type ChannelType,
+  type DispatchName,
 } from '../../libs/vonage/index.js';
 import { addressProblem } from './addressCheck.js';
 
-/** Dispatch v0.1 channel names, and the Messages v1 channel each is. */
-const DISPATCH_CHANNELS = { sms: 'sms', whatsapp: 'whatsapp', messenger: 'messenger', viber_service_msg: 'viber_service' } as const;
-
 const DispatchAddress = z.object({
-  type: z.enum(Object.keys(DISPATCH_CHANNELS) as Array<keyof typeof DISPATCH_CHANNELS>),
+  type: z.enum(Object.keys(DISPATCH_CHANNELS) as DispatchName[]),
   number: z.string().min(1).max(50).optional(),
   id: z.string().min(1).max(50).optional(),
 });

@@ -1,18 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
-import type {
-  ChannelType,
-  DispatchFinalReport,
-  DispatchMessageStatusWebhook,
-  InboundMessageWebhook,
-  MessageStatusWebhook,
+import {
+  CHANNELS,
+  type ChannelType,
+  type DispatchFinalReport,
+  type DispatchMessageStatusWebhook,
+  type InboundMessageWebhook,
+  type MessageStatusWebhook,
 } from '../../libs/vonage/index.js';
 import type { WorkflowStep } from './dispatchRequest.js';
 import type { SimMessage } from './messageStore.js';
 import type { StatusError, StatusStep } from './scenario.js';
-
-/** Channels whose inbound messages say which message they answer. */
-const REPLY_CONTEXT_CHANNELS: ReadonlySet<ChannelType> = new Set(['whatsapp', 'viber_service']);
 
 function v1Error(error: StatusError): NonNullable<z.input<typeof MessageStatusWebhook>['error']> {
   return {
@@ -53,7 +51,7 @@ export function inboundBody(input: {
     timestamp: new Date().toISOString(),
     message_type: 'text',
     text: input.text,
-    ...(input.inReplyTo !== undefined && REPLY_CONTEXT_CHANNELS.has(input.channel) && { context: { message_uuid: input.inReplyTo } }),
+    ...(input.inReplyTo !== undefined && CHANNELS[input.channel].quotesReplies && { context: { message_uuid: input.inReplyTo } }),
   };
 }
 

@@ -1,6 +1,6 @@
 import { SwitchboardError, validationFailed, type FieldIssue } from '../../libs/errors/index.js';
 import type { Contact, EscalationPlan, PlanChannel, PlanUser } from '../../libs/store/index.js';
-import { normalizeAddress, normalizeChannelType, normalizeSender, reportsRead, type ChannelType } from '../../libs/vonage/index.js';
+import { normalizeAddress, normalizeChannelType, normalizeSender, reportsRead, senderSetting, type ChannelType } from '../../libs/vonage/index.js';
 import { DEFAULT_EXPIRY_S, type ChannelEntry, type EscalateUsersConfig, type UserEntry } from './schema.js';
 
 export interface PlanContext {
@@ -64,7 +64,7 @@ export async function buildPlan(config: EscalateUsersConfig, ctx: PlanContext): 
   }
   const from = (type: ChannelType): string => {
     const sender = configured.get(type) ?? ctx.senderFor(type);
-    if (!sender) throw new SwitchboardError('validation_failed', `no sender for ${type}: add it to FROM in the config, or set VONAGE_FROM_${type.toUpperCase()} on the server`);
+    if (!sender) throw new SwitchboardError('validation_failed', `no sender for ${type}: add it to FROM in the config, or set ${senderSetting(type)} on the server`);
     return sender;
   };
   const users = [];

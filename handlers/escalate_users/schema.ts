@@ -1,22 +1,34 @@
 import { z } from 'zod';
 import { Token } from '../../libs/events/index.js';
 import { isTemplated } from '../../libs/templates/index.js';
-import { CHANNEL_TYPES, normalizeChannelType, reportsRead, type ChannelType } from '../../libs/vonage/index.js';
+import {
+  CHANNEL_TYPES,
+  CHANNEL_TYPES_HELP,
+  CHANNELS,
+  channelsWhere,
+  inWords,
+  normalizeChannelType,
+  reportsRead,
+  type ChannelType,
+} from '../../libs/vonage/index.js';
 import { fromTutorialFormat } from './tutorialFormat.js';
 
 export const EXPIRY_MIN_S = 15;
 export const EXPIRY_MAX_S = 86_400;
 export const DEFAULT_EXPIRY_S = 600;
 export const DEFAULT_TEXT = '[{{user.name}}]: {{event.event_data.message}}';
-/** Channels the Dispatch API can send on. */
-const DISPATCH_CHANNELS: ReadonlySet<ChannelType> = new Set(['sms', 'whatsapp', 'messenger', 'viber_service']);
+
+// For the descriptions: which channels take a number, which an id, which never report read.
+const BY_NUMBER = channelsWhere((spec) => spec.recipient === 'number').join(', ');
+const BY_ID = channelsWhere((spec) => spec.recipient === 'id').join(', ');
+const NEVER_READ = inWords(channelsWhere((spec) => !spec.reportsRead));
 
 const Seconds = z.coerce.number().int('must be a whole number of seconds');
 
 const ChannelEntry = z.object({
-  type: z.string().describe('sms, whatsapp, messenger, viber_service (or viber, viber_service_msg), mms, rcs'),
-  id_num: z.string().min(1).max(256).describe("the user's number (sms, whatsapp, viber, mms, rcs) or id (messenger)"),
-  condition_status: z.enum(['read', 'delivered']).optional().describe('what counts as success on this channel; default read (delivered for sms and mms)'),
+  type: z.string().describe(CHANNEL_TYPES_HELP),
+  id_num: z.string().min(1).max(256).describe(`the user's number (${BY_NUMBER}) or id (${BY_ID})`),
+  condition_status: z.enum(['read', 'delivered']).optional().describe(`what counts as success on this channel; default read (delivered for ${NEVER_READ})`),
   expiry_time: Seconds.optional().describe('seconds to wait for the condition before the next channel, 15 to 86400; may be a string'),
 });
 
@@ -89,7 +101,7 @@ export function escalateUsersConfig(options: { maxRepeat: number }) {
           // A template is checked once rendered (route saves leave issues on templates for then), never planned as it is.
           const type = normalizeChannelType(channel.type);
           if (!type) {
-            ctx.addIssue({ code: 'custom', path: [...path, 'type'], message: `${channelLabel(config.users as unknown[], u, c)}: unknown channel type "${channel.type}": use one of ${CHANNEL_TYPES.join(', ')} (or viber, viber_service_msg)` });
+            ctx.addIssue({ code: 'custom', path: [...path, 'type'], message: `${channelLabel(config.users as unknown[], u, c)}: unknown channel type "${channel.type}": use one of ${CHANNEL_TYPES_HELP}` });
             return;
           }
           const label = channelLabel(config.users as unknown[], u, c, type);
@@ -100,7 +112,7 @@ export function escalateUsersConfig(options: { maxRepeat: number }) {
           if (channel.condition_status === 'read' && !reportsRead(type)) {
             ctx.addIssue({ code: 'custom', path: [...path, 'condition_status'], message: `${label}: ${type} never reports read: use condition_status "delivered" (its default)` });
           }
-          if (config.mode === 'dispatch' && !DISPATCH_CHANNELS.has(type)) {
+          if (config.mode === 'dispatch' && !CHANNELS[type].dispatchName) {
             ctx.addIssue({ code: 'custom', path: [...path, 'type'], message: `${label}: the Dispatch API cannot send ${type}: use mode "messages"` });
           }
         });

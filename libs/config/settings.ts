@@ -2,6 +2,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { STORAGE_DEFAULTS, type StorageLimits } from '../bus/topology.js';
 import type { AccountLimits } from '../limits/index.js';
+import type { ChannelType } from '../vonage/index.js';
+import { SenderSettings, sendersFrom } from './senderSettings.js';
 
 const CsvOfMilliseconds = z
   .string()
@@ -64,12 +66,7 @@ export const SettingsSchema = z.object({
   VONAGE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(4),
   VONAGE_RETRY_BASE_MS: z.coerce.number().int().min(1).default(500),
   VONAGE_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
-  VONAGE_FROM_SMS: z.string().optional(),
-  VONAGE_FROM_MMS: z.string().optional(),
-  VONAGE_FROM_WHATSAPP: z.string().optional(),
-  VONAGE_FROM_MESSENGER: z.string().optional(),
-  VONAGE_FROM_VIBER_SERVICE: z.string().optional(),
-  VONAGE_FROM_RCS: z.string().optional(),
+  ...SenderSettings,
   SWITCHBOARD_SIM_PORT: Port.default(3100),
   SWITCHBOARD_RATE_EVENTS_PER_S: z.coerce.number().int().min(1).default(500),
   SWITCHBOARD_RATE_HOOK_LAUNCHES_PER_S: z.coerce.number().int().min(1).default(50),
@@ -156,15 +153,9 @@ export interface Settings {
     signatureSecret: string | undefined;
     /** The client's own retries of one send (5xx, 429, timeouts). */
     client: { maxAttempts: number; baseDelayMs: number; timeoutMs: number };
-    senders: Partial<Record<'sms' | 'mms' | 'whatsapp' | 'messenger' | 'viber_service' | 'rcs', string>>;
+    senders: Partial<Record<ChannelType, string>>;
     simulatorPort: number;
   };
-}
-
-function definedEntries<T extends Record<string, string | undefined>>(record: T): Partial<Record<keyof T, string>> {
-  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined && value !== '')) as Partial<
-    Record<keyof T, string>
-  >;
 }
 
 export function settingsFrom(raw: RawSettings, cwd = process.cwd()): Settings {
@@ -225,14 +216,7 @@ export function settingsFrom(raw: RawSettings, cwd = process.cwd()): Settings {
       privateKeyFile: raw.VONAGE_PRIVATE_KEY_FILE,
       signatureSecret: raw.VONAGE_SIGNATURE_SECRET,
       client: { maxAttempts: raw.VONAGE_MAX_ATTEMPTS, baseDelayMs: raw.VONAGE_RETRY_BASE_MS, timeoutMs: raw.VONAGE_TIMEOUT_MS },
-      senders: definedEntries({
-        sms: raw.VONAGE_FROM_SMS,
-        mms: raw.VONAGE_FROM_MMS,
-        whatsapp: raw.VONAGE_FROM_WHATSAPP,
-        messenger: raw.VONAGE_FROM_MESSENGER,
-        viber_service: raw.VONAGE_FROM_VIBER_SERVICE,
-        rcs: raw.VONAGE_FROM_RCS,
-      }),
+      senders: sendersFrom(raw),
       simulatorPort: raw.SWITCHBOARD_SIM_PORT,
     },
   };

@@ -3,7 +3,7 @@ import { SwitchboardError } from '../errors/index.js';
 import { clientRef } from './providerInbox.js';
 import type { Logger } from '../logger/index.js';
 import type { MessageRecord, MessageRepository } from '../store/index.js';
-import { normalizeAddress, type ChannelType, type OutboundMessage } from '../vonage/index.js';
+import { normalizeAddress, senderSetting, type ChannelType, type OutboundMessage } from '../vonage/index.js';
 
 /** What Switchboard needs of a provider: send one message, get its id. */
 export interface MessageProvider {
@@ -69,7 +69,7 @@ export class Messenger {
     if (!from) {
       throw new SwitchboardError(
         'validation_failed',
-        `no sender for channel ${request.channel}: set VONAGE_FROM_${request.channel.toUpperCase()} or give "from" in the step`,
+        `no sender for channel ${request.channel}: set ${senderSetting(request.channel)} or give "from" in the step`,
       );
     }
     const to = normalizeAddress(request.channel, request.to);

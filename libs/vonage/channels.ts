@@ -1,119 +1,122 @@
 import { z } from 'zod';
 
-/** Messages API v1 channels. */
-export const CHANNEL_TYPES = ['sms', 'mms', 'whatsapp', 'messenger', 'viber_service', 'rcs'] as const;
-export type ChannelType = (typeof CHANNEL_TYPES)[number];
+/** How a channel names a party: a phone number or a platform id; SMS senders may also be a name. */
+export type AddressFormat = 'number' | 'id';
+export type SenderFormat = AddressFormat | 'number_or_name';
 
-/** Names the tutorial and Vonage's older APIs use for the same channels. */
-const CHANNEL_ALIASES: Readonly<Record<string, ChannelType>> = {
-  viber: 'viber_service',
-  viber_service_msg: 'viber_service',
-};
+/** What Switchboard knows of one Messages API v1 channel: a row of the table below. */
+export interface ChannelSpec {
+  /** Other names it goes by (the tutorial's, older APIs'); its Dispatch name is one as well. */
+  readonly aliases?: readonly string[];
+  readonly recipient: AddressFormat;
+  /** SMS also takes an alphanumeric sender id where local rules allow. */
+  readonly sender: SenderFormat;
+  /** Whether its status webhooks can say `read`; the others stop at `delivered`. */
+  readonly reportsRead: boolean;
+  /** The longest text one message may carry. */
+  readonly maxTextLength: number;
+  /** Its name in the Dispatch API v0.1; absent where Dispatch cannot send on it. */
+  readonly dispatchName?: string;
+  /** Sent with every message, under the channel's name in the request (Messages v1 or Dispatch). */
+  readonly messageOptions?: Readonly<Record<string, string>>;
+  /** Whether a user's message says which of ours it answers. */
+  readonly quotesReplies?: boolean;
+}
 
-/** How a channel addresses its recipient: a phone number or a platform id. */
-const RECIPIENT_KIND: Readonly<Record<ChannelType, 'number' | 'id'>> = {
-  sms: 'number',
-  mms: 'number',
-  whatsapp: 'number',
-  rcs: 'number',
-  viber_service: 'number',
-  messenger: 'id',
-};
+/**
+ * Every channel, the one place each is described: types, names, formats and limits below are all
+ * read from here, as are the VONAGE_FROM_* settings and the simulator's senders. A new channel is
+ * one row (and the simulator's schema for any body fields of its own).
+ */
+const TABLE = {
+  sms: { recipient: 'number', sender: 'number_or_name', reportsRead: false, maxTextLength: 1000, dispatchName: 'sms' },
+  mms: { recipient: 'number', sender: 'number', reportsRead: false, maxTextLength: 1000 },
+  whatsapp: { recipient: 'number', sender: 'number', reportsRead: true, maxTextLength: 4096, dispatchName: 'whatsapp', quotesReplies: true },
+  messenger: { recipient: 'id', sender: 'id', reportsRead: true, maxTextLength: 640, dispatchName: 'messenger' },
+  viber_service: {
+    aliases: ['viber'],
+    recipient: 'number',
+    sender: 'id',
+    reportsRead: true,
+    maxTextLength: 1000,
+    dispatchName: 'viber_service_msg',
+    quotesReplies: true,
+    // Alerts are transactional; Viber only lets a business start a conversation with that category.
+    messageOptions: { category: 'transaction' },
+  },
+  rcs: { recipient: 'number', sender: 'id', reportsRead: true, maxTextLength: 3072 },
+} as const satisfies Readonly<Record<string, ChannelSpec>>;
 
-/** Channels whose status webhooks can say `read`; SMS and MMS stop at `delivered`. */
-const REPORTS_READ: ReadonlySet<ChannelType> = new Set(['whatsapp', 'messenger', 'viber_service', 'rcs']);
+export type ChannelType = keyof typeof TABLE;
+export const CHANNELS: Readonly<Record<ChannelType, ChannelSpec>> = TABLE;
+/** Messages API v1 channels, in the table's order. */
+export const CHANNEL_TYPES = Object.keys(TABLE) as [ChannelType, ...ChannelType[]];
+
+/** The channel types whose row passes `test`, in the table's order. */
+export function channelsWhere(test: (spec: ChannelSpec) => boolean): ChannelType[] {
+  return CHANNEL_TYPES.filter((type) => test(CHANNELS[type]));
+}
+
+/** Names as a person lists them: "sms, mms and rcs". */
+export function inWords(names: readonly string[]): string {
+  return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+}
+
+function otherNames(type: ChannelType): string[] {
+  const { aliases = [], dispatchName } = CHANNELS[type];
+  return [...aliases, ...(dispatchName && dispatchName !== type ? [dispatchName] : [])];
+}
+
+const BY_NAME: ReadonlyMap<string, ChannelType> = new Map(
+  CHANNEL_TYPES.flatMap((type) => [type, ...otherNames(type)].map((name) => [name, type] as const)),
+);
+
+/** Every type with the other names it answers to: "sms, …, rcs (viber and viber_service_msg mean viber_service)". */
+export const CHANNEL_TYPES_HELP = `${CHANNEL_TYPES.join(', ')} (${CHANNEL_TYPES.filter((type) => otherNames(type).length > 0)
+  .map((type) => `${inWords(otherNames(type))} mean ${type}`)
+  .join('; ')})`;
 
 export function normalizeChannelType(value: string): ChannelType | undefined {
-  const lower = value.trim().toLowerCase();
-  const type = CHANNEL_ALIASES[lower] ?? lower;
-  return (CHANNEL_TYPES as readonly string[]).includes(type) ? (type as ChannelType) : undefined;
+  return BY_NAME.get(value.trim().toLowerCase());
 }
 
 export const ChannelTypeSchema = z.string().transform((value, ctx): ChannelType => {
   const type = normalizeChannelType(value);
   if (type) return type;
-  ctx.addIssue({
-    code: 'custom',
-    message: `unknown channel type "${value}": use one of ${CHANNEL_TYPES.join(', ')} (viber and viber_service_msg mean viber_service)`,
-  });
+  ctx.addIssue({ code: 'custom', message: `unknown channel type "${value}": use one of ${CHANNEL_TYPES_HELP}` });
   return z.NEVER;
 });
 
-export function recipientKind(type: ChannelType): 'number' | 'id' {
-  return RECIPIENT_KIND[type];
+export function recipientKind(type: ChannelType): AddressFormat {
+  return CHANNELS[type].recipient;
+}
+
+/** How a channel identifies the sender: `number` also covers SMS's alphanumeric names. */
+export function senderKind(type: ChannelType): AddressFormat {
+  return CHANNELS[type].sender === 'id' ? 'id' : 'number';
 }
 
 export function reportsRead(type: ChannelType): boolean {
-  return REPORTS_READ.has(type);
+  return CHANNELS[type].reportsRead;
 }
-
-const E164_DIGITS = /^[1-9]\d{6,14}$/;
-const PLATFORM_ID = /^[^\s]{1,50}$/;
-
-/**
- * Checks a recipient address for its channel and returns it in the form Vonage expects
- * (numbers as E.164 digits without `+`), or an error message saying what is wrong.
- */
-export function normalizeAddress(type: ChannelType, value: string): { ok: true; value: string } | { ok: false; message: string } {
-  if (recipientKind(type) === 'id') {
-    return PLATFORM_ID.test(value)
-      ? { ok: true, value }
-      : { ok: false, message: `"${value}" is not a ${type} id (1 to 50 characters, no spaces)` };
-  }
-  const digits = value.replace(/[\s().-]/g, '').replace(/^\+/, '').replace(/^00/, '');
-  return E164_DIGITS.test(digits)
-    ? { ok: true, value: digits }
-    : { ok: false, message: `"${value}" is not a phone number for ${type} (E.164: 7 to 15 digits, e.g. 447700900123)` };
-}
-
-/** How a channel identifies the sender: SMS also takes an alphanumeric sender id where local rules allow. */
-const SENDER_KIND: Readonly<Record<ChannelType, 'number' | 'id' | 'number_or_name'>> = {
-  sms: 'number_or_name',
-  mms: 'number',
-  whatsapp: 'number',
-  rcs: 'id',
-  viber_service: 'id',
-  messenger: 'id',
-};
-
-/** How a channel identifies the sender: `number` also covers SMS's alphanumeric names. */
-export function senderKind(type: ChannelType): 'number' | 'id' {
-  return SENDER_KIND[type] === 'id' ? 'id' : 'number';
-}
-
-const ALPHANUMERIC_SENDER = /^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$/;
-
-/**
- * Checks a sender address for its channel and returns it in the form Vonage expects, or an error
- * message saying what is wrong.
- */
-export function normalizeSender(type: ChannelType, value: string): { ok: true; value: string } | { ok: false; message: string } {
-  const kind = SENDER_KIND[type];
-  if (kind === 'id') {
-    return PLATFORM_ID.test(value)
-      ? { ok: true, value }
-      : { ok: false, message: `"${value}" is not a ${type} sender id (1 to 50 characters, no spaces)` };
-  }
-  const number = normalizeAddress(type, value);
-  if (number.ok || kind === 'number') return number;
-  return ALPHANUMERIC_SENDER.test(value)
-    ? { ok: true, value }
-    : {
-        ok: false,
-        message: `"${value}" is not an SMS sender: use a phone number (E.164, e.g. 447700900123) or a name of up to 11 letters and digits`,
-      };
-}
-
-/** Longest text each channel accepts in one Messages v1 text message. */
-const MAX_TEXT_LENGTH: Readonly<Record<ChannelType, number>> = {
-  sms: 1000,
-  mms: 1000,
-  whatsapp: 4096,
-  messenger: 640,
-  viber_service: 1000,
-  rcs: 3072,
-};
 
 export function maxTextLength(type: ChannelType): number {
-  return MAX_TEXT_LENGTH[type];
+  return CHANNELS[type].maxTextLength;
 }
+
+/** The server's default sender on a channel is set in VONAGE_FROM_<TYPE>. */
+export type SenderSetting = `VONAGE_FROM_${Uppercase<ChannelType>}`;
+
+export function senderSetting(type: ChannelType): SenderSetting {
+  return `VONAGE_FROM_${type.toUpperCase()}` as SenderSetting;
+}
+
+/** The channels the Dispatch API v0.1 can send on. */
+export const DISPATCH_CHANNEL_TYPES = channelsWhere((spec) => spec.dispatchName !== undefined);
+
+export type DispatchName = Extract<(typeof TABLE)[ChannelType], { dispatchName: string }>['dispatchName'];
+
+/** Dispatch v0.1's channel names (viber_service_msg), each the channel it means. */
+export const DISPATCH_CHANNELS = Object.fromEntries(DISPATCH_CHANNEL_TYPES.map((type) => [CHANNELS[type].dispatchName, type])) as Readonly<
+  Record<DispatchName, ChannelType>
+>;

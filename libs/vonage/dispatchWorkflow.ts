@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SwitchboardError, validationError } from '../errors/index.js';
-import { normalizeAddress, normalizeSender, recipientKind, reportsRead, senderKind, type ChannelType } from './channels.js';
+import { normalizeAddress, normalizeSender } from './channelAddresses.js';
+import { CHANNELS, DISPATCH_CHANNEL_TYPES, inWords, recipientKind, reportsRead, senderKind, type ChannelType } from './channels.js';
 
 /** When a Dispatch step gives way to the next: `condition_status` not reached within `expiry_time` seconds. */
 export const FailoverCondition = z.object({
@@ -17,14 +18,6 @@ export interface DispatchItem {
   text: string;
   failover?: FailoverCondition;
 }
-
-/** Dispatch v0.1 channel names; it has no mms or rcs. */
-const DISPATCH_TYPES: Partial<Record<ChannelType, string>> = {
-  sms: 'sms',
-  whatsapp: 'whatsapp',
-  messenger: 'messenger',
-  viber_service: 'viber_service_msg',
-};
 
 /** The default expiry, as in the tutorial the escalation config comes from. */
 const DEFAULT_EXPIRY_SECONDS = 600;
@@ -58,20 +51,17 @@ function failoverOf(index: number, item: DispatchItem, fallback: FailoverConditi
 export function dispatchBody(items: readonly DispatchItem[], opts: { failover?: FailoverCondition } = {}): Record<string, unknown> {
   if (items.length === 0) throw new SwitchboardError('validation_failed', 'workflow: a failover workflow needs at least one message');
   const workflow = items.map((item, index) => {
-    const type = DISPATCH_TYPES[item.channel];
+    const { dispatchName: type, messageOptions } = CHANNELS[item.channel];
     if (!type) {
       throw new SwitchboardError(
         'validation_failed',
-        `workflow.${index}.channel: the Dispatch API cannot send ${item.channel}; it sends sms, whatsapp, messenger and viber_service`,
+        `workflow.${index}.channel: the Dispatch API cannot send ${item.channel}; it sends ${inWords(DISPATCH_CHANNEL_TYPES)}`,
       );
     }
     const step: Record<string, unknown> = {
       from: address(index, item, 'from', type),
       to: address(index, item, 'to', type),
-      message: {
-        content: { type: 'text', text: item.text },
-        ...(item.channel === 'viber_service' && { viber_service_msg: { category: 'transaction' } }),
-      },
+      message: { content: { type: 'text', text: item.text }, ...(messageOptions && { [type]: messageOptions }) },
     };
     if (index < items.length - 1) step.failover = failoverOf(index, item, opts.failover);
     return step;

@@ -1,4 +1,5 @@
 export * from './channels.js';
+export { normalizeAddress, normalizeSender, type AddressCheck } from './channelAddresses.js';
 export { signApplicationJwt, ApplicationJwtSigner, type ApplicationCredentials } from './appJwt.js';
 export { exponentialDelayMs } from './backoff.js';
 export { ProblemDetails } from './problemDetails.js';

@@ -1,5 +1,6 @@
 import { SwitchboardError } from '../errors/index.js';
-import { normalizeAddress, normalizeSender, type ChannelType } from './channels.js';
+import { normalizeAddress, normalizeSender, type AddressCheck } from './channelAddresses.js';
+import { CHANNELS, type ChannelType } from './channels.js';
 
 /** One text message to send through the Messages API v1. */
 export interface OutboundMessage {
@@ -11,7 +12,7 @@ export interface OutboundMessage {
   clientRef?: string;
 }
 
-function checked(field: 'to' | 'from', result: { ok: true; value: string } | { ok: false; message: string }): string {
+function checked(field: 'to' | 'from', result: AddressCheck): string {
   if (result.ok) return result.value;
   throw new SwitchboardError('validation_failed', `${field}: ${result.message}`, { field });
 }
@@ -30,7 +31,7 @@ export function messageBody(msg: OutboundMessage): Record<string, unknown> {
     channel: msg.channel,
   };
   if (msg.clientRef !== undefined) body.client_ref = msg.clientRef;
-  // Alerts are transactional; Viber only lets a business start a conversation with that category.
-  if (msg.channel === 'viber_service') body.viber_service = { category: 'transaction' };
+  const options = CHANNELS[msg.channel].messageOptions;
+  if (options) body[msg.channel] = options;
   return body;
 }
