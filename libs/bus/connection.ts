@@ -1,7 +1,6 @@
 import { connect, type ConnectionOptions, type JetStreamClient, type JetStreamManager, type NatsConnection } from 'nats';
-import './coalescedWrites.js';
-import './settledRequests.js';
 import { NATS_REQUEST_TIMEOUT_MS } from './natsFailure.js';
+import { applyNatsOverrides } from './natsOverrides/index.js';
 
 export interface Bus {
   nc: NatsConnection;
@@ -11,6 +10,7 @@ export interface Bus {
 }
 
 export async function connectBus(url: string, options: Omit<ConnectionOptions, 'servers'> = {}): Promise<Bus> {
+  applyNatsOverrides();
   // noAsyncTraces: nats.js otherwise builds an Error (a stack trace) for every request it makes,
   // a measured quarter of the CPU of a webhook delivery; errors keep their messages.
   const nc = await connect({ servers: url, maxReconnectAttempts: -1, reconnectTimeWait: 500, noAsyncTraces: true, ...options });

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Logger } from '../logger/index.js';
 import { BusUsers, SERVER_USER } from './busUsers.js';
 import { connectBus, natsAnswers, type Bus } from './connection.js';
+import { logNatsOverrides } from './natsOverrides/index.js';
 import { startNatsServer, type NatsServerProcess } from './natsServer.js';
 import { moveGlobalAccountStore } from './storeMigration.js';
 
@@ -90,6 +91,7 @@ export async function openBus(settings: BusSettings, name: string, log: Logger):
   };
   const endpoint = await ensureNats(options);
   try {
+    logNatsOverrides(log);
     return { ...endpoint, bus: await connectBus(endpoint.url, { name, user: endpoint.user, pass: endpoint.pass }) };
   } catch (err) {
     await endpoint.server?.stop();

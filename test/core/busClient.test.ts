@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { lastBySubject, provisionBus, STREAMS } from '../../libs/bus/index.js';
 import { useTestBus } from '../support/nats.js';
 
-// libs/bus changes two things inside nats.js (see coalescedWrites.ts and settledRequests.ts):
+// libs/bus changes two things inside nats.js (see libs/bus/natsOverrides):
 // what a caller sees of a request must not change with them.
 const suite = useTestBus();
 
