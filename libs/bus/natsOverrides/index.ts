@@ -4,8 +4,7 @@ import { installedNatsVersion } from './natsVersion.js';
 import type { OverrideState } from './override.js';
 import { settledRequests } from './settledRequests.js';
 
-export { SETTLED } from './settledRequests.js';
-export type { OverrideState } from './override.js';
+export { MAX_CONTROL_LINE_BYTES } from './coalescedWrites.js';
 
 /**
  * Every replacement of a nats.js internal, each measured on the version package.json pins

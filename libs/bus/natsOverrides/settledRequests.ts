@@ -3,7 +3,7 @@ import { RequestOne } from 'nats/lib/nats-base-client/request.js';
 import { defineOverride } from './override.js';
 
 /** The one error every settled request is cancelled with: never handed to a caller (see below). */
-export const SETTLED = NatsError.errorForCode(ErrorCode.Cancelled);
+const SETTLED = NatsError.errorForCode(ErrorCode.Cancelled);
 
 /**
  * Measured: nats.js 2.29 settles every request, successful or not, by calling `cancel()`, which
