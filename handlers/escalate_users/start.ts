@@ -1,9 +1,9 @@
 import type { HandlerServices } from '../../libs/dispatcher/index.js';
-import { SwitchboardError } from '../../libs/errors/index.js';
+import { SwitchboardError, validationFailed } from '../../libs/errors/index.js';
 import { stableId, type VumiApiEvent } from '../../libs/events/index.js';
 import type { Logger } from '../../libs/logger/index.js';
 import type { Escalation } from '../../libs/store/index.js';
-import { buildPlan } from './plan.js';
+import { buildPlan, unsendable } from './plan.js';
 import type { EscalateUsersConfig } from './schema.js';
 
 /** The id of the escalation a trigger starts: a redelivered trigger starts no second one. */
@@ -44,6 +44,9 @@ export async function startEscalation({ config, trigger, routeId, step, services
     findContact: (id) => services.stores.contacts.get(trigger.account_key, id),
     senderFor: (type) => services.messenger.senderFor(type),
   });
+  // Checked whole before anything is sent: an address a template filled badly fails the start, not one send.
+  const problems = unsendable(plan);
+  if (problems.length > 0) throw validationFailed(problems);
   return services.escalations.start({
     id: escalationId(trigger.event_id, routeId, step),
     account_key: trigger.account_key,

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { SwitchboardError } from '../errors/index.js';
 import type { EmittedEvent, VumiApiEvent } from '../events/index.js';
 import type { Logger } from '../logger/index.js';
 import type { EscalationEngine } from '../escalation/index.js';
@@ -63,6 +64,12 @@ export interface Handler<S extends z.ZodType = z.ZodType> {
   /** The one source of truth for the handler's config and its documentation. */
   config: S;
   handle(ctx: StepContext<z.infer<S>>): Promise<StepResult>;
+  /**
+   * A step whose config is invalid once rendered (a template filled a field badly), with `config`
+   * as rendered. Without it the step fails for good (a dead letter); a handler whose work others
+   * follow (escalate_users) records the failure where they look instead.
+   */
+  refused?(ctx: StepContext<unknown>, error: SwitchboardError): Promise<StepResult>;
   /** The events a step of this config surely emits, for the cycle check when a route is saved; templated ones are left out. */
   emissions?(config: Record<string, unknown>): KnownEmission[];
 }

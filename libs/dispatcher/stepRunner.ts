@@ -2,7 +2,7 @@ import { SwitchboardError, validationError } from '../errors/index.js';
 import type { EmittedEvent, VumiApiEvent } from '../events/index.js';
 import { lazyChild, type Logger } from '../logger/index.js';
 import type { Route, RouteStep } from '../store/index.js';
-import type { Handler, HandlerRegistry, HandlerServices, StepOutput } from './handler.js';
+import type { Handler, HandlerRegistry, HandlerServices, StepOutput, StepResult } from './handler.js';
 import { isPermanent } from './retryPolicy.js';
 import { hasTemplates, render, type TemplateContext } from '../templates/index.js';
 
@@ -37,14 +37,17 @@ export function stepsView(route: Route, outputs: StepOutput[]): Record<string, S
 /** Configs without templates are the same for every event: parsed once per route revision. */
 const staticConfigs = new WeakMap<RouteStep, unknown>();
 
-function stepConfig(step: RouteStep, handler: Handler, index: number, context: () => TemplateContext): unknown {
+type StepConfig = { ok: true; config: unknown } | { ok: false; rendered: unknown; error: SwitchboardError };
+
+function stepConfig(step: RouteStep, handler: Handler, index: number, context: () => TemplateContext): StepConfig {
   const cached = staticConfigs.get(step);
-  if (cached !== undefined) return cached;
+  if (cached !== undefined) return { ok: true, config: cached };
   const templated = hasTemplates(step.config);
-  const config = handler.config.safeParse(templated ? render(step.config, context()) : step.config);
-  if (!config.success) throw validationError(config.error, `steps.${index}.config`);
+  const rendered = templated ? render(step.config, context()) : step.config;
+  const config = handler.config.safeParse(rendered);
+  if (!config.success) return { ok: false, rendered, error: validationError(config.error, `steps.${index}.config`) };
   if (!templated) staticConfigs.set(step, config.data);
-  return config.data;
+  return { ok: true, config: config.data };
 }
 
 /** Runs a route's steps in order; the first failing step stops the chain. */
@@ -56,18 +59,11 @@ export async function runRoute(route: Route, event: VumiApiEvent, attempt: numbe
       const handler = deps.registry.get(step.handler);
       if (!handler) throw new SwitchboardError('handler_failed', `handler "${step.handler}" is not installed in this dispatcher`);
       const config = stepConfig(step, handler, index, () => ({ event, steps: stepsView(route, outputs) }));
-
-      const result = await handler.handle({
-        event,
-        config,
-        steps: outputs,
-        route,
-        stepIndex: index,
-        stepKey: `${event.event_id}:${route.id}:${index}`,
-        attempt,
-        log,
-        services: deps.services,
-      });
+      const context = { event, steps: outputs, route, stepIndex: index, stepKey: `${event.event_id}:${route.id}:${index}`, attempt, log, services: deps.services };
+      let result: StepResult;
+      if (config.ok) result = await handler.handle({ ...context, config: config.config });
+      else if (handler.refused) result = await handler.refused({ ...context, config: config.rendered }, config.error);
+      else throw config.error;
       outputs.push({ handler: step.handler, output: result.output ?? {} });
       if (result.emit?.length) await deps.emit(event, result.emit, route, index);
     } catch (error) {

@@ -11,6 +11,7 @@ import {
   type Attempt,
   type Effect,
   type Escalation,
+  type EscalationFailure,
   type EscalationPlan,
   type MessageRepository,
   type Versioned,
@@ -66,6 +67,13 @@ export interface EngineOptions {
 export interface StartRequest extends Pick<Escalation, 'id' | 'account_key' | 'route_id' | 'step' | 'trigger'> {
   plan: EscalationPlan;
 }
+
+export interface FailRequest extends Omit<StartRequest, 'plan'> {
+  failure: EscalationFailure;
+}
+
+/** The plan of an escalation that failed before it could be planned: nobody to reach. */
+const NOT_PLANNED: EscalationPlan = { mode: 'messages', users: [], rounds: 1, text: '' };
 
 type Transition = (esc: Escalation, now: number) => Escalation | undefined;
 type Version = Versioned<Escalation>;
@@ -135,14 +143,27 @@ export class EscalationEngine {
 
   /** Starts an escalation, or (same id: a redelivered trigger) goes on with the one that exists. */
   async start(request: StartRequest): Promise<{ escalation: Escalation; created: boolean }> {
+    return this.begin(request, request.plan, transitions.createEscalation);
+  }
+
+  /** Records an escalation that cannot start, ended `failed` with why; a redelivered trigger finds it. */
+  async fail(request: FailRequest): Promise<{ escalation: Escalation; created: boolean }> {
+    return this.begin(request, NOT_PLANNED, (base, plan, now) => transitions.failedEscalation(base, plan, request.failure, now));
+  }
+
+  private async begin(
+    request: Omit<StartRequest, 'plan'>,
+    requestedPlan: EscalationPlan,
+    create: (base: Pick<Escalation, 'id' | 'account_key' | 'route_id' | 'step' | 'trigger'>, plan: EscalationPlan, now: number) => Escalation,
+  ): Promise<{ escalation: Escalation; created: boolean }> {
     const { escalations, claimMs, log } = this.options;
     const key = EscalationRepository.key(request.account_key, request.id);
     // A redelivered trigger goes on with the plan stored first, even if its route has changed since.
-    const { trigger, plan } = await escalations.docs.frame(key, { trigger: request.trigger, plan: request.plan });
+    const { trigger, plan } = await escalations.docs.frame(key, { trigger: request.trigger, plan: requestedPlan });
     const base = { id: request.id, account_key: request.account_key, route_id: request.route_id, step: request.step, trigger };
     const now = Date.now();
     // The creator holds the flush lease from the first write: nobody else can have effects to do yet.
-    const fresh = { ...transitions.createEscalation(base, plan, now), flush_lease_until: now + claimMs };
+    const fresh = { ...create(base, plan, now), flush_lease_until: now + claimMs };
     let version: Version | undefined;
     try {
       // Created without a read first: a new escalation is the common case.
@@ -152,7 +173,11 @@ export class EscalationEngine {
       if (!isRevisionConflict(err)) throw err;
     }
     const created = version !== undefined;
-    if (created) log.info({ escalation_id: base.id, event_id: base.trigger.event_id, mode: plan.mode }, 'escalation started');
+    if (created) {
+      const about = { escalation_id: base.id, event_id: base.trigger.event_id, mode: plan.mode };
+      if (fresh.failure) log.info({ ...about, reason: fresh.failure.reason }, 'escalation failed to start');
+      else log.info(about, 'escalation started');
+    }
     const flushed = await this.flush(base.account_key, base.id, version, created, effectIds(fresh.outbox));
     return { escalation: (flushed ?? (await escalations.docs.get(key)))!.value, created };
   }

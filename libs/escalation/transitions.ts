@@ -1,4 +1,4 @@
-import type { Attempt, DispatchRun, Effect, Escalation, EscalationPlan, Outcome } from '../store/index.js';
+import type { Attempt, DispatchRun, Effect, Escalation, EscalationFailure, EscalationPlan, Outcome } from '../store/index.js';
 import type { MessageStatus } from '../vonage/index.js';
 
 /**
@@ -96,6 +96,32 @@ export function createEscalation(
   });
   const first = firstStep(esc);
   return { ...esc, ...first, outbox: [started, ...first.outbox] };
+}
+
+/**
+ * An escalation that could not start (its config once rendered, or its plan, is invalid): it ends
+ * at once, `failed`, with the reason in its document and in `escalation_failed`, so those who
+ * follow escalations hear why rather than nothing.
+ */
+export function failedEscalation(
+  base: Pick<Escalation, 'id' | 'account_key' | 'route_id' | 'step' | 'trigger'>,
+  plan: EscalationPlan,
+  failure: EscalationFailure,
+  now: number,
+): Escalation {
+  return {
+    ...base,
+    plan,
+    status: 'failed',
+    cursor: { round: 0, user: 0, channel: 0 },
+    attempts: [],
+    dispatches: [],
+    outbox: [emit('escalation_failed', { escalation_id: base.id, ...failure })],
+    failure,
+    started_at: iso(now),
+    ended_at: iso(now),
+    updated_at: iso(now),
+  };
 }
 
 function firstStep(esc: Escalation): Pick<Escalation, 'attempts' | 'dispatches' | 'outbox'> {

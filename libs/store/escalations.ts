@@ -29,7 +29,8 @@ export const PlanUser = z.object({
 
 export const EscalationPlan = z.object({
   mode: z.enum(['messages', 'dispatch']),
-  users: z.array(PlanUser).min(1),
+  /** Empty only for an escalation that failed before it could be planned (`failure`). */
+  users: z.array(PlanUser),
   /** Passes over the whole user list: 1 + repeat. */
   rounds: z.number().int().min(1),
   /** The message, with `{{user.*}}` still to render per user. */
@@ -85,7 +86,13 @@ export const Effect = z.discriminatedUnion('kind', [
   z.object({ id: z.string(), kind: z.literal('index_address'), channel: z.enum(CHANNEL_TYPES), to: z.string() }),
 ]);
 
-export const EscalationStatus = z.enum(['active', 'read', 'exhausted', 'cancelled']);
+export const EscalationStatus = z.enum(['active', 'read', 'exhausted', 'cancelled', 'failed']);
+
+/** Why an escalation could not start: its config once rendered, or its plan, is invalid. */
+export const EscalationFailure = z.object({
+  reason: z.string(),
+  issues: z.array(z.object({ path: z.string(), message: z.string() })),
+});
 
 export const Outcome = z.object({
   status: z.enum(['read', 'delivered', 'replied']),
@@ -117,6 +124,7 @@ export const EscalationState = z.object({
   /** Until when one worker is doing the outbox; others leave it to that worker. */
   flush_lease_until: z.number().optional(),
   outcome: Outcome.optional(),
+  failure: EscalationFailure.optional(),
   started_at: z.string(),
   ended_at: z.string().optional(),
   updated_at: z.string(),
@@ -137,6 +145,7 @@ export type DispatchRun = z.infer<typeof DispatchRun>;
 export type Effect = z.infer<typeof Effect>;
 export type EscalationStatus = z.infer<typeof EscalationStatus>;
 export type Outcome = z.infer<typeof Outcome>;
+export type EscalationFailure = z.infer<typeof EscalationFailure>;
 export type EscalationFrame = z.infer<typeof EscalationFrame>;
 export type EscalationState = z.infer<typeof EscalationState>;
 export type Escalation = z.infer<typeof Escalation>;

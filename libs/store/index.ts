@@ -17,6 +17,7 @@ export {
   DispatchRun,
   Effect,
   Escalation,
+  EscalationFailure,
   EscalationPlan,
   EscalationRepository,
   EscalationStatus,

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { escalateUsersConfig } from '../../handlers/escalate_users/index.js';
 import { useSwitchboard } from '../support/switchboard.js';
-import { addresses, sampleWith, tutorialSample } from './support.js';
+import { waitFor } from '../support/waitFor.js';
+import { addresses, sampleWith, tutorialSample, watchEvents } from './support.js';
 
 const sb = useSwitchboard();
 
@@ -49,18 +50,58 @@ describe('escalate_users config', () => {
     expect(res.body.error.details.issues[0].path).toMatch(/^steps\.0\.config\./);
   });
 
-  it('fails the start clearly for a contact user that does not exist', async () => {
-    await save({ from: { sms: 'Company' }, users: ['no-such-contact'] });
-    await sb.api.post('/v1/accounts/acme/events', { conversation_type: 'monitor', conversation_key: 'main', event_type: 'server_down', event_data: {} });
-    const letters = await (async () => {
-      for (let i = 0; i < 100; i++) {
-        const list = (await sb.api.get('/v1/accounts/acme/deadletters')).body.deadletters;
-        if (list.length) return list;
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      return [];
-    })();
-    expect(letters[0].error.message).toMatch(/users\.0: contact "no-such-contact" does not exist/);
-    expect(letters[0].attempts).toBe(1);
+  /** Saves `config` on a route of a fresh account, publishes its trigger, and answers the escalation once ended with its outcome event. */
+  async function routeStarted(config: unknown, eventData: Record<string, unknown> = {}) {
+    const account = `v-${Math.random().toString(36).slice(2, 10)}`;
+    const saved = await sb.api.put(`/v1/accounts/${account}/routes/melt`, { match: { event_type: 'server_down' }, steps: [{ handler: 'escalate_users', config }] });
+    expect(saved.status, JSON.stringify(saved.body)).toBe(201);
+    const events = watchEvents(sb.bus, account);
+    try {
+      await sb.api.post(`/v1/accounts/${account}/events`, { conversation_type: 'monitor', conversation_key: 'main', event_type: 'server_down', event_data: eventData });
+      const outcome = await waitFor('escalation_failed', () => events.ofType('escalation_failed')[0]);
+      const [esc] = (await sb.api.get(`/v1/accounts/${account}/escalations`)).body.escalations;
+      const letters = (await sb.api.get(`/v1/accounts/${account}/deadletters`)).body.deadletters;
+      return { esc, outcome, letters };
+    } finally {
+      events.stop();
+    }
+  }
+
+  it('fails the escalation clearly, on its record and in escalation_failed, for a contact user that does not exist', async () => {
+    const { esc, outcome, letters } = await routeStarted({ from: { sms: 'Company' }, users: ['no-such-contact'] });
+    expect(esc).toMatchObject({ status: 'failed', attempts: [] });
+    expect(esc.failure.reason).toMatch(/steps\.0\.config\.users\.0: contact "no-such-contact" does not exist/);
+    expect(outcome.event_data).toMatchObject({ escalation_id: esc.id, reason: esc.failure.reason });
+    expect(letters).toEqual([]);
+  });
+
+  it.each([
+    ['a channel type', { type: '{{event.event_data.kind}}', id_num: '447700900001' }, { kind: 'pager' }, 'steps.0.config.users.0.channels.0.type', /unknown channel type "pager"/],
+    ['an address', { type: 'sms', id_num: '{{event.event_data.phone}}' }, { phone: 'call me maybe' }, 'steps.0.config.users.0.channels.0.id_num', /"call me maybe" is not a phone number for sms/],
+  ])('fails a route-started escalation whose template renders %s that is invalid, with the field on its record and in escalation_failed', async (_what, channel, eventData, path, message) => {
+    const config = { from: { sms: 'Company' }, users: [{ name: 'Ann', channels: [channel, { type: 'sms', id_num: '447700900002' }] }] };
+    const { esc, outcome, letters } = await routeStarted(config, eventData);
+    expect(esc.status).toBe('failed');
+    expect(esc.failure.issues[0].path).toBe(path);
+    expect(esc.failure.issues[0].message).toMatch(message);
+    expect(esc.failure.reason).toMatch(message);
+    expect(outcome.event_data).toMatchObject({ escalation_id: esc.id, reason: esc.failure.reason, issues: esc.failure.issues });
+    expect(letters).toEqual([]);
+  });
+});
+
+describe('a direct escalation (POST …/escalations) with an invalid config', () => {
+  const start = (users: unknown) => sb.api.post('/v1/accounts/acme/escalations', { config: { from: { sms: 'Company' }, users } });
+
+  it.each([
+    ['a contact id with a space', ['a b'], 'config.users.0'],
+    ['a contact id with braces', ['{{x}}'], 'config.users.0'],
+    ['a templated channel type', [{ name: 'Ann', channels: [{ type: '{{x}}', id_num: '447700900001' }, { type: 'sms', id_num: '447700900002' }] }], 'config.users.0.channels.0.type'],
+    ['an address that is no phone number', [{ name: 'Ann', channels: [{ type: 'sms', id_num: 'call me maybe' }, { type: 'sms', id_num: '447700900002' }] }], 'config.users.0.channels.0.id_num'],
+  ])('answers 400 with the path for %s', async (_what, users, path) => {
+    const res = await start(users);
+    expect(res.status, JSON.stringify(res.body)).toBe(400);
+    expect(res.body.error.code).toBe('validation_failed');
+    expect(res.body.error.details.issues[0].path).toBe(path);
   });
 });

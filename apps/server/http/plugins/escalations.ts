@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { Bus } from '../../../../libs/bus/index.js';
 import type { HandlerServices } from '../../../../libs/dispatcher/index.js';
-import { SwitchboardError, validationError } from '../../../../libs/errors/index.js';
+import { isSwitchboardError, SwitchboardError, validationError, validationFailed, type FieldIssue } from '../../../../libs/errors/index.js';
 import { publishEvent, Token } from '../../../../libs/events/index.js';
 import { parse } from '../../../../libs/http/index.js';
 import type { Quotas } from '../../../../libs/limits/index.js';
@@ -30,6 +30,12 @@ const StartBody = z.object({
   conversation_type: Token.default('cli'),
   conversation_key: Token.default('escalate'),
 });
+
+/** A plan's issues name the config's fields, as the body's do: `config.users.0.channels.1.id_num`. */
+function underConfig(err: unknown): never {
+  const issues = isSwitchboardError(err, 'validation_failed') ? (err.details as { issues?: FieldIssue[] } | undefined)?.issues : undefined;
+  throw issues ? validationFailed(issues.map((issue) => ({ ...issue, path: `config.${issue.path}` }))) : err;
+}
 
 /** The escalation as the API shows it: status, plan, cursor and the attempts timeline (not the outbox). */
 function view(esc: Escalation) {
@@ -75,7 +81,7 @@ export const escalationsPlugin: FastifyPluginAsync<EscalationsOptions> = async (
       event_type: 'escalation_requested',
       event_data: body.event_data,
     });
-    const { escalation } = await startEscalation({ config: config.data, trigger, routeId: 'api', step: 0, services, log: log.child({ event_id: trigger.event_id }) });
+    const { escalation } = await startEscalation({ config: config.data, trigger, routeId: 'api', step: 0, services, log: log.child({ event_id: trigger.event_id }) }).catch(underConfig);
     return reply.status(201).send(view(await services.escalations.withTimelines(escalation)));
   });
 };
