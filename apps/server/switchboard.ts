@@ -108,6 +108,7 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
       timers,
       bus,
       scale: (ms) => scaled(settings, ms),
+      jsonShape: settings.jsonShape,
       log: log.child({ component: 'hooks' }),
     });
 

@@ -1,12 +1,14 @@
 import { z } from 'zod';
-import type { Bus } from '../bus/index.js';
+import { isTransientFailure, type Bus } from '../bus/index.js';
 import { isPermanent, ROUTES_REVISION_HEADER } from '../dispatcher/index.js';
-import { errorMessage, SwitchboardError, validationFailed } from '../errors/index.js';
+import { errorMessage, isSwitchboardError, SwitchboardError, validationFailed } from '../errors/index.js';
 import { publishEvent, stableId, Token } from '../events/index.js';
+import type { JsonShapeLimits } from '../http/index.js';
 import type { Logger } from '../logger/index.js';
 import { HookRepository, type ContactRepository, type Hook, type LastLaunch, type LaunchRequest, type PendingLaunch, type RouteRepository } from '../store/index.js';
 import type { Timers } from '../timers/index.js';
 import { inChunks } from './chunks.js';
+import { checkLaunchEvent, checkLaunchFields } from './launchShape.js';
 import { LatestWins } from './latestWins.js';
 import { parseHookCall } from './payload.js';
 import { resolveTargeting } from './resolution.js';
@@ -30,6 +32,8 @@ export interface HookLauncherOptions {
   bus: Bus;
   /** Milliseconds after SWITCHBOARD_TIME_SCALE. */
   scale(ms: number): number;
+  /** What the dispatcher accepts of an event: a launch's event must fit. */
+  jsonShape: JsonShapeLimits;
   log: Logger;
 }
 
@@ -40,6 +44,11 @@ export interface Scheduled {
 interface Call {
   hook: Hook;
   request: LaunchRequest;
+}
+
+/** A failed write of merged calls that writing each alone would only repeat: the bus is down, or the hook's launch is fought over. */
+function sharedFailure(err: unknown): boolean {
+  return isTransientFailure(err) || isSwitchboardError(err, 'conflict');
 }
 
 /** The event id of a hook's launch: a timer fired twice publishes one event (JetStream's duplicate window). */
@@ -55,13 +64,14 @@ function launchEventId(hook: Pick<Hook, 'account_key' | 'id'>, generation: numbe
  * timers live in NATS, so a launch survives a restart of the server.
  */
 export class HookLauncher {
-  private readonly writes = new LatestWins<Call, Scheduled>((_key, call, count) => this.schedule(call, count));
+  private readonly writes = new LatestWins<Call, Scheduled>((_key, call, count) => this.schedule(call, count), sharedFailure);
 
   constructor(private readonly options: HookLauncherOptions) {}
 
   /** A call: validated, then merged into the hook's pending launch, whose launch time it returns. */
   async call(hook: Hook, method: 'GET' | 'POST', payload: unknown): Promise<Scheduled> {
     const request = parseHookCall(method, payload);
+    checkLaunchFields(request.fields, this.options.jsonShape);
     await this.checkTargets(hook.account_key, request);
     return this.writes.submit(HookRepository.launchKey(hook.account_key, hook.id), { hook, request });
   }
@@ -167,9 +177,11 @@ export class HookLauncher {
       if (size > MAX_EVENT_BYTES) {
         throw new SwitchboardError('validation_failed', `the launch's event would be ${size} bytes, over ${MAX_EVENT_BYTES}: narrow the audience (${resolution.contact_ids.length} contacts)`);
       }
+      const event = { event_id: launchEventId(hook, pending.generation), account_key: hook.account_key, ...hook.event, event_data };
+      checkLaunchEvent(event, this.options.jsonShape);
       const published = await publishEvent(
         bus.js,
-        { event_id: launchEventId(hook, pending.generation), account_key: hook.account_key, ...hook.event, event_data },
+        event,
         { headers: pending.routes_revision > 0 ? { [ROUTES_REVISION_HEADER]: String(pending.routes_revision) } : undefined },
       );
       hookLog.info({ event_id: published.event.event_id, audience: resolution.contact_ids.length, calls: pending.calls }, 'hook launched');
