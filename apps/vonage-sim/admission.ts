@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { invalidParameters, sendFailFirst, sendProblem } from './problem.js';
+import type { Addressee } from './scenarioTarget.js';
 import type { SimContext } from './simContext.js';
 
 export interface Admission<T> {
@@ -8,7 +9,7 @@ export interface Admission<T> {
   /** How the API words a body that does not validate: Messages says 422, Dispatch 400. */
   invalid: { kind: 'invalid_params' | 'invalid_workflow'; detail: string };
   /** Whose scenario's `fail_first` applies to the request. */
-  recipient(request: T): string;
+  addressee(request: T): Addressee;
 }
 
 /**
@@ -31,7 +32,7 @@ export async function admit<T>(
     sendProblem(reply, admission.invalid.kind, admission.invalid.detail, invalidParameters(parsed.error));
     return undefined;
   }
-  const failure = ctx.scenarios.takeFailure(admission.recipient(parsed.data));
+  const failure = ctx.scenarios.takeFailure(admission.addressee(parsed.data));
   if (failure) {
     sendFailFirst(reply, failure);
     return undefined;

@@ -1,14 +1,14 @@
-import type { FastifyError, FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyPluginAsync, FastifyReply, RouteHandlerMethod } from 'fastify';
 import { z } from 'zod';
 import { SwitchboardError, validationError } from '../../libs/errors/index.js';
 import { ChannelTypeSchema } from '../../libs/vonage/index.js';
 import { requireControlToken } from './controlToken.js';
 import { Scenario } from './scenario.js';
+import { ScenarioTarget } from './scenarioTarget.js';
 import type { SimContext } from './simContext.js';
 import { inboundBody } from './webhookPayloads.js';
 
 const MessagesQuery = z.object({ to: z.string().min(1).optional() });
-const ScenarioParams = z.object({ recipient: z.string().min(1) });
 /** A user's message to the application: `from` is the user, `to` the application's number or id. */
 const InboundRequest = z.object({
   channel: ChannelTypeSchema,
@@ -33,14 +33,17 @@ const guardedRoutes: FastifyPluginAsync<ControlOptions> = async (app, { ctx, con
     return { messages: ctx.store.list(query.data) };
   });
 
-  app.put('/_sim/scenarios/:recipient', async (req, reply) => {
-    const params = ScenarioParams.safeParse(req.params);
-    if (!params.success) return sendError(reply, 400, validationError(params.error, 'params'));
+  // An address's scenario on every channel, or on one channel only: /_sim/scenarios/whatsapp/447700900101.
+  const setScenario: RouteHandlerMethod = async (req, reply) => {
+    const target = ScenarioTarget.safeParse(req.params);
+    if (!target.success) return sendError(reply, 400, validationError(target.error, 'params'));
     const scenario = Scenario.safeParse(req.body);
     if (!scenario.success) return sendError(reply, 400, validationError(scenario.error));
-    ctx.scenarios.set(params.data.recipient, scenario.data);
-    return { recipient: params.data.recipient, scenario: scenario.data };
-  });
+    ctx.scenarios.set(target.data, scenario.data);
+    return { ...target.data, scenario: scenario.data };
+  };
+  app.put('/_sim/scenarios/:recipient', setScenario);
+  app.put('/_sim/scenarios/:channel/:recipient', setScenario);
 
   app.delete('/_sim/scenarios', async (_req, reply) => {
     ctx.scenarios.clear();

@@ -9,8 +9,8 @@ import type { SimContext } from './simContext.js';
 const admission: Admission<WorkflowStep[]> = {
   schema: DispatchRequest,
   invalid: { kind: 'invalid_workflow', detail: 'Your request parameters did not validate.' },
-  // The workflow's first recipient stands for the request: the simulator answers it as a whole.
-  recipient: (steps) => steps[0]?.to ?? '',
+  // The workflow's first step (the schema asks for one) stands for the request: the simulator answers it as a whole.
+  addressee: ([first]) => first!,
 };
 
 /** `POST /v0.1/dispatch`: accept a failover workflow and run it. */

@@ -38,7 +38,7 @@ function sendStep(ctx: SimContext, dispatchUuid: string, message: SimMessage, st
     };
     signal.addEventListener('abort', onAbort, { once: true });
 
-    const playback = playMessage(ctx, message, ctx.scenarios.get(message.to), {
+    const playback = playMessage(ctx, message, ctx.scenarios.get(message), {
       statusBody: (status, timestamp) => dispatchStatusBody(dispatchUuid, message, step, status, timestamp),
       onStatus: (status) => {
         if (meets(status.status, condition)) settle('met');

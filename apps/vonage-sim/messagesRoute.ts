@@ -12,7 +12,7 @@ import { messageStatusBody } from './webhookPayloads.js';
 const admission: Admission<MessageRequest> = {
   schema: MessageRequest,
   invalid: { kind: 'invalid_params', detail: 'The value of one or more parameters is invalid.' },
-  recipient: (request) => request.to,
+  addressee: (request) => request,
 };
 
 /** `POST /v1/messages`: accept like Vonage, then play the recipient's scenario. */
@@ -36,7 +36,7 @@ export const messagesRoute: FastifyPluginAsync<{ ctx: SimContext }> = async (app
       statuses: [],
     };
     ctx.store.add(message);
-    const scenario = ctx.scenarios.get(request.to);
+    const scenario = ctx.scenarios.get(request);
     const playback = playMessage(ctx, message, scenario, {
       statusBody: (step, timestamp) => messageStatusBody(message, step, timestamp),
     });

@@ -1,13 +1,14 @@
 import { z } from 'zod';
-import { validationError } from '../../libs/errors/index.js';
-import { reportsRead, type ChannelType, type MessageStatus } from '../../libs/vonage/index.js';
+import { channelsWhere, reportsRead, type ChannelType, type MessageStatus } from '../../libs/vonage/index.js';
+
+const NEVER_READ = channelsWhere((spec) => !spec.reportsRead).join('/');
 
 /** What happens to a message sent to one recipient. Delays are in simulated ms (see timeScale). */
 export const Scenario = z.strictObject({
   outcome: z
     .enum(['read', 'delivered', 'rejected', 'undeliverable', 'silent'])
     .describe(
-      'read: submitted, delivered, read (sms/mms stop at delivered); delivered: no read; rejected / undeliverable: with an error; silent: submitted, then nothing (a phone that is off: Vonage reports every message it accepts as submitted)',
+      `read: submitted, delivered, read (${NEVER_READ} stop at delivered); delivered: no read; rejected / undeliverable: with an error; silent: submitted, then nothing (a phone that is off: Vonage reports every message it accepts as submitted)`,
     ),
   delivered_after_ms: z
     .number()
@@ -23,7 +24,7 @@ export const Scenario = z.strictObject({
       retry_after_s: z.number().int().min(0).max(3600).optional().describe('Retry-After of a 429, in real seconds; default 1'),
     })
     .optional()
-    .describe('answer the first `count` sends to this recipient with this HTTP status, recording nothing (422: a refusal no retry changes)'),
+    .describe('answer the first `count` sends to this target with this HTTP status, recording nothing (422: a refusal no retry changes)'),
   answer_after_ms: z
     .number()
     .int()
@@ -77,11 +78,4 @@ export function statusPlan(scenario: Scenario, channel: ChannelType): StatusStep
     case 'silent':
       return [submitted];
   }
-}
-
-/** A scenario from code (tests, options): a bad one is a `validation_failed` naming the field. */
-export function parseScenario(value: unknown, field: string): Scenario {
-  const parsed = Scenario.safeParse(value);
-  if (!parsed.success) throw validationError(parsed.error, field);
-  return parsed.data;
 }

@@ -1,29 +1,42 @@
+import type { ChannelType } from '../../libs/vonage/index.js';
 import type { FailFirst, Scenario } from './scenario.js';
+import type { Addressee, ScenarioTarget } from './scenarioTarget.js';
+
+interface Entry {
+  scenario: Scenario;
+  /** Sends its `fail_first` has answered. */
+  failed: number;
+}
+
+/** `*` stands for every channel; no channel name has a space, so the key names one target only. */
+function keyOf(channel: ChannelType | '*', recipient: string): string {
+  return `${channel} ${recipient}`;
+}
 
 /**
- * Scenarios by recipient, and how many sends each `fail_first` has answered. Recipients without a
+ * Scenarios by target, and how many sends each `fail_first` has answered. Recipients without a
  * scenario share the default one, and its `fail_first` counts their sends together, so the
  * counters never grow with the number of recipients.
  */
 export class ScenarioBook {
-  private readonly byRecipient = new Map<string, { scenario: Scenario; failed: number }>();
-  private readonly fallback: { scenario: Scenario; failed: number };
+  private readonly byTarget = new Map<string, Entry>();
+  private readonly fallback: Entry;
 
   constructor(defaultScenario: Scenario) {
     this.fallback = { scenario: defaultScenario, failed: 0 };
   }
 
-  set(recipient: string, scenario: Scenario): void {
-    this.byRecipient.set(recipient, { scenario, failed: 0 });
+  set({ channel, recipient }: ScenarioTarget, scenario: Scenario): void {
+    this.byTarget.set(keyOf(channel ?? '*', recipient), { scenario, failed: 0 });
   }
 
-  get(recipient: string): Scenario {
-    return (this.byRecipient.get(recipient) ?? this.fallback).scenario;
+  get(addressee: Addressee): Scenario {
+    return this.entryFor(addressee).scenario;
   }
 
-  /** The failure to answer this send with, while the recipient's `fail_first` lasts. */
-  takeFailure(recipient: string): FailFirst | undefined {
-    const entry = this.byRecipient.get(recipient) ?? this.fallback;
+  /** The failure to answer this send with, while its scenario's `fail_first` lasts. */
+  takeFailure(addressee: Addressee): FailFirst | undefined {
+    const entry = this.entryFor(addressee);
     const failFirst = entry.scenario.fail_first;
     if (!failFirst || entry.failed >= failFirst.count) return undefined;
     entry.failed++;
@@ -31,7 +44,12 @@ export class ScenarioBook {
   }
 
   clear(): void {
-    this.byRecipient.clear();
+    this.byTarget.clear();
     this.fallback.failed = 0;
+  }
+
+  /** The address's scenario on this channel, else on every channel, else the default. */
+  private entryFor({ channel, to }: Addressee): Entry {
+    return this.byTarget.get(keyOf(channel, to)) ?? this.byTarget.get(keyOf('*', to)) ?? this.fallback;
   }
 }

@@ -1,13 +1,16 @@
 import Fastify from 'fastify';
+import type { z } from 'zod';
 import { createLogger, type Logger } from '../../libs/logger/index.js';
 import { ApplicationKeys, type SimApplication } from './applicationKeys.js';
+import { checked } from './checked.js';
 import { controlRoutes } from './controlRoutes.js';
 import { newControlToken } from './controlToken.js';
 import { dispatchRoute } from './dispatchRoute.js';
 import { MessageStore, type SimMessage } from './messageStore.js';
 import { messagesRoute } from './messagesRoute.js';
-import { DEFAULT_SCENARIO, parseScenario, type Scenario } from './scenario.js';
+import { DEFAULT_SCENARIO, Scenario } from './scenario.js';
 import { ScenarioBook } from './scenarioBook.js';
+import { ScenarioTarget } from './scenarioTarget.js';
 import { SimContext } from './simContext.js';
 import { WebhookSender } from './webhookSender.js';
 
@@ -37,7 +40,8 @@ export interface Simulator {
   controlToken: string;
   close(): Promise<void>;
   setWebhooks(urls: { status?: string; inbound?: string }): void;
-  setScenario(recipient: string, scenario: Scenario): void;
+  /** What happens to messages to a recipient: a bare address on every channel, `{channel, recipient}` on one (which wins). */
+  setScenario(target: string | z.input<typeof ScenarioTarget>, scenario: Scenario): void;
   clearScenarios(): void;
   messages(filter?: { to?: string }): SimMessage[];
   /** Stops pending scenarios and webhooks, forgets messages and scenarios. */
@@ -51,7 +55,7 @@ export async function startSimulator(opts: SimulatorOptions, listen: { host?: st
   const ctx = new SimContext(
     new ApplicationKeys(opts.applications),
     new MessageStore(opts.maxRecordedMessages ?? 100_000),
-    new ScenarioBook(parseScenario(opts.defaultScenario ?? DEFAULT_SCENARIO, 'defaultScenario')),
+    new ScenarioBook(checked(Scenario, opts.defaultScenario ?? DEFAULT_SCENARIO, 'defaultScenario')),
     new WebhookSender({ signatureSecret: opts.signatureSecret, apiKey: opts.apiKey ?? 'simulator', timeScale, logger }),
     { status: opts.statusWebhookUrl, inbound: opts.inboundWebhookUrl },
     timeScale,
@@ -81,8 +85,9 @@ export async function startSimulator(opts: SimulatorOptions, listen: { host?: st
       if (urls.status !== undefined) ctx.urls.status = urls.status;
       if (urls.inbound !== undefined) ctx.urls.inbound = urls.inbound;
     },
-    setScenario(recipient, scenario) {
-      ctx.scenarios.set(recipient, parseScenario(scenario, 'scenario'));
+    setScenario(target, scenario) {
+      const recipients = checked(ScenarioTarget, typeof target === 'string' ? { recipient: target } : target, 'target');
+      ctx.scenarios.set(recipients, checked(Scenario, scenario, 'scenario'));
     },
     clearScenarios() {
       ctx.scenarios.clear();

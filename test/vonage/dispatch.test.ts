@@ -192,4 +192,17 @@ describe('simulated Dispatch workflows', () => {
     // The silent step's only word is its `submitted`: no delivery, and no final report.
     expect(timeline(dispatchUuid)).toEqual([['whatsapp', 'rejected'], ['sms', 'submitted']]);
   });
+
+  it("plays each step's scenario by its channel: over one number, a silent WhatsApp fails over to an SMS that is delivered", async () => {
+    harness.sim.setScenario('447700900422', { outcome: 'read', delivered_after_ms: 0 });
+    harness.sim.setScenario({ channel: 'whatsapp', recipient: '447700900422' }, { outcome: 'silent' });
+    const { dispatchUuid } = await client().createFailover([whatsapp('447700900422'), sms('447700900422')], { failover: FIFTEEN_SECONDS });
+    expect((await finalReport(dispatchUuid)).status).toBe('completed');
+    expect(timeline(dispatchUuid)).toEqual([
+      ['whatsapp', 'submitted'],
+      ['sms', 'submitted'],
+      ['sms', 'delivered'],
+      ['report', 'completed'],
+    ]);
+  });
 });

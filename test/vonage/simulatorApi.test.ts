@@ -117,4 +117,18 @@ describe('simulator control API', () => {
     expect((await control('DELETE', '/_sim/scenarios')).status).toBe(204);
     expect((await sendMessage({ channel: 'sms', message_type: 'text', text: 'hi', to: '447700900307', from: 'Acme' })).status).toBe(202);
   });
+
+  it('PUT /_sim/scenarios/:channel/:recipient sets the scenario of an address on one channel (any of its names), counted apart', async () => {
+    const res = await control('PUT', '/_sim/scenarios/viber/447700900308', { outcome: 'delivered', fail_first: { count: 1, status: 500 } });
+    expect(res).toMatchObject({ status: 200, body: { channel: 'viber_service', recipient: '447700900308', scenario: { outcome: 'delivered' } } });
+    const viber = { channel: 'viber_service', message_type: 'text', text: 'hi', to: '447700900308', from: 'acme' };
+    expect((await sendMessage({ ...viber, channel: 'sms', from: 'Acme' })).status).toBe(202);
+    expect((await sendMessage(viber)).status).toBe(500);
+    expect((await sendMessage(viber)).status).toBe(202);
+  });
+
+  it('PUT /_sim/scenarios/:channel/:recipient refuses a channel it does not know with 400 naming it', async () => {
+    const res = await control('PUT', '/_sim/scenarios/pager/447700900309', { outcome: 'silent' });
+    expect(res).toMatchObject({ status: 400, body: { error: { code: 'validation_failed', message: expect.stringMatching(/^params\.channel: unknown channel type "pager"/) } } });
+  });
 });

@@ -96,4 +96,20 @@ describe('simulator scenarios', () => {
     expect(statusesOf(messageUuid)(harness.receiver.received).map((s) => s.status)).toEqual(['submitted']);
     expect(harness.sim.messages()).toEqual([]);
   });
+
+  it("plays an address's scenario on one channel over its scenario on every channel: one number, silent on WhatsApp, read on Viber", async () => {
+    harness.sim.setScenario('447700900209', { outcome: 'read', delivered_after_ms: 0, read_after_ms: 0 });
+    harness.sim.setScenario({ channel: 'whatsapp', recipient: '447700900209' }, { outcome: 'silent' });
+    const whatsapp = await client().send({ channel: 'whatsapp', to: '447700900209', from: '447700900999', text: 'hi' });
+    const viber = await client().send({ channel: 'viber_service', to: '447700900209', from: 'acme', text: 'hi' });
+    await harness.receiver.waitFor((hooks) => statusesOf(viber.messageUuid)(hooks).length === 3);
+    // WhatsApp's would have come first, from a send made before Viber's.
+    expect(statusesOf(whatsapp.messageUuid)(harness.receiver.received).map((s) => s.status)).toEqual(['submitted']);
+  });
+
+  it('refuses a scenario for a channel it does not know, naming the field', () => {
+    expect(() => harness.sim.setScenario({ channel: 'pager', recipient: '447700900210' }, { outcome: 'silent' })).toThrow(
+      /target\.channel: unknown channel type "pager"/,
+    );
+  });
 });
