@@ -6,26 +6,37 @@ export interface UnroutedEvent {
   recorded_at: string;
 }
 
-/** A batch is stored at once when it gets this big, well under NATS's 1 MB message limit. */
+/** A message is stored at once when it gets this big, well under NATS's 1 MB message limit. */
 const MAX_BATCH_EVENTS = 256;
 const MAX_BATCH_BYTES = 256 * 1024;
 
-/** Events waiting to be stored together, as JSON by account. */
-class PendingBatch {
-  readonly byAccount = new Map<string, string[]>();
-  count = 0;
-  bytes = 0;
+/** One account's events waiting to be stored together, and the promise their callers wait on. */
+class PendingMessage {
+  private readonly events: string[] = [];
+  private bytes = 0;
+  readonly stored: Promise<void>;
+  settle!: { resolve(): void; reject(err: unknown): void };
 
-  add(account: string, json: string): void {
-    const events = this.byAccount.get(account);
-    if (events) events.push(json);
-    else this.byAccount.set(account, [json]);
-    this.count++;
-    this.bytes += json.length;
+  constructor() {
+    this.stored = new Promise<void>((resolve, reject) => (this.settle = { resolve, reject }));
+  }
+
+  /** An event too large to share a message is stored alone: it fails (over max_payload, say) alone. */
+  fits(json: string): boolean {
+    return this.events.length === 0 || (this.events.length < MAX_BATCH_EVENTS && this.bytes + Buffer.byteLength(json) <= MAX_BATCH_BYTES);
+  }
+
+  add(json: string): void {
+    this.events.push(json);
+    this.bytes += Buffer.byteLength(json);
   }
 
   get full(): boolean {
-    return this.count >= MAX_BATCH_EVENTS || this.bytes >= MAX_BATCH_BYTES;
+    return this.events.length >= MAX_BATCH_EVENTS || this.bytes >= MAX_BATCH_BYTES;
+  }
+
+  get body(): string {
+    return `[${this.events.join(',')}]`;
   }
 }
 
@@ -40,34 +51,45 @@ function subject(account: string): string {
  * progress, say) match no route, and a stored message each was a publish and an ack apiece. A
  * consumer takes its messages in bursts, so a busy dispatcher records many in a turn; an idle one
  * waits no longer than that turn.
+ *
+ * Each caller waits on its own account's message only, and a message holds what fits in it, so a
+ * message that cannot be stored fails its own events: never another account's, and an event too
+ * large to share a message (which once took its whole batch over NATS's message limit) fails alone.
  */
 export class UnroutedEvents {
-  private open: { batch: PendingBatch; stored: Promise<void>; seal: () => void } | undefined;
+  /** This turn's message of each account, stored at the end of the turn or once full. */
+  private readonly open = new Map<string, PendingMessage>();
+  private endOfTurn: NodeJS.Immediate | undefined;
 
   constructor(private readonly bus: Bus) {}
 
   /** Resolves once the event is stored. */
   record(event: VumiApiEvent): Promise<void> {
-    const open = (this.open ??= this.openBatch());
-    open.batch.add(event.account_key, JSON.stringify(event));
-    if (open.batch.full) open.seal();
-    return open.stored;
+    const account = event.account_key;
+    const json = JSON.stringify(event);
+    let message = this.open.get(account);
+    if (message && !message.fits(json)) {
+      this.store(account, message);
+      message = undefined;
+    }
+    if (!message) {
+      message = new PendingMessage();
+      this.open.set(account, message);
+      this.endOfTurn ??= setImmediate(() => this.storeAll());
+    }
+    message.add(json);
+    if (message.full) this.store(account, message);
+    return message.stored;
   }
 
-  private openBatch(): NonNullable<UnroutedEvents['open']> {
-    const batch = new PendingBatch();
-    let release!: () => void;
-    const sealed = new Promise<void>((resolve) => (release = resolve));
-    const seal = () => {
-      clearImmediate(timer);
-      if (this.open?.batch === batch) this.open = undefined;
-      release();
-    };
-    const timer = setImmediate(seal);
-    const stored = sealed.then(async () => {
-      await Promise.all([...batch.byAccount].map(([account, events]) => this.bus.js.publish(subject(account), `[${events.join(',')}]`)));
-    });
-    return { batch, stored, seal };
+  private storeAll(): void {
+    this.endOfTurn = undefined;
+    for (const [account, message] of this.open) this.store(account, message);
+  }
+
+  private store(account: string, message: PendingMessage): void {
+    this.open.delete(account);
+    this.bus.js.publish(subject(account), message.body).then(() => message.settle.resolve(), message.settle.reject);
   }
 
   /** The most recent first; an event recorded twice (its redelivery) is listed once. */
