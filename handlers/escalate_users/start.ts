@@ -2,7 +2,7 @@ import type { HandlerServices } from '../../libs/dispatcher/index.js';
 import { SwitchboardError, validationFailed } from '../../libs/errors/index.js';
 import { stableId, type VumiApiEvent } from '../../libs/events/index.js';
 import type { Logger } from '../../libs/logger/index.js';
-import type { Escalation } from '../../libs/store/index.js';
+import type { Escalation, EscalationPlan } from '../../libs/store/index.js';
 import { buildPlan, unsendable } from './plan.js';
 import type { EscalateUsersConfig } from './schema.js';
 
@@ -28,25 +28,32 @@ function checkApplication(config: EscalateUsersConfig, services: HandlerServices
   );
 }
 
-export interface StartEscalationInput {
-  config: EscalateUsersConfig;
+/**
+ * The escalation's plan, checked whole before anything is sent or recorded: an address a template
+ * filled badly, or a contact that does not exist, fails the start (validation_failed), not one send.
+ */
+export async function planEscalation(config: EscalateUsersConfig, account: string, services: HandlerServices, log: Logger): Promise<EscalationPlan> {
+  checkApplication(config, services, log);
+  const plan = await buildPlan(config, {
+    account,
+    findContact: (id) => services.stores.contacts.get(account, id),
+    senderFor: (type) => services.messenger.senderFor(type),
+  });
+  const problems = unsendable(plan);
+  if (problems.length > 0) throw validationFailed(problems);
+  return plan;
+}
+
+export interface StartPlannedInput {
+  plan: EscalationPlan;
   trigger: VumiApiEvent;
   routeId: string;
   step: number;
   services: HandlerServices;
-  log: Logger;
 }
 
-export async function startEscalation({ config, trigger, routeId, step, services, log }: StartEscalationInput): Promise<{ escalation: Escalation; created: boolean }> {
-  checkApplication(config, services, log);
-  const plan = await buildPlan(config, {
-    account: trigger.account_key,
-    findContact: (id) => services.stores.contacts.get(trigger.account_key, id),
-    senderFor: (type) => services.messenger.senderFor(type),
-  });
-  // Checked whole before anything is sent: an address a template filled badly fails the start, not one send.
-  const problems = unsendable(plan);
-  if (problems.length > 0) throw validationFailed(problems);
+/** Starts the escalation of a plan made by `planEscalation` (once per trigger, route and step). */
+export function startPlanned({ plan, trigger, routeId, step, services }: StartPlannedInput): Promise<{ escalation: Escalation; created: boolean }> {
   return services.escalations.start({
     id: escalationId(trigger.event_id, routeId, step),
     account_key: trigger.account_key,
@@ -55,4 +62,14 @@ export async function startEscalation({ config, trigger, routeId, step, services
     trigger,
     plan,
   });
+}
+
+export interface StartEscalationInput extends Omit<StartPlannedInput, 'plan'> {
+  config: EscalateUsersConfig;
+  log: Logger;
+}
+
+export async function startEscalation({ config, log, ...start }: StartEscalationInput): Promise<{ escalation: Escalation; created: boolean }> {
+  const plan = await planEscalation(config, start.trigger.account_key, start.services, log);
+  return startPlanned({ plan, ...start });
 }

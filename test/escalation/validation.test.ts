@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { escalateUsersConfig } from '../../handlers/escalate_users/index.js';
+import { STREAMS } from '../../libs/bus/index.js';
 import { useSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
 import { addresses, sampleWith, tutorialSample, watchEvents } from './support.js';
@@ -91,7 +92,17 @@ describe('escalate_users config', () => {
 });
 
 describe('a direct escalation (POST …/escalations) with an invalid config', () => {
-  const start = (users: unknown) => sb.api.post('/v1/accounts/acme/escalations', { config: { from: { sms: 'Company' }, users } });
+  const start = (users: unknown, account = 'acme') => sb.api.post(`/v1/accounts/${account}/escalations`, { config: { from: { sms: 'Company' }, users } });
+
+  it('leaves no trace on the bus: no escalation_requested event, no escalation', async () => {
+    const account = 'refused-start';
+    const res = await start(['nobody'], account);
+    expect(res.status, JSON.stringify(res.body)).toBe(400);
+    expect(res.body.error.details.issues[0].path).toMatch(/^config\.users\.0/);
+    const stored = await sb.bus.jsm.streams.info(STREAMS.events, { subjects_filter: `events.${account}.>` });
+    expect(stored.state.subjects ?? {}).toEqual({});
+    expect((await sb.api.get(`/v1/accounts/${account}/escalations`)).body.total).toBe(0);
+  });
 
   it.each([
     ['a contact id with a space', ['a b'], 'config.users.0'],

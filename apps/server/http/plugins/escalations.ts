@@ -8,7 +8,7 @@ import { parse } from '../../../../libs/http/index.js';
 import type { Quotas } from '../../../../libs/limits/index.js';
 import type { Logger } from '../../../../libs/logger/index.js';
 import { EscalationStatus, type Escalation } from '../../../../libs/store/index.js';
-import { escalateUsersConfig, startEscalation } from '../../../../handlers/escalate_users/index.js';
+import { escalateUsersConfig, planEscalation, startPlanned } from '../../../../handlers/escalate_users/index.js';
 import { AccountItemParams, AccountParams } from '../params.js';
 import { access } from '../accessControl.js';
 
@@ -72,6 +72,8 @@ export const escalationsPlugin: FastifyPluginAsync<EscalationsOptions> = async (
     const body = parse(StartBody, request.body);
     const config = configSchema.safeParse(body.config);
     if (!config.success) throw validationError(config.error, 'config');
+    // Planned before anything is recorded: a start refused for its config leaves no trace on the bus.
+    const plan = await planEscalation(config.data, account, services, log.child({ account_key: account })).catch(underConfig);
     await quotas.admit(account);
     // The request is an event like any other: recorded on the bus, and the outcome events chain from it.
     const { event: trigger } = await publishEvent(bus.js, {
@@ -81,7 +83,7 @@ export const escalationsPlugin: FastifyPluginAsync<EscalationsOptions> = async (
       event_type: 'escalation_requested',
       event_data: body.event_data,
     });
-    const { escalation } = await startEscalation({ config: config.data, trigger, routeId: 'api', step: 0, services, log: log.child({ event_id: trigger.event_id }) }).catch(underConfig);
+    const { escalation } = await startPlanned({ plan, trigger, routeId: 'api', step: 0, services });
     return reply.status(201).send(view(await services.escalations.withTimelines(escalation)));
   });
 };
