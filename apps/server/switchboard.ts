@@ -1,7 +1,8 @@
 import type { MintedToken } from '../../libs/auth/index.js';
 import { openBus, provisionBus, type Bus, type NatsServerProcess } from '../../libs/bus/index.js';
 import { scaled, type Role, type Settings } from '../../libs/config/index.js';
-import { CausedEvents, DeadLetters, Dispatcher, FanoutBudget, RouteTable, UnroutedEvents, type HandlerRegistry } from '../../libs/dispatcher/index.js';
+import { DeadLetters } from '../../libs/deadletters/index.js';
+import { CausedEvents, Dispatcher, FanoutBudget, RouteTable, UnroutedEvents, type HandlerRegistry } from '../../libs/dispatcher/index.js';
 import { EscalationEngine, ESCALATION_TIMER, startRecovery, startRetention } from '../../libs/escalation/index.js';
 import { startBusIngest } from '../../libs/ingest/index.js';
 import { AccountUsage, LimitsTable, Quotas, serverLimitList } from '../../libs/limits/index.js';

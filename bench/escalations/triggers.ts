@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Bus } from '../../libs/bus/index.js';
-import { ROUTES_REVISION_HEADER } from '../../libs/dispatcher/index.js';
-import { publishEvent } from '../../libs/events/index.js';
+import { publishEvent, ROUTES_REVISION_HEADER } from '../../libs/events/index.js';
 import type { EscalationCase } from './cases.js';
 import { BENCH_ACCOUNT, CONVERSATION } from './routes.js';
 

@@ -1,7 +1,7 @@
 import type { Bus } from '../bus/index.js';
 import { causedEvent, publishEvent, type EmittedEvent, type Provenance, type VumiApiEvent } from '../events/index.js';
 import type { Logger } from '../logger/index.js';
-import type { DeadLetters } from './deadLetters.js';
+import type { DeadLetters } from '../deadletters/index.js';
 import type { FanoutBudget } from './fanoutBudget.js';
 
 export type CausedOutcome = 'published' | 'dead_lettered' | 'over_budget';

@@ -1,12 +1,12 @@
 import type { JsMsg } from 'nats';
 import { CONSUMERS, nakAfter, startDurableWorker, STREAMS, type Bus, type DurableWorker } from '../bus/index.js';
 import { errorMessage, isSwitchboardError } from '../errors/index.js';
-import { readBusEvent, type EmittedEvent, type VumiApiEvent } from '../events/index.js';
+import { accountOfSubject, type DeadLetter, type DeadLetters } from '../deadletters/index.js';
+import { ONLY_ROUTE_HEADER, readBusEvent, ROUTES_REVISION_HEADER, type EmittedEvent, type VumiApiEvent } from '../events/index.js';
 import type { JsonShapeLimits } from '../http/index.js';
 import type { Logger } from '../logger/index.js';
 import type { Route } from '../store/index.js';
 import type { CausedEvents } from './causedEvents.js';
-import { accountOfSubject, ONLY_ROUTE_HEADER, ROUTES_REVISION_HEADER, type DeadLetter, type DeadLetters } from './deadLetters.js';
 import type { HandlerRegistry, HandlerServices } from './handler.js';
 import { retryDelay, type RetryPolicy } from './retryPolicy.js';
 import type { RouteTable } from './routeTable.js';

@@ -1,5 +1,4 @@
 export { CausedEvents } from './causedEvents.js';
-export { accountOfSubject, DeadLetter, DeadLetters, ONLY_ROUTE_HEADER, ROUTES_REVISION_HEADER, type StoredDeadLetter } from './deadLetters.js';
 export { Dispatcher, type DispatcherOptions, type DispatcherStats, type DispatchResult, type EventSubscribers } from './dispatcher.js';
 export { FanoutBudget } from './fanoutBudget.js';
 export { defineHandler, type Handler, type HandlerRegistry, type HandlerServices, type KnownEmission,

@@ -1,6 +1,6 @@
 import type { Msg, Subscription } from 'nats';
 import { natsFailure, STREAMS, type Bus } from '../bus/index.js';
-import type { DeadLetters } from '../dispatcher/index.js';
+import type { DeadLetters } from '../deadletters/index.js';
 import { errorMessage, SwitchboardError } from '../errors/index.js';
 import { publishEvent, readBusEvent } from '../events/index.js';
 import type { JsonShapeLimits } from '../http/index.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { JsMsg } from 'nats';
 import { z } from 'zod';
 import { CONSUMERS, jsonOrUndefined, nakAfter, startDurableWorker, STREAMS, type Bus, type DurableWorker } from '../bus/index.js';
-import type { PoisonPolicy } from '../dispatcher/deadLetters.js';
+import type { PoisonPolicy } from '../deadletters/index.js';
 import { Token } from '../events/index.js';
 import type { Logger } from '../logger/index.js';
 import { isSwitchboardError } from '../errors/index.js';

@@ -1,6 +1,6 @@
 import type { JsMsg } from 'nats';
 import { CONSUMERS, jsonOrUndefined, nakAfter, startDurableWorker, STREAMS, type Bus, type DurableWorker } from '../bus/index.js';
-import type { PoisonPolicy } from '../dispatcher/deadLetters.js';
+import type { PoisonPolicy } from '../deadletters/index.js';
 import { errorMessage } from '../errors/index.js';
 import type { Logger } from '../logger/index.js';
 import type { DeadReason, Delivery, DeliveryAttempt, DeliveryRepository, DeliveryStatus, LiveTable, Subscription, Versioned } from '../store/index.js';

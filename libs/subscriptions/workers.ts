@@ -1,5 +1,5 @@
 import type { Bus } from '../bus/index.js';
-import type { PoisonPolicy } from '../dispatcher/deadLetters.js';
+import type { PoisonPolicy } from '../deadletters/index.js';
 import type { Logger } from '../logger/index.js';
 import type { DeliveryRepository, LiveTable, Subscription, SubscriptionRepository } from '../store/index.js';
 import { DeliveryWorker } from './deliveryWorker.js';

@@ -1,7 +1,7 @@
 import type { JsMsg } from 'nats';
 import { z } from 'zod';
 import { CONSUMERS, jsonOrUndefined, nakAfter, startDurableWorker, STREAMS, type Bus, type DurableWorker } from '../bus/index.js';
-import type { PoisonPolicy } from '../dispatcher/deadLetters.js';
+import type { PoisonPolicy } from '../deadletters/index.js';
 import type { Logger } from '../logger/index.js';
 
 const TimerMessage = z.object({ due_at: z.number(), payload: z.unknown() });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ErrorCode, NatsError } from 'nats';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BUCKETS, CONSUMERS, isTransientFailure, STREAMS } from '../../libs/bus/index.js';
-import { DeadLetters, type PoisonPolicy } from '../../libs/dispatcher/deadLetters.js';
+import { DeadLetters, type PoisonPolicy } from '../../libs/deadletters/index.js';
 import { SwitchboardError } from '../../libs/errors/index.js';
 import type { VumiApiEvent } from '../../libs/events/index.js';
 import { createLogger } from '../../libs/logger/index.js';

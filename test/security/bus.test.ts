@@ -21,7 +21,7 @@ import {
   type Buckets,
   type NatsServerProcess,
 } from '../../libs/bus/index.js';
-import { DeadLetters } from '../../libs/dispatcher/index.js';
+import { DeadLetters } from '../../libs/deadletters/index.js';
 import { publishEvent } from '../../libs/events/index.js';
 import { DEFAULT_JSON_SHAPE } from '../../libs/http/index.js';
 import { startBusIngest, type BusIngest } from '../../libs/ingest/index.js';

@@ -6,7 +6,7 @@ import { connect } from 'nats';
 import { afterAll, expect, it } from 'vitest';
 import { busAddUser } from '../../apps/cli/busAddUser.js';
 import { busUsersOf, CONSUMERS, connectBus, ensureDurableConsumer, ensureNats, natsStoreDirOf, provisionBus, startNatsServer, STREAMS, type Bus, type NatsServerProcess } from '../../libs/bus/index.js';
-import { DeadLetters } from '../../libs/dispatcher/index.js';
+import { DeadLetters } from '../../libs/deadletters/index.js';
 import { publishEvent } from '../../libs/events/index.js';
 import { DEFAULT_JSON_SHAPE } from '../../libs/http/index.js';
 import { startBusIngest } from '../../libs/ingest/index.js';

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import type { DeadLetters } from '../../../../libs/dispatcher/index.js';
+import type { DeadLetters } from '../../../../libs/deadletters/index.js';
 import { SwitchboardError } from '../../../../libs/errors/index.js';
 import { Token } from '../../../../libs/events/index.js';
 import { parse } from '../../../../libs/http/index.js';

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Bus } from '../../../../libs/bus/index.js';
-import { ROUTES_REVISION_HEADER, type UnroutedEvents } from '../../../../libs/dispatcher/index.js';
+import type { UnroutedEvents } from '../../../../libs/dispatcher/index.js';
 import { validationFailed } from '../../../../libs/errors/index.js';
-import { EventInput, publishEvent } from '../../../../libs/events/index.js';
+import { EventInput, publishEvent, ROUTES_REVISION_HEADER } from '../../../../libs/events/index.js';
 import type { RouteRepository } from '../../../../libs/store/index.js';
 import { parse, rateLimitPer } from '../../../../libs/http/index.js';
 import type { Quotas } from '../../../../libs/limits/index.js';

@@ -2,13 +2,7 @@ import { NatsError, type JsMsg } from 'nats';
 import { z } from 'zod';
 import { readBySeq, readRecent, recordJson, STREAMS, type Bus, type FailurePolicy } from '../bus/index.js';
 import { errorMessage, SwitchboardError } from '../errors/index.js';
-import { publishEvent, Token, VumiApiEvent, type PublishedEvent } from '../events/index.js';
-
-/** Replays carry this header so that only the route that failed runs again. */
-export const ONLY_ROUTE_HEADER = 'Switchboard-Only-Route';
-
-/** The routes revision the publisher had written when it published the event (see RouteTable.caughtUp). */
-export const ROUTES_REVISION_HEADER = 'Switchboard-Routes-Revision';
+import { ONLY_ROUTE_HEADER, publishEvent, Token, VumiApiEvent, type PublishedEvent } from '../events/index.js';
 
 /**
  * `poison`: a message whose handling failed on every attempt, outside any step (see PoisonFiling).

@@ -1,0 +1,1 @@
+export { accountOfSubject, DeadLetter, DeadLetters, type PoisonPolicy, type StoredDeadLetter } from './deadLetters.js';
