@@ -3,7 +3,7 @@ import { CONSUMERS, nakAfter, startDurableWorker, STREAMS, type Bus, type Durabl
 import { errorMessage, isSwitchboardError } from '../errors/index.js';
 import { accountOfSubject, type DeadLetter, type DeadLetters } from '../deadletters/index.js';
 import { ONLY_ROUTE_HEADER, readBusEvent, ROUTES_REVISION_HEADER, type EmittedEvent, type VumiApiEvent } from '../events/index.js';
-import type { JsonShapeLimits } from '../http/index.js';
+import type { JsonShapeLimits } from '../jsonShape/index.js';
 import type { Logger } from '../logger/index.js';
 import type { Route } from '../store/index.js';
 import type { CausedEvents } from './causedEvents.js';

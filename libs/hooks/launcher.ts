@@ -3,7 +3,7 @@ import { isTransientFailure, type Bus } from '../bus/index.js';
 import { isPermanent } from '../dispatcher/index.js';
 import { errorMessage, isSwitchboardError, SwitchboardError, validationFailed } from '../errors/index.js';
 import { publishEvent, ROUTES_REVISION_HEADER, stableId, Token } from '../events/index.js';
-import type { JsonShapeLimits } from '../http/index.js';
+import type { JsonShapeLimits } from '../jsonShape/index.js';
 import type { Logger } from '../logger/index.js';
 import { HookRepository, type ContactRepository, type Hook, type LastLaunch, type LaunchRequest, type PendingLaunch, type RouteRepository } from '../store/index.js';
 import type { Timers } from '../timers/index.js';

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { SwitchboardError, validationFailed } from '../errors/index.js';
-import { parseShapedJson, type JsonShapeLimits } from './jsonShape.js';
+import { parseShapedJson, type JsonShapeLimits } from '../jsonShape/index.js';
 
 const BYTE_ORDER_MARK = 0xfeff;
 

@@ -3,7 +3,7 @@ import { natsFailure, STREAMS, type Bus } from '../bus/index.js';
 import type { DeadLetters } from '../deadletters/index.js';
 import { errorMessage, SwitchboardError } from '../errors/index.js';
 import { publishEvent, readBusEvent } from '../events/index.js';
-import type { JsonShapeLimits } from '../http/index.js';
+import type { JsonShapeLimits } from '../jsonShape/index.js';
 import type { Quotas } from '../limits/index.js';
 import type { Logger } from '../logger/index.js';
 

@@ -23,7 +23,7 @@ import {
 } from '../../libs/bus/index.js';
 import { DeadLetters } from '../../libs/deadletters/index.js';
 import { publishEvent } from '../../libs/events/index.js';
-import { DEFAULT_JSON_SHAPE } from '../../libs/http/index.js';
+import { DEFAULT_JSON_SHAPE } from '../../libs/jsonShape/index.js';
 import { startBusIngest, type BusIngest } from '../../libs/ingest/index.js';
 import { quotaExceeded } from '../../libs/limits/index.js';
 import { createLogger } from '../../libs/logger/index.js';

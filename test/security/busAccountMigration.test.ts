@@ -8,7 +8,7 @@ import { busAddUser } from '../../apps/cli/busAddUser.js';
 import { busUsersOf, CONSUMERS, connectBus, ensureDurableConsumer, ensureNats, natsStoreDirOf, provisionBus, startNatsServer, STREAMS, type Bus, type NatsServerProcess } from '../../libs/bus/index.js';
 import { DeadLetters } from '../../libs/deadletters/index.js';
 import { publishEvent } from '../../libs/events/index.js';
-import { DEFAULT_JSON_SHAPE } from '../../libs/http/index.js';
+import { DEFAULT_JSON_SHAPE } from '../../libs/jsonShape/index.js';
 import { startBusIngest } from '../../libs/ingest/index.js';
 import { createLogger } from '../../libs/logger/index.js';
 import { freePort } from '../support/ports.js';

@@ -8,7 +8,8 @@ import {
   MessageStatusWebhook,
   verifyWebhookSignature,
 } from '../../../../libs/vonage/index.js';
-import { parse, parseJsonBody, type JsonShapeLimits } from '../../../../libs/http/index.js';
+import { parse, parseJsonBody } from '../../../../libs/http/index.js';
+import type { JsonShapeLimits } from '../../../../libs/jsonShape/index.js';
 import { access } from '../accessControl.js';
 
 export interface WebhooksOptions {
