@@ -1,7 +1,7 @@
 import { validationError } from '../errors/index.js';
 import { SettingsSchema, settingsFrom, type Settings } from './settings.js';
 
-export { ROLES, SettingsSchema, type Role, type Settings } from './settings.js';
+export { ROLES, SettingsSchema, type RawSettings, type Role, type Settings } from './settings.js';
 
 /** Reads and validates settings from the environment; a bad value is an error naming the variable. */
 export function loadSettings(env: NodeJS.ProcessEnv = process.env, cwd?: string): Settings {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { STORAGE_DEFAULTS, type StorageLimits } from '../bus/topology.js';
+import { STORAGE_DEFAULTS, type StorageLimits } from '../bus/index.js';
 import type { AccountLimits } from '../limits/index.js';
 import type { ChannelType } from '../vonage/index.js';
 import { SenderSettings, sendersFrom } from './senderSettings.js';

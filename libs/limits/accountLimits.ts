@@ -3,7 +3,7 @@ import { z } from 'zod';
 /**
  * What one account may use. Every field has a server-wide default (from the environment) and may
  * be set for one account by an operator; the effective limits are the default with the account's
- * own values over it. Add a limit here, with its setting (libs/config) and its entry in `catalogue.ts`.
+ * own values over it. Add a limit here, with its setting (libs/config) and its entry in the server's published list (apps/server/http/limitsCatalogue.ts).
  */
 export const AccountLimits = z.strictObject({
   fanout_budget: z

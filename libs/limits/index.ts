@@ -1,5 +1,4 @@
 export { AccountLimits, AccountLimitsOverride } from './accountLimits.js';
 export { AccountUsage, isQuota, QUOTA_MEASURES, QUOTAS, type Quota, type Usage } from './accountUsage.js';
-export { accountLimitList, serverLimitList, type ListedLimit } from './catalogue.js';
 export { LimitsTable } from './limitsTable.js';
 export { Quotas, quotaExceeded } from './quotas.js';

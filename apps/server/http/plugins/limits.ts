@@ -4,7 +4,8 @@ import { coversAccount, type Claims } from '../../../../libs/auth/index.js';
 import { SwitchboardError, validationFailed } from '../../../../libs/errors/index.js';
 import { Token } from '../../../../libs/events/index.js';
 import { parse } from '../../../../libs/http/index.js';
-import { accountLimitList, AccountLimitsOverride, isQuota, type LimitsTable, type ListedLimit, type Quotas } from '../../../../libs/limits/index.js';
+import { AccountLimitsOverride, isQuota, type LimitsTable, type Quotas } from '../../../../libs/limits/index.js';
+import { accountLimitList, type ListedLimit } from '../limitsCatalogue.js';
 import { AccountParams } from '../params.js';
 import { access } from '../accessControl.js';
 
