@@ -13,7 +13,7 @@ import {
   type SenderFormat,
   type VonageClientOptions,
 } from '../../libs/vonage/index.js';
-import { startSimulator, type Simulator } from '../vonage-sim/index.js';
+import { startSimulator, type Simulator } from '../../libs/vonage-sim/index.js';
 import { loadOrCreateSimCredentials } from './simCredentials.js';
 
 /** Which provider to use and with what keys, decided before anything starts. */

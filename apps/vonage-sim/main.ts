@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { errorMessage, validationError } from '../../libs/errors/index.js';
 import { createLogger } from '../../libs/logger/index.js';
-import { startSimulator } from './index.js';
+import { startSimulator } from '../../libs/vonage-sim/index.js';
 
 function required(hint: string) {
   return z.string({ error: hint }).min(1, hint);

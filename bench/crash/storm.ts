@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Scenario, SimMessage } from '../../apps/vonage-sim/index.js';
+import type { Scenario, SimMessage } from '../../libs/vonage-sim/index.js';
 import { connectBus, openBuckets } from '../../libs/bus/index.js';
 import { createStores, type Escalation } from '../../libs/store/index.js';
 import { freePort } from '../../test/support/ports.js';

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Simulator } from '../../apps/vonage-sim/index.js';
+import type { Simulator } from '../../libs/vonage-sim/index.js';
 import type { BenchContext } from '../harness/benchmark.js';
 import { formatNumber } from '../harness/table.js';
 import { CONSUMERS } from '../../libs/bus/index.js';

@@ -1,4 +1,4 @@
-import type { Scenario } from '../../apps/vonage-sim/index.js';
+import type { Scenario } from '../../libs/vonage-sim/index.js';
 import { reportsRead, type ChannelType } from '../../libs/vonage/index.js';
 import { addressKey, type BenchRoute, type ShapeChannel } from './routes.js';
 

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Simulator } from '../../apps/vonage-sim/index.js';
+import type { Simulator } from '../../libs/vonage-sim/index.js';
 import { connectBus, type Bus } from '../../libs/bus/index.js';
 import { freePort } from '../../test/support/ports.js';
 import type { BenchContext } from '../harness/benchmark.js';

@@ -1,5 +1,5 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { startSimulator, type Simulator } from '../../apps/vonage-sim/index.js';
+import { startSimulator, type Simulator } from '../../libs/vonage-sim/index.js';
 import { createLogger } from '../../libs/logger/index.js';
 import type { BenchContext } from '../harness/benchmark.js';
 

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connectBus, provisionBus, readRecent, recordJson, STREAMS, type Bus } from '../../libs/bus/index.js';
 import { createStores, type Stores } from '../../libs/store/index.js';
-import { startSimulator, type Simulator } from '../../apps/vonage-sim/index.js';
+import { startSimulator, type Simulator } from '../../libs/vonage-sim/index.js';
 import { startTestNats, type TestNats } from '../support/nats.js';
 import { freePort } from '../support/ports.js';
 import { spawnSwitchboard, type SwitchboardProcess } from '../support/processes.js';

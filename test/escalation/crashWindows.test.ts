@@ -6,7 +6,7 @@ import { connectBus, openBuckets, readRecent, recordJson, STREAMS, type Bus } fr
 import { createStores, type Escalation, type Stores } from '../../libs/store/index.js';
 import { startBenchSimulator } from '../../bench/escalations/simulator.js';
 import { Cleanups } from '../../bench/harness/cleanups.js';
-import type { Simulator } from '../../apps/vonage-sim/index.js';
+import type { Simulator } from '../../libs/vonage-sim/index.js';
 import { apiClient, type ApiClient } from '../support/api.js';
 import { startTestNats, type TestNats } from '../support/nats.js';
 import { freePort } from '../support/ports.js';

@@ -1,6 +1,6 @@
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { ApplicationKeys } from '../../apps/vonage-sim/index.js';
+import { ApplicationKeys } from '../../libs/vonage-sim/index.js';
 import { isSwitchboardError } from '../../libs/errors/index.js';
 import { ApplicationJwtSigner, signApplicationJwt } from '../../libs/vonage/index.js';
 import { rsaKeyPair } from './fixtures.js';

@@ -3,7 +3,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
-import { startSimulator, type Simulator } from '../../apps/vonage-sim/index.js';
+import { startSimulator, type Simulator } from '../../libs/vonage-sim/index.js';
 import { createLogger, type Logger } from '../../libs/logger/index.js';
 import type { ApplicationCredentials } from '../../libs/vonage/index.js';
 

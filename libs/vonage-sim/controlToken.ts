@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { onRequestAsyncHookHandler } from 'fastify';
-import { SwitchboardError } from '../../libs/errors/index.js';
+import { SwitchboardError } from '../errors/index.js';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 

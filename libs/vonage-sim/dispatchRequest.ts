@@ -9,7 +9,7 @@ import {
   senderKind,
   type ChannelType,
   type DispatchName,
-} from '../../libs/vonage/index.js';
+} from '../vonage/index.js';
 import { addressProblem } from './addressCheck.js';
 
 const DispatchAddress = z.object({
