@@ -100,8 +100,22 @@ export function planTimeline(plan: EscalationPlan): PlannedStep[] {
   return steps;
 }
 
+/**
+ * The most messages one escalation may plan to send (every channel of every user, each round):
+ * its state and its outcome event list every attempt, and must stay well within a NATS message.
+ */
+export const MAX_PLANNED_SENDS = 200;
+
+/** A plan over MAX_PLANNED_SENDS. */
+function sizeIssues(plan: EscalationPlan): FieldIssue[] {
+  const sends = plan.rounds * plan.users.reduce((sum, user) => sum + user.channels.length, 0);
+  if (sends <= MAX_PLANNED_SENDS) return [];
+  const rounds = `${plan.rounds} round${plan.rounds === 1 ? '' : 's'}`;
+  return [{ path: 'users', message: `the plan sends ${sends} messages if nobody reads (every user's channels, ${rounds}): at most ${MAX_PLANNED_SENDS} in one escalation` }];
+}
+
 /** Addresses and senders that cannot be sent to as they are (the tutorial's "USER PHONE NUMBER", say). */
-export function unsendable(plan: EscalationPlan): FieldIssue[] {
+function addressIssues(plan: EscalationPlan): FieldIssue[] {
   return plan.users.flatMap((user, u) =>
     user.channels.flatMap((channel, c) => {
       const label = `user "${user.name}", channel ${c + 1} (${channel.type})`;
@@ -113,4 +127,9 @@ export function unsendable(plan: EscalationPlan): FieldIssue[] {
       ];
     }),
   );
+}
+
+/** What makes a plan unsendable as it is. */
+export function unsendable(plan: EscalationPlan): FieldIssue[] {
+  return [...sizeIssues(plan), ...addressIssues(plan)];
 }

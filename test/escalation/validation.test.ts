@@ -104,6 +104,16 @@ describe('a direct escalation (POST …/escalations) with an invalid config', ()
     expect((await sb.api.get(`/v1/accounts/${account}/escalations`)).body.total).toBe(0);
   });
 
+  it('answers 400 for a plan of more sends than one escalation may make, counting every round', async () => {
+    const user = (n: number) => ({ name: `U${n}`, channels: [{ type: 'sms', id_num: `4477009${String(n).padStart(5, '0')}` }, { type: 'sms', id_num: '447700900002' }] });
+    const users = Array.from({ length: 20 }, (_, n) => user(n));
+    const res = await sb.api.post('/v1/accounts/acme/escalations', { config: { from: { sms: 'Company' }, users, repeat: 5 } });
+    expect(res.status, JSON.stringify(res.body)).toBe(400);
+    expect(res.body.error.details.issues[0]).toEqual({ path: 'config.users', message: expect.stringMatching(/^the plan sends 240 messages .*: at most 200 in one escalation$/) });
+    // The same users once are within it.
+    expect((await sb.api.post('/v1/accounts/acme/escalations', { config: { from: { sms: 'Company' }, users } })).status).toBe(201);
+  });
+
   it.each([
     ['a contact id with a space', ['a b'], 'config.users.0'],
     ['a contact id with braces', ['{{x}}'], 'config.users.0'],
