@@ -17,7 +17,7 @@ function contactIds(ctx: Context): string[] {
   const { contacts } = ctx.config;
   const ids = typeof contacts === 'string' ? renderString(contacts, { event: ctx.event, steps: stepsView(ctx.route, ctx.steps) }) : contacts;
   const list = Token.array().safeParse(ids);
-  if (!list.success) throw new SwitchboardError('validation_failed', `contacts: "${contacts}" did not give a list of contact ids`);
+  if (!list.success) throw new SwitchboardError('validation_failed', `contacts: ${JSON.stringify(contacts)} did not give a list of contact ids`);
   return [...new Set(list.data)];
 }
 

@@ -12,7 +12,7 @@ function redactingOutput(serializers: Record<string, SerializerFn>): Record<stri
   return Object.fromEntries(
     Object.entries(serializers).map(([key, serialize]) => {
       if (redactingSerializers.has(serialize)) return [key, serialize];
-      const redacting = (value: unknown) => redactSecrets(serialize(value));
+      const redacting = (value: unknown): unknown => redactSecrets(serialize(value) as unknown);
       redactingSerializers.add(redacting);
       return [key, redacting];
     }),
@@ -24,6 +24,8 @@ function redactingOutput(serializers: Record<string, SerializerFn>): Record<stri
  * formats a child's bindings once, without `formatters`, and children inherit this `child`.
  */
 function redactingChildren(logger: Logger): Logger {
+  // Unbound on purpose: children inherit this `child`, and each calls pino's with itself as `this`.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const child = logger.child;
   logger.child = function (this: Logger, bindings, options) {
     const serializers = options?.serializers;

@@ -15,11 +15,12 @@ export function lazyChild(parent: Logger, bindings: Record<string, unknown>): Lo
       if (typeof property === 'string' && LEVELS.has(property)) {
         return (...args: unknown[]) => {
           if (!parent.isLevelEnabled(property)) return;
-          (real()[property as 'info'] as (...rest: unknown[]) => void)(...args);
+          const logger = real();
+          Reflect.apply(logger[property as 'info'], logger, args);
         };
       }
-      const value = Reflect.get(real(), property);
-      return typeof value === 'function' ? value.bind(real()) : value;
+      const value: unknown = Reflect.get(real(), property);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(real()) : value;
     },
   });
 }

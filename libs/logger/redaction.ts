@@ -17,7 +17,7 @@ type Entries = Record<string, unknown>;
  * left to their serializers: walking them would visit whole object graphs.
  */
 function isDataObject(value: object): boolean {
-  for (let proto = Object.getPrototypeOf(value); proto !== null && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+  for (let proto = Object.getPrototypeOf(value) as object | null; proto !== null && proto !== Object.prototype; proto = Object.getPrototypeOf(proto) as object | null) {
     if (Object.hasOwn(proto, 'constructor')) return false;
   }
   return true;
@@ -33,7 +33,7 @@ function copyOf(object: object): Entries {
   if (!(object instanceof Error)) return { ...object };
   const descriptors = Object.getOwnPropertyDescriptors(object);
   for (const descriptor of Object.values(descriptors)) descriptor.configurable = true;
-  return Object.create(Object.getPrototypeOf(object), descriptors);
+  return Object.create(Object.getPrototypeOf(object) as object | null, descriptors) as Entries;
 }
 
 /** Sets an own property, even one named `__proto__`, which logged JSON may carry as data. */
@@ -54,14 +54,15 @@ function redactNested(value: object, depth: number, ancestors: object[]): unknow
 /** `object` itself when none of its entries changed, else a copy with the changed ones. */
 function redactEntries(object: object, depth: number, ancestors: object[] | undefined): object {
   if (Array.isArray(object)) {
+    const items: unknown[] = object;
     let copy: unknown[] | undefined;
-    for (let index = 0; index < object.length; index++) {
-      const item: unknown = object[index];
+    for (let index = 0; index < items.length; index++) {
+      const item = items[index];
       if (!isWalkable(item)) continue;
-      const redacted = redactNested(item, depth + 1, (ancestors ??= [object]));
-      if (redacted !== item) (copy ??= object.slice())[index] = redacted;
+      const redacted = redactNested(item, depth + 1, (ancestors ??= [items]));
+      if (redacted !== item) (copy ??= items.slice())[index] = redacted;
     }
-    return copy ?? object;
+    return copy ?? items;
   }
   let copy: Entries | undefined;
   for (const key in object) {

@@ -16,7 +16,7 @@ const UNKNOWN_ROOT = Symbol('unknown root');
 function isPlainContainer(value: unknown): value is Record<string, unknown> | unknown[] {
   if (Array.isArray(value)) return true;
   if (value === null || typeof value !== 'object') return false;
-  const proto = Object.getPrototypeOf(value);
+  const proto = Object.getPrototypeOf(value) as object | null;
   return proto === Object.prototype || proto === null;
 }
 
@@ -32,8 +32,17 @@ function lookup(context: TemplateContext, path: string): unknown {
 }
 
 function asText(value: unknown): string {
-  if (value === undefined || value === null) return '';
-  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+  switch (typeof value) {
+    case 'string':
+      return value;
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      return String(value);
+    default:
+      // Objects and arrays as JSON; null, undefined (and what plain data never holds) as nothing.
+      return value === null ? '' : (JSON.stringify(value) ?? '');
+  }
 }
 
 /** True when a value is a string holding a placeholder: checked once rendered, at run time. */

@@ -30,7 +30,7 @@ function sendStep(ctx: SimContext, dispatchUuid: string, message: SimMessage, st
     };
     const onAbort = (): void => {
       cleanUp();
-      reject(signal.reason);
+      reject(signal.reason as Error);
     };
     const settle = (outcome: StepOutcome): void => {
       cleanUp();
