@@ -19,4 +19,5 @@ export { isTransientFailure, NATS_REQUEST_TIMEOUT_MS, NATS_RETRY_AFTER_S, natsFa
 export { openBucket, openBuckets, provisionBus, type Buckets, type KvBucket } from './provision.js';
 export { globalAccountStorePending } from './storeMigration.js';
 export { jsonOrUndefined, lastBySubject, readBySeq, readRecent, recordJson, type StreamRecord } from './streamReader.js';
+export { streamSubjects } from './subjects.js';
 export { BUCKETS, CONSUMERS, STORAGE_DEFAULTS, STREAMS, streamConfigs, type StorageLimits, type TopologyOptions } from './topology.js';

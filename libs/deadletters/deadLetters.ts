@@ -1,6 +1,6 @@
 import { NatsError, type JsMsg } from 'nats';
 import { z } from 'zod';
-import { readBySeq, readRecent, recordJson, STREAMS, type Bus, type FailurePolicy } from '../bus/index.js';
+import { readBySeq, readRecent, recordJson, STREAMS, streamSubjects, type Bus, type FailurePolicy } from '../bus/index.js';
 import { errorMessage, SwitchboardError } from '../errors/index.js';
 import { ONLY_ROUTE_HEADER, publishEvent, Token, VumiApiEvent, type PublishedEvent } from '../events/index.js';
 
@@ -94,7 +94,7 @@ export class DeadLetters {
 
   /** Stores a dead letter once per `dedupeId` (a redelivered failure does not store it twice). */
   async add(letter: DeadLetter, dedupeId: string): Promise<number> {
-    const ack = await this.bus.js.publish(`deadletter.${letter.account_key}.${letter.reason}`, this.storable(letter), {
+    const ack = await this.bus.js.publish(streamSubjects.deadLetter(letter.account_key, letter.reason), this.storable(letter), {
       msgID: dedupeId,
     });
     return ack.seq;
@@ -131,7 +131,7 @@ export class DeadLetters {
   }
 
   async list(account: string, limit: number): Promise<StoredDeadLetter[]> {
-    const records = await readRecent(this.bus, STREAMS.deadletter, `deadletter.${account}.>`, limit);
+    const records = await readRecent(this.bus, STREAMS.deadletter, streamSubjects.deadLettersOf(account), limit);
     return records.map((record) => ({ id: record.seq, ...DeadLetter.parse(recordJson(record)) })).reverse();
   }
 

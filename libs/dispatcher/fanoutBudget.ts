@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NatsError } from 'nats';
 import { z } from 'zod';
-import { STREAMS, type Bus } from '../bus/index.js';
+import { STREAMS, streamSubjects, type Bus } from '../bus/index.js';
 import { SwitchboardError } from '../errors/index.js';
 import { isRevisionConflict, LruMap } from '../store/index.js';
 
@@ -88,7 +88,7 @@ export class FanoutBudget {
 
   /** Counts the event against its root's budget: admitted, or refused. */
   admit(event: CountedEvent): Promise<FanoutDecision> {
-    const subject = `fanout.${event.account}.${event.root_event_id}`;
+    const subject = streamSubjects.fanoutCount(event.account, event.root_event_id);
     return this.serially(subject, () => this.count(subject, event));
   }
 

@@ -1,4 +1,4 @@
-import { readRecent, recordJson, STREAMS, type Bus } from '../bus/index.js';
+import { readRecent, recordJson, STREAMS, streamSubjects, type Bus } from '../bus/index.js';
 import { VumiApiEvent } from '../events/index.js';
 
 export interface UnroutedEvent {
@@ -38,10 +38,6 @@ class PendingMessage {
   get body(): string {
     return `[${this.events.join(',')}]`;
   }
-}
-
-function subject(account: string): string {
-  return `unrouted.${account}.events`;
 }
 
 /**
@@ -89,13 +85,13 @@ export class UnroutedEvents {
 
   private store(account: string, message: PendingMessage): void {
     this.open.delete(account);
-    this.bus.js.publish(subject(account), message.body).then(() => message.settle.resolve(), message.settle.reject);
+    this.bus.js.publish(streamSubjects.unrouted(account), message.body).then(() => message.settle.resolve(), message.settle.reject);
   }
 
   /** The most recent first; an event recorded twice (its redelivery) is listed once. */
   async list(account: string, limit: number): Promise<UnroutedEvent[]> {
     // Every stored message holds at least one event, so the last `limit` messages hold enough.
-    const records = await readRecent(this.bus, STREAMS.unrouted, `unrouted.${account}.>`, limit);
+    const records = await readRecent(this.bus, STREAMS.unrouted, streamSubjects.unroutedOf(account), limit);
     const listed = new Map<string, UnroutedEvent>();
     for (const record of records.reverse()) {
       const body = recordJson(record);

@@ -1,4 +1,4 @@
-import { BUCKETS, STREAMS, type Bus } from '../bus/index.js';
+import { BUCKETS, STREAMS, streamSubjects, type Bus } from '../bus/index.js';
 import type { AccountLimits } from './accountLimits.js';
 
 /** What a quota counts: the account's messages on one stream, under one subject filter. */
@@ -13,8 +13,8 @@ interface Measure {
  */
 export const QUOTA_MEASURES = {
   max_stored_events: { stream: STREAMS.events, subjects: (account) => `events.${account}.>` },
-  max_queued_deliveries: { stream: STREAMS.deliveries, subjects: (account) => `deliveries.${account}.>` },
-  max_dead_letters: { stream: STREAMS.deadletter, subjects: (account) => `deadletter.${account}.>` },
+  max_queued_deliveries: { stream: STREAMS.deliveries, subjects: streamSubjects.deliveriesOf },
+  max_dead_letters: { stream: STREAMS.deadletter, subjects: streamSubjects.deadLettersOf },
   // The escalations' running list (libs/store/escalations.ts): a key each, removed with no marker once it stops running.
   max_running_escalations: { stream: `KV_${BUCKETS.escalations}`, subjects: (account) => `$KV.${BUCKETS.escalations}._running.${account}.>` },
 } as const satisfies Partial<Record<keyof AccountLimits, Measure>>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Bus } from '../bus/index.js';
+import { streamSubjects, type Bus } from '../bus/index.js';
 import { SwitchboardError } from '../errors/index.js';
 import { stableId, Token, VumiApiEvent } from '../events/index.js';
 import type { Delivery, DeliveryRepository, Subscription } from '../store/index.js';
@@ -21,10 +21,6 @@ function deliveryId(eventId: string, subscriptionId: string): string {
   return stableId(eventId, subscriptionId);
 }
 
-function deliverySubject(account: string, subscriptionId: string): string {
-  return `deliveries.${account}.${subscriptionId}`;
-}
-
 /**
  * Deliveries as the rest of the system sees them: queued on the DELIVERIES stream (never held in
  * memory), recorded per attempt by the workers, listed, and replayed once dead.
@@ -43,7 +39,7 @@ export class Deliveries {
       subscription_id: subscription.id,
       event,
     };
-    await this.bus.js.publish(deliverySubject(job.account_key, job.subscription_id), JSON.stringify(job), {
+    await this.bus.js.publish(streamSubjects.delivery(job.account_key, job.subscription_id), JSON.stringify(job), {
       msgID: `${event.event_id}:${subscription.id}`,
     });
   }
@@ -71,7 +67,7 @@ export class Deliveries {
     if (!subscription.enabled) throw new SwitchboardError('conflict', `subscription ${subscription.id} is disabled: enable it before replaying its deliveries`);
     const replay = current.replays + 1;
     const job: DeliveryJob = { delivery_id: id, account_key: account, subscription_id: subscription.id, event: current.event, replay };
-    await this.bus.js.publish(deliverySubject(account, subscription.id), JSON.stringify(job), { msgID: `${id}:replay:${replay}` });
+    await this.bus.js.publish(streamSubjects.delivery(account, subscription.id), JSON.stringify(job), { msgID: `${id}:replay:${replay}` });
     const now = new Date().toISOString();
     const saved = await this.records.update(account, subscription.id, id, (record) =>
       record && record.status === 'dead' && record.replays < replay

@@ -2,7 +2,7 @@ import { connect as tcpConnect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateSimCredentials } from '../../apps/server/simCredentials.js';
 import { escalationId } from '../../handlers/escalate_users/index.js';
-import { BUCKETS } from '../../libs/bus/index.js';
+import { BUCKETS, streamSubjects } from '../../libs/bus/index.js';
 import { loadSettings } from '../../libs/config/index.js';
 import { accountEventsFilter, eventSubject, publishEvent } from '../../libs/events/index.js';
 import { CLIENT_REF_MAX_LENGTH, EVENT_ID_MAX_LENGTH, PROVIDER_ID_MAX_LENGTH, TOKEN_MAX_LENGTH } from '../../libs/identifiers/index.js';
@@ -49,11 +49,12 @@ describe('every subject and key builder, with the longest and oddest allowed val
       ['an inbound message', providerFilings.inbound('viber_service', longestAddress).subject],
       ['a Dispatch status', providerFilings.dispatchStatus(providerId, providerId, 'undeliverable').subject],
       ['a Dispatch report', providerFilings.dispatchReport(providerId).subject],
-      // Formats built inline by their owners (deadLetters.ts, fanoutBudget.ts, unrouted.ts, subscriptions/deliveries.ts):
-      ['a dead letter', `deadletter.${token}.fanout_exceeded`],
-      ['a fan-out count', `fanout.${token}.${eventId}`],
-      ['unrouted events', `unrouted.${token}.events`],
-      ['a queued delivery', `deliveries.${token}.${token}`],
+      ['a dead letter', streamSubjects.deadLetter(token, 'fanout_exceeded')],
+      ["an account's dead letters (a filter)", streamSubjects.deadLettersOf(token)],
+      ['a fan-out count', streamSubjects.fanoutCount(token, eventId)],
+      ['unrouted events', streamSubjects.unrouted(token)],
+      ['a queued delivery', streamSubjects.delivery(token, token)],
+      ["an account's queued deliveries (a filter)", streamSubjects.deliveriesOf(token)],
       ...Object.values(BUCKETS).flatMap((bucket): Array<[string, string]> => [
         [`${bucket}: a document`, `$KV.${bucket}.${accountKey(token, token)}`],
         [`${bucket}: an index entry`, `$KV.${bucket}.${indexKey(token, 'addr', longestAddress)}`],
