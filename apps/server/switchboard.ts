@@ -129,6 +129,7 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
         stores,
         registry,
         services,
+        escalations,
         maxRepeat: settings.maxRepeat,
         deadLetters,
         unrouted,

@@ -1,5 +1,5 @@
 import type { Bus } from '../bus/index.js';
-import { causedEvent, publishEvent, type EmittedEvent, type Provenance, type VumiApiEvent } from '../events/index.js';
+import { causedEvent, publishEvent, type CausedEventPublisher, type EmittedEvent, type Provenance, type VumiApiEvent } from '../events/index.js';
 import type { Logger } from '../logger/index.js';
 import type { DeadLetters } from '../deadletters/index.js';
 import type { FanoutBudget } from './fanoutBudget.js';
@@ -42,7 +42,7 @@ function chainText(chain: readonly ChainLink[]): string {
  * root's fan-out budget (`FanoutBudget`: past it an event is not published, and the root gets one
  * dead letter).
  */
-export class CausedEvents {
+export class CausedEvents implements CausedEventPublisher {
   constructor(
     private readonly bus: Bus,
     private readonly deadLetters: DeadLetters,

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { SwitchboardError } from '../errors/index.js';
 import type { EmittedEvent, VumiApiEvent } from '../events/index.js';
 import type { Logger } from '../logger/index.js';
-import type { EscalationEngine } from '../escalation/index.js';
+import type { EscalationStarter } from '../escalation/index.js';
 import type { Messenger } from '../messaging/index.js';
 import type { Route, Stores } from '../store/index.js';
 
@@ -13,12 +13,12 @@ export interface ProviderInfo {
   applicationId: string;
 }
 
-/** What handlers may use: repositories, the provider and the escalation engine, never an app. */
+/** What handlers may use: repositories, the provider and escalations to start, never an app. */
 export interface HandlerServices {
   stores: Stores;
   messenger: Messenger;
   provider: ProviderInfo;
-  escalations: EscalationEngine;
+  escalations: EscalationStarter;
 }
 
 /** An earlier step's result, visible to later steps as `steps.<index>` and `steps.<name>`. */

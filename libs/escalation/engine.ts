@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import type { CausedEvents } from '../dispatcher/index.js';
 import { errorMessage, isSwitchboardError, SwitchboardError } from '../errors/index.js';
-import { Token } from '../events/index.js';
+import { Token, type CausedEventPublisher } from '../events/index.js';
 import { lazyChild, type Logger } from '../logger/index.js';
 import { normalizedFrom, parseClientRef, type Messenger, type StoredReceipts } from '../messaging/index.js';
 import {
@@ -28,6 +27,7 @@ import {
   type MessageStatus,
   type MessageStatusWebhook,
 } from '../vonage/index.js';
+import type { EscalationStarter, FailRequest, Started, StartRequest } from './starter.js';
 import * as transitions from './transitions.js';
 import type { Scale } from './transitions.js';
 
@@ -47,7 +47,7 @@ export interface EngineOptions {
   /** Dispatch API v0.1, for `mode: dispatch`. */
   dispatch: DispatchClient;
   timers: Timers;
-  events: CausedEvents;
+  events: CausedEventPublisher;
   /** Provider webhooks already stored, consulted before an expiry moves an escalation on. */
   stored: StoredReceipts;
   /**
@@ -62,14 +62,6 @@ export interface EngineOptions {
   /** A send the provider does not take is tried again after `baseMs`, doubling up to `maxMs`, for as long as its channel waits. */
   sendRetry: { baseMs: number; maxMs: number };
   log: Logger;
-}
-
-export interface StartRequest extends Pick<Escalation, 'id' | 'account_key' | 'route_id' | 'step' | 'trigger'> {
-  plan: EscalationPlan;
-}
-
-export interface FailRequest extends Omit<StartRequest, 'plan'> {
-  failure: EscalationFailure;
 }
 
 /** The plan of an escalation that failed before it could be planned: nobody to reach. */
@@ -138,16 +130,16 @@ function isQuick(effect: Effect): effect is Extract<Effect, { kind: 'emit' | 'ti
  * any point is repaired by its redelivery: the transition is then a no-op and the flush does
  * what was left.
  */
-export class EscalationEngine {
+export class EscalationEngine implements EscalationStarter {
   constructor(private readonly options: EngineOptions) {}
 
   /** Starts an escalation, or (same id: a redelivered trigger) goes on with the one that exists. */
-  async start(request: StartRequest): Promise<{ escalation: Escalation; created: boolean }> {
+  async start(request: StartRequest): Promise<Started> {
     return this.begin(request, request.plan, transitions.createEscalation);
   }
 
   /** Records an escalation that cannot start, ended `failed` with why; a redelivered trigger finds it. */
-  async fail(request: FailRequest): Promise<{ escalation: Escalation; created: boolean }> {
+  async fail(request: FailRequest): Promise<Started> {
     return this.begin(request, NOT_PLANNED, (base, plan, now) => transitions.failedEscalation(base, plan, request.failure, now));
   }
 
@@ -155,7 +147,7 @@ export class EscalationEngine {
     request: Omit<StartRequest, 'plan'>,
     requestedPlan: EscalationPlan,
     create: (base: Pick<Escalation, 'id' | 'account_key' | 'route_id' | 'step' | 'trigger'>, plan: EscalationPlan, now: number) => Escalation,
-  ): Promise<{ escalation: Escalation; created: boolean }> {
+  ): Promise<Started> {
     const { escalations, claimMs, log } = this.options;
     const key = EscalationRepository.key(request.account_key, request.id);
     // A redelivered trigger goes on with the plan stored first, even if its route has changed since.

@@ -17,6 +17,14 @@ export interface Provenance {
 }
 
 /**
+ * The port through which anything emits events on behalf of a cause (the escalation engine's
+ * outcome events); the dispatcher's `CausedEvents` is the one that bounds them.
+ */
+export interface CausedEventPublisher {
+  publish(parent: VumiApiEvent, emitted: EmittedEvent, provenance: Provenance): Promise<unknown>;
+}
+
+/**
  * The full envelope of an emitted event: the cause's account and conversation, a deterministic
  * id (a redelivered cause re-emits the same id), and `cause` with the chain's root and depth.
  */

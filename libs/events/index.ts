@@ -1,5 +1,5 @@
 export { readBusEvent, type BusEvent } from './busEvent.js';
-export { causedEvent, type EmittedEvent, type Provenance } from './causation.js';
+export { causedEvent, type CausedEventPublisher, type EmittedEvent, type Provenance } from './causation.js';
 export { Cause, EventId, EventInput, Token, VumiApiEvent } from './envelope.js';
 export { newEventId, stableId } from './eventId.js';
 export { ONLY_ROUTE_HEADER, ROUTES_REVISION_HEADER } from './headers.js';

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { Bus } from '../../../../libs/bus/index.js';
 import type { HandlerServices } from '../../../../libs/dispatcher/index.js';
+import type { EscalationEngine } from '../../../../libs/escalation/index.js';
 import { isSwitchboardError, SwitchboardError, validationError, validationFailed, type FieldIssue } from '../../../../libs/errors/index.js';
 import { publishEvent, Token } from '../../../../libs/events/index.js';
 import { parse } from '../../../../libs/http/index.js';
@@ -15,6 +16,8 @@ import { access } from '../accessControl.js';
 export interface EscalationsOptions {
   bus: Bus;
   services: HandlerServices;
+  /** The engine, for what the API does beyond a start: cancel, and read attempts with their timelines. */
+  engine: EscalationEngine;
   maxRepeat: number;
   log: Logger;
   /** An account at any of its quotas starts no new escalation. */
@@ -43,7 +46,7 @@ function view(esc: Escalation) {
   return { ...shown, trigger_event_id: trigger.event_id };
 }
 
-export const escalationsPlugin: FastifyPluginAsync<EscalationsOptions> = async (app, { bus, services, maxRepeat, log, quotas }) => {
+export const escalationsPlugin: FastifyPluginAsync<EscalationsOptions> = async (app, { bus, services, engine, maxRepeat, log, quotas }) => {
   const configSchema = escalateUsersConfig({ maxRepeat });
   const repository = services.stores.escalations;
 
@@ -51,7 +54,7 @@ export const escalationsPlugin: FastifyPluginAsync<EscalationsOptions> = async (
     const { account } = parse(AccountParams, request.params);
     const { status, limit } = parse(ListQuery, request.query);
     const { escalations, total } = await repository.recent(account, { status, limit });
-    const page = await Promise.all(escalations.map((esc) => services.escalations.withTimelines(esc)));
+    const page = await Promise.all(escalations.map((esc) => engine.withTimelines(esc)));
     return { escalations: page.map(view), total };
   });
 
@@ -59,12 +62,12 @@ export const escalationsPlugin: FastifyPluginAsync<EscalationsOptions> = async (
     const { account, id } = parse(AccountItemParams, request.params);
     const esc = await repository.get(account, id);
     if (!esc) throw new SwitchboardError('not_found', `no escalation ${id} in account ${account}`);
-    return view(await services.escalations.withTimelines(esc));
+    return view(await engine.withTimelines(esc));
   });
 
   app.post('/v1/accounts/:account/escalations/:id/cancel', { config: { access: access.write } }, async (request) => {
     const { account, id } = parse(AccountItemParams, request.params);
-    return view(await services.escalations.withTimelines(await services.escalations.cancel(account, id)));
+    return view(await engine.withTimelines(await engine.cancel(account, id)));
   });
 
   app.post('/v1/accounts/:account/escalations', { config: { access: access.write } }, async (request, reply) => {
@@ -84,6 +87,6 @@ export const escalationsPlugin: FastifyPluginAsync<EscalationsOptions> = async (
       event_data: body.event_data,
     });
     const { escalation } = await startPlanned({ plan, trigger, routeId: 'api', step: 0, services });
-    return reply.status(201).send(view(await services.escalations.withTimelines(escalation)));
+    return reply.status(201).send(view(await engine.withTimelines(escalation)));
   });
 };
