@@ -11,7 +11,7 @@ import type { Logger } from '../../libs/logger/index.js';
 import { Messenger, ProviderInbox, StoredReceipts } from '../../libs/messaging/index.js';
 import { createStores, type LiveTable, type Stores, type Subscription } from '../../libs/store/index.js';
 import { Timers } from '../../libs/timers/index.js';
-import { HOOK_TIMER, HookLauncher } from '../../libs/hooks/index.js';
+import { HOOK_TIMER, HookLauncher, HookRepository } from '../../libs/hooks/index.js';
 import { Deliveries, deliveryTargets, retrySchedule, startDeliveryWorkers, SubscriptionMatcher } from '../../libs/subscriptions/index.js';
 import { handlerRegistry } from '../../handlers/index.js';
 import { setUpApiAuth } from './auth.js';
@@ -41,6 +41,8 @@ export interface RunningSwitchboard {
   natsUrl: string;
   bus: Bus;
   stores: Stores;
+  /** Launch hooks and their pending launches. */
+  hookStore: HookRepository;
   provider: Provider;
   dispatcher: Dispatcher | undefined;
   escalations: EscalationEngine;
@@ -67,6 +69,7 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
     stops.push(() => bus.close());
     const buckets = await provisionBus(bus, settings.streams, log.child({ component: 'provisioning' }));
     const stores = createStores(buckets);
+    const hookStore = new HookRepository(buckets.hooks);
     const limits = await LimitsTable.start(buckets.limits, settings.limits, log.child({ component: 'limits' }));
     stops.push(async () => limits.stop());
     const deadLetters = new DeadLetters(bus);
@@ -104,7 +107,7 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
     // SSRF guard: subscriptions reach public hosts only, unless the operator allows private ones.
     const targets = deliveryTargets({ allowPrivate: settings.subscriptions.allowPrivateTargets });
     const hooks = new HookLauncher({
-      hooks: stores.hooks,
+      hooks: hookStore,
       contacts: stores.contacts,
       routes: stores.routes,
       timers,
@@ -144,6 +147,7 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
         checkDeliveryUrl: targets.check,
         streamHeartbeatMs: settings.subscriptions.streamHeartbeatMs,
         hooks,
+        hookStore,
         publicUrl: () => settings.http.publicUrl ?? url ?? `http://${settings.http.host}:${settings.http.port}`,
         limits: {
           table: limits,
@@ -249,7 +253,7 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
       stops.push(() => deliveryWorkers.stop());
     }
 
-    return { url, httpRoutes, natsUrl, bus, stores, provider, dispatcher, escalations, natsServer, firstOperatorToken, stop };
+    return { url, httpRoutes, natsUrl, bus, stores, hookStore, provider, dispatcher, escalations, natsServer, firstOperatorToken, stop };
   } catch (err) {
     await stop();
     throw err;

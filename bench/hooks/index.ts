@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectBus } from '../../libs/bus/index.js';
+import type { HookRepository } from '../../libs/hooks/index.js';
 import type { Stores } from '../../libs/store/index.js';
 import type { Benchmark, BenchContext } from '../harness/benchmark.js';
 import { startBenchNats } from '../harness/nats.js';
@@ -25,6 +26,7 @@ interface Session {
   serverPid: number;
   dataDir: string;
   stores: Stores;
+  hookStore: HookRepository;
   bus: Awaited<ReturnType<typeof connectBus>>;
   audience: number;
 }
@@ -34,7 +36,7 @@ interface Session {
  * every hook launched exactly once (the debounce held across all its calls), with the audience.
  */
 async function measured(session: Session, name: string, hookCount: number, method: 'GET' | 'POST'): Promise<CheckedRun> {
-  const { ctx, sizes, serverUrl, serverPid, dataDir, stores, bus, audience } = session;
+  const { ctx, sizes, serverUrl, serverPid, dataDir, stores, hookStore, bus, audience } = session;
   const account = `bench-hooks-${randomUUID().slice(0, 8)}`;
   await seedContacts(stores, account, sizes.contacts);
   const hooks = await createHooks(serverUrl, dataDir, account, hookCount);
@@ -61,7 +63,7 @@ async function measured(session: Session, name: string, hookCount: number, metho
   if (counts.some((one) => one.length !== 1)) throw new Error(`${name}: a hook launched more than once: ${JSON.stringify(counts.filter((one) => one.length !== 1))}`);
   if (counts.some((one) => one[0] !== audience)) throw new Error(`${name}: a launch's audience was not the ${audience} ops contacts`);
   launches.stop();
-  const debounceWrites = hookCount === 1 ? (await stores.hooks.launchState(account, hooks[0]!.id))?.generation : undefined;
+  const debounceWrites = hookCount === 1 ? (await hookStore.launchState(account, hooks[0]!.id))?.generation : undefined;
   return { ...run, launches: counts.length, debounceWrites };
 }
 
@@ -88,7 +90,7 @@ export const hooksBenchmark: Benchmark = {
       serverUrl: server.url!,
       serverPid: server.pid,
       dataDir,
-      stores: await benchStores(bus),
+      ...(await benchStores(bus)),
       bus,
       audience: Math.ceil(sizes.contacts / 2),
     };

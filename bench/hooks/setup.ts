@@ -1,6 +1,7 @@
 import type { Subscription } from 'nats';
 import { openBuckets, type Bus } from '../../libs/bus/index.js';
 import { VumiApiEvent } from '../../libs/events/index.js';
+import { HookRepository } from '../../libs/hooks/index.js';
 import { createStores, type Stores } from '../../libs/store/index.js';
 import { apiClient } from '../../test/support/api.js';
 import { spawnSwitchboard, type SwitchboardProcess } from '../../test/support/processes.js';
@@ -44,8 +45,10 @@ export async function seedContacts(stores: Stores, account: string, count: numbe
   return Math.ceil(count / 2);
 }
 
-export async function benchStores(bus: Bus): Promise<Stores> {
-  return createStores(await openBuckets(bus));
+/** The repositories the benchmark reads and seeds beside the server: contacts, and the hooks' launch state. */
+export async function benchStores(bus: Bus): Promise<{ stores: Stores; hookStore: HookRepository }> {
+  const buckets = await openBuckets(bus);
+  return { stores: createStores(buckets), hookStore: new HookRepository(buckets.hooks) };
 }
 
 /** Creates hooks through the API, as an operator would; returns their ids and launch paths. */

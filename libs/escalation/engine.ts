@@ -10,7 +10,6 @@ import {
   type Attempt,
   type Effect,
   type Escalation,
-  type EscalationFailure,
   type EscalationPlan,
   type MessageRepository,
   type Versioned,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Audience } from '../audience/index.js';
 import { Token } from '../events/index.js';
-import { HookRepository, MAX_DEBOUNCE_S, type Hook } from '../store/index.js';
+import { HookRepository, MAX_DEBOUNCE_S, type Hook } from './hookRepository.js';
 import { HostPattern } from './hosts.js';
 import { newHookId, newHookToken } from './token.js';
 

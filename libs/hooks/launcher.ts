@@ -5,7 +5,8 @@ import { errorMessage, isSwitchboardError, SwitchboardError, validationFailed } 
 import { publishEvent, ROUTES_REVISION_HEADER, stableId, Token } from '../events/index.js';
 import type { JsonShapeLimits } from '../jsonShape/index.js';
 import type { Logger } from '../logger/index.js';
-import { HookRepository, type ContactRepository, type Hook, type LastLaunch, type LaunchRequest, type PendingLaunch, type RouteRepository } from '../store/index.js';
+import type { ContactRepository, RouteRepository } from '../store/index.js';
+import { HookRepository, type Hook, type LastLaunch, type LaunchRequest, type PendingLaunch } from './hookRepository.js';
 import type { Timers } from '../timers/index.js';
 import { inChunks } from './chunks.js';
 import { checkLaunchEvent, checkLaunchFields } from './launchShape.js';

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { audienceFromLists, VariableName, variablesFromLists, XeniooLists, type ListIssue } from '../audience/index.js';
 import { issuePath, validationFailed, zodIssues } from '../errors/index.js';
 import { Token } from '../events/index.js';
-import { ContactChannel, VariableValue, type LaunchRequest, type LaunchTarget, type Targeting } from '../store/index.js';
+import { ContactChannel, VariableValue } from '../store/index.js';
+import type { LaunchRequest, LaunchTarget, Targeting } from './hookRepository.js';
 
 /** The most contacts one call may name in targets mode. */
 const MAX_TARGETS = 1000;

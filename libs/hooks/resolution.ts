@@ -1,5 +1,6 @@
 import { selectAudience, type VariableValues } from '../audience/index.js';
-import type { ContactRepository, Hook, Targeting } from '../store/index.js';
+import type { ContactRepository } from '../store/index.js';
+import type { Hook, Targeting } from './hookRepository.js';
 import { inChunks } from './chunks.js';
 
 /** Contact writes in flight at once while a launch sets variables or creates contacts. */

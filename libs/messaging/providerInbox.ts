@@ -9,7 +9,7 @@ import { isSwitchboardError } from '../errors/index.js';
 import { DispatchFinalReport, DispatchMessageStatusWebhook, InboundMessageWebhook, MessageStatusWebhook, normalizeAddress } from '../vonage/index.js';
 import { providerFilings, type Filing } from './providerFilings.js';
 import { RecentStatuses } from './recentStatuses.js';
-import { receiptOf } from './storedReceipts.js';
+import { receiptOf } from './storedReceipt.js';
 import { WebhookLag } from './webhookLag.js';
 
 const UNKNOWN_ACCOUNT = '_unknown';

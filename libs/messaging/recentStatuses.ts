@@ -1,5 +1,5 @@
 import { LruMap } from '../store/index.js';
-import type { StoredReceipt } from './storedReceipts.js';
+import type { StoredReceipt } from './storedReceipt.js';
 
 /**
  * How many statuses are remembered: at the benchmark's peak of about 600 webhooks a second, well

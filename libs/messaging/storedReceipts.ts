@@ -2,17 +2,8 @@ import { jsonOrUndefined, lastBySubject, readRecent, recordJson, STREAMS, type B
 import { DispatchMessageStatusWebhook, InboundMessageWebhook, MESSAGE_STATUSES, MessageStatusWebhook, type MessageStatus } from '../vonage/index.js';
 import { providerFilings, type Filing } from './providerFilings.js';
 import type { RecentStatuses } from './recentStatuses.js';
+import { receiptOf, type StoredReceipt } from './storedReceipt.js';
 
-export interface StoredReceipt {
-  status: MessageStatus;
-  at: string;
-  error?: Record<string, unknown>;
-}
-
-/** What a timeline keeps of a status webhook. */
-export function receiptOf(webhook: { status: MessageStatus; timestamp: string; error?: Record<string, unknown> }): StoredReceipt {
-  return { status: webhook.status, at: webhook.timestamp, ...(webhook.error ? { error: webhook.error } : {}) };
-}
 
 function byTime(receipts: StoredReceipt[]): StoredReceipt[] {
   return receipts.sort((a, b) => a.at.localeCompare(b.at));

@@ -3,7 +3,6 @@ import { BroadcastRepository } from './broadcasts.js';
 import { ContactRepository } from './contacts.js';
 import { DeliveryRepository } from './deliveries.js';
 import { EscalationRepository } from './escalations.js';
-import { HookRepository } from './hooks.js';
 import { MessageRepository } from './messages.js';
 import { RouteRepository } from './routes.js';
 import { SubscriptionRepository } from './subscriptions.js';
@@ -27,18 +26,6 @@ export {
   PlanUser,
   type EscalationRef,
 } from './escalations.js';
-export {
-  Hook,
-  HookEvent,
-  HookRepository,
-  LastLaunch,
-  LaunchRequest,
-  LaunchState,
-  LaunchTarget,
-  MAX_DEBOUNCE_S,
-  PendingLaunch,
-  Targeting,
-} from './hooks.js';
 export { isRevisionConflict, JsonKv, type Versioned } from './jsonKv.js';
 export { accountFilter, accountKey, indexKey } from './keys.js';
 export { MessageRecord, MessageRepository, StatusReceipt, type SentMessage } from './messages.js';
@@ -63,7 +50,6 @@ export interface Stores {
   contacts: ContactRepository;
   messages: MessageRepository;
   escalations: EscalationRepository;
-  hooks: HookRepository;
   broadcasts: BroadcastRepository;
   subscriptions: SubscriptionRepository;
   deliveries: DeliveryRepository;
@@ -75,7 +61,6 @@ export function createStores(buckets: Buckets): Stores {
     contacts: new ContactRepository(buckets.contacts),
     messages: new MessageRepository(buckets.messages),
     escalations: new EscalationRepository(buckets.escalations),
-    hooks: new HookRepository(buckets.hooks),
     broadcasts: new BroadcastRepository(buckets.messages),
     subscriptions: new SubscriptionRepository(buckets.subscriptions),
     deliveries: new DeliveryRepository(buckets.deliveries),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HookInput, newHook } from '../../libs/hooks/index.js';
-import { HookRepository } from '../../libs/store/index.js';
+import { HookRepository } from '../../libs/hooks/index.js';
 import { useSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
 import { callHook, createHook, newAccount, watchAccount } from './support.js';
@@ -59,7 +59,7 @@ describe('hooks API', () => {
     expect((await sb.api.delete(`/v1/accounts/${account}/hooks/${hook.id}`)).status).toBe(404);
     expect((await sb.api.call('PATCH', `/v1/accounts/${account}/hooks/${hook.id}`, { enabled: true })).status).toBe(404);
     // Deleted with its token index: the old launch URL is gone too.
-    expect(await sb.stores.hooks.byToken(hook.token)).toBeUndefined();
+    expect(await sb.hookStore.byToken(hook.token)).toBeUndefined();
   });
 
   it('keeps only a hash of the token: no key of the bucket holds it', async () => {
@@ -203,7 +203,7 @@ describe('calling a hook', () => {
     const malformed = await callHook(sb.url!, hook.token, 'POST', undefined, { rawBody: '{"audience_filters": ' });
     expect(malformed.status).toBe(400);
     expect(malformed.body.error.code).toBe('invalid_json');
-    expect((await sb.stores.hooks.launchState(account, hook.id))?.pending).toBeUndefined();
+    expect((await sb.hookStore.launchState(account, hook.id))?.pending).toBeUndefined();
   });
 
   it('answers 413 for a payload over the body limit', async () => {
@@ -236,7 +236,7 @@ describe('calling a hook', () => {
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe('forbidden');
     expect(res.body.error.message).toContain('127.0.0.1');
-    expect((await sb.stores.hooks.launchState(account, elsewhere.id))?.pending).toBeUndefined();
+    expect((await sb.hookStore.launchState(account, elsewhere.id))?.pending).toBeUndefined();
 
     const loopback = await createHook(sb, account, { allowed_hosts: ['198.51.100.0/24', '127.0.0.0/8'] });
     expect((await callHook(sb.url!, loopback.token, 'POST', {})).status).toBe(200);
@@ -265,11 +265,11 @@ describe('calling a hook', () => {
     const account = newAccount();
     const { hook, token } = newHook(account, HookInput.parse({ event: { event_type: 'hook_event' } }));
     // Straight to the store, as another server process would write it.
-    await sb.stores.hooks.create(hook);
+    await sb.hookStore.create(hook);
     expect((await callHook(sb.url!, token, 'GET')).status).toBe(200);
-    await sb.stores.hooks.update(account, hook.id, (current) => ({ ...current, enabled: false }));
+    await sb.hookStore.update(account, hook.id, (current) => ({ ...current, enabled: false }));
     await waitFor('the disabled hook to answer 404', async () => (await callHook(sb.url!, token, 'GET')).status === 404, 5000);
-    await sb.stores.hooks.update(account, hook.id, (current) => ({ ...current, enabled: true }));
+    await sb.hookStore.update(account, hook.id, (current) => ({ ...current, enabled: true }));
     await waitFor('the enabled hook to answer 200', async () => (await callHook(sb.url!, token, 'GET')).status === 200, 5000);
   });
 
@@ -292,7 +292,7 @@ describe('calling a hook', () => {
     expect(answers.map((answer) => answer.status).filter((status) => status !== 200)).toEqual([]);
     // One token won: the hook's index knows it and no other.
     const tokens = answers.filter((_, i) => i % 4 !== 0).map((answer) => answer.body.token as string);
-    const live = await Promise.all(tokens.map(async (token) => (await sb.stores.hooks.byToken(token))?.id));
+    const live = await Promise.all(tokens.map(async (token) => (await sb.hookStore.byToken(token))?.id));
     expect(live.filter((found) => found === id)).toHaveLength(1);
   });
 });

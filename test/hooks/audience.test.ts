@@ -152,7 +152,7 @@ describe('targets mode', () => {
     expect(issueAt(res.body, 'targets.2.channel')).toBeDefined();
     expect(issueAt(res.body, 'targets.0.channel')).toBeUndefined();
     expect(await sb.stores.contacts.get(f.account, 'ghost')).toBeUndefined();
-    expect((await sb.stores.hooks.launchState(f.account, f.hook.id))?.pending).toBeUndefined();
+    expect((await sb.hookStore.launchState(f.account, f.hook.id))?.pending).toBeUndefined();
   });
 
   it.each([

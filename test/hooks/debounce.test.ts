@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { HookRepository } from '../../libs/store/index.js';
+import { HookRepository } from '../../libs/hooks/index.js';
 import { startTestNats } from '../support/nats.js';
 import { startTestSwitchboard, useSwitchboard, type TestSwitchboard } from '../support/switchboard.js';
 import { callHook, createHook, newAccount, watchAccount } from './support.js';
@@ -16,7 +16,7 @@ const sb = useSwitchboard({ env: { SWITCHBOARD_TIME_SCALE: String(SCALE) } });
  * generation's timer: the first call's timer is stored, but no longer launches.
  */
 async function strandPendingLaunch(server: TestSwitchboard, account: string, hookId: string): Promise<void> {
-  await server.stores.hooks.launches.mutate(HookRepository.launchKey(account, hookId), (state) => {
+  await server.hookStore.launches.mutate(HookRepository.launchKey(account, hookId), (state) => {
     const generation = state!.generation + 1;
     return { ...state!, generation, pending: { ...state!.pending!, generation } };
   });
@@ -90,7 +90,7 @@ describe('debounce', () => {
       expect((event!.event_data.fields as { n: number }).n).toBeGreaterThanOrEqual(900);
       await sleep(2500);
       expect(watch.ofType('hook_event')).toHaveLength(1);
-      const state = await sb.stores.hooks.launchState(account, hook.id);
+      const state = await sb.hookStore.launchState(account, hook.id);
       expect(state?.pending).toBeUndefined();
       expect(state?.last_launch).toMatchObject({ status: 'published', calls: 1000, event_id: event!.event_id });
       // Many calls share a write: far fewer generations than calls.
@@ -110,7 +110,7 @@ describe('debounce', () => {
       await sb.api.call('PATCH', `/v1/accounts/${account}/hooks/${hook.id}`, { enabled: false });
       const last = await (async () => {
         for (let i = 0; i < 100; i++) {
-          const state = await sb.stores.hooks.launchState(account, hook.id);
+          const state = await sb.hookStore.launchState(account, hook.id);
           if (state?.last_launch) return state.last_launch;
           await sleep(50);
         }

@@ -22,7 +22,7 @@ import { limitsPlugin, type LimitsOptions } from './plugins/limits.js';
 import { messagesPlugin } from './plugins/messages.js';
 import { routesPlugin } from './plugins/routes.js';
 import { webhooksPlugin } from './plugins/webhooks.js';
-import type { HookLauncher } from '../../../libs/hooks/index.js';
+import type { HookLauncher, HookRepository } from '../../../libs/hooks/index.js';
 import { broadcastsPlugin } from './plugins/broadcasts.js';
 import { hooksPlugin } from './plugins/hooks.js';
 import type { Deliveries, DeliveryUrlCheck } from '../../../libs/subscriptions/index.js';
@@ -52,6 +52,7 @@ export interface HttpDeps {
   revokedTokens: RevokedTokens;
   /** Launch hooks: calls on /hooks/<token>. */
   hooks: HookLauncher;
+  hookStore: HookRepository;
   /** The base of the launch URLs the hooks API answers with: PUBLIC_URL, or the API's own address. */
   publicUrl: () => string;
   deliveries: Deliveries;
@@ -106,7 +107,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<HttpApp> {
   await app.register(messagesPlugin, { messages: deps.stores.messages, stored: deps.stored });
   await app.register(escalationsPlugin, { bus: deps.bus, services: deps.services, engine: deps.escalations, maxRepeat: deps.maxRepeat, log: deps.log, quotas: deps.limits.quotas });
   await app.register(webhooksPlugin, { inbox: deps.inbox, signatureSecret: deps.signatureSecret, jsonShape: deps.jsonShape });
-  await app.register(hooksPlugin, { hooks: deps.stores.hooks, launcher: deps.hooks, publicUrl: deps.publicUrl, perSecond: deps.rateLimits.hookLaunchesPerSecond, jsonShape: deps.jsonShape, quotas: deps.limits.quotas, log: deps.log.child({ component: 'hooks' }) });
+  await app.register(hooksPlugin, { hooks: deps.hookStore, launcher: deps.hooks, publicUrl: deps.publicUrl, perSecond: deps.rateLimits.hookLaunchesPerSecond, jsonShape: deps.jsonShape, quotas: deps.limits.quotas, log: deps.log.child({ component: 'hooks' }) });
   await app.register(broadcastsPlugin, { broadcasts: deps.stores.broadcasts });
   await app.register(subscriptionsPlugin, { subscriptions: deps.stores.subscriptions, deliveries: deps.deliveries, checkUrl: deps.checkDeliveryUrl, quotas: deps.limits.quotas });
   await app.register(eventStreamPlugin, { bus: deps.bus, heartbeatMs: deps.streamHeartbeatMs, log: deps.log.child({ component: 'event-stream' }) });

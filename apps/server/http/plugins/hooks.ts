@@ -1,11 +1,23 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { SwitchboardError, validationFailed } from '../../../../libs/errors/index.js';
-import { hostAllowed, HookInput, HookPatch, launchPath, newHook, newHookToken, patchedHook, TOKEN_SHAPE, type HookLauncher } from '../../../../libs/hooks/index.js';
+import {
+  hostAllowed,
+  HookInput,
+  HookPatch,
+  HookRepository,
+  launchPath,
+  newHook,
+  newHookToken,
+  patchedHook,
+  TOKEN_SHAPE,
+  type Hook,
+  type HookLauncher,
+  type LaunchState,
+} from '../../../../libs/hooks/index.js';
 import { parse, rateLimitPer } from '../../../../libs/http/index.js';
 import { checkJsonShape, type JsonShapeLimits } from '../../../../libs/jsonShape/index.js';
 import type { Quotas } from '../../../../libs/limits/index.js';
 import type { Logger } from '../../../../libs/logger/index.js';
-import { HookRepository, type Hook, type LaunchState } from '../../../../libs/store/index.js';
 import { AccountItemParams, AccountParams } from '../params.js';
 import { access } from '../accessControl.js';
 

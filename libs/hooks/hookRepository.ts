@@ -1,12 +1,9 @@
-import type { KvBucket } from '../bus/index.js';
 import { z } from 'zod';
 import { Audience } from '../audience/index.js';
+import type { KvBucket } from '../bus/index.js';
 import { Token } from '../events/index.js';
-import { ContactChannel, VariableValue } from './contacts.js';
-import { JsonKv, type Versioned } from './jsonKv.js';
-import { LiveTable } from './liveTable.js';
 import type { Logger } from '../logger/index.js';
-import { accountFilter, accountKey, indexKey } from './keys.js';
+import { accountFilter, accountKey, ContactChannel, indexKey, JsonKv, LiveTable, VariableValue, type Versioned } from '../store/index.js';
 
 /** The longest debounce a hook may ask for. */
 export const MAX_DEBOUNCE_S = 3600;
