@@ -1,6 +1,7 @@
-import { defineHandler, isPermanent, stepsView, type StepContext } from '../../libs/dispatcher/index.js';
-import { errorMessage, SwitchboardError } from '../../libs/errors/index.js';
+import { defineHandler, NonRetriableError, stepsView, type StepContext } from '../../libs/dispatcher/index.js';
+import { errorMessage } from '../../libs/errors/index.js';
 import { stableId, Token } from '../../libs/events/index.js';
+import { isRefusedSend } from '../../libs/messaging/index.js';
 import type { BroadcastFailure, Contact } from '../../libs/store/index.js';
 import { renderString, type TemplateContext } from '../../libs/templates/index.js';
 import { BroadcastConfig } from './schema.js';
@@ -17,7 +18,7 @@ function contactIds(ctx: Context): string[] {
   const { contacts } = ctx.config;
   const ids = typeof contacts === 'string' ? renderString(contacts, { event: ctx.event, steps: stepsView(ctx.route, ctx.steps) }) : contacts;
   const list = Token.array().safeParse(ids);
-  if (!list.success) throw new SwitchboardError('validation_failed', `contacts: ${JSON.stringify(contacts)} did not give a list of contact ids`);
+  if (!list.success) throw new NonRetriableError(`contacts: ${JSON.stringify(contacts)} did not give a list of contact ids`, { code: 'validation_failed' });
   return [...new Set(list.data)];
 }
 
@@ -53,7 +54,7 @@ async function sendTo(ctx: Context, contactId: string, template: string, base: T
     return { sent: true };
   } catch (err) {
     // A refusal that cannot heal fails this contact; anything else fails the step, to be retried.
-    return isPermanent(err) ? failed(errorMessage(err)) : { retry: err };
+    return isRefusedSend(err) ? failed(errorMessage(err)) : { retry: err };
   }
 }
 

@@ -1,4 +1,5 @@
-import { defineHandler } from '../../libs/dispatcher/index.js';
+import { defineHandler, NonRetriableError } from '../../libs/dispatcher/index.js';
+import { isSwitchboardError } from '../../libs/errors/index.js';
 import { CreateContactConfig } from './schema.js';
 
 export const createContactHandler = defineHandler({
@@ -6,7 +7,10 @@ export const createContactHandler = defineHandler({
   description: 'Creates or updates a contact from values in the event (upsert on its channel addresses). Output: the contact.',
   config: CreateContactConfig,
   async handle({ event, config, services, log }) {
-    const { contact, created } = await services.stores.contacts.upsert(event.account_key, config);
+    const { contact, created } = await services.stores.contacts.upsert(event.account_key, config).catch((err: unknown) => {
+      // A contact the store refuses (no id and no channel) is refused every time.
+      throw isSwitchboardError(err, 'validation_failed') ? NonRetriableError.from(err) : err;
+    });
     log.info({ contact_id: contact.id, created }, created ? 'contact created' : 'contact updated');
     return {
       output: {

@@ -1,16 +1,16 @@
-import { defineHandler } from '../../libs/dispatcher/index.js';
-import { SwitchboardError } from '../../libs/errors/index.js';
+import { defineHandler, NonRetriableError } from '../../libs/dispatcher/index.js';
+import { isRefusedSend } from '../../libs/messaging/index.js';
 import type { ContactChannel, Stores } from '../../libs/store/index.js';
 import { SendMessageConfig } from './schema.js';
 
 async function recipientFor(stores: Stores, account: string, config: SendMessageConfig): Promise<ContactChannel> {
   if (config.to) return config.to;
   const contact = await stores.contacts.get(account, config.contact!);
-  if (!contact) throw new SwitchboardError('validation_failed', `contact "${config.contact}" does not exist in account ${account}`);
+  if (!contact) throw new NonRetriableError(`contact "${config.contact}" does not exist in account ${account}`, { code: 'validation_failed' });
   const channel = config.channel ? contact.channels.find((one) => one.type === config.channel) : contact.channels[0];
   if (!channel) {
     const which = config.channel ? `${config.channel} channel` : 'channel';
-    throw new SwitchboardError('validation_failed', `contact "${contact.id}" has no ${which} to send on`);
+    throw new NonRetriableError(`contact "${contact.id}" has no ${which} to send on`, { code: 'validation_failed' });
   }
   return channel;
 }
@@ -21,14 +21,12 @@ export const sendMessageHandler = defineHandler({
   config: SendMessageConfig,
   async handle({ event, config, services, stepKey }) {
     const recipient = await recipientFor(services.stores, event.account_key, config);
-    const { record, duplicate } = await services.messenger.send({
-      account: event.account_key,
-      channel: recipient.type,
-      to: recipient.id_num,
-      text: config.text,
-      from: config.from,
-      ref: `step:${stepKey}`,
-    });
+    const { record, duplicate } = await services.messenger
+      .send({ account: event.account_key, channel: recipient.type, to: recipient.id_num, text: config.text, from: config.from, ref: `step:${stepKey}` })
+      .catch((err: unknown) => {
+        // Sent again, a refused send is refused again; anything else (the provider down, NATS) may heal.
+        throw isRefusedSend(err) ? NonRetriableError.from(err) : err;
+      });
     return {
       output: {
         message_uuid: record.message_uuid,

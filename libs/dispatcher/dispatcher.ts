@@ -168,8 +168,10 @@ export class Dispatcher {
 
     const failures = outcomes.filter((outcome) => !outcome.ok);
     if (failures.length === 0) return { result: 'handled' };
-    if (attempt < retry.maxAttempts && failures.some((failure) => !failure.permanent)) {
-      const delay = retryDelay(retry, attempt);
+    const retried = failures.flatMap((failure) => (failure.retry.retry ? [failure.retry.notBeforeMs] : []));
+    if (attempt < retry.maxAttempts && retried.length > 0) {
+      // The policy's delay, or longer where a handler asked for it (RetryAfterError).
+      const delay = Math.max(retryDelay(retry, attempt), ...retried);
       log.warn({ event_id: event.event_id, attempt, retry_in_ms: delay }, 'event failed: retrying');
       return { result: 'retrying', retryInMs: delay };
     }

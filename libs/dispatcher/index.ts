@@ -3,7 +3,8 @@ export { Dispatcher, type DispatcherOptions, type DispatcherStats, type Dispatch
 export { FanoutBudget } from './fanoutBudget.js';
 export { defineHandler, type Handler, type HandlerRegistry, type HandlerServices, type KnownEmission,
   type ProviderInfo, type StepContext, type StepOutput, type StepResult } from './handler.js';
-export { isPermanent, retryDelay, type RetryPolicy } from './retryPolicy.js';
+export { NonRetriableError, RetryAfterError, type HandlerErrorOptions } from './handlerErrors.js';
+export { retryDelay, retryRequest, type RetryPolicy, type RetryRequest } from './retryPolicy.js';
 export { refuseCycles } from './routeCycles.js';
 export { routeMatches } from './routeMatcher.js';
 export { RouteTable } from './routeTable.js';

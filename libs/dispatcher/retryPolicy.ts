@@ -1,4 +1,4 @@
-import { isSwitchboardError } from '../errors/index.js';
+import { NonRetriableError, RetryAfterError } from './handlerErrors.js';
 
 export interface RetryPolicy {
   maxAttempts: number;
@@ -11,7 +11,11 @@ export function retryDelay(policy: RetryPolicy, failedAttempt: number): number {
   return delaysMs[Math.min(failedAttempt, delaysMs.length) - 1] ?? 0;
 }
 
-/** Bad config or input, or a provider's definite "no", fails the same way every time. */
-export function isPermanent(err: unknown): boolean {
-  return isSwitchboardError(err, 'validation_failed') || isSwitchboardError(err, 'provider_rejected');
+/** What a failed step's error asks of its retry: none, or none sooner than `notBeforeMs` (else the policy's delay). */
+export type RetryRequest = { retry: false } | { retry: true; notBeforeMs: number };
+
+/** A step is retried unless its handler threw NonRetriableError, and no sooner than a RetryAfterError asks. */
+export function retryRequest(err: unknown): RetryRequest {
+  if (err instanceof NonRetriableError) return { retry: false };
+  return { retry: true, notBeforeMs: err instanceof RetryAfterError ? err.retryAfterMs : 0 };
 }

@@ -3,14 +3,16 @@ import type { EmittedEvent, VumiApiEvent } from '../events/index.js';
 import { lazyChild, type Logger } from '../logger/index.js';
 import type { Route, RouteStep } from '../store/index.js';
 import type { Handler, HandlerRegistry, HandlerServices, StepOutput, StepResult } from './handler.js';
-import { isPermanent } from './retryPolicy.js';
+import { NonRetriableError } from './handlerErrors.js';
+import { retryRequest, type RetryRequest } from './retryPolicy.js';
 import { hasTemplates, render, type TemplateContext } from '../templates/index.js';
 
 export interface RouteFailure {
   step: number;
   handler: string;
   error: unknown;
-  permanent: boolean;
+  /** As the error asks (NonRetriableError, RetryAfterError); a config invalid once rendered is never retried. */
+  retry: RetryRequest;
 }
 
 export type RouteOutcome = { route: Route } & ({ ok: true; outputs: StepOutput[] } | ({ ok: false } & RouteFailure));
@@ -63,13 +65,13 @@ export async function runRoute(route: Route, event: VumiApiEvent, attempt: numbe
       let result: StepResult;
       if (config.ok) result = await handler.handle({ ...context, config: config.config });
       else if (handler.refused) result = await handler.refused({ ...context, config: config.rendered }, config.error);
-      else throw config.error;
+      else throw NonRetriableError.from(config.error);
       outputs.push({ handler: step.handler, output: result.output ?? {} });
       if (result.emit?.length) await deps.emit(event, result.emit, route, index);
     } catch (error) {
-      const permanent = isPermanent(error);
-      log.warn({ err: error, attempt, permanent }, 'step failed');
-      return { route, ok: false, step: index, handler: step.handler, error, permanent };
+      const retry = retryRequest(error);
+      log.warn({ err: error, attempt, retry: retry.retry }, 'step failed');
+      return { route, ok: false, step: index, handler: step.handler, error, retry };
     }
   }
   return { route, ok: true, outputs };

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { isTransientFailure, type Bus } from '../bus/index.js';
-import { isPermanent } from '../dispatcher/index.js';
 import { errorMessage, isSwitchboardError, SwitchboardError, validationFailed } from '../errors/index.js';
 import { publishEvent, ROUTES_REVISION_HEADER, stableId, Token } from '../events/index.js';
 import type { JsonShapeLimits } from '../jsonShape/index.js';
@@ -188,8 +187,8 @@ export class HookLauncher {
       hookLog.info({ event_id: published.event.event_id, audience: resolution.contact_ids.length, calls: pending.calls }, 'hook launched');
       return { ...base, status: 'published', event_id: published.event.event_id, audience_count: resolution.contact_ids.length };
     } catch (err) {
-      // A failure that cannot heal is recorded; any other fails the timer, which fires again.
-      if (!isPermanent(err)) throw err;
+      // A launch that is invalid (its audience, its event) is invalid every time: recorded; any other failure fails the timer, which fires again.
+      if (!isSwitchboardError(err, 'validation_failed')) throw err;
       hookLog.warn({ err }, 'hook launch failed');
       return { ...base, status: 'failed', error: errorMessage(err) };
     }

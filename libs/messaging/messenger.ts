@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { SwitchboardError } from '../errors/index.js';
+import { isSwitchboardError, SwitchboardError } from '../errors/index.js';
 import { clientRef } from './providerInbox.js';
 import type { Logger } from '../logger/index.js';
 import type { MessageRecord, MessageRepository } from '../store/index.js';
@@ -11,6 +11,11 @@ export interface MessageProvider {
 }
 
 export type Senders = Partial<Record<ChannelType, string>>;
+
+/** A send refused for what it is (an address or sender it cannot take, the provider's 4xx): sent again, it is refused again. */
+export function isRefusedSend(err: unknown): err is SwitchboardError {
+  return isSwitchboardError(err, 'validation_failed') || isSwitchboardError(err, 'provider_rejected');
+}
 
 /** Where the provider's word that it accepted a send is kept (its `submitted` webhook, filed by the send's ref). */
 export interface AcceptedSends {

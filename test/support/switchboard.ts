@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadOrCreateServerSecret, mintToken, type MintRequest, type TokenBinding } from '../../libs/auth/index.js';
 import { loadSettings, ROLES, type Role, type Settings } from '../../libs/config/index.js';
+import type { HandlerRegistry } from '../../libs/dispatcher/index.js';
 import type { DestinationStream } from 'pino';
 import { afterAll, beforeAll } from 'vitest';
 import { createLogger } from '../../libs/logger/index.js';
@@ -50,13 +51,13 @@ export async function tokenFor(dataDir: string, request: Partial<MintRequest> = 
 /** A whole Switchboard in this process, on the suite's own nats-server. */
 export async function startTestSwitchboard(
   natsUrl: string,
-  options: { env?: Record<string, string>; roles?: Role[]; dataDir?: string; logTo?: DestinationStream } = {},
+  options: { env?: Record<string, string>; roles?: Role[]; dataDir?: string; logTo?: DestinationStream; registry?: HandlerRegistry } = {},
 ): Promise<TestSwitchboard> {
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'switchboard-data-')));
   const env = testEnv(natsUrl, dataDir, options.env);
   const settings = loadSettings(env);
   const log = createLogger({ level: env.LOG_LEVEL, name: 'switchboard-test' }, options.logTo);
-  const running = await startSwitchboard({ settings, roles: new Set(options.roles ?? ROLES), log });
+  const running = await startSwitchboard({ settings, roles: new Set(options.roles ?? ROLES), log, ...(options.registry ? { registry: options.registry } : {}) });
   const token = (request: Partial<MintRequest>) => tokenFor(dataDir, request, settings.auth);
   return {
     ...running,
