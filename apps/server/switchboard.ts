@@ -3,7 +3,7 @@ import { openBus, provisionBus, type Bus, type NatsServerProcess } from '../../l
 import { scaled, type Role, type Settings } from '../../libs/config/index.js';
 import { DeadLetters } from '../../libs/deadletters/index.js';
 import { CausedEvents, Dispatcher, FanoutBudget, RouteTable, UnroutedEvents, type HandlerRegistry } from '../../libs/dispatcher/index.js';
-import { EscalationEngine, ESCALATION_TIMER, startRecovery, startRetention } from '../../libs/escalation/index.js';
+import { EscalationEngine, EscalationRepository, ESCALATION_TIMER, startRecovery, startRetention } from '../../libs/escalation/index.js';
 import { startBusIngest } from '../../libs/ingest/index.js';
 import { AccountUsage, LimitsTable, Quotas } from '../../libs/limits/index.js';
 import { serverLimitList } from './http/limitsCatalogue.js';
@@ -43,6 +43,7 @@ export interface RunningSwitchboard {
   stores: Stores;
   /** Launch hooks and their pending launches. */
   hookStore: HookRepository;
+  escalationStore: EscalationRepository;
   provider: Provider;
   dispatcher: Dispatcher | undefined;
   escalations: EscalationEngine;
@@ -70,6 +71,7 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
     const buckets = await provisionBus(bus, settings.streams, log.child({ component: 'provisioning' }));
     const stores = createStores(buckets);
     const hookStore = new HookRepository(buckets.hooks);
+    const escalationStore = new EscalationRepository(buckets.escalations);
     const limits = await LimitsTable.start(buckets.limits, settings.limits, log.child({ component: 'limits' }));
     stops.push(async () => limits.stop());
     const deadLetters = new DeadLetters(bus);
@@ -89,7 +91,7 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
     // How long one worker holds an escalation's outbox: long enough for a send with all its provider retries.
     const claimMs = settings.dispatch.ackWaitMs * 2;
     const escalations = new EscalationEngine({
-      escalations: stores.escalations,
+      escalations: escalationStore,
       messages: stores.messages,
       messenger,
       dispatch: provider.dispatch,
@@ -133,6 +135,7 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
         registry,
         services,
         escalations,
+        escalationStore,
         maxRepeat: settings.maxRepeat,
         deadLetters,
         unrouted,
@@ -212,7 +215,7 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
       });
       stops.push(() => timerWorker.stop());
       // Work a crash left with no input to bring it back (an API call's), found on the running list.
-      const recovery = startRecovery({ engine: escalations, escalations: stores.escalations, everyMs: claimMs, log: log.child({ component: 'recovery' }) });
+      const recovery = startRecovery({ engine: escalations, escalations: escalationStore, everyMs: claimMs, log: log.child({ component: 'recovery' }) });
       stops.push(() => recovery.stop());
       const pendingLaunches = await hooks.resume();
       if (pendingLaunches > 0) log.info({ pending: pendingLaunches }, 'pending hook launches: their timers scheduled again');
@@ -220,7 +223,7 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
         const keepMs = scaled(settings, settings.escalationRetentionS * 1000);
         // Hourly, or as often as the retention itself when that is shorter (scaled tests), but at most once a second.
         const everyMs = Math.max(1000, Math.min(keepMs, scaled(settings, RETENTION_PASS_MS)));
-        const retention = startRetention({ escalations: stores.escalations, keepMs, everyMs, log: log.child({ component: 'retention' }) });
+        const retention = startRetention({ escalations: escalationStore, keepMs, everyMs, log: log.child({ component: 'retention' }) });
         stops.push(() => retention.stop());
       }
       await inbox.start(
@@ -253,7 +256,7 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
       stops.push(() => deliveryWorkers.stop());
     }
 
-    return { url, httpRoutes, natsUrl, bus, stores, hookStore, provider, dispatcher, escalations, natsServer, firstOperatorToken, stop };
+    return { url, httpRoutes, natsUrl, bus, stores, hookStore, escalationStore, provider, dispatcher, escalations, natsServer, firstOperatorToken, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Scenario, SimMessage } from '../../libs/vonage-sim/index.js';
 import { connectBus, openBuckets } from '../../libs/bus/index.js';
-import { createStores, type Escalation } from '../../libs/store/index.js';
+import { EscalationRepository, type Escalation } from '../../libs/escalation/index.js';
 import { freePort } from '../../test/support/ports.js';
 import { spawnSwitchboard, type SwitchboardProcess } from '../../test/support/processes.js';
 import type { BenchContext } from '../harness/benchmark.js';
@@ -132,8 +132,7 @@ export async function runCrashStorm(ctx: BenchContext, options: StormOptions): P
   await sleep(1000);
   const verification = await verifyRun(bus, cases);
   const messages = sim.messages();
-  const stores = createStores(await openBuckets(bus));
-  const all = await stores.escalations.list(BENCH_ACCOUNT);
+  const all = await new EscalationRepository((await openBuckets(bus)).escalations).list(BENCH_ACCOUNT);
   const describe = (esc: Escalation) =>
     JSON.stringify({
       id: esc.id,

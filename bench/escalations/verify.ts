@@ -1,6 +1,5 @@
 import { openBuckets, readRecent, recordJson, STREAMS, type Bus } from '../../libs/bus/index.js';
-import { escalationId } from '../../handlers/escalate_users/index.js';
-import { createStores, EscalationRepository, type Attempt, type Escalation } from '../../libs/store/index.js';
+import { escalationId, EscalationRepository, type Attempt, type Escalation } from '../../libs/escalation/index.js';
 import type { EscalationCase } from './cases.js';
 import { OUTCOME_TYPES } from './outcomeWatch.js';
 import { BENCH_ACCOUNT } from './routes.js';
@@ -169,7 +168,7 @@ async function escalationIds(bus: Bus): Promise<string[]> {
  * per escalation, of the expected type).
  */
 export async function verifyRun(bus: Bus, cases: readonly EscalationCase[]): Promise<Verification> {
-  const stores = createStores(await openBuckets(bus));
+  const buckets = await openBuckets(bus);
   const result: Verification = {
     escalations: cases.length,
     correct: 0,
@@ -188,7 +187,7 @@ export async function verifyRun(bus: Bus, cases: readonly EscalationCase[]): Pro
     lastEndedAt: 0,
     lags: { start: [], failover: [], failFast: [], outcome: [], exhaust: [] },
   };
-  await checkDocuments(stores.escalations, cases, result);
+  await checkDocuments(new EscalationRepository(buckets.escalations), cases, result);
   checkEvents(await outcomeEventsById(bus), cases, result);
   const expectedIds = new Set(cases.map((one) => escalationId(one.eventId, one.route.id, 0)));
   result.strayEscalations = (await escalationIds(bus)).filter((id) => !expectedIds.has(id)).length;

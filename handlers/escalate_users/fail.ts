@@ -2,8 +2,7 @@ import { z } from 'zod';
 import type { HandlerServices } from '../../libs/dispatcher/index.js';
 import type { SwitchboardError } from '../../libs/errors/index.js';
 import type { VumiApiEvent } from '../../libs/events/index.js';
-import { EscalationFailure, type Escalation } from '../../libs/store/index.js';
-import { escalationId } from './start.js';
+import { EscalationFailure, escalationId, type Escalation } from '../../libs/escalation/index.js';
 
 const WithIssues = z.object({ issues: EscalationFailure.shape.issues });
 

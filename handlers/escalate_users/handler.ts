@@ -1,6 +1,6 @@
 import { defineHandler } from '../../libs/dispatcher/index.js';
 import { isSwitchboardError } from '../../libs/errors/index.js';
-import type { Escalation } from '../../libs/store/index.js';
+import type { Escalation } from '../../libs/escalation/index.js';
 import { failEscalation } from './fail.js';
 import { escalateUsersConfig } from './schema.js';
 import { startEscalation } from './start.js';

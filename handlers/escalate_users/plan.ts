@@ -1,5 +1,6 @@
 import { SwitchboardError, validationFailed, type FieldIssue } from '../../libs/errors/index.js';
-import type { Contact, EscalationPlan, PlanChannel, PlanUser } from '../../libs/store/index.js';
+import type { Contact } from '../../libs/store/index.js';
+import type { EscalationPlan, PlanChannel, PlanUser } from '../../libs/escalation/index.js';
 import { normalizeAddress, normalizeChannelType, normalizeSender, reportsRead, senderSetting, type ChannelType } from '../../libs/vonage/index.js';
 import { DEFAULT_EXPIRY_S, type ChannelEntry, type EscalateUsersConfig, type UserEntry } from './schema.js';
 

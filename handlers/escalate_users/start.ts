@@ -1,15 +1,10 @@
 import type { HandlerServices } from '../../libs/dispatcher/index.js';
 import { SwitchboardError, validationFailed } from '../../libs/errors/index.js';
-import { stableId, type VumiApiEvent } from '../../libs/events/index.js';
+import type { VumiApiEvent } from '../../libs/events/index.js';
 import type { Logger } from '../../libs/logger/index.js';
-import type { Escalation, EscalationPlan } from '../../libs/store/index.js';
+import { escalationId, type Escalation, type EscalationPlan } from '../../libs/escalation/index.js';
 import { buildPlan, unsendable } from './plan.js';
 import type { EscalateUsersConfig } from './schema.js';
-
-/** The id of the escalation a trigger starts: a redelivered trigger starts no second one. */
-export function escalationId(eventId: string, routeId: string, step: number): string {
-  return `esc-${stableId(eventId, routeId, step).slice(0, 24)}`;
-}
 
 /**
  * The tutorial's APP block names the Vonage application to send with. This server sends with its

@@ -3,17 +3,9 @@ import { errorMessage, isSwitchboardError, SwitchboardError } from '../errors/in
 import { Token, type CausedEventPublisher } from '../events/index.js';
 import { lazyChild, type Logger } from '../logger/index.js';
 import { normalizedFrom, parseClientRef, type Messenger, type StoredReceipts } from '../messaging/index.js';
-import {
-  EscalationRepository,
-  isRevisionConflict,
-  isRunning,
-  type Attempt,
-  type Effect,
-  type Escalation,
-  type EscalationPlan,
-  type MessageRepository,
-  type Versioned,
-} from '../store/index.js';
+import { isRevisionConflict, type MessageRepository, type Versioned } from '../store/index.js';
+import type { Attempt, Effect, Escalation, EscalationPlan } from './model.js';
+import { EscalationRepository, isRunning } from './repository.js';
 import { renderString } from '../templates/index.js';
 import type { FiredTimer, Timers } from '../timers/index.js';
 import {
@@ -27,6 +19,7 @@ import {
   type MessageStatusWebhook,
 } from '../vonage/index.js';
 import type { EscalationStarter, FailRequest, Started, StartRequest } from './starter.js';
+import { parseReceiptRef, receiptRef, sendRef } from './references.js';
 import * as transitions from './transitions.js';
 import type { Scale } from './transitions.js';
 
@@ -68,23 +61,6 @@ const NOT_PLANNED: EscalationPlan = { mode: 'messages', users: [], rounds: 1, te
 
 type Transition = (esc: Escalation, now: number) => Escalation | undefined;
 type Version = Versioned<Escalation>;
-
-/** The work a message belongs to, for its idempotent send. */
-function sendRef(esc: Escalation, attempt: Attempt): string {
-  return `escalation:${esc.id}:${attempt.n}`;
-}
-
-const ID_PREFIX = 'esc-';
-/**
- * What an escalation's receipts carry back in client_ref: the escalation (its id without the
- * prefix), the attempt and its condition, short enough to fit Vonage's 100 characters beside
- * the longest account key.
- */
-const RECEIPT_REF = /^e\.([A-Za-z0-9_-]+)\.(\d+)\.([rd])$/;
-
-function receiptRef(esc: Escalation, attempt: Attempt): string {
-  return `e.${esc.id.slice(ID_PREFIX.length)}.${attempt.n}.${attempt.condition === 'read' ? 'r' : 'd'}`;
-}
 
 /**
  * Whether a receipt can change an escalation's course: a read, a delivered where that is the
@@ -251,10 +227,9 @@ export class EscalationEngine implements EscalationStarter {
 
   /** A Messages API receipt: ours when its client_ref names an escalation's attempt. */
   async onStatus(account: string, webhook: MessageStatusWebhook): Promise<void> {
-    const ref = RECEIPT_REF.exec(parseClientRef(webhook.client_ref).ref ?? '');
-    if (!ref || !isDecisive(webhook.status, ref[3] === 'd' ? 'delivered' : 'read')) return;
-    const [, id, n] = ref;
-    await this.change(account, `${ID_PREFIX}${id}`, (esc, now) => transitions.applyReceipt(esc, Number(n), { status: webhook.status, at: webhook.timestamp, message_uuid: webhook.message_uuid }, now));
+    const ref = parseReceiptRef(parseClientRef(webhook.client_ref).ref);
+    if (!ref || !isDecisive(webhook.status, ref.condition)) return;
+    await this.change(account, ref.id, (esc, now) => transitions.applyReceipt(esc, ref.attempt, { status: webhook.status, at: webhook.timestamp, message_uuid: webhook.message_uuid }, now));
   }
 
   /**

@@ -3,3 +3,21 @@ export type { EscalationStarter, FailRequest, Started, StartRequest } from './st
 export { attemptsSummary, type Receipt, type Scale } from './transitions.js';
 export { startRecovery, type RecoveryOptions } from './recovery.js';
 export { startRetention, type RetentionOptions } from './retention.js';
+export {
+  Attempt,
+  AttemptResult,
+  Condition,
+  DispatchRun,
+  Effect,
+  Escalation,
+  EscalationFailure,
+  EscalationFrame,
+  EscalationPlan,
+  EscalationState,
+  EscalationStatus,
+  Outcome,
+  PlanChannel,
+  PlanUser,
+} from './model.js';
+export { escalationId } from './references.js';
+export { EscalationRepository, isRunning, type EscalationRef } from './repository.js';

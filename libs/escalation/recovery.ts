@@ -1,5 +1,6 @@
 import type { Logger } from '../logger/index.js';
-import { inBatches, type EscalationRepository } from '../store/index.js';
+import { inBatches } from '../store/index.js';
+import type { EscalationRepository } from './repository.js';
 import { startPeriodicPass, type PeriodicPass } from '../timers/index.js';
 import type { EscalationEngine } from './engine.js';
 

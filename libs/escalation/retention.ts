@@ -1,5 +1,5 @@
 import type { Logger } from '../logger/index.js';
-import type { EscalationRepository } from '../store/index.js';
+import type { EscalationRepository } from './repository.js';
 import { startPeriodicPass, type PeriodicPass } from '../timers/index.js';
 
 export interface RetentionOptions {

@@ -1,4 +1,4 @@
-import type { Escalation, EscalationFailure, EscalationPlan } from '../store/index.js';
+import type { Escalation, EscalationFailure, EscalationPlan } from './model.js';
 
 export interface StartRequest extends Pick<Escalation, 'id' | 'account_key' | 'route_id' | 'step' | 'trigger'> {
   plan: EscalationPlan;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Escalation, EscalationPlan } from '../store/index.js';
+import type { Escalation, EscalationPlan } from './model.js';
 import * as t from './transitions.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');

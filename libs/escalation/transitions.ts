@@ -1,4 +1,4 @@
-import type { Attempt, DispatchRun, Effect, Escalation, EscalationFailure, EscalationPlan, Outcome } from '../store/index.js';
+import type { Attempt, DispatchRun, Effect, Escalation, EscalationFailure, EscalationPlan, Outcome } from './model.js';
 import type { MessageStatus } from '../vonage/index.js';
 
 /**

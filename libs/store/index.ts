@@ -2,31 +2,13 @@ import type { Buckets } from '../bus/index.js';
 import { BroadcastRepository } from './broadcasts.js';
 import { ContactRepository } from './contacts.js';
 import { DeliveryRepository } from './deliveries.js';
-import { EscalationRepository } from './escalations.js';
 import { MessageRepository } from './messages.js';
 import { RouteRepository } from './routes.js';
 import { SubscriptionRepository } from './subscriptions.js';
 
 export { Broadcast, BroadcastFailure, BroadcastRepository, MAX_LISTED_FAILURES, type BroadcastStart } from './broadcasts.js';
 export { Contact, ContactChannel, ContactRepository, VariableValue, type ContactInput } from './contacts.js';
-export {
-  Attempt,
-  AttemptResult,
-  Condition,
-  DispatchRun,
-  Effect,
-  Escalation,
-  EscalationFailure,
-  EscalationPlan,
-  EscalationRepository,
-  EscalationStatus,
-  isRunning,
-  Outcome,
-  PlanChannel,
-  PlanUser,
-  type EscalationRef,
-} from './escalations.js';
-export { isRevisionConflict, JsonKv, type Versioned } from './jsonKv.js';
+export { compareAndSet, isRevisionConflict, JsonKv, type RevisionedStore, type Versioned } from './jsonKv.js';
 export { accountFilter, accountKey, indexKey } from './keys.js';
 export { MessageRecord, MessageRepository, StatusReceipt, type SentMessage } from './messages.js';
 export { LiveTable, type LiveTableOptions } from './liveTable.js';
@@ -49,7 +31,6 @@ export interface Stores {
   routes: RouteRepository;
   contacts: ContactRepository;
   messages: MessageRepository;
-  escalations: EscalationRepository;
   broadcasts: BroadcastRepository;
   subscriptions: SubscriptionRepository;
   deliveries: DeliveryRepository;
@@ -60,7 +41,6 @@ export function createStores(buckets: Buckets): Stores {
     routes: new RouteRepository(buckets.routes),
     contacts: new ContactRepository(buckets.contacts),
     messages: new MessageRepository(buckets.messages),
-    escalations: new EscalationRepository(buckets.escalations),
     broadcasts: new BroadcastRepository(buckets.messages),
     subscriptions: new SubscriptionRepository(buckets.subscriptions),
     deliveries: new DeliveryRepository(buckets.deliveries),

@@ -1,14 +1,13 @@
 import { connect as tcpConnect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateSimCredentials } from '../../apps/server/simCredentials.js';
-import { escalationId } from '../../handlers/escalate_users/index.js';
 import { BUCKETS, streamSubjects } from '../../libs/bus/index.js';
 import { loadSettings } from '../../libs/config/index.js';
 import { accountEventsFilter, eventSubject, publishEvent } from '../../libs/events/index.js';
 import { CLIENT_REF_MAX_LENGTH, EVENT_ID_MAX_LENGTH, PROVIDER_ID_MAX_LENGTH, TOKEN_MAX_LENGTH } from '../../libs/identifiers/index.js';
 import { clientRef, parseClientRef } from '../../libs/messaging/index.js';
 import { providerFilings } from '../../libs/messaging/providerFilings.js';
-import { EscalationRepository } from '../../libs/store/index.js';
+import { escalationId, EscalationRepository } from '../../libs/escalation/index.js';
 import { accountFilter, accountKey, indexKey } from '../../libs/store/keys.js';
 import { Timers } from '../../libs/timers/index.js';
 import { signWebhook } from '../../libs/vonage/index.js';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connectBus, provisionBus, readRecent, recordJson, STREAMS, type Bus } from '../../libs/bus/index.js';
-import { createStores, type Stores } from '../../libs/store/index.js';
+import { EscalationRepository } from '../../libs/escalation/index.js';
 import { startSimulator, type Simulator } from '../../libs/vonage-sim/index.js';
 import { startTestNats, type TestNats } from '../support/nats.js';
 import { freePort } from '../support/ports.js';
@@ -18,7 +18,7 @@ import { addresses, sampleWith } from './support.js';
 const SCALE = 0.001;
 let nats: TestNats;
 let bus: Bus;
-let stores: Stores;
+let escalationStore: EscalationRepository;
 let sim: Simulator;
 let dataDir: string;
 let env: Record<string, string>;
@@ -27,7 +27,7 @@ const processes: SwitchboardProcess[] = [];
 beforeAll(async () => {
   nats = await startTestNats();
   bus = await connectBus(nats.url);
-  stores = createStores(await provisionBus(bus, { dedupeWindowS: 3600, eventsMaxAgeS: 86_400 }));
+  escalationStore = new EscalationRepository((await provisionBus(bus, { dedupeWindowS: 3600, eventsMaxAgeS: 86_400 })).escalations);
   dataDir = await mkdtemp(path.join(tmpdir(), 'switchboard-crash-'));
   const port = await freePort();
   const { privateKey, publicKey } = generateKeyPairSync('rsa', {
@@ -95,10 +95,10 @@ it('goes on after a SIGKILL mid-escalation: every escalation ends with exactly o
   for (const i of all.keys()) {
     await api.post(`/v1/accounts/${account}/events`, { conversation_type: 'monitor', conversation_key: 'main', event_type: `down_${i}`, event_data: { message: 'melting' } });
   }
-  await waitFor('every escalation under way', async () => (await stores.escalations.list(account)).filter((esc) => esc.attempts.some((one) => one.message_uuid)).length === all.length);
+  await waitFor('every escalation under way', async () => (await escalationStore.list(account)).filter((esc) => esc.attempts.some((one) => one.message_uuid)).length === all.length);
   await sleep(1200);
   await first.kill();
-  const before = await stores.escalations.list(account);
+  const before = await escalationStore.list(account);
   expect(before.some((esc) => esc.status === 'active')).toBe(true);
   await sleep(500);
   await start();
@@ -106,7 +106,7 @@ it('goes on after a SIGKILL mid-escalation: every escalation ends with exactly o
   const ended = await waitFor(
     'every escalation to end',
     async () => {
-      const list = await stores.escalations.list(account);
+      const list = await escalationStore.list(account);
       return list.length === all.length && list.every((esc) => esc.status !== 'active') && list;
     },
     40_000,

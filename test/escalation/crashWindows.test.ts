@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectBus, openBuckets, readRecent, recordJson, STREAMS, type Bus } from '../../libs/bus/index.js';
-import { createStores, type Escalation, type Stores } from '../../libs/store/index.js';
+import { EscalationRepository, type Escalation } from '../../libs/escalation/index.js';
 import { startBenchSimulator } from '../../bench/escalations/simulator.js';
 import { Cleanups } from '../../bench/harness/cleanups.js';
 import type { Simulator } from '../../libs/vonage-sim/index.js';
@@ -23,7 +23,7 @@ const SCALE = 0.05;
 const cleanups = new Cleanups();
 let nats: TestNats;
 let bus: Bus;
-let stores: Stores;
+let escalationStore: EscalationRepository;
 let sim: Simulator;
 let env: Record<string, string>;
 let dataDir: string;
@@ -42,7 +42,7 @@ beforeAll(async () => {
   bus = await connectBus(nats.url);
   cleanups.add(() => bus.close());
   server = await spawnSwitchboard(env);
-  stores = createStores(await openBuckets(bus));
+  escalationStore = new EscalationRepository((await openBuckets(bus)).escalations);
 });
 
 afterAll(async () => {
@@ -73,7 +73,7 @@ async function ended(account: string): Promise<Escalation> {
   return waitFor(
     'the escalation to end and do its last effects (the outcome event)',
     async () => {
-      const [esc] = await stores.escalations.list(account);
+      const [esc] = await escalationStore.list(account);
       return esc && esc.status !== 'active' && esc.outbox.length === 0 && esc;
     },
     40_000,

@@ -168,7 +168,7 @@ describe('escalate_users, messages mode', () => {
   it('forgets, at a reply, every escalation that messaged the address and has ended', async () => {
     const { account, a } = fixture();
     const sim = sb.provider.simulator!;
-    const repliedTo = () => sb.stores.escalations.byAddress('messenger', a.tonyMessenger);
+    const repliedTo = () => sb.escalationStore.byAddress('messenger', a.tonyMessenger);
     sim.setScenario(a.tonyMessenger, { outcome: 'read' });
     await escalate(account, sampleWith(a));
     const earlier = await finished(account);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Escalation } from '../../libs/store/index.js';
+import type { Escalation } from '../../libs/escalation/index.js';
 import { useSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
 
@@ -21,7 +21,7 @@ async function escalate(account: string, first: string, second: string): Promise
   return waitFor(
     'the escalation to end',
     async () => {
-      const esc = await sb.stores.escalations.get(account, started.body.id);
+      const esc = await sb.escalationStore.get(account, started.body.id);
       return esc && esc.status !== 'active' && esc;
     },
     20_000,

@@ -40,7 +40,7 @@ describe('escalation retention', () => {
     const list = (await sb.api.get(`/v1/accounts/${acct}/escalations`)).body;
     expect(list).toMatchObject({ total: 1, escalations: [{ id: runningId, status: 'active' }] });
     // Its message was sent and indexed: still findable by a reply.
-    expect((await sb.stores.escalations.byAddress('whatsapp', '447700912071')).map((ref) => ref.id)).toEqual([runningId]);
+    expect((await sb.escalationStore.byAddress('whatsapp', '447700912071')).map((ref) => ref.id)).toEqual([runningId]);
 
     await sb.escalations.cancel(acct, runningId);
     await waitFor('the cancelled escalation removed', async () => (await storedKeys(acct, runningId)).length === 0, 10_000);

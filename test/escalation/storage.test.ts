@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { KV } from 'nats';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BUCKETS } from '../../libs/bus/index.js';
-import { EscalationRepository, type EscalationPlan } from '../../libs/store/index.js';
+import { EscalationRepository, type EscalationPlan } from '../../libs/escalation/index.js';
 import { useSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
 
@@ -59,29 +59,6 @@ describe('how escalations are stored', () => {
     expect((await sb.api.get(`/v1/accounts/${acct}/escalations`)).body.escalations).toHaveLength(1);
   });
 
-  it('goes on with an escalation an earlier version stored whole, and stores its frame apart from then on', async () => {
-    const acct = account();
-    sb.provider.simulator!.setScenario('447700912011', { outcome: 'silent' });
-    const started = await sb.api.post(`/v1/accounts/${acct}/escalations`, { config: config('447700912011', '447700912012'), event_data: { message: 'disk full' } });
-    const original = (await sb.stores.escalations.get(acct, started.body.id))!;
-    // The same escalation as an earlier version kept it: one document, trigger and plan inside.
-    const id = `esc-legacy${randomUUID().slice(0, 8)}`;
-    const key = EscalationRepository.key(acct, id);
-    await kv.put(key, JSON.stringify({ ...original, id, outbox: [] }));
-
-    const shown = await sb.api.get(`/v1/accounts/${acct}/escalations/${id}`);
-    expect(shown.body).toMatchObject({ id, status: 'active', plan: { users: [{ name: 'Ann' }] } });
-    const cancelled = await sb.api.post(`/v1/accounts/${acct}/escalations/${id}/cancel`, {});
-    expect(cancelled.status).toBe(200);
-    expect(cancelled.body).toMatchObject({ id, status: 'cancelled' });
-
-    const state = await stored(key);
-    expect(state.status).toBe('cancelled');
-    expect(state).not.toHaveProperty('plan');
-    expect(await stored(`${key}.frame`)).toMatchObject({ plan: original.plan, trigger: original.trigger });
-    expect((await sb.api.get(`/v1/accounts/${acct}/escalations/${id}`)).body).toMatchObject({ status: 'cancelled', plan: { users: [{ name: 'Ann' }] } });
-  });
-
   it('starts a change from the version it wrote last, and from a read when another writer has moved it on', async () => {
     const acct = account();
     sb.provider.simulator!.setScenario('447700912041', { outcome: 'silent' });
@@ -90,7 +67,7 @@ describe('how escalations are stored', () => {
     const started = await sb.api.post(`/v1/accounts/${acct}/escalations`, { config: config('447700912041', '447700912042', 86_400), event_data: { message: 'disk full' } });
     const id = started.body.id as string;
     const key = EscalationRepository.key(acct, id);
-    const { docs } = sb.stores.escalations;
+    const { docs } = sb.escalationStore;
     const sent = await waitFor('the first send recorded', async () => {
       const current = await docs.get(key);
       return current?.value.attempts[0]?.message_uuid !== undefined && current.value.outbox.length === 0 ? current : undefined;
@@ -159,19 +136,19 @@ describe('how escalations are stored', () => {
     const id = started.body.id as string;
     const before = new Date().toISOString();
     await sb.escalations.cancel(acct, id);
-    await waitFor('its last event out', async () => (await sb.stores.escalations.docs.get(EscalationRepository.key(acct, id)))?.value.outbox.length === 0);
+    await waitFor('its last event out', async () => (await sb.escalationStore.docs.get(EscalationRepository.key(acct, id)))?.value.outbox.length === 0);
     const after = new Date(Date.now() + 1).toISOString();
     // Other tests' escalations ended earlier go; this one stays.
-    await sb.stores.escalations.removeEndedBefore(before);
-    expect(await sb.stores.escalations.get(acct, id)).toMatchObject({ status: 'cancelled' });
+    await sb.escalationStore.removeEndedBefore(before);
+    expect(await sb.escalationStore.get(acct, id)).toMatchObject({ status: 'cancelled' });
 
     // A document that is not a valid escalation is reported, and does not hold the others back.
     const broken = EscalationRepository.key(acct, 'esc-broken');
     await kv.put(broken, JSON.stringify({ id: 'esc-broken', status: 'read' }));
-    const pass = await sb.stores.escalations.removeEndedBefore(after);
+    const pass = await sb.escalationStore.removeEndedBefore(after);
     expect(pass.removed).toBeGreaterThanOrEqual(1);
     expect(pass.failed).toEqual([{ key: broken, error: expect.stringMatching(/not valid/) }]);
-    expect(await sb.stores.escalations.get(acct, id)).toBeUndefined();
+    expect(await sb.escalationStore.get(acct, id)).toBeUndefined();
     await kv.purge(broken);
   });
 
@@ -190,7 +167,7 @@ describe('how escalations are stored', () => {
     // Silent, so that it is still running when cancelled below.
     sb.provider.simulator!.setScenario('447700912021', { outcome: 'silent' });
     // A start that stored its frame and then crashed, before the escalation itself was written.
-    await sb.stores.escalations.docs.frame(EscalationRepository.key(acct, id), { trigger, plan: planFor('First', '447700912021') });
+    await sb.escalationStore.docs.frame(EscalationRepository.key(acct, id), { trigger, plan: planFor('First', '447700912021') });
     const request = { id, account_key: acct, route_id: 'melt', step: 0, trigger, plan: planFor('Second', '447700912031') };
     const redelivered = await sb.escalations.start(request);
     expect(redelivered.created).toBe(true);

@@ -3,7 +3,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { RevokedTokens, TokenVerifier } from '../../../libs/auth/index.js';
 import type { Bus } from '../../../libs/bus/index.js';
 import type { DeadLetters } from '../../../libs/deadletters/index.js';
-import type { EscalationEngine } from '../../../libs/escalation/index.js';
+import type { EscalationEngine, EscalationRepository } from '../../../libs/escalation/index.js';
 import type { HandlerRegistry, HandlerServices, UnroutedEvents } from '../../../libs/dispatcher/index.js';
 import type { Logger } from '../../../libs/logger/index.js';
 import type { ProviderInbox, StoredReceipts } from '../../../libs/messaging/index.js';
@@ -36,6 +36,7 @@ export interface HttpDeps {
   registry: HandlerRegistry;
   services: HandlerServices;
   escalations: EscalationEngine;
+  escalationStore: EscalationRepository;
   maxRepeat: number;
   deadLetters: DeadLetters;
   unrouted: UnroutedEvents;
@@ -105,7 +106,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<HttpApp> {
   await app.register(contactsPlugin, { contacts: deps.stores.contacts });
   await app.register(deadLettersPlugin, { deadLetters: deps.deadLetters });
   await app.register(messagesPlugin, { messages: deps.stores.messages, stored: deps.stored });
-  await app.register(escalationsPlugin, { bus: deps.bus, services: deps.services, engine: deps.escalations, maxRepeat: deps.maxRepeat, log: deps.log, quotas: deps.limits.quotas });
+  await app.register(escalationsPlugin, { bus: deps.bus, services: deps.services, engine: deps.escalations, escalationStore: deps.escalationStore, maxRepeat: deps.maxRepeat, log: deps.log, quotas: deps.limits.quotas });
   await app.register(webhooksPlugin, { inbox: deps.inbox, signatureSecret: deps.signatureSecret, jsonShape: deps.jsonShape });
   await app.register(hooksPlugin, { hooks: deps.hookStore, launcher: deps.hooks, publicUrl: deps.publicUrl, perSecond: deps.rateLimits.hookLaunchesPerSecond, jsonShape: deps.jsonShape, quotas: deps.limits.quotas, log: deps.log.child({ component: 'hooks' }) });
   await app.register(broadcastsPlugin, { broadcasts: deps.stores.broadcasts });

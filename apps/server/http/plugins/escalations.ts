@@ -2,13 +2,12 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { Bus } from '../../../../libs/bus/index.js';
 import type { HandlerServices } from '../../../../libs/dispatcher/index.js';
-import type { EscalationEngine } from '../../../../libs/escalation/index.js';
 import { isSwitchboardError, SwitchboardError, validationError, validationFailed, type FieldIssue } from '../../../../libs/errors/index.js';
 import { publishEvent, Token } from '../../../../libs/events/index.js';
 import { parse } from '../../../../libs/http/index.js';
 import type { Quotas } from '../../../../libs/limits/index.js';
 import type { Logger } from '../../../../libs/logger/index.js';
-import { EscalationStatus, type Escalation } from '../../../../libs/store/index.js';
+import { EscalationStatus, type Escalation, type EscalationEngine, type EscalationRepository } from '../../../../libs/escalation/index.js';
 import { escalateUsersConfig, planEscalation, startPlanned } from '../../../../handlers/escalate_users/index.js';
 import { AccountItemParams, AccountParams } from '../params.js';
 import { access } from '../accessControl.js';
@@ -18,6 +17,7 @@ export interface EscalationsOptions {
   services: HandlerServices;
   /** The engine, for what the API does beyond a start: cancel, and read attempts with their timelines. */
   engine: EscalationEngine;
+  escalationStore: EscalationRepository;
   maxRepeat: number;
   log: Logger;
   /** An account at any of its quotas starts no new escalation. */
@@ -46,9 +46,9 @@ function view(esc: Escalation) {
   return { ...shown, trigger_event_id: trigger.event_id };
 }
 
-export const escalationsPlugin: FastifyPluginAsync<EscalationsOptions> = async (app, { bus, services, engine, maxRepeat, log, quotas }) => {
+export const escalationsPlugin: FastifyPluginAsync<EscalationsOptions> = async (app, { bus, services, engine, escalationStore, maxRepeat, log, quotas }) => {
   const configSchema = escalateUsersConfig({ maxRepeat });
-  const repository = services.stores.escalations;
+  const repository = escalationStore;
 
   app.get('/v1/accounts/:account/escalations', { config: { access: access.read } }, async (request) => {
     const { account } = parse(AccountParams, request.params);
