@@ -1,4 +1,5 @@
-export { EscalationEngine, ESCALATION_TIMER, type EngineOptions } from './engine.js';
+export { EscalationEngine, type EngineOptions } from './engine.js';
+export { ESCALATION_TIMER } from './timerTasks.js';
 export type { EscalationStarter, FailRequest, Started, StartRequest } from './starter.js';
 export { attemptsSummary, type Receipt, type Scale } from './transitions.js';
 export { startRecovery, type RecoveryOptions } from './recovery.js';

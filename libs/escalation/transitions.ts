@@ -11,6 +11,17 @@ import type { MessageStatus } from '../vonage/index.js';
 /** Converts plan seconds into real milliseconds (SWITCHBOARD_TIME_SCALE shrinks them for tests). */
 export type Scale = (seconds: number) => number;
 
+/** One transition as the engine applies it: the next version, or undefined when nothing changes. */
+export type Transition = (esc: Escalation, now: number) => Escalation | undefined;
+
+/** Transitions applied one after the other, as one: undefined when none changed anything. */
+export function inSequence(steps: Transition[]): Transition {
+  return (esc, now) => {
+    const last = steps.reduce<Escalation>((current, step) => step(current, now) ?? current, esc);
+    return last === esc ? undefined : last;
+  };
+}
+
 export interface Receipt {
   status: MessageStatus;
   at: string;
