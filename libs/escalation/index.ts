@@ -21,4 +21,5 @@ export {
   PlanUser,
 } from './model.js';
 export { escalationId } from './references.js';
-export { EscalationRepository, isRunning, type EscalationRef } from './repository.js';
+export { isRunning } from './docs.js';
+export { EscalationRepository, type EscalationRef } from './repository.js';
