@@ -38,6 +38,20 @@ module.exports = {
       from: { path: '^(libs|handlers)/([^/]+)/' },
       to: { path: '^(libs|handlers)/[^/]+/.+', pathNot: ['^$1/$2/', '^(libs|handlers)/[^/]+/index\\.ts$'] },
     },
+    {
+      name: 'modules-by-their-alias',
+      comment: "Another module is imported by its alias (#libs/bus, #handlers/log: package.json's imports), never by a relative path.",
+      severity: 'error',
+      from: { path: '^(libs|handlers)/([^/]+)/' },
+      to: { path: '^(libs|handlers)/', pathNot: '^$1/$2/', dependencyTypesNot: ['aliased'] },
+    },
+    {
+      name: 'apps-use-modules-by-their-alias',
+      comment: 'An app imports libs and handlers by their alias too.',
+      severity: 'error',
+      from: { path: '^(apps|bench)/' },
+      to: { path: '^(libs|handlers)/', dependencyTypesNot: ['aliased'] },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

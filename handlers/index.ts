@@ -1,10 +1,10 @@
-import type { Handler, HandlerRegistry } from '../libs/dispatcher/index.js';
-import { broadcastHandler } from './broadcast/index.js';
-import { createContactHandler } from './create_contact/index.js';
-import { emitEventHandler } from './emit_event/index.js';
-import { escalateUsersHandler } from './escalate_users/index.js';
-import { logHandler } from './log/index.js';
-import { sendMessageHandler } from './send_message/index.js';
+import type { Handler, HandlerRegistry } from '#libs/dispatcher';
+import { broadcastHandler } from '#handlers/broadcast';
+import { createContactHandler } from '#handlers/create_contact';
+import { emitEventHandler } from '#handlers/emit_event';
+import { escalateUsersHandler } from '#handlers/escalate_users';
+import { logHandler } from '#handlers/log';
+import { sendMessageHandler } from '#handlers/send_message';
 
 export interface HandlerOptions {
   /** The most repeats an escalation may ask for (SWITCHBOARD_MAX_REPEAT). */

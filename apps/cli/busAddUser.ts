@@ -9,7 +9,7 @@ import {
   runningNatsServer,
   SERVER_ACCOUNT,
   type BusRole,
-} from '../../libs/bus/index.js';
+} from '#libs/bus';
 import { CliFailure, EXIT } from './exitCodes.js';
 
 export interface BusAddUserOptions {

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { zodIssues } from '../../libs/errors/index.js';
-import { senderSetting } from '../../libs/vonage/index.js';
-import { buildPlan, escalateUsersConfig, planTimeline, unsendable, type EscalateUsersConfig } from '../../handlers/escalate_users/index.js';
+import { zodIssues } from '#libs/errors';
+import { senderSetting } from '#libs/vonage';
+import { buildPlan, escalateUsersConfig, planTimeline, unsendable, type EscalateUsersConfig } from '#handlers/escalate_users';
 import { EscalationProgress } from './escalationProgress.js';
 import { CliFailure, EXIT } from './exitCodes.js';
 import { callServer, type ServerOptions } from './serverClient.js';

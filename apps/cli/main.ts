@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { errorMessage, isSwitchboardError } from '../../libs/errors/index.js';
-import { readServerSecret } from '../../libs/auth/index.js';
+import { errorMessage, isSwitchboardError } from '#libs/errors';
+import { readServerSecret } from '#libs/auth';
 import { busAddUser } from './busAddUser.js';
 import { escalate } from './escalate.js';
 import { CliFailure, EXIT } from './exitCodes.js';

@@ -1,5 +1,5 @@
-import { mintToken, readServerSecret, Scope, type MintedToken, type TokenBinding } from '../../libs/auth/index.js';
-import { Token } from '../../libs/events/index.js';
+import { mintToken, readServerSecret, Scope, type MintedToken, type TokenBinding } from '#libs/auth';
+import { Token } from '#libs/events';
 import { CliFailure, EXIT } from './exitCodes.js';
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import { loadSettings, type Settings } from '../../libs/config/index.js';
-import { errorMessage, isSwitchboardError, validationFailed } from '../../libs/errors/index.js';
-import { createLogger } from '../../libs/logger/index.js';
+import { loadSettings, type Settings } from '#libs/config';
+import { errorMessage, isSwitchboardError, validationFailed } from '#libs/errors';
+import { createLogger } from '#libs/logger';
 import { pollAnswerParser } from './pollAnswer.js';
 import { loadPollDefinition } from './pollDefinition.js';
 import { openPollRuntime } from './pollRuntime.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { validationError } from '../../libs/errors/index.js';
+import { validationError } from '#libs/errors';
 import type { PollDefinition, PollQuestion } from './pollDefinition.js';
 
 /**

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { errorMessage, SwitchboardError, validationError } from '../../libs/errors/index.js';
-import { Token } from '../../libs/events/index.js';
+import { errorMessage, SwitchboardError, validationError } from '#libs/errors';
+import { Token } from '#libs/events';
 
 /** The poll this app runs when POLL_FILE is not set. */
 export const DEFAULT_POLL_FILE = path.join(import.meta.dirname, 'ops-poll.json');

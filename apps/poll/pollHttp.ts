@@ -1,7 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { SwitchboardError } from '../../libs/errors/index.js';
-import type { Logger } from '../../libs/logger/index.js';
-import { installErrorHandling } from '../../libs/http/index.js';
+import { SwitchboardError } from '#libs/errors';
+import type { Logger } from '#libs/logger';
+import { installErrorHandling } from '#libs/http';
 import { pollAnswerParser } from './pollAnswer.js';
 import type { PollDefinition } from './pollDefinition.js';
 import type { PollSessions } from './pollSessions.js';

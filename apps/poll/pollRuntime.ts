@@ -1,6 +1,6 @@
-import { openBus, provisionBus } from '../../libs/bus/index.js';
-import type { Settings } from '../../libs/config/index.js';
-import type { Logger } from '../../libs/logger/index.js';
+import { openBus, provisionBus } from '#libs/bus';
+import type { Settings } from '#libs/config';
+import type { Logger } from '#libs/logger';
 import type { PollDefinition } from './pollDefinition.js';
 import { PollSessions } from './pollSessions.js';
 

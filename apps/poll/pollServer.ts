@@ -1,5 +1,5 @@
-import type { Settings } from '../../libs/config/index.js';
-import type { Logger } from '../../libs/logger/index.js';
+import type { Settings } from '#libs/config';
+import type { Logger } from '#libs/logger';
 import { buildPollHttp } from './pollHttp.js';
 import { loadPollDefinition, type PollDefinition } from './pollDefinition.js';
 import { openPollRuntime } from './pollRuntime.js';

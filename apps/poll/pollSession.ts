@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { stableId, type EventInput } from '../../libs/events/index.js';
+import { stableId, type EventInput } from '#libs/events';
 import type { PollAnswer } from './pollAnswer.js';
 import type { PollDefinition } from './pollDefinition.js';
 

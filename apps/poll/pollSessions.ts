@@ -1,7 +1,7 @@
-import { openBucket, type Bus } from '../../libs/bus/index.js';
-import { publishEvent } from '../../libs/events/index.js';
-import type { Logger } from '../../libs/logger/index.js';
-import { JsonKv } from '../../libs/store/index.js';
+import { openBucket, type Bus } from '#libs/bus';
+import { publishEvent } from '#libs/events';
+import type { Logger } from '#libs/logger';
+import { JsonKv } from '#libs/store';
 import type { PollAnswer } from './pollAnswer.js';
 import type { PollDefinition } from './pollDefinition.js';
 import {

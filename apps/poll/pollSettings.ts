@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { validationError } from '../../libs/errors/index.js';
+import { validationError } from '#libs/errors';
 import { DEFAULT_POLL_FILE } from './pollDefinition.js';
 
 /** The poll app's own settings; the shared ones (NATS_URL, HOST, LOG_LEVEL, ...) come from libs/config. */

@@ -1,5 +1,5 @@
-import { ROLES, type Role } from '../../libs/config/index.js';
-import { SwitchboardError } from '../../libs/errors/index.js';
+import { ROLES, type Role } from '#libs/config';
+import { SwitchboardError } from '#libs/errors';
 
 /**
  * `--role dispatcher` (or `--role=http,dispatcher`, repeatable); default: every role. Without

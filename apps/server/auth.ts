@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { loadOrCreateServerSecret, mintToken, RevokedTokens, tokenVerifier, type MintedToken, type TokenVerifier } from '../../libs/auth/index.js';
-import type { KvBucket } from '../../libs/bus/index.js';
-import type { Settings } from '../../libs/config/index.js';
-import type { Logger } from '../../libs/logger/index.js';
+import { loadOrCreateServerSecret, mintToken, RevokedTokens, tokenVerifier, type MintedToken, type TokenVerifier } from '#libs/auth';
+import type { KvBucket } from '#libs/bus';
+import type { Settings } from '#libs/config';
+import type { Logger } from '#libs/logger';
 
 export interface ApiAuth {
   verify: TokenVerifier;

@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { loadSettings } from '../../libs/config/index.js';
-import { errorMessage } from '../../libs/errors/index.js';
-import { createLogger } from '../../libs/logger/index.js';
+import { loadSettings } from '#libs/config';
+import { errorMessage } from '#libs/errors';
+import { createLogger } from '#libs/logger';
 import { rolesFrom } from './args.js';
 import { boundHeapGrowth } from './heapGrowth.js';
 import { simControlTokenFile } from './simCredentials.js';

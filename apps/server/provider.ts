@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import type { Settings } from '../../libs/config/index.js';
-import { SwitchboardError } from '../../libs/errors/index.js';
-import type { Logger } from '../../libs/logger/index.js';
-import type { Senders } from '../../libs/messaging/index.js';
-import type { ProviderInfo } from '../../libs/dispatcher/index.js';
+import type { Settings } from '#libs/config';
+import { SwitchboardError } from '#libs/errors';
+import type { Logger } from '#libs/logger';
+import type { Senders } from '#libs/messaging';
+import type { ProviderInfo } from '#libs/dispatcher';
 import {
   CHANNEL_TYPES,
   CHANNELS,
@@ -12,8 +12,8 @@ import {
   type ApplicationCredentials,
   type SenderFormat,
   type VonageClientOptions,
-} from '../../libs/vonage/index.js';
-import { startSimulator, type Simulator } from '../../libs/vonage-sim/index.js';
+} from '#libs/vonage';
+import { startSimulator, type Simulator } from '#libs/vonage-sim';
 import { loadOrCreateSimCredentials } from './simCredentials.js';
 
 /** Which provider to use and with what keys, decided before anything starts. */

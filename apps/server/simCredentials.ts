@@ -2,7 +2,7 @@ import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { newControlToken } from '../../libs/vonage-sim/index.js';
+import { newControlToken } from '#libs/vonage-sim';
 
 export const SimCredentials = z.object({
   application_id: z.string(),

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { errorMessage, validationError } from '../../libs/errors/index.js';
-import { createLogger } from '../../libs/logger/index.js';
-import { startSimulator } from '../../libs/vonage-sim/index.js';
+import { errorMessage, validationError } from '#libs/errors';
+import { createLogger } from '#libs/logger';
+import { startSimulator } from '#libs/vonage-sim';
 
 function required(hint: string) {
   return z.string({ error: hint }).min(1, hint);

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunningSwitchboard } from '../../apps/server/switchboard.js';
-import { STREAMS, type Bus } from '../../libs/bus/index.js';
-import { eventSubject } from '../../libs/events/index.js';
+import { STREAMS, type Bus } from '#libs/bus';
+import { eventSubject } from '#libs/events';
 import type { BenchContext } from '../harness/benchmark.js';
 import { publishWindowed } from '../harness/publisher.js';
 import { latencyRun, type LatencyRun } from '../harness/latencyRun.js';

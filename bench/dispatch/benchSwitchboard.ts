@@ -1,9 +1,9 @@
 import { startSwitchboard, type RunningSwitchboard } from '../../apps/server/switchboard.js';
-import { handlerRegistry } from '../../handlers/index.js';
-import { loadSettings, type Settings } from '../../libs/config/index.js';
-import type { Dispatcher, Handler } from '../../libs/dispatcher/index.js';
-import { publishEvent, ROUTES_REVISION_HEADER } from '../../libs/events/index.js';
-import { createLogger } from '../../libs/logger/index.js';
+import { handlerRegistry } from '#handlers';
+import { loadSettings, type Settings } from '#libs/config';
+import type { Dispatcher, Handler } from '#libs/dispatcher';
+import { publishEvent, ROUTES_REVISION_HEADER } from '#libs/events';
+import { createLogger } from '#libs/logger';
 import { waitUntil } from '../harness/waitUntil.js';
 import { BENCH_ACCOUNT, LATENCY_EVENT_TYPE, sampleEvent, THROUGHPUT_EVENT_TYPE } from '../harness/sampleEvents.js';
 

@@ -1,5 +1,5 @@
-import type { Bus } from '../../libs/bus/index.js';
-import { eventSubject } from '../../libs/events/index.js';
+import type { Bus } from '#libs/bus';
+import { eventSubject } from '#libs/events';
 import { median } from '../harness/stats.js';
 import { formatNumber } from '../harness/table.js';
 import type { BenchSwitchboard } from './benchSwitchboard.js';

@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { connectBus } from '../../libs/bus/index.js';
-import { loadSettings } from '../../libs/config/index.js';
+import { connectBus } from '#libs/bus';
+import { loadSettings } from '#libs/config';
 import type { Benchmark } from '../harness/benchmark.js';
 import { startBenchNats } from '../harness/nats.js';
 import { formatNumber } from '../harness/table.js';

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Bus } from '../../libs/bus/index.js';
-import { eventSubject } from '../../libs/events/index.js';
+import type { Bus } from '#libs/bus';
+import { eventSubject } from '#libs/events';
 import { latencyRun, type LatencyRun } from '../harness/latencyRun.js';
 import { startStallMonitor, type Stalls } from '../harness/stallMonitor.js';
 import { waitUntil } from '../harness/waitUntil.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineHandler, type Handler } from '../../libs/dispatcher/index.js';
+import { defineHandler, type Handler } from '#libs/dispatcher';
 
 /** Event data field holding the publisher's clock reading, in epoch milliseconds with sub-ms precision. */
 export const SENT_AT_FIELD = 'bench_sent_at_ms';

@@ -1,5 +1,5 @@
-import { eventSubject } from '../../libs/events/index.js';
-import type { Bus } from '../../libs/bus/index.js';
+import { eventSubject } from '#libs/events';
+import type { Bus } from '#libs/bus';
 import { intListParam, intParam, type BenchContext } from '../harness/benchmark.js';
 import { once } from '../harness/once.js';
 import { RAW_RUN_SIZES } from '../harness/rawJetStream.js';

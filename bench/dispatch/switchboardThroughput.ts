@@ -1,4 +1,4 @@
-import type { Bus } from '../../libs/bus/index.js';
+import type { Bus } from '#libs/bus';
 import { publishWindowed, type OutgoingMessage } from '../harness/publisher.js';
 import { waitUntil } from '../harness/waitUntil.js';
 import { assertAllHandled, type BenchSwitchboard } from './benchSwitchboard.js';

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Simulator } from '../../libs/vonage-sim/index.js';
+import type { Simulator } from '#libs/vonage-sim';
 import type { BenchContext } from '../harness/benchmark.js';
 import { formatNumber } from '../harness/table.js';
-import { CONSUMERS } from '../../libs/bus/index.js';
+import { CONSUMERS } from '#libs/bus';
 import { cpuShares, readCpu } from './cpu.js';
 import { consumerBacklogs } from './natsMonitor.js';
 import type { OutcomeWatch } from './outcomeWatch.js';

@@ -1,5 +1,5 @@
-import { connectBus, type Bus } from '../../libs/bus/index.js';
-import { loadSettings } from '../../libs/config/index.js';
+import { connectBus, type Bus } from '#libs/bus';
+import { loadSettings } from '#libs/config';
 import type { BenchContext } from '../harness/benchmark.js';
 import { createRawStream, RAW_RUN_SIZES, runRawSample } from '../harness/rawJetStream.js';
 import { formatNumber } from '../harness/table.js';

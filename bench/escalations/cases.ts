@@ -1,5 +1,5 @@
-import type { Scenario } from '../../libs/vonage-sim/index.js';
-import { reportsRead, type ChannelType } from '../../libs/vonage/index.js';
+import type { Scenario } from '#libs/vonage-sim';
+import { reportsRead, type ChannelType } from '#libs/vonage';
 import { addressKey, type BenchRoute, type ShapeChannel } from './routes.js';
 
 /**

@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Simulator } from '../../libs/vonage-sim/index.js';
-import { connectBus, type Bus } from '../../libs/bus/index.js';
+import type { Simulator } from '#libs/vonage-sim';
+import { connectBus, type Bus } from '#libs/bus';
 import { freePort } from '../../test/support/ports.js';
 import type { BenchContext } from '../harness/benchmark.js';
 import { startBenchNats } from '../harness/nats.js';

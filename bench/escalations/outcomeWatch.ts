@@ -1,5 +1,5 @@
 import type { Subscription } from 'nats';
-import type { Bus } from '../../libs/bus/index.js';
+import type { Bus } from '#libs/bus';
 import { BENCH_ACCOUNT } from './routes.js';
 
 export const OUTCOME_TYPES = ['escalation_read', 'escalation_exhausted'] as const;

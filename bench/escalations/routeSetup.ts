@@ -1,5 +1,5 @@
-import { openBucket, BUCKETS, type Bus } from '../../libs/bus/index.js';
-import { accountKey } from '../../libs/store/index.js';
+import { openBucket, BUCKETS, type Bus } from '#libs/bus';
+import { accountKey } from '#libs/store';
 import { apiClient } from '../../test/support/api.js';
 import { tokenFor } from '../../test/support/switchboard.js';
 import { BENCH_ACCOUNT, CONVERSATION, type BenchRoute } from './routes.js';

@@ -1,4 +1,4 @@
-import type { ChannelType } from '../../libs/vonage/index.js';
+import type { ChannelType } from '#libs/vonage';
 
 /** The benchmark's account: its escalations, routes and events are one key prefix and one subject prefix. */
 export const BENCH_ACCOUNT = 'bench-esc';

@@ -1,4 +1,4 @@
-import type { SimMessage } from '../../libs/vonage-sim/index.js';
+import type { SimMessage } from '#libs/vonage-sim';
 
 export interface SendsTimeline {
   count: number;

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ROLES } from '../../libs/config/index.js';
+import { ROLES } from '#libs/config';
 import { spawnSwitchboard, type SwitchboardProcess } from '../../test/support/processes.js';
 import type { BenchContext } from '../harness/benchmark.js';
 import { once } from '../harness/once.js';

@@ -1,6 +1,6 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { startSimulator, type Simulator } from '../../libs/vonage-sim/index.js';
-import { createLogger } from '../../libs/logger/index.js';
+import { startSimulator, type Simulator } from '#libs/vonage-sim';
+import { createLogger } from '#libs/logger';
 import type { BenchContext } from '../harness/benchmark.js';
 
 export interface BenchProvider {

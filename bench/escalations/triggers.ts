@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Bus } from '../../libs/bus/index.js';
-import { publishEvent, ROUTES_REVISION_HEADER } from '../../libs/events/index.js';
+import type { Bus } from '#libs/bus';
+import { publishEvent, ROUTES_REVISION_HEADER } from '#libs/events';
 import type { EscalationCase } from './cases.js';
 import { BENCH_ACCOUNT, CONVERSATION } from './routes.js';
 

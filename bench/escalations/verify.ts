@@ -1,5 +1,5 @@
-import { openBuckets, readRecent, recordJson, STREAMS, type Bus } from '../../libs/bus/index.js';
-import { escalationId, EscalationRepository, type Attempt, type Escalation } from '../../libs/escalation/index.js';
+import { openBuckets, readRecent, recordJson, STREAMS, type Bus } from '#libs/bus';
+import { escalationId, EscalationRepository, type Attempt, type Escalation } from '#libs/escalation';
 import type { EscalationCase } from './cases.js';
 import { OUTCOME_TYPES } from './outcomeWatch.js';
 import { BENCH_ACCOUNT } from './routes.js';

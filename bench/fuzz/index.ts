@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadOrCreateSimCredentials } from '../../apps/server/simCredentials.js';
-import { loadSettings } from '../../libs/config/index.js';
+import { loadSettings } from '#libs/config';
 import { apiClient } from '../../test/support/api.js';
 import { createFuzzFixtures, describeTally, fuzzEndpoints, fuzzRequests, runFuzz } from '../../test/support/fuzzBodies.js';
 import { spawnSwitchboard } from '../../test/support/processes.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { VumiApiEvent } from '../../libs/events/index.js';
+import { VumiApiEvent } from '#libs/events';
 import { median } from './stats.js';
 
 const EVENT = {

@@ -1,6 +1,6 @@
 import { AckPolicy, DeliverPolicy, nanos } from 'nats';
-import { STREAMS, streamConfigs, type Bus, type TopologyOptions } from '../../libs/bus/index.js';
-import { EVENTS_SUBJECT_ROOT, eventSubject, type VumiApiEvent } from '../../libs/events/index.js';
+import { STREAMS, streamConfigs, type Bus, type TopologyOptions } from '#libs/bus';
+import { EVENTS_SUBJECT_ROOT, eventSubject, type VumiApiEvent } from '#libs/events';
 import { publishWindowed, type OutgoingMessage } from './publisher.js';
 import { encodedEvents, runPrefix } from './sampleEvents.js';
 import { waitUntil } from './waitUntil.js';

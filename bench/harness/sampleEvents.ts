@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { VumiApiEvent } from '../../libs/events/index.js';
+import type { VumiApiEvent } from '#libs/events';
 import type { OutgoingMessage } from './publisher.js';
 
 export const BENCH_ACCOUNT = 'bench';

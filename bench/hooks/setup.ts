@@ -1,8 +1,8 @@
 import type { Subscription } from 'nats';
-import { openBuckets, type Bus } from '../../libs/bus/index.js';
-import { VumiApiEvent } from '../../libs/events/index.js';
-import { HookRepository } from '../../libs/hooks/index.js';
-import { createStores, type Stores } from '../../libs/store/index.js';
+import { openBuckets, type Bus } from '#libs/bus';
+import { VumiApiEvent } from '#libs/events';
+import { HookRepository } from '#libs/hooks';
+import { createStores, type Stores } from '#libs/store';
 import { apiClient } from '../../test/support/api.js';
 import { spawnSwitchboard, type SwitchboardProcess } from '../../test/support/processes.js';
 import { tokenFor } from '../../test/support/switchboard.js';

@@ -1,9 +1,9 @@
-import { defineHandler, NonRetriableError, stepsView, type StepContext } from '../../libs/dispatcher/index.js';
-import { errorMessage } from '../../libs/errors/index.js';
-import { stableId, Token } from '../../libs/events/index.js';
-import { isRefusedSend } from '../../libs/messaging/index.js';
-import type { BroadcastFailure, Contact } from '../../libs/store/index.js';
-import { renderString, type TemplateContext } from '../../libs/templates/index.js';
+import { defineHandler, NonRetriableError, stepsView, type StepContext } from '#libs/dispatcher';
+import { errorMessage } from '#libs/errors';
+import { stableId, Token } from '#libs/events';
+import { isRefusedSend } from '#libs/messaging';
+import type { BroadcastFailure, Contact } from '#libs/store';
+import { renderString, type TemplateContext } from '#libs/templates';
 import { BroadcastConfig } from './schema.js';
 
 type Context = StepContext<BroadcastConfig>;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { Token } from '../../libs/events/index.js';
-import { isTemplated } from '../../libs/templates/index.js';
-import { ChannelTypeSchema } from '../../libs/vonage/index.js';
+import { Token } from '#libs/events';
+import { isTemplated } from '#libs/templates';
+import { ChannelTypeSchema } from '#libs/vonage';
 
 /** The audience a launch hook's event carries. */
 export const DEFAULT_CONTACTS = '{{event.event_data.audience.contact_ids}}';

@@ -1,5 +1,5 @@
-import { defineHandler, NonRetriableError } from '../../libs/dispatcher/index.js';
-import { isSwitchboardError } from '../../libs/errors/index.js';
+import { defineHandler, NonRetriableError } from '#libs/dispatcher';
+import { isSwitchboardError } from '#libs/errors';
 import { CreateContactConfig } from './schema.js';
 
 export const createContactHandler = defineHandler({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { Token } from '../../libs/identifiers/index.js';
-import { ContactChannel, VariableValue } from '../../libs/store/index.js';
+import { Token } from '#libs/identifiers';
+import { ContactChannel, VariableValue } from '#libs/store';
 
 export const CreateContactConfig = z.object({
   id: Token.optional().describe('explicit contact id (keep a CRM\'s own id in variables); without it the contact is found by any of its channel addresses'),

@@ -1,4 +1,4 @@
-import { defineHandler } from '../../libs/dispatcher/index.js';
+import { defineHandler } from '#libs/dispatcher';
 import { EmitEventConfig, KnownEmitEvent } from './schema.js';
 
 export const emitEventHandler = defineHandler({

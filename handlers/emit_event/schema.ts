@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Token } from '../../libs/events/index.js';
+import { Token } from '#libs/events';
 
 export const EmitEventConfig = z.object({
   event_type: Token.describe('the event to emit, routed like any other'),

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { HandlerServices } from '../../libs/dispatcher/index.js';
-import type { SwitchboardError } from '../../libs/errors/index.js';
-import type { VumiApiEvent } from '../../libs/events/index.js';
-import { EscalationFailure, escalationId, type Escalation } from '../../libs/escalation/index.js';
+import type { HandlerServices } from '#libs/dispatcher';
+import type { SwitchboardError } from '#libs/errors';
+import type { VumiApiEvent } from '#libs/events';
+import { EscalationFailure, escalationId, type Escalation } from '#libs/escalation';
 
 const WithIssues = z.object({ issues: EscalationFailure.shape.issues });
 

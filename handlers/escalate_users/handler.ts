@@ -1,6 +1,6 @@
-import { defineHandler } from '../../libs/dispatcher/index.js';
-import { isSwitchboardError } from '../../libs/errors/index.js';
-import type { Escalation } from '../../libs/escalation/index.js';
+import { defineHandler } from '#libs/dispatcher';
+import { isSwitchboardError } from '#libs/errors';
+import type { Escalation } from '#libs/escalation';
 import { failEscalation } from './fail.js';
 import { escalateUsersConfig } from './schema.js';
 import { startEscalation } from './start.js';

@@ -1,7 +1,7 @@
-import { SwitchboardError, validationFailed, type FieldIssue } from '../../libs/errors/index.js';
-import type { Contact } from '../../libs/store/index.js';
-import type { EscalationPlan, PlanChannel, PlanUser } from '../../libs/escalation/index.js';
-import { normalizeAddress, normalizeChannelType, normalizeSender, reportsRead, senderSetting, type ChannelType } from '../../libs/vonage/index.js';
+import { SwitchboardError, validationFailed, type FieldIssue } from '#libs/errors';
+import type { Contact } from '#libs/store';
+import type { EscalationPlan, PlanChannel, PlanUser } from '#libs/escalation';
+import { normalizeAddress, normalizeChannelType, normalizeSender, reportsRead, senderSetting, type ChannelType } from '#libs/vonage';
 import { DEFAULT_EXPIRY_S, type ChannelEntry, type EscalateUsersConfig, type UserEntry } from './schema.js';
 
 export interface PlanContext {

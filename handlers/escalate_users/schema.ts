@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { Token } from '../../libs/events/index.js';
-import { isTemplated } from '../../libs/templates/index.js';
+import { Token } from '#libs/events';
+import { isTemplated } from '#libs/templates';
 import {
   CHANNEL_TYPES,
   CHANNEL_TYPES_HELP,
@@ -10,7 +10,7 @@ import {
   normalizeChannelType,
   reportsRead,
   type ChannelType,
-} from '../../libs/vonage/index.js';
+} from '#libs/vonage';
 import { fromTutorialFormat } from './tutorialFormat.js';
 
 export const EXPIRY_MIN_S = 15;

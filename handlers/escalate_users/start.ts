@@ -1,8 +1,8 @@
-import type { HandlerServices } from '../../libs/dispatcher/index.js';
-import { SwitchboardError, validationFailed } from '../../libs/errors/index.js';
-import type { VumiApiEvent } from '../../libs/events/index.js';
-import type { Logger } from '../../libs/logger/index.js';
-import { escalationId, type Escalation, type EscalationPlan } from '../../libs/escalation/index.js';
+import type { HandlerServices } from '#libs/dispatcher';
+import { SwitchboardError, validationFailed } from '#libs/errors';
+import type { VumiApiEvent } from '#libs/events';
+import type { Logger } from '#libs/logger';
+import { escalationId, type Escalation, type EscalationPlan } from '#libs/escalation';
 import { buildPlan, unsendable } from './plan.js';
 import type { EscalateUsersConfig } from './schema.js';
 

@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { StepContext } from '../../libs/dispatcher/index.js';
-import { VumiApiEvent } from '../../libs/events/index.js';
-import { createLogger, lazyChild } from '../../libs/logger/index.js';
+import type { StepContext } from '#libs/dispatcher';
+import { VumiApiEvent } from '#libs/events';
+import { createLogger, lazyChild } from '#libs/logger';
 import { logHandler } from './handler.js';
 import { LogConfig } from './schema.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { NonRetriableError, retryRequest } from '../../libs/dispatcher/index.js';
-import { isSwitchboardError } from '../../libs/errors/index.js';
-import type { ContactInput } from '../../libs/store/index.js';
+import { NonRetriableError, retryRequest } from '#libs/dispatcher';
+import { isSwitchboardError } from '#libs/errors';
+import type { ContactInput } from '#libs/store';
 import { useHandlerTestbed } from '../../test/support/handlerContext.js';
 import { sendMessageHandler } from './handler.js';
 

@@ -1,6 +1,6 @@
-import { defineHandler, NonRetriableError } from '../../libs/dispatcher/index.js';
-import { isRefusedSend } from '../../libs/messaging/index.js';
-import type { ContactChannel, Stores } from '../../libs/store/index.js';
+import { defineHandler, NonRetriableError } from '#libs/dispatcher';
+import { isRefusedSend } from '#libs/messaging';
+import type { ContactChannel, Stores } from '#libs/store';
 import { SendMessageConfig } from './schema.js';
 
 async function recipientFor(stores: Stores, account: string, config: SendMessageConfig): Promise<ContactChannel> {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { Token } from '../../libs/identifiers/index.js';
-import { ContactChannel } from '../../libs/store/index.js';
-import { ChannelTypeSchema } from '../../libs/vonage/index.js';
+import { Token } from '#libs/identifiers';
+import { ContactChannel } from '#libs/store';
+import { ChannelTypeSchema } from '#libs/vonage';
 
 export const SendMessageConfig = z
   .object({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Contact } from '../store/index.js';
+import type { Contact } from '#libs/store';
 import { Audience, AudienceCondition, selectAudience } from './audience.js';
 
 function contact(id: string, fields: Partial<Contact> = {}, created = '2026-01-01T00:00:00.000Z'): Contact {

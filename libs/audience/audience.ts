@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Contact } from '../store/index.js';
+import type { Contact } from '#libs/store';
 import { comparesLength, CriterionSchema, holds, needsValue, asNumber } from './criteria.js';
 import { CONTACT_FIELDS, expectedFor, fieldRef, fieldValues } from './fields.js';
 

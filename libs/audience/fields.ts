@@ -1,5 +1,5 @@
-import type { Contact } from '../store/index.js';
-import { CHANNEL_TYPES, normalizeAddress, normalizeChannelType, recipientKind, type ChannelType } from '../vonage/index.js';
+import type { Contact } from '#libs/store';
+import { CHANNEL_TYPES, normalizeAddress, normalizeChannelType, recipientKind, type ChannelType } from '#libs/vonage';
 import type { FieldValue } from './criteria.js';
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Token } from '../events/index.js';
+import { Token } from '#libs/events';
 
 export const SCOPES = ['read', 'write', 'admin'] as const;
 export const Scope = z.enum(SCOPES);

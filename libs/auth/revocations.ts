@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { KvBucket } from '../bus/index.js';
-import type { Logger } from '../logger/index.js';
-import { LiveTable } from '../store/index.js';
+import type { KvBucket } from '#libs/bus';
+import type { Logger } from '#libs/logger';
+import { LiveTable } from '#libs/store';
 
 export const Revocation = z.object({
   jti: z.string().min(1).max(256),

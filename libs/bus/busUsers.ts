@@ -3,7 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import bcrypt from 'bcryptjs';
 import { z } from 'zod';
-import { SwitchboardError } from '../errors/index.js';
+import { SwitchboardError } from '#libs/errors';
 import { BUS_ROLES, natsAccounts, type BusRole } from './natsAccounts.js';
 
 export const SERVER_USER = 'switchboard';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Logger } from '../logger/index.js';
+import type { Logger } from '#libs/logger';
 import { BusUsers, SERVER_USER } from './busUsers.js';
 import { connectBus, natsAnswers, type Bus } from './connection.js';
 import { logNatsOverrides } from './natsOverrides/index.js';

@@ -1,5 +1,5 @@
 import { ErrorCode, NatsError } from 'nats';
-import { SwitchboardError } from '../errors/index.js';
+import { SwitchboardError } from '#libs/errors';
 
 /**
  * How long a JetStream request (a publish's acknowledgement, a KV read or write) waits for its

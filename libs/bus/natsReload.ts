@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { SwitchboardError } from '../errors/index.js';
+import { SwitchboardError } from '#libs/errors';
 
 /** A nats-server this data directory started, found by the pid and ports files it wrote. */
 export interface RunningNatsServer {

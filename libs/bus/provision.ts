@@ -1,6 +1,6 @@
 import { DiscardPolicy, nanos, StorageType, type JetStreamManager, type KV, type StreamConfig, type StreamInfo } from 'nats';
-import { errorMessage } from '../errors/index.js';
-import type { Logger } from '../logger/index.js';
+import { errorMessage } from '#libs/errors';
+import type { Logger } from '#libs/logger';
 import type { Bus } from './connection.js';
 import { BUCKETS, bucketOptions, RETIRED_CONSUMERS, streamConfigs, type BucketOptions, type StorageLimits, type TopologyOptions } from './topology.js';
 

@@ -1,6 +1,6 @@
 import { rename, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Logger } from '../logger/index.js';
+import type { Logger } from '#libs/logger';
 import { SERVER_ACCOUNT } from './natsAccounts.js';
 
 /** nats-server's global account, where every connection went before Switchboard configured NATS accounts. */

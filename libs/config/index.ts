@@ -1,4 +1,4 @@
-import { validationError } from '../errors/index.js';
+import { validationError } from '#libs/errors';
 import { SettingsSchema, settingsFrom, type Settings } from './settings.js';
 
 export { ROLES, SettingsSchema, type RawSettings, type Role, type Settings } from './settings.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CHANNEL_TYPES, senderSetting } from '../vonage/index.js';
+import { CHANNEL_TYPES, senderSetting } from '#libs/vonage';
 import { loadSettings, SettingsSchema } from './index.js';
 
 describe('VONAGE_FROM_* settings', () => {

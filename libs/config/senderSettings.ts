@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CHANNEL_TYPES, senderSetting, type ChannelType, type SenderSetting } from '../vonage/index.js';
+import { CHANNEL_TYPES, senderSetting, type ChannelType, type SenderSetting } from '#libs/vonage';
 
 /** VONAGE_FROM_<TYPE> for every channel in libs/vonage's table: the server's default senders. */
 export const SenderSettings = Object.fromEntries(CHANNEL_TYPES.map((type) => [senderSetting(type), z.string().optional()])) as Record<

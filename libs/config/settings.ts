@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { STORAGE_DEFAULTS, type StorageLimits } from '../bus/index.js';
-import type { AccountLimits } from '../limits/index.js';
-import type { ChannelType } from '../vonage/index.js';
+import { STORAGE_DEFAULTS, type StorageLimits } from '#libs/bus';
+import type { AccountLimits } from '#libs/limits';
+import type { ChannelType } from '#libs/vonage';
 import { SenderSettings, sendersFrom } from './senderSettings.js';
 
 const CsvOfMilliseconds = z

@@ -1,8 +1,8 @@
 import { NatsError, type JsMsg } from 'nats';
 import { z } from 'zod';
-import { readBySeq, readRecent, recordJson, STREAMS, streamSubjects, type Bus, type FailurePolicy } from '../bus/index.js';
-import { errorMessage, SwitchboardError } from '../errors/index.js';
-import { ONLY_ROUTE_HEADER, publishEvent, Token, VumiApiEvent, type PublishedEvent } from '../events/index.js';
+import { readBySeq, readRecent, recordJson, STREAMS, streamSubjects, type Bus, type FailurePolicy } from '#libs/bus';
+import { errorMessage, SwitchboardError } from '#libs/errors';
+import { ONLY_ROUTE_HEADER, publishEvent, Token, VumiApiEvent, type PublishedEvent } from '#libs/events';
 
 /**
  * `poison`: a message whose handling failed on every attempt, outside any step (see PoisonFiling).

@@ -1,7 +1,7 @@
-import type { Bus } from '../bus/index.js';
-import { causedEvent, publishEvent, type CausedEventPublisher, type EmittedEvent, type Provenance, type VumiApiEvent } from '../events/index.js';
-import type { Logger } from '../logger/index.js';
-import type { DeadLetters } from '../deadletters/index.js';
+import type { Bus } from '#libs/bus';
+import { causedEvent, publishEvent, type CausedEventPublisher, type EmittedEvent, type Provenance, type VumiApiEvent } from '#libs/events';
+import type { Logger } from '#libs/logger';
+import type { DeadLetters } from '#libs/deadletters';
 import type { FanoutBudget } from './fanoutBudget.js';
 
 export type CausedOutcome = 'published' | 'dead_lettered' | 'over_budget';

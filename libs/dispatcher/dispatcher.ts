@@ -1,11 +1,11 @@
 import type { JsMsg } from 'nats';
-import { CONSUMERS, nakAfter, startDurableWorker, STREAMS, type Bus, type DurableWorker } from '../bus/index.js';
-import { errorMessage, isSwitchboardError } from '../errors/index.js';
-import { accountOfSubject, type DeadLetter, type DeadLetters } from '../deadletters/index.js';
-import { ONLY_ROUTE_HEADER, readBusEvent, ROUTES_REVISION_HEADER, type EmittedEvent, type VumiApiEvent } from '../events/index.js';
-import type { JsonShapeLimits } from '../jsonShape/index.js';
-import type { Logger } from '../logger/index.js';
-import type { Route } from '../store/index.js';
+import { CONSUMERS, nakAfter, startDurableWorker, STREAMS, type Bus, type DurableWorker } from '#libs/bus';
+import { errorMessage, isSwitchboardError } from '#libs/errors';
+import { accountOfSubject, type DeadLetter, type DeadLetters } from '#libs/deadletters';
+import { ONLY_ROUTE_HEADER, readBusEvent, ROUTES_REVISION_HEADER, type EmittedEvent, type VumiApiEvent } from '#libs/events';
+import type { JsonShapeLimits } from '#libs/jsonShape';
+import type { Logger } from '#libs/logger';
+import type { Route } from '#libs/store';
 import type { CausedEvents } from './causedEvents.js';
 import type { HandlerRegistry, HandlerServices } from './handler.js';
 import { retryDelay, type RetryPolicy } from './retryPolicy.js';

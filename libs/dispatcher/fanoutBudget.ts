@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NatsError } from 'nats';
 import { z } from 'zod';
-import { STREAMS, streamSubjects, type Bus } from '../bus/index.js';
-import { SwitchboardError } from '../errors/index.js';
-import { isRevisionConflict, LruMap } from '../store/index.js';
+import { STREAMS, streamSubjects, type Bus } from '#libs/bus';
+import { SwitchboardError } from '#libs/errors';
+import { isRevisionConflict, LruMap } from '#libs/store';
 
 /**
  * A root event's count: the last message on `fanout.<account>.<root>`. `first_refused_seq` is the

@@ -1,10 +1,10 @@
 import type { z } from 'zod';
-import type { SwitchboardError } from '../errors/index.js';
-import type { EmittedEvent, VumiApiEvent } from '../events/index.js';
-import type { Logger } from '../logger/index.js';
-import type { EscalationStarter } from '../escalation/index.js';
-import type { Messenger } from '../messaging/index.js';
-import type { Route, Stores } from '../store/index.js';
+import type { SwitchboardError } from '#libs/errors';
+import type { EmittedEvent, VumiApiEvent } from '#libs/events';
+import type { Logger } from '#libs/logger';
+import type { EscalationStarter } from '#libs/escalation';
+import type { Messenger } from '#libs/messaging';
+import type { Route, Stores } from '#libs/store';
 
 /** The provider this server sends through. */
 export interface ProviderInfo {

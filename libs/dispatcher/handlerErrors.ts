@@ -1,4 +1,4 @@
-import { SwitchboardError, type ErrorCode } from '../errors/index.js';
+import { SwitchboardError, type ErrorCode } from '#libs/errors';
 
 export interface HandlerErrorOptions {
   /** The code the dead letter and the logs show; `handler_failed` unless told. */

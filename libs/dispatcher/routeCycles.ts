@@ -1,6 +1,6 @@
-import { validationFailed } from '../errors/index.js';
-import type { Route, RouteMatch } from '../store/index.js';
-import { hasTemplates, isTemplated } from '../templates/index.js';
+import { validationFailed } from '#libs/errors';
+import type { Route, RouteMatch } from '#libs/store';
+import { hasTemplates, isTemplated } from '#libs/templates';
 import type { HandlerRegistry, KnownEmission } from './handler.js';
 import { whereAccepts, type WhereValue } from './routeMatcher.js';
 

@@ -1,5 +1,5 @@
-import type { VumiApiEvent } from '../events/index.js';
-import type { Route, RouteMatch } from '../store/index.js';
+import type { VumiApiEvent } from '#libs/events';
+import type { Route, RouteMatch } from '#libs/store';
 
 function tokenMatches(pattern: string, value: string): boolean {
   return pattern === '*' || pattern === value;

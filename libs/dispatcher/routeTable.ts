@@ -1,6 +1,6 @@
-import type { VumiApiEvent } from '../events/index.js';
-import type { Logger } from '../logger/index.js';
-import type { LiveTable, Route, RouteRepository } from '../store/index.js';
+import type { VumiApiEvent } from '#libs/events';
+import type { Logger } from '#libs/logger';
+import type { LiveTable, Route, RouteRepository } from '#libs/store';
 import { routeMatches } from './routeMatcher.js';
 
 /**

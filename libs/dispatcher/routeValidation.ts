@@ -1,8 +1,8 @@
-import { validationError, validationFailed, zodIssues, type FieldIssue } from '../errors/index.js';
-import { Token } from '../events/index.js';
-import { Route } from '../store/index.js';
+import { validationError, validationFailed, zodIssues, type FieldIssue } from '#libs/errors';
+import { Token } from '#libs/events';
+import { Route } from '#libs/store';
 import type { HandlerRegistry } from './handler.js';
-import { isTemplated } from '../templates/index.js';
+import { isTemplated } from '#libs/templates';
 
 function valueAtPath(value: unknown, path: ReadonlyArray<PropertyKey>): unknown {
   let current = value;

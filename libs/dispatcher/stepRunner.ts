@@ -1,11 +1,11 @@
-import { SwitchboardError, validationError } from '../errors/index.js';
-import type { EmittedEvent, VumiApiEvent } from '../events/index.js';
-import { lazyChild, type Logger } from '../logger/index.js';
-import type { Route, RouteStep } from '../store/index.js';
+import { SwitchboardError, validationError } from '#libs/errors';
+import type { EmittedEvent, VumiApiEvent } from '#libs/events';
+import { lazyChild, type Logger } from '#libs/logger';
+import type { Route, RouteStep } from '#libs/store';
 import type { Handler, HandlerRegistry, HandlerServices, StepOutput, StepResult } from './handler.js';
 import { NonRetriableError } from './handlerErrors.js';
 import { retryRequest, type RetryRequest } from './retryPolicy.js';
-import { hasTemplates, render, type TemplateContext } from '../templates/index.js';
+import { hasTemplates, render, type TemplateContext } from '#libs/templates';
 
 export interface RouteFailure {
   step: number;

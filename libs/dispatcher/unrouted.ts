@@ -1,5 +1,5 @@
-import { readRecent, recordJson, STREAMS, streamSubjects, type Bus } from '../bus/index.js';
-import { VumiApiEvent } from '../events/index.js';
+import { readRecent, recordJson, STREAMS, streamSubjects, type Bus } from '#libs/bus';
+import { VumiApiEvent } from '#libs/events';
 
 export interface UnroutedEvent {
   event: VumiApiEvent;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { KvBucket } from '../bus/index.js';
-import { SwitchboardError } from '../errors/index.js';
-import { accountKey, compareAndSet, inBatches, isRevisionConflict, JsonKv, LruMap, type RevisionedStore, type Versioned } from '../store/index.js';
+import type { KvBucket } from '#libs/bus';
+import { SwitchboardError } from '#libs/errors';
+import { accountKey, compareAndSet, inBatches, isRevisionConflict, JsonKv, LruMap, type RevisionedStore, type Versioned } from '#libs/store';
 import { Escalation, EscalationFrame, EscalationState } from './model.js';
 
 /**

@@ -1,10 +1,10 @@
-import { errorMessage, isSwitchboardError } from '../errors/index.js';
-import type { CausedEventPublisher } from '../events/index.js';
-import { lazyChild, type Logger } from '../logger/index.js';
-import type { Messenger } from '../messaging/index.js';
-import { renderString } from '../templates/index.js';
-import type { Timers } from '../timers/index.js';
-import { exponentialDelayMs, type DispatchClient } from '../vonage/index.js';
+import { errorMessage, isSwitchboardError } from '#libs/errors';
+import type { CausedEventPublisher } from '#libs/events';
+import { lazyChild, type Logger } from '#libs/logger';
+import type { Messenger } from '#libs/messaging';
+import { renderString } from '#libs/templates';
+import type { Timers } from '#libs/timers';
+import { exponentialDelayMs, type DispatchClient } from '#libs/vonage';
 import type { Attempt, Effect, Escalation } from './model.js';
 import { receiptRef, sendRef } from './references.js';
 import type { EscalationRepository } from './repository.js';

@@ -1,10 +1,10 @@
-import { SwitchboardError } from '../errors/index.js';
-import type { CausedEventPublisher } from '../events/index.js';
-import type { Logger } from '../logger/index.js';
-import { normalizedFrom, parseClientRef, type Messenger, type StoredReceipts } from '../messaging/index.js';
-import { isRevisionConflict, type MessageRepository } from '../store/index.js';
-import type { FiredTimer, Timers } from '../timers/index.js';
-import type { DispatchClient, DispatchFinalReport, DispatchMessageStatusWebhook, InboundMessageWebhook, MessageStatusWebhook } from '../vonage/index.js';
+import { SwitchboardError } from '#libs/errors';
+import type { CausedEventPublisher } from '#libs/events';
+import type { Logger } from '#libs/logger';
+import { normalizedFrom, parseClientRef, type Messenger, type StoredReceipts } from '#libs/messaging';
+import { isRevisionConflict, type MessageRepository } from '#libs/store';
+import type { FiredTimer, Timers } from '#libs/timers';
+import type { DispatchClient, DispatchFinalReport, DispatchMessageStatusWebhook, InboundMessageWebhook, MessageStatusWebhook } from '#libs/vonage';
 import { EffectRunner } from './effects.js';
 import type { Escalation, EscalationPlan } from './model.js';
 import { effectIds, Outbox, type Version } from './outbox.js';

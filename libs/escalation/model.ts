@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { Token, VumiApiEvent } from '../events/index.js';
-import { CHANNEL_TYPES, MessageStatus } from '../vonage/index.js';
+import { Token, VumiApiEvent } from '#libs/events';
+import { CHANNEL_TYPES, MessageStatus } from '#libs/vonage';
 
 export const Condition = z.enum(['read', 'delivered']);
 

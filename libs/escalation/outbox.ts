@@ -1,6 +1,6 @@
-import type { Logger } from '../logger/index.js';
-import { isRevisionConflict, type Versioned } from '../store/index.js';
-import type { Timers } from '../timers/index.js';
+import type { Logger } from '#libs/logger';
+import { isRevisionConflict, type Versioned } from '#libs/store';
+import type { Timers } from '#libs/timers';
 import { isQuick, type EffectRunner } from './effects.js';
 import type { Effect, Escalation } from './model.js';
 import { EscalationRepository } from './repository.js';

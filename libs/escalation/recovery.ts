@@ -1,7 +1,7 @@
-import type { Logger } from '../logger/index.js';
-import { inBatches } from '../store/index.js';
+import type { Logger } from '#libs/logger';
+import { inBatches } from '#libs/store';
 import type { EscalationRepository } from './repository.js';
-import { startPeriodicPass, type PeriodicPass } from '../timers/index.js';
+import { startPeriodicPass, type PeriodicPass } from '#libs/timers';
 import type { EscalationEngine } from './engine.js';
 
 export interface RecoveryOptions {

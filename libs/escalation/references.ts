@@ -1,4 +1,4 @@
-import { stableId } from '../events/index.js';
+import { stableId } from '#libs/events';
 import type { Attempt, Condition, Escalation } from './model.js';
 
 /**

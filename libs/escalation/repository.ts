@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { KvBucket } from '../bus/index.js';
-import { errorMessage } from '../errors/index.js';
-import { Token } from '../events/index.js';
-import { accountFilter, accountKey, inBatches, indexKey, JsonKv } from '../store/index.js';
+import type { KvBucket } from '#libs/bus';
+import { errorMessage } from '#libs/errors';
+import { Token } from '#libs/events';
+import { accountFilter, accountKey, inBatches, indexKey, JsonKv } from '#libs/store';
 import { EscalationDocs, isRunning } from './docs.js';
 import type { Escalation, EscalationStatus } from './model.js';
 

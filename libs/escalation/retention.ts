@@ -1,6 +1,6 @@
-import type { Logger } from '../logger/index.js';
+import type { Logger } from '#libs/logger';
 import type { EscalationRepository } from './repository.js';
-import { startPeriodicPass, type PeriodicPass } from '../timers/index.js';
+import { startPeriodicPass, type PeriodicPass } from '#libs/timers';
 
 export interface RetentionOptions {
   escalations: EscalationRepository;

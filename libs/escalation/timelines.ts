@@ -1,5 +1,5 @@
-import type { StoredReceipts } from '../messaging/index.js';
-import { MESSAGE_STATUSES, type MessageStatus } from '../vonage/index.js';
+import type { StoredReceipts } from '#libs/messaging';
+import { MESSAGE_STATUSES, type MessageStatus } from '#libs/vonage';
 import type { Attempt, Escalation } from './model.js';
 
 /**

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { Token } from '../events/index.js';
-import type { Timers } from '../timers/index.js';
+import { Token } from '#libs/events';
+import type { Timers } from '#libs/timers';
 import type { Effect, Escalation } from './model.js';
 
 /** The timer handler name under which every escalation timer is stored. */

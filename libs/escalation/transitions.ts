@@ -1,5 +1,5 @@
 import type { Attempt, DispatchRun, Effect, Escalation, EscalationFailure, EscalationPlan, Outcome } from './model.js';
-import type { MessageStatus } from '../vonage/index.js';
+import type { MessageStatus } from '#libs/vonage';
 
 /**
  * The escalation as a state machine: pure functions from a document to its next version (or

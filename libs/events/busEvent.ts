@@ -1,4 +1,4 @@
-import { DEFAULT_JSON_SHAPE, parseShapedJson, type JsonShapeLimits } from '../jsonShape/index.js';
+import { DEFAULT_JSON_SHAPE, parseShapedJson, type JsonShapeLimits } from '#libs/jsonShape';
 import { VumiApiEvent } from './envelope.js';
 import { eventSubject } from './subject.js';
 

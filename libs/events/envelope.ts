@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EventId, Token } from '../identifiers/index.js';
+import { EventId, Token } from '#libs/identifiers';
 
 export { EventId, Token };
 

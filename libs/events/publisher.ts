@@ -1,5 +1,5 @@
 import { headers as natsHeaders, type JetStreamClient, type MsgHdrs } from 'nats';
-import { SwitchboardError, validationError } from '../errors/index.js';
+import { SwitchboardError, validationError } from '#libs/errors';
 import { EventInput, type VumiApiEvent } from './envelope.js';
 import { newEventId } from './eventId.js';
 import { eventSubject } from './subject.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { Audience } from '../audience/index.js';
-import { Token } from '../events/index.js';
+import { Audience } from '#libs/audience';
+import { Token } from '#libs/events';
 import { HookRepository, MAX_DEBOUNCE_S, type Hook } from './hookRepository.js';
 import { HostPattern } from './hosts.js';
 import { newHookId, newHookToken } from './token.js';

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { Audience } from '../audience/index.js';
-import type { KvBucket } from '../bus/index.js';
-import { Token } from '../events/index.js';
-import type { Logger } from '../logger/index.js';
-import { accountFilter, accountKey, ContactChannel, indexKey, JsonKv, LiveTable, VariableValue, type Versioned } from '../store/index.js';
+import { Audience } from '#libs/audience';
+import type { KvBucket } from '#libs/bus';
+import { Token } from '#libs/events';
+import type { Logger } from '#libs/logger';
+import { accountFilter, accountKey, ContactChannel, indexKey, JsonKv, LiveTable, VariableValue, type Versioned } from '#libs/store';
 
 /** The longest debounce a hook may ask for. */
 export const MAX_DEBOUNCE_S = 3600;

@@ -1,5 +1,5 @@
-import { SwitchboardError, validationFailed } from '../errors/index.js';
-import { jsonShapeIssue, type JsonShapeLimits } from '../jsonShape/index.js';
+import { SwitchboardError, validationFailed } from '#libs/errors';
+import { jsonShapeIssue, type JsonShapeLimits } from '#libs/jsonShape';
 
 /** Levels above a call's payload in its launch event: the envelope, then event_data (its `fields` stands for the payload). */
 const LEVELS_ABOVE_FIELDS = 2;

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { audienceFromLists, VariableName, variablesFromLists, XeniooLists, type ListIssue } from '../audience/index.js';
-import { issuePath, validationFailed, zodIssues } from '../errors/index.js';
-import { Token } from '../events/index.js';
-import { ContactChannel, VariableValue } from '../store/index.js';
+import { audienceFromLists, VariableName, variablesFromLists, XeniooLists, type ListIssue } from '#libs/audience';
+import { issuePath, validationFailed, zodIssues } from '#libs/errors';
+import { Token } from '#libs/events';
+import { ContactChannel, VariableValue } from '#libs/store';
 import type { LaunchRequest, LaunchTarget, Targeting } from './hookRepository.js';
 
 /** The most contacts one call may name in targets mode. */

@@ -1,5 +1,5 @@
-import { selectAudience, type VariableValues } from '../audience/index.js';
-import type { ContactRepository } from '../store/index.js';
+import { selectAudience, type VariableValues } from '#libs/audience';
+import type { ContactRepository } from '#libs/store';
 import type { Hook, Targeting } from './hookRepository.js';
 import { inChunks } from './chunks.js';
 

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { NATS_REQUEST_TIMEOUT_MS, NATS_RETRY_AFTER_S, natsFailure } from '../bus/index.js';
-import { SwitchboardError, isSwitchboardError, type ErrorCode } from '../errors/index.js';
+import { NATS_REQUEST_TIMEOUT_MS, NATS_RETRY_AFTER_S, natsFailure } from '#libs/bus';
+import { SwitchboardError, isSwitchboardError, type ErrorCode } from '#libs/errors';
 
 const STATUS_OF: Record<ErrorCode, number> = {
   invalid_json: 400,

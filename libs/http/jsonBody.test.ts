@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isSwitchboardError } from '../errors/index.js';
+import { isSwitchboardError } from '#libs/errors';
 import { parseJsonBody } from './jsonBody.js';
 
 const limits = { maxDepth: 4, maxEntries: 3 };

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { SwitchboardError, validationFailed } from '../errors/index.js';
-import { parseShapedJson, type JsonShapeLimits } from '../jsonShape/index.js';
+import { SwitchboardError, validationFailed } from '#libs/errors';
+import { parseShapedJson, type JsonShapeLimits } from '#libs/jsonShape';
 
 const BYTE_ORDER_MARK = 0xfeff;
 

@@ -1,11 +1,11 @@
 import type { Msg, Subscription } from 'nats';
-import { natsFailure, STREAMS, type Bus } from '../bus/index.js';
-import type { DeadLetters } from '../deadletters/index.js';
-import { errorMessage, SwitchboardError } from '../errors/index.js';
-import { publishEvent, readBusEvent } from '../events/index.js';
-import type { JsonShapeLimits } from '../jsonShape/index.js';
-import type { Quotas } from '../limits/index.js';
-import type { Logger } from '../logger/index.js';
+import { natsFailure, STREAMS, type Bus } from '#libs/bus';
+import type { DeadLetters } from '#libs/deadletters';
+import { errorMessage, SwitchboardError } from '#libs/errors';
+import { publishEvent, readBusEvent } from '#libs/events';
+import type { JsonShapeLimits } from '#libs/jsonShape';
+import type { Quotas } from '#libs/limits';
+import type { Logger } from '#libs/logger';
 
 /** Where the sources' publishes arrive in Switchboard's account: `ingest.<account>.<conversation_type>.<conversation_key>.<event_type>`. */
 export const INGEST_PREFIX = 'ingest';

@@ -1,4 +1,4 @@
-import { errorMessage, validationFailed, type FieldIssue } from '../errors/index.js';
+import { errorMessage, validationFailed, type FieldIssue } from '#libs/errors';
 
 /** How large a JSON document's shape may be, checked before anything walks it. */
 export interface JsonShapeLimits {

@@ -1,4 +1,4 @@
-import { BUCKETS, STREAMS, streamSubjects, type Bus } from '../bus/index.js';
+import { BUCKETS, STREAMS, streamSubjects, type Bus } from '#libs/bus';
 import type { AccountLimits } from './accountLimits.js';
 
 /** What a quota counts: the account's messages on one stream, under one subject filter. */

@@ -1,6 +1,6 @@
-import type { KvBucket } from '../bus/index.js';
-import type { Logger } from '../logger/index.js';
-import { LiveTable } from '../store/index.js';
+import type { KvBucket } from '#libs/bus';
+import type { Logger } from '#libs/logger';
+import { LiveTable } from '#libs/store';
 import { AccountLimitsOverride, type AccountLimits } from './accountLimits.js';
 
 /** One document per account: `<account>.limits`. */

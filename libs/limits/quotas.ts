@@ -1,5 +1,5 @@
-import { SwitchboardError } from '../errors/index.js';
-import type { Logger } from '../logger/index.js';
+import { SwitchboardError } from '#libs/errors';
+import type { Logger } from '#libs/logger';
 import { QUOTAS, type AccountUsage, type Quota, type Usage } from './accountUsage.js';
 import type { LimitsTable } from './limitsTable.js';
 

@@ -1,4 +1,4 @@
-import { isSecretKey } from '../secrets/index.js';
+import { isSecretKey } from '#libs/secrets';
 
 /** What a secret-named key's value reads as in a log line. */
 export const REDACTED = '[redacted]';

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { isSwitchboardError, SwitchboardError } from '../errors/index.js';
+import { isSwitchboardError, SwitchboardError } from '#libs/errors';
 import { clientRef } from './providerInbox.js';
-import type { Logger } from '../logger/index.js';
-import type { MessageRecord, MessageRepository } from '../store/index.js';
-import { normalizeAddress, senderSetting, type ChannelType, type OutboundMessage } from '../vonage/index.js';
+import type { Logger } from '#libs/logger';
+import type { MessageRecord, MessageRepository } from '#libs/store';
+import { normalizeAddress, senderSetting, type ChannelType, type OutboundMessage } from '#libs/vonage';
 
 /** What Switchboard needs of a provider: send one message, get its id. */
 export interface MessageProvider {

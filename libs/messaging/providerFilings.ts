@@ -1,6 +1,6 @@
-import { STREAMS } from '../bus/index.js';
-import { stableId } from '../events/index.js';
-import type { MessageStatus } from '../vonage/index.js';
+import { STREAMS } from '#libs/bus';
+import { stableId } from '#libs/events';
+import type { MessageStatus } from '#libs/vonage';
 
 /**
  * Where each provider webhook is filed. Receipts and replies get a subject of their own per

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { JsMsg } from 'nats';
 import { z } from 'zod';
-import { CONSUMERS, jsonOrUndefined, nakAfter, startDurableWorker, STREAMS, type Bus, type DurableWorker } from '../bus/index.js';
-import type { PoisonPolicy } from '../deadletters/index.js';
-import { Token } from '../events/index.js';
-import type { Logger } from '../logger/index.js';
-import { isSwitchboardError } from '../errors/index.js';
-import { DispatchFinalReport, DispatchMessageStatusWebhook, InboundMessageWebhook, MessageStatusWebhook, normalizeAddress } from '../vonage/index.js';
+import { CONSUMERS, jsonOrUndefined, nakAfter, startDurableWorker, STREAMS, type Bus, type DurableWorker } from '#libs/bus';
+import type { PoisonPolicy } from '#libs/deadletters';
+import { Token } from '#libs/events';
+import type { Logger } from '#libs/logger';
+import { isSwitchboardError } from '#libs/errors';
+import { DispatchFinalReport, DispatchMessageStatusWebhook, InboundMessageWebhook, MessageStatusWebhook, normalizeAddress } from '#libs/vonage';
 import { providerFilings, type Filing } from './providerFilings.js';
 import { RecentStatuses } from './recentStatuses.js';
 import { receiptOf } from './storedReceipt.js';

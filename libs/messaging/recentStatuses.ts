@@ -1,4 +1,4 @@
-import { LruMap } from '../store/index.js';
+import { LruMap } from '#libs/store';
 import type { StoredReceipt } from './storedReceipt.js';
 
 /**

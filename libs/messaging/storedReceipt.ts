@@ -1,4 +1,4 @@
-import type { MessageStatus } from '../vonage/index.js';
+import type { MessageStatus } from '#libs/vonage';
 
 /** A status webhook as a timeline keeps it. */
 export interface StoredReceipt {

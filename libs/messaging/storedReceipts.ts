@@ -1,5 +1,5 @@
-import { jsonOrUndefined, lastBySubject, readRecent, recordJson, STREAMS, type Bus } from '../bus/index.js';
-import { DispatchMessageStatusWebhook, InboundMessageWebhook, MESSAGE_STATUSES, MessageStatusWebhook, type MessageStatus } from '../vonage/index.js';
+import { jsonOrUndefined, lastBySubject, readRecent, recordJson, STREAMS, type Bus } from '#libs/bus';
+import { DispatchMessageStatusWebhook, InboundMessageWebhook, MESSAGE_STATUSES, MessageStatusWebhook, type MessageStatus } from '#libs/vonage';
 import { providerFilings, type Filing } from './providerFilings.js';
 import type { RecentStatuses } from './recentStatuses.js';
 import { receiptOf, type StoredReceipt } from './storedReceipt.js';

@@ -1,6 +1,6 @@
-import type { KvBucket } from '../bus/index.js';
+import type { KvBucket } from '#libs/bus';
 import { z } from 'zod';
-import { Token } from '../events/index.js';
+import { Token } from '#libs/events';
 import { JsonKv } from './jsonKv.js';
 
 /** Failures listed with their reasons; past these only the count grows. */

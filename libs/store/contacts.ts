@@ -1,8 +1,8 @@
-import type { KvBucket } from '../bus/index.js';
+import type { KvBucket } from '#libs/bus';
 import { z } from 'zod';
-import { SwitchboardError } from '../errors/index.js';
-import { stableId, Token } from '../events/index.js';
-import { ChannelTypeSchema, normalizeAddress } from '../vonage/index.js';
+import { SwitchboardError } from '#libs/errors';
+import { stableId, Token } from '#libs/events';
+import { ChannelTypeSchema, normalizeAddress } from '#libs/vonage';
 import { JsonKv } from './jsonKv.js';
 import { accountFilter, accountKey, indexKey } from './keys.js';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { KvBucket } from '../bus/index.js';
-import { Token, VumiApiEvent } from '../events/index.js';
+import type { KvBucket } from '#libs/bus';
+import { Token, VumiApiEvent } from '#libs/events';
 import { isRevisionConflict, JsonKv, type Versioned } from './jsonKv.js';
 
 /** One POST of a delivery and what came back. */

@@ -1,4 +1,4 @@
-import type { Buckets } from '../bus/index.js';
+import type { Buckets } from '#libs/bus';
 import { BroadcastRepository } from './broadcasts.js';
 import { ContactRepository } from './contacts.js';
 import { DeliveryRepository } from './deliveries.js';

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NatsError, type KV, type KvEntry } from 'nats';
-import { jsonOrUndefined, type KvBucket } from '../bus/index.js';
+import { jsonOrUndefined, type KvBucket } from '#libs/bus';
 import type { z } from 'zod';
-import { SwitchboardError } from '../errors/index.js';
+import { SwitchboardError } from '#libs/errors';
 import { inBatches } from './inBatches.js';
 
 export interface Versioned<T> {

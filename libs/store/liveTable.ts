@@ -1,7 +1,7 @@
 import type { KV, KvEntry } from 'nats';
 import type { z } from 'zod';
-import { jsonOrUndefined } from '../bus/index.js';
-import type { Logger } from '../logger/index.js';
+import { jsonOrUndefined } from '#libs/bus';
+import type { Logger } from '#libs/logger';
 
 export interface LiveTableOptions<T> {
   /** What a document is, for the logs: `route` logs `route loaded` with a `route_id`. */

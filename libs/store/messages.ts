@@ -1,7 +1,7 @@
-import type { KvBucket } from '../bus/index.js';
+import type { KvBucket } from '#libs/bus';
 import { z } from 'zod';
-import { ProviderId, Token } from '../identifiers/index.js';
-import { CHANNEL_TYPES, MessageStatus } from '../vonage/index.js';
+import { ProviderId, Token } from '#libs/identifiers';
+import { CHANNEL_TYPES, MessageStatus } from '#libs/vonage';
 import { isRevisionConflict, JsonKv } from './jsonKv.js';
 import { accountKey, indexKey } from './keys.js';
 

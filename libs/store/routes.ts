@@ -1,7 +1,7 @@
-import type { KvBucket } from '../bus/index.js';
+import type { KvBucket } from '#libs/bus';
 import { z } from 'zod';
-import { Token } from '../events/index.js';
-import type { Logger } from '../logger/index.js';
+import { Token } from '#libs/events';
+import type { Logger } from '#libs/logger';
 import { JsonKv } from './jsonKv.js';
 import { LiveTable } from './liveTable.js';
 import { accountFilter, accountKey } from './keys.js';

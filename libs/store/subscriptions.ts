@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { KvBucket } from '../bus/index.js';
-import { Token } from '../events/index.js';
-import type { Logger } from '../logger/index.js';
+import type { KvBucket } from '#libs/bus';
+import { Token } from '#libs/events';
+import type { Logger } from '#libs/logger';
 import { JsonKv, type Versioned } from './jsonKv.js';
 import { accountFilter, accountKey } from './keys.js';
 import { LiveTable } from './liveTable.js';

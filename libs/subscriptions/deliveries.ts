@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { streamSubjects, type Bus } from '../bus/index.js';
-import { SwitchboardError } from '../errors/index.js';
-import { stableId, Token, VumiApiEvent } from '../events/index.js';
-import type { Delivery, DeliveryRepository, Subscription } from '../store/index.js';
+import { streamSubjects, type Bus } from '#libs/bus';
+import { SwitchboardError } from '#libs/errors';
+import { stableId, Token, VumiApiEvent } from '#libs/events';
+import type { Delivery, DeliveryRepository, Subscription } from '#libs/store';
 
 /** A message on DELIVERIES: send this event to this subscription. */
 export const DeliveryJob = z.object({

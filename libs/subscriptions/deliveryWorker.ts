@@ -1,9 +1,9 @@
 import type { JsMsg } from 'nats';
-import { CONSUMERS, jsonOrUndefined, nakAfter, startDurableWorker, STREAMS, type Bus, type DurableWorker } from '../bus/index.js';
-import type { PoisonPolicy } from '../deadletters/index.js';
-import { errorMessage } from '../errors/index.js';
-import type { Logger } from '../logger/index.js';
-import type { DeadReason, Delivery, DeliveryAttempt, DeliveryRepository, DeliveryStatus, LiveTable, Subscription, Versioned } from '../store/index.js';
+import { CONSUMERS, jsonOrUndefined, nakAfter, startDurableWorker, STREAMS, type Bus, type DurableWorker } from '#libs/bus';
+import type { PoisonPolicy } from '#libs/deadletters';
+import { errorMessage } from '#libs/errors';
+import type { Logger } from '#libs/logger';
+import type { DeadReason, Delivery, DeliveryAttempt, DeliveryRepository, DeliveryStatus, LiveTable, Subscription, Versioned } from '#libs/store';
 import { DeliveryJob } from './deliveries.js';
 import { nextRetryDelay, type RetrySchedule } from './retrySchedule.js';
 import { webhookHeaders } from './signing.js';

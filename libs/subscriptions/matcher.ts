@@ -1,7 +1,7 @@
-import type { EventSubscribers } from '../dispatcher/index.js';
-import type { VumiApiEvent } from '../events/index.js';
-import type { Logger } from '../logger/index.js';
-import type { LiveTable, Subscription } from '../store/index.js';
+import type { EventSubscribers } from '#libs/dispatcher';
+import type { VumiApiEvent } from '#libs/events';
+import type { Logger } from '#libs/logger';
+import type { LiveTable, Subscription } from '#libs/store';
 import type { Deliveries } from './deliveries.js';
 import { subscriptionMatches } from './matching.js';
 

@@ -1,5 +1,5 @@
-import type { VumiApiEvent } from '../events/index.js';
-import type { Subscription, SubscriptionFilter } from '../store/index.js';
+import type { VumiApiEvent } from '#libs/events';
+import type { Subscription, SubscriptionFilter } from '#libs/store';
 
 /**
  * `*` in a pattern stands for any run of characters. Matched by scanning, not with a regular

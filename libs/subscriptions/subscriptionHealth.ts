@@ -1,7 +1,7 @@
-import type { Bus } from '../bus/index.js';
-import { publishEvent, stableId } from '../events/index.js';
-import type { Logger } from '../logger/index.js';
-import type { Subscription, SubscriptionRepository } from '../store/index.js';
+import type { Bus } from '#libs/bus';
+import { publishEvent, stableId } from '#libs/events';
+import type { Logger } from '#libs/logger';
+import type { Subscription, SubscriptionRepository } from '#libs/store';
 
 const SUBSCRIPTION_DISABLED = 'subscription_disabled';
 

@@ -1,7 +1,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
 import ipaddr from 'ipaddr.js';
-import { validationFailed } from '../errors/index.js';
+import { validationFailed } from '#libs/errors';
 
 /** The check's signature: the URL to use, or a validation error naming `url`. */
 export type DeliveryUrlCheck = (raw: string) => Promise<URL>;

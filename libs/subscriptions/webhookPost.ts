@@ -1,6 +1,6 @@
 import type { LookupFunction } from 'node:net';
-import { errorMessage } from '../errors/index.js';
-import { httpPost, HttpRequestFailed } from '../http/index.js';
+import { errorMessage } from '#libs/errors';
+import { httpPost, HttpRequestFailed } from '#libs/http';
 
 /** What one POST came to. */
 export interface PostOutcome {

@@ -1,7 +1,7 @@
-import type { Bus } from '../bus/index.js';
-import type { PoisonPolicy } from '../deadletters/index.js';
-import type { Logger } from '../logger/index.js';
-import type { DeliveryRepository, LiveTable, Subscription, SubscriptionRepository } from '../store/index.js';
+import type { Bus } from '#libs/bus';
+import type { PoisonPolicy } from '#libs/deadletters';
+import type { Logger } from '#libs/logger';
+import type { DeliveryRepository, LiveTable, Subscription, SubscriptionRepository } from '#libs/store';
 import { DeliveryWorker } from './deliveryWorker.js';
 import type { RetrySchedule } from './retrySchedule.js';
 import { SubscriptionHealth } from './subscriptionHealth.js';

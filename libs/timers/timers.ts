@@ -1,8 +1,8 @@
 import type { JsMsg } from 'nats';
 import { z } from 'zod';
-import { CONSUMERS, jsonOrUndefined, nakAfter, startDurableWorker, STREAMS, type Bus, type DurableWorker } from '../bus/index.js';
-import type { PoisonPolicy } from '../deadletters/index.js';
-import type { Logger } from '../logger/index.js';
+import { CONSUMERS, jsonOrUndefined, nakAfter, startDurableWorker, STREAMS, type Bus, type DurableWorker } from '#libs/bus';
+import type { PoisonPolicy } from '#libs/deadletters';
+import type { Logger } from '#libs/logger';
 
 const TimerMessage = z.object({ due_at: z.number(), payload: z.unknown() });
 /** What a timer is about, as its payload names it by convention (an escalation's, a hook's). */

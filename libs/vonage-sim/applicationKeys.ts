@@ -1,6 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { decodeJwt, errors, jwtVerify } from 'jose';
-import { SwitchboardError, errorMessage } from '../errors/index.js';
+import { SwitchboardError, errorMessage } from '#libs/errors';
 
 export interface SimApplication {
   applicationId: string;

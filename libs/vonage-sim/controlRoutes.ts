@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, RouteHandlerMethod } from 'fastify';
 import { z } from 'zod';
-import { SwitchboardError, validationError } from '../errors/index.js';
-import { ChannelTypeSchema } from '../vonage/index.js';
+import { SwitchboardError, validationError } from '#libs/errors';
+import { ChannelTypeSchema } from '#libs/vonage';
 import { requireControlToken } from './controlToken.js';
 import { Scenario } from './scenario.js';
 import { ScenarioTarget } from './scenarioTarget.js';

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { onRequestAsyncHookHandler } from 'fastify';
-import { SwitchboardError } from '../errors/index.js';
+import { SwitchboardError } from '#libs/errors';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 

@@ -9,7 +9,7 @@ import {
   senderKind,
   type ChannelType,
   type DispatchName,
-} from '../vonage/index.js';
+} from '#libs/vonage';
 import { addressProblem } from './addressCheck.js';
 
 const DispatchAddress = z.object({

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { timeoutMs } from '../timers/index.js';
-import type { MessageStatus } from '../vonage/index.js';
+import { timeoutMs } from '#libs/timers';
+import type { MessageStatus } from '#libs/vonage';
 import type { WorkflowStep } from './dispatchRequest.js';
 import { playMessage } from './messagePlayback.js';
 import type { SimMessage } from './messageStore.js';

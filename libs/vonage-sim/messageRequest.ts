@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CHANNEL_TYPES, maxTextLength, normalizeAddress, normalizeSender } from '../vonage/index.js';
+import { CHANNEL_TYPES, maxTextLength, normalizeAddress, normalizeSender } from '#libs/vonage';
 import { addressProblem } from './addressCheck.js';
 
 /** `POST /v1/messages` for a text message, checked per channel as Vonage does. */

@@ -1,4 +1,4 @@
-import type { ChannelType, MessageStatus } from '../vonage/index.js';
+import type { ChannelType, MessageStatus } from '#libs/vonage';
 
 export interface SimStatus {
   status: MessageStatus;

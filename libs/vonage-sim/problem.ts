@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodError } from 'zod';
-import { issuePath } from '../errors/index.js';
-import type { Logger } from '../logger/index.js';
-import type { ProblemDetails } from '../vonage/index.js';
+import { issuePath } from '#libs/errors';
+import type { Logger } from '#libs/logger';
+import type { ProblemDetails } from '#libs/vonage';
 import type { FailFirst } from './scenario.js';
 
 type InvalidParameter = { name: string; reason: string };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { channelsWhere, reportsRead, type ChannelType, type MessageStatus } from '../vonage/index.js';
+import { channelsWhere, reportsRead, type ChannelType, type MessageStatus } from '#libs/vonage';
 
 const NEVER_READ = channelsWhere((spec) => !spec.reportsRead).join('/');
 

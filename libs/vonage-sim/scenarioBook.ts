@@ -1,4 +1,4 @@
-import type { ChannelType } from '../vonage/index.js';
+import type { ChannelType } from '#libs/vonage';
 import type { FailFirst, Scenario } from './scenario.js';
 import type { Addressee, ScenarioTarget } from './scenarioTarget.js';
 

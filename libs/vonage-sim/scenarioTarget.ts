@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ChannelTypeSchema, type ChannelType } from '../vonage/index.js';
+import { ChannelTypeSchema, type ChannelType } from '#libs/vonage';
 
 /**
  * Whose messages a scenario plays for: an address on every channel, or on one channel only (which

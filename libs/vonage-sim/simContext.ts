@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import type { Logger } from '../logger/index.js';
+import type { Logger } from '#libs/logger';
 import type { ApplicationKeys } from './applicationKeys.js';
 import type { MessageStore } from './messageStore.js';
 import type { ScenarioBook } from './scenarioBook.js';

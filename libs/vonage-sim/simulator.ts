@@ -1,6 +1,6 @@
 import Fastify from 'fastify';
 import type { z } from 'zod';
-import { createLogger, type Logger } from '../logger/index.js';
+import { createLogger, type Logger } from '#libs/logger';
 import { ApplicationKeys, type SimApplication } from './applicationKeys.js';
 import { checked } from './checked.js';
 import { controlRoutes } from './controlRoutes.js';

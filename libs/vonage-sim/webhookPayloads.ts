@@ -7,7 +7,7 @@ import {
   type DispatchMessageStatusWebhook,
   type InboundMessageWebhook,
   type MessageStatusWebhook,
-} from '../vonage/index.js';
+} from '#libs/vonage';
 import type { WorkflowStep } from './dispatchRequest.js';
 import type { SimMessage } from './messageStore.js';
 import type { StatusError, StatusStep } from './scenario.js';

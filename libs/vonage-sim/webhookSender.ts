@@ -1,9 +1,9 @@
 import { Agent as HttpAgent, request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { errorMessage } from '../errors/index.js';
-import type { Logger } from '../logger/index.js';
-import { exponentialDelayMs, signWebhook } from '../vonage/index.js';
+import { errorMessage } from '#libs/errors';
+import type { Logger } from '#libs/logger';
+import { exponentialDelayMs, signWebhook } from '#libs/vonage';
 
 export interface WebhookSenderOptions {
   /** When set, every webhook carries `Authorization: Bearer <signed JWT>`. */

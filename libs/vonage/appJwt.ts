@@ -1,6 +1,6 @@
 import { createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { SwitchboardError } from '../errors/index.js';
+import { SwitchboardError } from '#libs/errors';
 
 /** A Vonage application: its id and the private key Vonage generated for it (PEM). */
 export interface ApplicationCredentials {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ChannelTypeSchema } from './channels.js';
 import { MessageStatus, MessageUsage } from './messageWebhooks.js';
-import { ProviderId } from '../identifiers/index.js';
+import { ProviderId } from '#libs/identifiers';
 
 /** A v0.1 address: `{type, number}` or `{type, id}`; the type is read as a Messages v1 channel. */
 export const DispatchAddress = z.looseObject({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SwitchboardError, validationError } from '../errors/index.js';
+import { SwitchboardError, validationError } from '#libs/errors';
 import { normalizeAddress, normalizeSender } from './channelAddresses.js';
 import { CHANNELS, DISPATCH_CHANNEL_TYPES, inWords, recipientKind, reportsRead, senderKind, type ChannelType } from './channels.js';
 

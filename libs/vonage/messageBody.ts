@@ -1,4 +1,4 @@
-import { SwitchboardError } from '../errors/index.js';
+import { SwitchboardError } from '#libs/errors';
 import { normalizeAddress, normalizeSender, type AddressCheck } from './channelAddresses.js';
 import { CHANNELS, type ChannelType } from './channels.js';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ChannelTypeSchema } from './channels.js';
-import { ClientRef, ProviderId } from '../identifiers/index.js';
+import { ClientRef, ProviderId } from '#libs/identifiers';
 
 export const MESSAGE_STATUSES = ['submitted', 'delivered', 'rejected', 'undeliverable', 'read'] as const;
 export const MessageStatus = z.enum(MESSAGE_STATUSES);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { messageBody, type OutboundMessage } from './messageBody.js';
 import { VonageHttp, type VonageClientOptions } from './vonageHttp.js';
-import { ProviderId } from '../identifiers/index.js';
+import { ProviderId } from '#libs/identifiers';
 
 export type MessagesClientOptions = VonageClientOptions;
 

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { httpPost, HttpRequestFailed, type HttpAnswer } from '../http/index.js';
+import { httpPost, HttpRequestFailed, type HttpAnswer } from '#libs/http';
 import type { z } from 'zod';
-import { SwitchboardError, errorMessage, issuePath } from '../errors/index.js';
-import { createLogger, type Logger } from '../logger/index.js';
+import { SwitchboardError, errorMessage, issuePath } from '#libs/errors';
+import { createLogger, type Logger } from '#libs/logger';
 import { ApplicationJwtSigner, type ApplicationCredentials } from './appJwt.js';
 import { exponentialDelayMs, withJitter } from './backoff.js';
 import { ProblemDetails } from './problemDetails.js';

@@ -1,6 +1,6 @@
 import { AckPolicy } from 'nats';
 import { describe, expect, it } from 'vitest';
-import { lastBySubject, provisionBus, STREAMS } from '../../libs/bus/index.js';
+import { lastBySubject, provisionBus, STREAMS } from '#libs/bus';
 import { useTestBus } from '../support/nats.js';
 
 // libs/bus changes two things inside nats.js (see libs/bus/natsOverrides):

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { defineHandler, NonRetriableError, RetryAfterError } from '../../libs/dispatcher/index.js';
-import { handlerRegistry } from '../../handlers/index.js';
+import { defineHandler, NonRetriableError, RetryAfterError } from '#libs/dispatcher';
+import { handlerRegistry } from '#handlers';
 import { useSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
 

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DiscardPolicy, nanos, type StreamInfo } from 'nats';
 import { describe, expect, it } from 'vitest';
-import { BUCKETS, provisionBus, STREAMS } from '../../libs/bus/index.js';
+import { BUCKETS, provisionBus, STREAMS } from '#libs/bus';
 import { limitChanges } from '../../libs/bus/provision.js';
 import { apiClient } from '../support/api.js';
 import { useSwitchboard } from '../support/switchboard.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DiscardPolicy, StorageType, type NatsError } from 'nats';
 import { describe, expect, it } from 'vitest';
-import { isTransientFailure, natsFailure } from '../../libs/bus/index.js';
+import { isTransientFailure, natsFailure } from '#libs/bus';
 import { useTestBus } from '../support/nats.js';
 import { useSwitchboard } from '../support/switchboard.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { STREAMS } from '../../libs/bus/index.js';
-import { createLogger } from '../../libs/logger/index.js';
-import { ProviderInbox, StoredReceipts } from '../../libs/messaging/index.js';
-import { MessageStatusWebhook, type MessageStatus } from '../../libs/vonage/index.js';
+import { STREAMS } from '#libs/bus';
+import { createLogger } from '#libs/logger';
+import { ProviderInbox, StoredReceipts } from '#libs/messaging';
+import { MessageStatusWebhook, type MessageStatus } from '#libs/vonage';
 import { useTestBus } from '../support/nats.js';
 
 const suite = useTestBus();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONSUMERS, STREAMS, type DurableWorker } from '../../libs/bus/index.js';
-import { createLogger } from '../../libs/logger/index.js';
-import { Timers } from '../../libs/timers/index.js';
+import { CONSUMERS, STREAMS, type DurableWorker } from '#libs/bus';
+import { createLogger } from '#libs/logger';
+import { Timers } from '#libs/timers';
 import { useTestBus } from '../support/nats.js';
 import { waitFor } from '../support/waitFor.js';
 

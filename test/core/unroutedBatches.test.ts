@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode } from 'nats';
 import { describe, expect, it } from 'vitest';
-import { STREAMS } from '../../libs/bus/index.js';
-import { UnroutedEvents } from '../../libs/dispatcher/index.js';
-import type { VumiApiEvent } from '../../libs/events/index.js';
+import { STREAMS } from '#libs/bus';
+import { UnroutedEvents } from '#libs/dispatcher';
+import type { VumiApiEvent } from '#libs/events';
 import { useTestBus } from '../support/nats.js';
 
 const suite = useTestBus();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Escalation } from '../../libs/escalation/index.js';
+import type { Escalation } from '#libs/escalation';
 import { useSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
 

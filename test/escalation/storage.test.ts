@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { KV } from 'nats';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BUCKETS } from '../../libs/bus/index.js';
-import { EscalationRepository, type EscalationPlan } from '../../libs/escalation/index.js';
+import { BUCKETS } from '#libs/bus';
+import { EscalationRepository, type EscalationPlan } from '#libs/escalation';
 import { useSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
 

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Subscription } from 'nats';
 import { expect } from 'vitest';
-import type { Bus } from '../../libs/bus/index.js';
-import { VumiApiEvent } from '../../libs/events/index.js';
+import type { Bus } from '#libs/bus';
+import { VumiApiEvent } from '#libs/events';
 import type { TestSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { escalateUsersConfig } from '../../handlers/escalate_users/index.js';
-import { STREAMS } from '../../libs/bus/index.js';
+import { escalateUsersConfig } from '#handlers/escalate_users';
+import { STREAMS } from '#libs/bus';
 import { useSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
 import { addresses, sampleWith, tutorialSample, watchEvents } from './support.js';

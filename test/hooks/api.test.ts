@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { HookInput, newHook } from '../../libs/hooks/index.js';
-import { HookRepository } from '../../libs/hooks/index.js';
+import { HookInput, newHook } from '#libs/hooks';
+import { HookRepository } from '#libs/hooks';
 import { useSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
 import { callHook, createHook, newAccount, watchAccount } from './support.js';

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { VumiApiEvent } from '../../libs/events/index.js';
+import type { VumiApiEvent } from '#libs/events';
 import { useSwitchboard } from '../support/switchboard.js';
 import { addContacts, callHook, createHook, newAccount, watchAccount, type CreatedHook } from './support.js';
 

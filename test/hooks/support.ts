@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Subscription } from 'nats';
-import { connectBus, type Bus } from '../../libs/bus/index.js';
-import { VumiApiEvent } from '../../libs/events/index.js';
-import type { ContactInput } from '../../libs/store/index.js';
+import { connectBus, type Bus } from '#libs/bus';
+import { VumiApiEvent } from '#libs/events';
+import type { ContactInput } from '#libs/store';
 import type { ApiResponse } from '../support/api.js';
 import type { TestSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';

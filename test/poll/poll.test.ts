@@ -16,10 +16,10 @@ import {
   type PollDefinition,
   type RunningPollServer,
 } from '../../apps/poll/index.js';
-import { CONSUMERS, readBySeq, recordJson, STREAMS } from '../../libs/bus/index.js';
-import { loadSettings } from '../../libs/config/index.js';
-import { VumiApiEvent } from '../../libs/events/index.js';
-import { createLogger } from '../../libs/logger/index.js';
+import { CONSUMERS, readBySeq, recordJson, STREAMS } from '#libs/bus';
+import { loadSettings } from '#libs/config';
+import { VumiApiEvent } from '#libs/events';
+import { createLogger } from '#libs/logger';
 import { apiClient, type ApiClient } from '../support/api.js';
 import { startTestNats, type TestNats } from '../support/nats.js';
 import { startTestSwitchboard, testEnv, type TestSwitchboard } from '../support/switchboard.js';

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STREAMS } from '../../libs/bus/index.js';
+import { STREAMS } from '#libs/bus';
 import { apiClient } from '../support/api.js';
 import { startTestNats, type TestNats } from '../support/nats.js';
 import { rawRequest } from '../support/rawHttp.js';
@@ -190,7 +190,7 @@ describe('tokens that can be taken back', () => {
 
   it('asks for a token without a jti to be refused: it could never be revoked', async () => {
     const { SignJWT } = await import('jose');
-    const { readServerSecret } = await import('../../libs/auth/index.js');
+    const { readServerSecret } = await import('#libs/auth');
     const secret = (await readServerSecret(sb.dataDir, undefined))!;
     const noJti = await new SignJWT({ accounts: '*', scope: 'admin' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setExpirationTime('1h').sign(secret);
     tally.refused('bad tokens', (await apiClient(sb.url!, noJti).get('/v1/accounts/alpha/routes')).status, 401, 'no jti');

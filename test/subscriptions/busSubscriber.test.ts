@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { BusUsers, connectBus, provisionBus, SERVER_USER, startNatsServer, type Bus, type NatsServerProcess } from '../../libs/bus/index.js';
-import { publishEvent } from '../../libs/events/index.js';
+import { BusUsers, connectBus, provisionBus, SERVER_USER, startNatsServer, type Bus, type NatsServerProcess } from '#libs/bus';
+import { publishEvent } from '#libs/events';
 import { freePort } from '../support/ports.js';
 import { waitFor } from '../support/waitFor.js';
 

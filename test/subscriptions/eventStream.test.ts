@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { STREAMS } from '../../libs/bus/index.js';
+import { STREAMS } from '#libs/bus';
 import { startTestSwitchboard, useSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
 import { openSse, type SseStream } from './sseClient.js';

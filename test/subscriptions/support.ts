@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CONSUMERS, STREAMS } from '../../libs/bus/index.js';
+import { CONSUMERS, STREAMS } from '#libs/bus';
 import type { TestSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
 

@@ -1,6 +1,6 @@
 import { Agent, request } from 'node:http';
 import type { RouteAccess } from '../../apps/server/http/accessControl.js';
-import { signWebhook } from '../../libs/vonage/index.js';
+import { signWebhook } from '#libs/vonage';
 import type { ApiClient } from './api.js';
 
 /**

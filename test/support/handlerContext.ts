@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { z } from 'zod';
-import { openBuckets } from '../../libs/bus/index.js';
-import { stepsView, type Handler, type HandlerServices, type StepContext, type StepOutput } from '../../libs/dispatcher/index.js';
-import { validationError, type SwitchboardError } from '../../libs/errors/index.js';
-import type { EscalationStarter, FailRequest, Started, StartRequest } from '../../libs/escalation/index.js';
-import { VumiApiEvent } from '../../libs/events/index.js';
-import { Messenger, ProviderInbox, StoredReceipts, type Senders } from '../../libs/messaging/index.js';
-import { createStores, Route } from '../../libs/store/index.js';
-import { render } from '../../libs/templates/index.js';
-import { MessagesClient } from '../../libs/vonage/index.js';
-import { startSimulator, type Simulator } from '../../libs/vonage-sim/index.js';
+import { openBuckets } from '#libs/bus';
+import { stepsView, type Handler, type HandlerServices, type StepContext, type StepOutput } from '#libs/dispatcher';
+import { validationError, type SwitchboardError } from '#libs/errors';
+import type { EscalationStarter, FailRequest, Started, StartRequest } from '#libs/escalation';
+import { VumiApiEvent } from '#libs/events';
+import { Messenger, ProviderInbox, StoredReceipts, type Senders } from '#libs/messaging';
+import { createStores, Route } from '#libs/store';
+import { render } from '#libs/templates';
+import { MessagesClient } from '#libs/vonage';
+import { startSimulator, type Simulator } from '#libs/vonage-sim';
 import { rsaKeyPair, silentLogger } from '../vonage/fixtures.js';
 import { useTestBus } from './nats.js';
 

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { connectBus, provisionBus, startNatsServer, type Bus, type NatsServerProcess } from '../../libs/bus/index.js';
+import { connectBus, provisionBus, startNatsServer, type Bus, type NatsServerProcess } from '#libs/bus';
 import { freePort } from './ports.js';
 
 export interface TestNats {

@@ -1,12 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadOrCreateServerSecret, mintToken, type MintRequest, type TokenBinding } from '../../libs/auth/index.js';
-import { loadSettings, ROLES, type Role, type Settings } from '../../libs/config/index.js';
-import type { HandlerRegistry } from '../../libs/dispatcher/index.js';
+import { loadOrCreateServerSecret, mintToken, type MintRequest, type TokenBinding } from '#libs/auth';
+import { loadSettings, ROLES, type Role, type Settings } from '#libs/config';
+import type { HandlerRegistry } from '#libs/dispatcher';
 import type { DestinationStream } from 'pino';
 import { afterAll, beforeAll } from 'vitest';
-import { createLogger } from '../../libs/logger/index.js';
+import { createLogger } from '#libs/logger';
 import { startSwitchboard, type RunningSwitchboard } from '../../apps/server/switchboard.js';
 import { apiClient, type ApiClient } from './api.js';
 import { startTestNats, type TestNats } from './nats.js';

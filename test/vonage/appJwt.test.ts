@@ -1,8 +1,8 @@
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { ApplicationKeys } from '../../libs/vonage-sim/index.js';
-import { isSwitchboardError } from '../../libs/errors/index.js';
-import { ApplicationJwtSigner, signApplicationJwt } from '../../libs/vonage/index.js';
+import { ApplicationKeys } from '#libs/vonage-sim';
+import { isSwitchboardError } from '#libs/errors';
+import { ApplicationJwtSigner, signApplicationJwt } from '#libs/vonage';
 import { rsaKeyPair } from './fixtures.js';
 
 const APP_ID = 'aaaaaaaa-bbbb-cccc-dddd-0123456789ab';

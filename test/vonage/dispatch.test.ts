@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SwitchboardError } from '../../libs/errors/index.js';
+import { SwitchboardError } from '#libs/errors';
 import {
   DispatchClient,
   DispatchFinalReport,
@@ -7,7 +7,7 @@ import {
   signApplicationJwt,
   verifyWebhookSignature,
   type DispatchItem,
-} from '../../libs/vonage/index.js';
+} from '#libs/vonage';
 import { TIME_SCALE, capturingLogger, silentLogger, useSimulator } from './fixtures.js';
 
 const harness = useSimulator('app-dispatch');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isSwitchboardError } from '../../libs/errors/index.js';
-import { dispatchBody, type DispatchItem } from '../../libs/vonage/index.js';
+import { isSwitchboardError } from '#libs/errors';
+import { dispatchBody, type DispatchItem } from '#libs/vonage';
 
 const messenger: DispatchItem = { channel: 'messenger', to: '1234567890', from: 'page-1', text: 'Server down' };
 const viber: DispatchItem = { channel: 'viber_service', to: '+44 7700 900123', from: 'acme-viber', text: 'Server down' };

@@ -3,9 +3,9 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
-import { startSimulator, type Simulator } from '../../libs/vonage-sim/index.js';
-import { createLogger, type Logger } from '../../libs/logger/index.js';
-import type { ApplicationCredentials } from '../../libs/vonage/index.js';
+import { startSimulator, type Simulator } from '#libs/vonage-sim';
+import { createLogger, type Logger } from '#libs/logger';
+import type { ApplicationCredentials } from '#libs/vonage';
 
 export const silentLogger = createLogger({ level: 'silent' });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isSwitchboardError } from '../../libs/errors/index.js';
-import { messageBody } from '../../libs/vonage/index.js';
+import { isSwitchboardError } from '#libs/errors';
+import { messageBody } from '#libs/vonage';
 
 describe('messageBody (Messages v1)', () => {
   it('builds a text message with numbers as E.164 digits and the client_ref', () => {

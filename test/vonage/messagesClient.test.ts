@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { SwitchboardError, isSwitchboardError } from '../../libs/errors/index.js';
-import { MessagesClient, type MessagesClientOptions } from '../../libs/vonage/index.js';
+import { SwitchboardError, isSwitchboardError } from '#libs/errors';
+import { MessagesClient, type MessagesClientOptions } from '#libs/vonage';
 import { capturingLogger, rsaKeyPair, silentLogger, useSimulator } from './fixtures.js';
 
 const harness = useSimulator('app-messages-client');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { signApplicationJwt } from '../../libs/vonage/index.js';
+import { signApplicationJwt } from '#libs/vonage';
 import { useSimulator } from './fixtures.js';
 
 const harness = useSimulator('app-sim-api');

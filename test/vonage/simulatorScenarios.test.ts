@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InboundMessageWebhook, MessageStatusWebhook, MessagesClient, verifyWebhookSignature } from '../../libs/vonage/index.js';
+import { InboundMessageWebhook, MessageStatusWebhook, MessagesClient, verifyWebhookSignature } from '#libs/vonage';
 import { silentLogger, useSimulator, type ReceivedWebhook } from './fixtures.js';
 
 const harness = useSimulator('app-scenarios');

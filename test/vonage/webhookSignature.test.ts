@@ -1,7 +1,7 @@
 import { createHash, createPrivateKey } from 'node:crypto';
 import { SignJWT, base64url } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { signWebhook, verifyWebhookSignature } from '../../libs/vonage/index.js';
+import { signWebhook, verifyWebhookSignature } from '#libs/vonage';
 import { rsaKeyPair } from './fixtures.js';
 
 const SECRET = 'signature-secret-of-the-account';

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
-import { coversAccount, grants, type Claims, type Scope, type TokenVerifier } from '../../../libs/auth/index.js';
-import { SwitchboardError } from '../../../libs/errors/index.js';
+import { coversAccount, grants, type Claims, type Scope, type TokenVerifier } from '#libs/auth';
+import { SwitchboardError } from '#libs/errors';
 
 /**
  * Who may call a route, declared by the route itself:

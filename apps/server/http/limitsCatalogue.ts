@@ -1,5 +1,5 @@
-import { SettingsSchema, type RawSettings, type Settings } from '../../../libs/config/index.js';
-import { AccountLimits } from '../../../libs/limits/index.js';
+import { SettingsSchema, type RawSettings, type Settings } from '#libs/config';
+import { AccountLimits } from '#libs/limits';
 
 /** Settings whose value is a number: the ones a limit can be. */
 type NumericSetting = { [K in keyof RawSettings]-?: RawSettings[K] extends number ? K : never }[keyof RawSettings];

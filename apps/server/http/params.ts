@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Token } from '../../../libs/events/index.js';
+import { Token } from '#libs/events';
 
 export const AccountParams = z.object({ account: Token });
 export const AccountItemParams = z.object({ account: Token, id: Token });

@@ -1,4 +1,4 @@
-import type { Logger } from '../../logger/index.js';
+import type { Logger } from '#libs/logger';
 import { coalescedWrites } from './coalescedWrites.js';
 import { installedNatsVersion } from './natsVersion.js';
 import type { OverrideState } from './override.js';

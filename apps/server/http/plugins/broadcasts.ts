@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { SwitchboardError } from '../../../../libs/errors/index.js';
-import { parse } from '../../../../libs/http/index.js';
-import type { BroadcastRepository } from '../../../../libs/store/index.js';
+import { SwitchboardError } from '#libs/errors';
+import { parse } from '#libs/http';
+import type { BroadcastRepository } from '#libs/store';
 import { AccountItemParams } from '../params.js';
 import { access } from '../accessControl.js';
 

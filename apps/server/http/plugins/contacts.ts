@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { SwitchboardError } from '../../../../libs/errors/index.js';
-import type { ContactRepository } from '../../../../libs/store/index.js';
-import { parse } from '../../../../libs/http/index.js';
+import { SwitchboardError } from '#libs/errors';
+import type { ContactRepository } from '#libs/store';
+import { parse } from '#libs/http';
 import { AccountItemParams, AccountParams } from '../params.js';
 import { access } from '../accessControl.js';
 

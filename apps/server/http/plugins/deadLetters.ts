@@ -1,9 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import type { DeadLetters } from '../../../../libs/deadletters/index.js';
-import { SwitchboardError } from '../../../../libs/errors/index.js';
-import { Token } from '../../../../libs/events/index.js';
-import { parse } from '../../../../libs/http/index.js';
+import type { DeadLetters } from '#libs/deadletters';
+import { SwitchboardError } from '#libs/errors';
+import { Token } from '#libs/events';
+import { parse } from '#libs/http';
 import { AccountParams, ListQuery } from '../params.js';
 import { access } from '../accessControl.js';
 

@@ -1,14 +1,14 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import type { Bus } from '../../../../libs/bus/index.js';
-import type { HandlerServices } from '../../../../libs/dispatcher/index.js';
-import { isSwitchboardError, SwitchboardError, validationError, validationFailed, type FieldIssue } from '../../../../libs/errors/index.js';
-import { publishEvent, Token } from '../../../../libs/events/index.js';
-import { parse } from '../../../../libs/http/index.js';
-import type { Quotas } from '../../../../libs/limits/index.js';
-import type { Logger } from '../../../../libs/logger/index.js';
-import { EscalationStatus, type Escalation, type EscalationEngine, type EscalationRepository } from '../../../../libs/escalation/index.js';
-import { escalateUsersConfig, planEscalation, startPlanned } from '../../../../handlers/escalate_users/index.js';
+import type { Bus } from '#libs/bus';
+import type { HandlerServices } from '#libs/dispatcher';
+import { isSwitchboardError, SwitchboardError, validationError, validationFailed, type FieldIssue } from '#libs/errors';
+import { publishEvent, Token } from '#libs/events';
+import { parse } from '#libs/http';
+import type { Quotas } from '#libs/limits';
+import type { Logger } from '#libs/logger';
+import { EscalationStatus, type Escalation, type EscalationEngine, type EscalationRepository } from '#libs/escalation';
+import { escalateUsersConfig, planEscalation, startPlanned } from '#handlers/escalate_users';
 import { AccountItemParams, AccountParams } from '../params.js';
 import { access } from '../accessControl.js';
 

@@ -1,12 +1,12 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { consumerOpts } from 'nats';
 import { z } from 'zod';
-import { STREAMS, type Bus } from '../../../../libs/bus/index.js';
-import { EVENTS_SUBJECT_ROOT, readBusEvent, type VumiApiEvent } from '../../../../libs/events/index.js';
-import { parse } from '../../../../libs/http/index.js';
-import type { Logger } from '../../../../libs/logger/index.js';
-import { EventTypePattern, Wildcard, type SubscriptionFilter } from '../../../../libs/store/index.js';
-import { filterMatches } from '../../../../libs/subscriptions/index.js';
+import { STREAMS, type Bus } from '#libs/bus';
+import { EVENTS_SUBJECT_ROOT, readBusEvent, type VumiApiEvent } from '#libs/events';
+import { parse } from '#libs/http';
+import type { Logger } from '#libs/logger';
+import { EventTypePattern, Wildcard, type SubscriptionFilter } from '#libs/store';
+import { filterMatches } from '#libs/subscriptions';
 import { AccountParams } from '../params.js';
 import { access } from '../accessControl.js';
 

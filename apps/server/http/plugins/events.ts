@@ -1,11 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { Bus } from '../../../../libs/bus/index.js';
-import type { UnroutedEvents } from '../../../../libs/dispatcher/index.js';
-import { validationFailed } from '../../../../libs/errors/index.js';
-import { EventInput, publishEvent, ROUTES_REVISION_HEADER } from '../../../../libs/events/index.js';
-import type { RouteRepository } from '../../../../libs/store/index.js';
-import { parse, rateLimitPer } from '../../../../libs/http/index.js';
-import type { Quotas } from '../../../../libs/limits/index.js';
+import type { Bus } from '#libs/bus';
+import type { UnroutedEvents } from '#libs/dispatcher';
+import { validationFailed } from '#libs/errors';
+import { EventInput, publishEvent, ROUTES_REVISION_HEADER } from '#libs/events';
+import type { RouteRepository } from '#libs/store';
+import { parse, rateLimitPer } from '#libs/http';
+import type { Quotas } from '#libs/limits';
 import { AccountParams, ListQuery } from '../params.js';
 import { access } from '../accessControl.js';
 

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import type { HandlerRegistry } from '../../../../libs/dispatcher/index.js';
+import type { HandlerRegistry } from '#libs/dispatcher';
 import { access } from '../accessControl.js';
 
 /** The handler catalogue: each type with its description and config JSON Schema, from its zod schema. */

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Events } from 'nats';
-import { natsFailure, type Bus } from '../../../../libs/bus/index.js';
-import { errorMessage, SwitchboardError } from '../../../../libs/errors/index.js';
-import type { Logger } from '../../../../libs/logger/index.js';
+import { natsFailure, type Bus } from '#libs/bus';
+import { errorMessage, SwitchboardError } from '#libs/errors';
+import type { Logger } from '#libs/logger';
 import { access } from '../accessControl.js';
 
 export interface HealthOptions {

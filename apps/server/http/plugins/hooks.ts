@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { SwitchboardError, validationFailed } from '../../../../libs/errors/index.js';
+import { SwitchboardError, validationFailed } from '#libs/errors';
 import {
   hostAllowed,
   HookInput,
@@ -13,11 +13,11 @@ import {
   type Hook,
   type HookLauncher,
   type LaunchState,
-} from '../../../../libs/hooks/index.js';
-import { parse, rateLimitPer } from '../../../../libs/http/index.js';
-import { checkJsonShape, type JsonShapeLimits } from '../../../../libs/jsonShape/index.js';
-import type { Quotas } from '../../../../libs/limits/index.js';
-import type { Logger } from '../../../../libs/logger/index.js';
+} from '#libs/hooks';
+import { parse, rateLimitPer } from '#libs/http';
+import { checkJsonShape, type JsonShapeLimits } from '#libs/jsonShape';
+import type { Quotas } from '#libs/limits';
+import type { Logger } from '#libs/logger';
 import { AccountItemParams, AccountParams } from '../params.js';
 import { access } from '../accessControl.js';
 

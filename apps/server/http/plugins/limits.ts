@@ -1,10 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { coversAccount, type Claims } from '../../../../libs/auth/index.js';
-import { SwitchboardError, validationFailed } from '../../../../libs/errors/index.js';
-import { Token } from '../../../../libs/events/index.js';
-import { parse } from '../../../../libs/http/index.js';
-import { AccountLimitsOverride, isQuota, type LimitsTable, type Quotas } from '../../../../libs/limits/index.js';
+import { coversAccount, type Claims } from '#libs/auth';
+import { SwitchboardError, validationFailed } from '#libs/errors';
+import { Token } from '#libs/events';
+import { parse } from '#libs/http';
+import { AccountLimitsOverride, isQuota, type LimitsTable, type Quotas } from '#libs/limits';
 import { accountLimitList, type ListedLimit } from '../limitsCatalogue.js';
 import { AccountParams } from '../params.js';
 import { access } from '../accessControl.js';

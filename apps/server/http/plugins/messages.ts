@@ -1,10 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { SwitchboardError } from '../../../../libs/errors/index.js';
-import { ProviderId, Token } from '../../../../libs/identifiers/index.js';
-import type { StoredReceipts } from '../../../../libs/messaging/index.js';
-import type { MessageRepository } from '../../../../libs/store/index.js';
-import { parse } from '../../../../libs/http/index.js';
+import { SwitchboardError } from '#libs/errors';
+import { ProviderId, Token } from '#libs/identifiers';
+import type { StoredReceipts } from '#libs/messaging';
+import type { MessageRepository } from '#libs/store';
+import { parse } from '#libs/http';
 import { access } from '../accessControl.js';
 
 const MessageParams = z.object({ account: Token, id: ProviderId });

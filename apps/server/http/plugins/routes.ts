@@ -1,9 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { refuseCycles, validateRoute, type HandlerRegistry } from '../../../../libs/dispatcher/index.js';
-import { SwitchboardError } from '../../../../libs/errors/index.js';
-import { maskSecrets, restoreMasked } from '../../../../libs/secrets/index.js';
-import type { RouteRepository } from '../../../../libs/store/index.js';
-import { parse } from '../../../../libs/http/index.js';
+import { refuseCycles, validateRoute, type HandlerRegistry } from '#libs/dispatcher';
+import { SwitchboardError } from '#libs/errors';
+import { maskSecrets, restoreMasked } from '#libs/secrets';
+import type { RouteRepository } from '#libs/store';
+import { parse } from '#libs/http';
 import { AccountItemParams, AccountParams } from '../params.js';
 import { access } from '../accessControl.js';
 

@@ -1,11 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { SwitchboardError } from '../../../../libs/errors/index.js';
-import { Token } from '../../../../libs/events/index.js';
-import { parse } from '../../../../libs/http/index.js';
-import type { Quotas } from '../../../../libs/limits/index.js';
-import { SubscriptionFilter, WebhookSecret, type Subscription, type SubscriptionRepository } from '../../../../libs/store/index.js';
-import { generateSecret, maskSecret, type Deliveries, type DeliveryUrlCheck } from '../../../../libs/subscriptions/index.js';
+import { SwitchboardError } from '#libs/errors';
+import { Token } from '#libs/events';
+import { parse } from '#libs/http';
+import type { Quotas } from '#libs/limits';
+import { SubscriptionFilter, WebhookSecret, type Subscription, type SubscriptionRepository } from '#libs/store';
+import { generateSecret, maskSecret, type Deliveries, type DeliveryUrlCheck } from '#libs/subscriptions';
 import { AccountItemParams, AccountParams, ListQuery } from '../params.js';
 import { access } from '../accessControl.js';
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import type { RevokedTokens } from '../../../../libs/auth/index.js';
-import { parse } from '../../../../libs/http/index.js';
+import type { RevokedTokens } from '#libs/auth';
+import { parse } from '#libs/http';
 import { access } from '../accessControl.js';
 
 const RevokeBody = z.strictObject({

@@ -1,15 +1,15 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { SwitchboardError } from '../../../../libs/errors/index.js';
-import type { ProviderInbox } from '../../../../libs/messaging/index.js';
+import { SwitchboardError } from '#libs/errors';
+import type { ProviderInbox } from '#libs/messaging';
 import {
   DispatchFinalReport,
   DispatchMessageStatusWebhook,
   InboundMessageWebhook,
   MessageStatusWebhook,
   verifyWebhookSignature,
-} from '../../../../libs/vonage/index.js';
-import { parse, parseJsonBody } from '../../../../libs/http/index.js';
-import type { JsonShapeLimits } from '../../../../libs/jsonShape/index.js';
+} from '#libs/vonage';
+import { parse, parseJsonBody } from '#libs/http';
+import type { JsonShapeLimits } from '#libs/jsonShape';
 import { access } from '../accessControl.js';
 
 export interface WebhooksOptions {
