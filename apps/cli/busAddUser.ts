@@ -18,7 +18,7 @@ export interface BusAddUserOptions {
   dataDir: string;
   projectConf: string;
   serverPassword: string | undefined;
-  write(line: string): void;
+  write: (line: string) => void;
 }
 
 /** What the user's NATS account is, and where its events come from or go. */

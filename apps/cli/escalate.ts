@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { zodIssues } from '#libs/errors';
+import { EscalationView } from '#libs/escalation';
 import { senderSetting } from '#libs/vonage';
 import { buildPlan, escalateUsersConfig, planTimeline, unsendable, type EscalateUsersConfig } from '#handlers/escalate_users';
 import { EscalationProgress } from './escalationProgress.js';
@@ -14,7 +15,7 @@ export interface EscalateOptions {
   dryRun: boolean;
   maxRepeat: number;
   server: ServerOptions;
-  write(line: string): void;
+  write: (line: string) => void;
 }
 
 async function readConfig(file: string, maxRepeat: number): Promise<EscalateUsersConfig> {
@@ -67,10 +68,10 @@ export async function escalate(options: EscalateOptions): Promise<number> {
   if (options.dryRun) return dryRun(config, options);
 
   const base = `/v1/accounts/${options.account}/escalations`;
-  const started = await callServer<any>(options.server, 'POST', base, { config, event_data: { message: options.message } });
+  const started = await callServer(options.server, 'POST', base, EscalationView, { config, event_data: { message: options.message } });
   options.write(`escalation ${started.id}: ${started.plan.users.length} users, ${started.plan.mode} mode`);
   const progress = new EscalationProgress(options.write);
-  for (let esc = started; ; esc = await callServer<any>(options.server, 'GET', `${base}/${started.id}`)) {
+  for (let esc = started; ; esc = await callServer(options.server, 'GET', `${base}/${started.id}`, EscalationView)) {
     progress.update(esc);
     if (esc.status === 'read') return EXIT.read;
     if (esc.status !== 'active') return EXIT.exhausted;

@@ -1,3 +1,5 @@
+import type { Attempt, EscalationView } from '#libs/escalation';
+
 /** Prints an escalation's progress as it changes: each send, each status, the outcome. */
 export class EscalationProgress {
   private readonly seen = new Set<string>();
@@ -5,12 +7,12 @@ export class EscalationProgress {
   constructor(private readonly write: (line: string) => void) {}
 
   /** Prints what is new in this view of the escalation (as GET /escalations/:id returns it). */
-  update(esc: any): void {
-    for (const attempt of esc.attempts as any[]) {
+  update(esc: EscalationView): void {
+    for (const attempt of esc.attempts) {
       const who = `${String(attempt.user_name).padEnd(12)} ${String(attempt.channel).padEnd(14)} ${attempt.to}`;
       if (attempt.message_uuid) this.once(`sent-${attempt.n}`, `${who}  sent (message ${attempt.message_uuid})`);
-      for (const status of attempt.statuses as any[]) this.once(`status-${attempt.n}-${status.status}-${status.at}`, `${who}  ${status.status}`);
-      if (attempt.result && attempt.result !== 'superseded') this.once(`result-${attempt.n}`, `${who}  ${describeResult(attempt)}`);
+      for (const status of attempt.statuses) this.once(`status-${attempt.n}-${status.status}-${status.at}`, `${who}  ${status.status}`);
+      if (attempt.result && attempt.result !== 'superseded') this.once(`result-${attempt.n}`, `${who}  ${describeResult({ ...attempt, result: attempt.result })}`);
     }
     if (esc.status !== 'active') this.once('outcome', outcomeLine(esc));
   }
@@ -22,7 +24,7 @@ export class EscalationProgress {
   }
 }
 
-function describeResult(attempt: any): string {
+function describeResult(attempt: Attempt & { result: NonNullable<Attempt['result']> }): string {
   switch (attempt.result) {
     case 'expired':
       return 'not read in time: failing over';
@@ -33,13 +35,14 @@ function describeResult(attempt: any): string {
   }
 }
 
-function outcomeLine(esc: any): string {
+function outcomeLine(esc: EscalationView): string {
   const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  const { outcome } = esc;
   switch (esc.status) {
     case 'read':
-      return `${esc.outcome.status} by ${esc.outcome.user} on ${esc.outcome.channel} after ${seconds(esc.outcome.elapsed_ms)}`;
+      return outcome ? `${outcome.status} by ${outcome.user} on ${outcome.channel} after ${seconds(outcome.elapsed_ms)}` : 'read';
     case 'exhausted':
-      return `exhausted: nobody read it after ${esc.attempts.filter((a: any) => a.message_uuid).length} messages`;
+      return `exhausted: nobody read it after ${esc.attempts.filter((a) => a.message_uuid).length} messages`;
     default:
       return `escalation ${esc.status}`;
   }

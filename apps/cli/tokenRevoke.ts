@@ -1,4 +1,5 @@
 import { decodeJwt } from 'jose';
+import { Revocation } from '#libs/auth';
 import { CliFailure, EXIT } from './exitCodes.js';
 import { callServer, type ServerOptions } from './serverClient.js';
 
@@ -7,7 +8,7 @@ export interface TokenRevokeOptions {
   target: string;
   reason: string | undefined;
   server: ServerOptions;
-  write(line: string): void;
+  write: (line: string) => void;
 }
 
 const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]*$/;
@@ -27,7 +28,7 @@ function jtiOf(target: string): string {
 /** Takes a token back on the running server, which refuses it from then on (an operator's token is needed). */
 export async function revokeToken(options: TokenRevokeOptions): Promise<number> {
   const jti = jtiOf(options.target);
-  await callServer(options.server, 'POST', '/v1/tokens/revoked', { jti, ...(options.reason ? { reason: options.reason } : {}) });
+  await callServer(options.server, 'POST', '/v1/tokens/revoked', Revocation, { jti, ...(options.reason ? { reason: options.reason } : {}) });
   options.write(`revoked   ${jti}`);
   return 0;
 }

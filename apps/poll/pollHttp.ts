@@ -19,8 +19,10 @@ interface PollParams {
 
 /** The poll's HTTP API, with the server's error format: `{ error: { code, message, details } }`. */
 export function buildPollHttp({ poll, sessions, log, bodyLimit }: PollHttpDeps): FastifyInstance {
+  // Typed as fastify's logger, so that the app is typed as fastify's default instance.
+  const httpLog: FastifyBaseLogger = log.child({ component: 'http' });
   const app = Fastify({
-    loggerInstance: log.child({ component: 'http' }) as FastifyBaseLogger,
+    loggerInstance: httpLog,
     bodyLimit,
     logController: new LogController({ disableRequestLogging: true }),
   });

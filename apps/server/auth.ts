@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
 import { loadOrCreateServerSecret, mintToken, RevokedTokens, tokenVerifier, type MintedToken, type TokenVerifier } from '#libs/auth';
 import type { KvBucket } from '#libs/bus';
 import type { Settings } from '#libs/config';
@@ -10,6 +11,9 @@ export interface ApiAuth {
   /** Minted when the server secret was just generated (the first start): printed once. */
   firstOperatorToken: MintedToken | undefined;
 }
+
+/** A JWKS file: its keys are checked by jose when a token names one. */
+const JwksFile = z.object({ keys: z.array(z.looseObject({ kty: z.string() })) });
 
 /** The first start's operator token is for signing in once and minting proper tokens: it lasts a day. */
 export const FIRST_OPERATOR_TOKEN_TTL_S = 24 * 3600;
@@ -24,7 +28,7 @@ export async function setUpApiAuth(settings: Settings, revocations: KvBucket, lo
   const revoked = await RevokedTokens.start(revocations, log);
   const options = { audience, issuer, isRevoked: (jti: string) => revoked.has(jti) };
   if (jwks) {
-    const source = /^https?:\/\//.test(jwks) ? new URL(jwks) : JSON.parse(await readFile(jwks, 'utf8'));
+    const source = /^https?:\/\//.test(jwks) ? new URL(jwks) : JwksFile.parse(JSON.parse(await readFile(jwks, 'utf8')));
     return { verify: tokenVerifier({ kind: 'jwks', jwks: source }, options), revoked, firstOperatorToken: undefined };
   }
   const { secret, created } = await loadOrCreateServerSecret(settings.dataDir, jwtSecret);

@@ -56,7 +56,7 @@ export interface DispatchSession {
 
 export interface ReadySwitchboard {
   sb: BenchSwitchboard;
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 /** A Switchboard at one concurrency, its routes saved and loaded, JIT warmed up by a discarded run. */

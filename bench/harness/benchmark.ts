@@ -29,7 +29,7 @@ export interface BenchContext {
   /** Progress lines while it runs (stderr, so stdout stays the results). */
   progress(text: string): void;
   /** Registers a cleanup; the runner runs them in reverse order after the benchmark, or on Ctrl-C. */
-  defer(cleanup: () => Promise<unknown> | unknown): void;
+  defer(cleanup: () => unknown): void;
 }
 
 export interface Benchmark {

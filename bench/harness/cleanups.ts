@@ -1,4 +1,4 @@
-export type Cleanup = () => Promise<unknown> | unknown;
+export type Cleanup = () => unknown;
 
 /**
  * Cleanups registered while a benchmark runs (its nats-server, temp dirs, a Switchboard), run

@@ -1,4 +1,4 @@
-import { monitorEventLoopDelay, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 
 export interface Stalls {
   /** Event loop delay (how late timers ran): this process busy or starved of CPU. */
@@ -18,7 +18,7 @@ export function startStallMonitor(): { stop(): Stalls } {
   loop.enable();
   const gcPauses: number[] = [];
   const observer = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries() as PerformanceEntry[]) gcPauses.push(entry.duration);
+    for (const entry of list.getEntries()) gcPauses.push(entry.duration);
   });
   observer.observe({ entryTypes: ['gc'] });
   return {

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Subscription } from 'nats';
 import { openBuckets, type Bus } from '#libs/bus';
 import { VumiApiEvent } from '#libs/events';
@@ -51,6 +52,9 @@ export async function benchStores(bus: Bus): Promise<{ stores: Stores; hookStore
   return { stores: createStores(buckets), hookStore: new HookRepository(buckets.hooks) };
 }
 
+/** What creating a hook answers, of which the benchmark needs two fields. */
+const CreatedHook = z.looseObject({ id: z.string(), launch_path: z.string() });
+
 /** Creates hooks through the API, as an operator would; returns their ids and launch paths. */
 export async function createHooks(serverUrl: string, dataDir: string, account: string, count: number): Promise<Array<{ id: string; path: string }>> {
   const api = apiClient(serverUrl, await tokenFor(dataDir));
@@ -58,7 +62,8 @@ export async function createHooks(serverUrl: string, dataDir: string, account: s
   for (let i = 0; i < count; i++) {
     const res = await api.post(`/v1/accounts/${account}/hooks`, { name: `bench ${i}`, event: { event_type: 'bench_launch' } });
     if (res.status !== 201) throw new Error(`creating a hook failed: ${res.status} ${JSON.stringify(res.body)}`);
-    hooks.push({ id: res.body.id, path: res.body.launch_path });
+    const created = CreatedHook.parse(res.body);
+    hooks.push({ id: created.id, path: created.launch_path });
   }
   return hooks;
 }

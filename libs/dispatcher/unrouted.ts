@@ -15,7 +15,7 @@ class PendingMessage {
   private readonly events: string[] = [];
   private bytes = 0;
   readonly stored: Promise<void>;
-  settle!: { resolve(): void; reject(err: unknown): void };
+  settle!: { resolve: () => void; reject: (err: unknown) => void };
 
   constructor() {
     this.stored = new Promise<void>((resolve, reject) => (this.settle = { resolve, reject }));

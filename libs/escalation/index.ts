@@ -16,6 +16,8 @@ export {
   EscalationPlan,
   EscalationState,
   EscalationStatus,
+  EscalationView,
+  escalationView,
   Outcome,
   PlanChannel,
   PlanUser,

@@ -127,6 +127,14 @@ export const EscalationState = z.object({
 /** An escalation whole, as the engine and the API see it. */
 export const Escalation = EscalationState.extend(EscalationFrame.shape);
 
+/** An escalation as the API shows it: the trigger named by its event id, and no outbox or lease. */
+export const EscalationView = Escalation.omit({ outbox: true, flush_lease_until: true, trigger: true }).extend({ trigger_event_id: z.string() });
+
+export function escalationView(esc: Escalation): EscalationView {
+  const { outbox: _outbox, flush_lease_until: _lease, trigger, ...shown } = esc;
+  return { ...shown, trigger_event_id: trigger.event_id };
+}
+
 export type Condition = z.infer<typeof Condition>;
 export type PlanChannel = z.infer<typeof PlanChannel>;
 export type PlanUser = z.infer<typeof PlanUser>;
@@ -140,3 +148,4 @@ export type EscalationFailure = z.infer<typeof EscalationFailure>;
 export type EscalationFrame = z.infer<typeof EscalationFrame>;
 export type EscalationState = z.infer<typeof EscalationState>;
 export type Escalation = z.infer<typeof Escalation>;
+export type EscalationView = z.infer<typeof EscalationView>;

@@ -31,7 +31,7 @@ export interface HookLauncherOptions {
   timers: Timers;
   bus: Bus;
   /** Milliseconds after SWITCHBOARD_TIME_SCALE. */
-  scale(ms: number): number;
+  scale: (ms: number) => number;
   /** What the dispatcher accepts of an event: a launch's event must fit. */
   jsonShape: JsonShapeLimits;
   log: Logger;

@@ -99,7 +99,7 @@ describe('every subject and key builder, with the longest and oddest allowed val
     const answer = await new Promise<string>((resolve, reject) => {
       const socket = tcpConnect(Number(port), host);
       let heard = '';
-      socket.on('data', (chunk) => (heard += chunk));
+      socket.on('data', (chunk: Buffer) => (heard += chunk.toString()));
       socket.on('close', () => resolve(heard));
       socket.on('error', reject);
       socket.write(`PUB ${'x'.repeat(MAX_CONTROL_LINE + 1)} 0\r\n\r\n`);

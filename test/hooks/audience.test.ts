@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { VumiApiEvent } from '#libs/events';
 import { useSwitchboard } from '../support/switchboard.js';
-import { addContacts, callHook, createHook, newAccount, watchAccount, type CreatedHook } from './support.js';
+import { addContacts, callHook, createHook, newAccount, watchAccount } from './support.js';
 
 const sb = useSwitchboard({ env: { SWITCHBOARD_TIME_SCALE: '0.01' } });
 

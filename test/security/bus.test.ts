@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { connect, createInbox, type Msg, type NatsConnection } from 'nats';
+import { connect, createInbox, Events, type Msg, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { busAddUser } from '../../apps/cli/busAddUser.js';
 import {
@@ -97,7 +97,7 @@ async function as(user: string): Promise<{ nc: NatsConnection; errors: string[] 
   open.push(nc);
   const errors: string[] = [];
   void (async () => {
-    for await (const status of nc.status()) if (status.type === 'error') errors.push(String(status.data));
+    for await (const status of nc.status()) if (status.type === Events.Error) errors.push(typeof status.data === 'string' ? status.data : JSON.stringify(status.data));
   })();
   return { nc, errors };
 }

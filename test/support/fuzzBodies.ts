@@ -349,7 +349,7 @@ function mutated(rnd: SeededRandom, seed: Json): Json {
         slot[key] = retyped(slot[key]);
         break;
       case 3:
-        slot[key] = typeof slot[key] === 'string' ? `${slot[key] as string}${rnd.pick(UNICODE)}` : rnd.pick(UNICODE);
+        slot[key] = typeof slot[key] === 'string' ? `${slot[key]}${rnd.pick(UNICODE)}` : rnd.pick(UNICODE);
         break;
       default:
         slot[key] = randomValue(rnd);

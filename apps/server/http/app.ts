@@ -76,8 +76,10 @@ export interface HttpApp {
  * declared by every route and checked on the route that matched.
  */
 export async function buildHttpApp(deps: HttpDeps): Promise<HttpApp> {
+  // Typed as fastify's logger, so that the app is typed as fastify's default instance.
+  const httpLog: FastifyBaseLogger = deps.log.child({ component: 'http' });
   const app = Fastify({
-    loggerInstance: deps.log.child({ component: 'http' }) as FastifyBaseLogger,
+    loggerInstance: httpLog,
     bodyLimit: deps.bodyLimit,
     // Per-request lines would drown the log at event rates; handlers log what happened instead.
     logController: new LogController({ disableRequestLogging: true }),

@@ -7,7 +7,7 @@ import { publishEvent, Token } from '#libs/events';
 import { parse } from '#libs/http';
 import type { Quotas } from '#libs/limits';
 import type { Logger } from '#libs/logger';
-import { EscalationStatus, type Escalation, type EscalationEngine, type EscalationRepository } from '#libs/escalation';
+import { escalationView, EscalationStatus, type EscalationEngine, type EscalationRepository } from '#libs/escalation';
 import { escalateUsersConfig, planEscalation, startPlanned } from '#handlers/escalate_users';
 import { AccountItemParams, AccountParams } from '../params.js';
 import { access } from '../accessControl.js';
@@ -40,12 +40,6 @@ function underConfig(err: unknown): never {
   throw issues ? validationFailed(issues.map((issue) => ({ ...issue, path: `config.${issue.path}` }))) : err;
 }
 
-/** The escalation as the API shows it: status, plan, cursor and the attempts timeline (not the outbox). */
-function view(esc: Escalation) {
-  const { outbox: _outbox, flush_lease_until: _lease, trigger, ...shown } = esc;
-  return { ...shown, trigger_event_id: trigger.event_id };
-}
-
 export const escalationsPlugin: FastifyPluginAsync<EscalationsOptions> = async (app, { bus, services, engine, escalationStore, maxRepeat, log, quotas }) => {
   const configSchema = escalateUsersConfig({ maxRepeat });
   const repository = escalationStore;
@@ -55,19 +49,19 @@ export const escalationsPlugin: FastifyPluginAsync<EscalationsOptions> = async (
     const { status, limit } = parse(ListQuery, request.query);
     const { escalations, total } = await repository.recent(account, { status, limit });
     const page = await Promise.all(escalations.map((esc) => engine.withTimelines(esc)));
-    return { escalations: page.map(view), total };
+    return { escalations: page.map(escalationView), total };
   });
 
   app.get('/v1/accounts/:account/escalations/:id', { config: { access: access.read } }, async (request) => {
     const { account, id } = parse(AccountItemParams, request.params);
     const esc = await repository.get(account, id);
     if (!esc) throw new SwitchboardError('not_found', `no escalation ${id} in account ${account}`);
-    return view(await engine.withTimelines(esc));
+    return escalationView(await engine.withTimelines(esc));
   });
 
   app.post('/v1/accounts/:account/escalations/:id/cancel', { config: { access: access.write } }, async (request) => {
     const { account, id } = parse(AccountItemParams, request.params);
-    return view(await engine.withTimelines(await engine.cancel(account, id)));
+    return escalationView(await engine.withTimelines(await engine.cancel(account, id)));
   });
 
   app.post('/v1/accounts/:account/escalations', { config: { access: access.write } }, async (request, reply) => {
@@ -87,6 +81,6 @@ export const escalationsPlugin: FastifyPluginAsync<EscalationsOptions> = async (
       event_data: body.event_data,
     });
     const { escalation } = await startPlanned({ plan, trigger, routeId: 'api', step: 0, services });
-    return reply.status(201).send(view(await engine.withTimelines(escalation)));
+    return reply.status(201).send(escalationView(await engine.withTimelines(escalation)));
   });
 };
