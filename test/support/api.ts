@@ -1,3 +1,6 @@
+import { z } from 'zod';
+import { ApiErrorBody } from '#libs/http';
+
 export interface ApiResponse<T = any> {
   status: number;
   body: T;
@@ -32,3 +35,20 @@ export function apiClient(baseUrl: string, token?: string) {
 }
 
 export type ApiClient = ReturnType<typeof apiClient>;
+
+/**
+ * An answer's body parsed with the schema of what its endpoint answers (apps/server/http/answers.ts):
+ * typed for the test, and a body that drifts from its model fails here, with zod's account of why.
+ */
+export function bodyOf<S extends z.ZodType>(res: ApiResponse<unknown>, schema: S): z.infer<S> {
+  const parsed = schema.safeParse(res.body);
+  if (parsed.success) return parsed.data;
+  const error = ApiErrorBody.safeParse(res.body);
+  if (error.success && schema !== ApiErrorBody) throw new Error(`HTTP ${res.status} ${error.data.error.code}: ${error.data.error.message}`);
+  throw new Error(`HTTP ${res.status}: not the body expected:\n${z.prettifyError(parsed.error)}\nbody: ${JSON.stringify(res.body)?.slice(0, 1000)}`);
+}
+
+/** The error an endpoint answered: `{ code, message, details }`. */
+export function errorOf(res: ApiResponse<unknown>): ApiErrorBody['error'] {
+  return bodyOf(res, ApiErrorBody).error;
+}
