@@ -22,13 +22,6 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-assignment': 'off',
       // A test compares methods as values (an override installed on a prototype) and takes a driver's functions apart.
       '@typescript-eslint/unbound-method': 'off',
-      // Still open (#16): the tests read API bodies and log lines as `any` (test/support/api.ts);
-      // parsing them with the project's zod schemas (as apps/cli does) turns these back on.
-      '@typescript-eslint/no-explicit-any': 'off',
-      '@typescript-eslint/no-unsafe-member-access': 'off',
-      '@typescript-eslint/no-unsafe-call': 'off',
-      '@typescript-eslint/no-unsafe-return': 'off',
-      '@typescript-eslint/no-unsafe-argument': 'off',
     },
   },
 );

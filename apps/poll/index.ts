@@ -3,6 +3,6 @@ export { pollAnswerParser, type PollAnswer } from './pollAnswer.js';
 export { DEFAULT_POLL_FILE, loadPollDefinition, PollDefinition, PollQuestion } from './pollDefinition.js';
 export { openPollRuntime, type PollRuntime } from './pollRuntime.js';
 export { completionEventId, PollSession, sessionKey } from './pollSession.js';
-export { POLL_SESSIONS_BUCKET, PollSessions, type AnswerOutcome } from './pollSessions.js';
+export { AnswerOutcome, POLL_SESSIONS_BUCKET, PollSessions } from './pollSessions.js';
 export { startPollServer, type RunningPollServer } from './pollServer.js';
 export { loadPollSettings, type PollSettings } from './pollSettings.js';

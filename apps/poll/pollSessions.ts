@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { openBucket, type Bus } from '#libs/bus';
 import { publishEvent } from '#libs/events';
 import type { Logger } from '#libs/logger';
@@ -17,14 +18,16 @@ import {
 /** The poll app's own bucket: not part of the server's topology, so it is created here. */
 export const POLL_SESSIONS_BUCKET = 'poll_sessions';
 
-export interface AnswerOutcome {
-  complete: boolean;
+/** What an answer gets back: the respondent's progress in their session. */
+export const AnswerOutcome = z.object({
+  complete: z.boolean(),
   /** Ids of the questions this respondent has yet to answer in this session. */
-  remaining: string[];
-  session: number;
+  remaining: z.array(z.string()),
+  session: z.number().int(),
   /** The poll_complete event's id, when these answers completed the session. */
-  event_id?: string;
-}
+  event_id: z.string().optional(),
+});
+export type AnswerOutcome = z.infer<typeof AnswerOutcome>;
 
 /**
  * Respondents' progress, durable in KV and changed only by compare-and-set, and the exactly-once

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import type { StepContext } from '#libs/dispatcher';
 import { VumiApiEvent } from '#libs/events';
 import { createLogger, lazyChild } from '#libs/logger';
@@ -32,7 +33,9 @@ describe('log handler', () => {
 
     const output = lines.join('');
     expect(output).not.toContain('Q7x');
-    const line = JSON.parse(output);
+    // The log line, as far as this test reads it.
+    const LogLine = z.looseObject({ msg: z.string(), event: z.looseObject({ event_data: z.record(z.string(), z.unknown()) }) });
+    const line = LogLine.parse(JSON.parse(output));
     expect(line.msg).toBe('signed up');
     expect(line.event.event_data).toEqual({
       password: '[redacted]',

@@ -3,6 +3,7 @@ import { Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { createLogger, lazyChild } from './index.js';
 import { CIRCULAR, MAX_DEPTH, REDACTED, TOO_DEEP, redactSecrets } from './redaction.js';
 
@@ -59,7 +60,13 @@ describe('secrets in log lines', () => {
     log.info(body, 'event received');
     const text = output();
     for (const secret of SECRETS) expect(text).not.toContain(JSON.stringify(secret));
-    const line = JSON.parse(text);
+    // The line, as deep as this test reads it.
+    const Deeper = z.looseObject({ a: z.looseObject({ b: z.looseObject({ c: z.looseObject({ d: z.looseObject({ Signature_Secret: z.string() }) }) }) }) });
+    const Line = z.looseObject({
+      event: z.looseObject({ event_data: z.looseObject({ nested: z.looseObject({ list: z.array(z.unknown()), deeper: Deeper }) }) }),
+      headers: z.looseObject({ authorization: z.string() }),
+    });
+    const line = Line.parse(JSON.parse(text));
     expect(line.event.event_data.nested.list).toEqual([{ api_key: REDACTED }, { client_secret: REDACTED }]);
     expect(line.event.event_data.nested.deeper.a.b.c.d.Signature_Secret).toBe(REDACTED);
     expect(line.headers.authorization).toBe(REDACTED);
@@ -70,7 +77,7 @@ describe('secrets in log lines', () => {
   it('redacts values of any type under a secret name', () => {
     const { log, output } = capturingLogger();
     log.info({ config: { token: 424242, secret: { key_id: 'kid-9', material: 'm-9' }, cookie: ['sid=9'] } });
-    const line = JSON.parse(output());
+    const line = z.looseObject({ config: z.record(z.string(), z.unknown()) }).parse(JSON.parse(output()));
     expect(line.config).toEqual({ token: REDACTED, secret: REDACTED, cookie: REDACTED });
   });
 
@@ -79,11 +86,12 @@ describe('secrets in log lines', () => {
     const error = Object.assign(new TypeError('upstream refused'), { code: 'E_REFUSED', api_secret: 'as-1', request: { headers: { Authorization: 'Bearer e1' } } });
     log.error({ err: error }, 'call failed');
     log.warn({ err: new Error('wrapped', { cause: error }), attempt: 2 }, 'step failed');
-    const [first, second] = output().trim().split('\n').map((line) => JSON.parse(line));
+    const ErrorLine = z.looseObject({ err: z.looseObject({ message: z.string(), stack: z.string().optional() }) });
+    const [first, second] = output().trim().split('\n').map((line) => ErrorLine.parse(JSON.parse(line)));
     expect(output()).not.toMatch(/as-1|Bearer e1/);
-    expect(first.err).toMatchObject({ type: 'TypeError', message: 'upstream refused', code: 'E_REFUSED', api_secret: REDACTED, request: { headers: { Authorization: REDACTED } } });
-    expect(first.err.stack).toContain('upstream refused');
-    expect(second.err.message).toBe('wrapped: upstream refused');
+    expect(first!.err).toMatchObject({ type: 'TypeError', message: 'upstream refused', code: 'E_REFUSED', api_secret: REDACTED, request: { headers: { Authorization: REDACTED } } });
+    expect(first!.err.stack).toContain('upstream refused');
+    expect(second!.err.message).toBe('wrapped: upstream refused');
     expect(error.api_secret).toBe('as-1');
   });
 
@@ -92,7 +100,9 @@ describe('secrets in log lines', () => {
     log.info({ req: incomingRequest({ authorization: 'Bearer r1', cookie: 'sid=r2', host: 'switchboard' }) }, 'request');
     const fastifyLike = log.child({}, { serializers: { res: (reply: Reply) => ({ headers: reply.headers }) } });
     fastifyLike.info({ res: new Reply({ 'Set-Cookie': 'sid=r3', 'content-type': 'json' }) }, 'reply');
-    const [request, reply] = output().trim().split('\n').map((line) => JSON.parse(line));
+    const [requestLine, replyLine] = output().trim().split('\n');
+    const request = z.looseObject({ req: z.looseObject({}) }).parse(JSON.parse(requestLine!));
+    const reply = z.looseObject({ res: z.looseObject({ headers: z.record(z.string(), z.unknown()) }) }).parse(JSON.parse(replyLine!));
     expect(output()).not.toMatch(/Bearer r1|sid=r2|sid=r3/);
     expect(request.req).toMatchObject({ method: 'POST', headers: { authorization: REDACTED, cookie: REDACTED, host: 'switchboard' } });
     expect(reply.res.headers).toEqual({ 'Set-Cookie': REDACTED, 'content-type': 'json' });
@@ -110,9 +120,10 @@ describe('secrets in log lines', () => {
   it('logs a 100,000-deep object without throwing, cut at the depth bound', () => {
     const { log, output } = capturingLogger();
     expect(() => log.info({ body: nested(100_000, { password: 'bottom' }) }, 'deep')).not.toThrow();
-    const line = JSON.parse(output());
-    let level = line.body;
-    for (let depth = 3; depth <= MAX_DEPTH; depth++) level = level.next;
+    // Each level, as far as the test reads it: its `next`.
+    const Level = z.looseObject({ next: z.unknown() });
+    let level = Level.parse(z.looseObject({ body: z.unknown() }).parse(JSON.parse(output())).body);
+    for (let depth = 3; depth <= MAX_DEPTH; depth++) level = Level.parse(level.next);
     expect(level.next).toBe(TOO_DEEP);
   });
 
@@ -122,7 +133,7 @@ describe('secrets in log lines', () => {
     looped.self = looped;
     looped.list = [looped];
     log.info({ looped });
-    const line = JSON.parse(output());
+    const line = z.looseObject({ looped: z.unknown() }).parse(JSON.parse(output()));
     expect(line.looped).toEqual({ name: 'loop', password: REDACTED, self: CIRCULAR, list: [CIRCULAR] });
   });
 });
@@ -153,7 +164,7 @@ describe('redactSecrets', () => {
   });
 
   it('keeps a `__proto__` key from JSON as data', () => {
-    const parsed = JSON.parse('{"__proto__": {"token": "x", "keep": 1}}');
+    const parsed: unknown = JSON.parse('{"__proto__": {"token": "x", "keep": 1}}');
     const redacted = redactSecrets(parsed);
     expect(JSON.stringify(redacted)).toBe(`{"__proto__":{"token":"${REDACTED}","keep":1}}`);
   });

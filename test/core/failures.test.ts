@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { DeadLetterList, EventAccepted, Replayed, StoredDeadLetter, UnroutedList } from '../../apps/server/http/answers.js';
+import { bodyOf } from '../support/api.js';
 import { useSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
 
@@ -10,7 +12,7 @@ const account = () => `acct-${randomUUID().slice(0, 8)}`;
 const sms = (id_num: string, text: string) => ({ handler: 'send_message', config: { to: { type: 'sms', id_num }, text } });
 const publish = (acct: string, eventType: string, data: Record<string, unknown> = {}) =>
   sb.api.post(`/v1/accounts/${acct}/events`, { conversation_type: 'poll', conversation_key: 'ops-poll', event_type: eventType, event_data: data });
-const deadLetters = async (acct: string) => (await sb.api.get(`/v1/accounts/${acct}/deadletters`)).body.deadletters as any[];
+const deadLetters = async (acct: string) => bodyOf(await sb.api.get(`/v1/accounts/${acct}/deadletters`), DeadLetterList).deadletters;
 
 describe('failures', () => {
   it('retries a failing step with growing delays, dead-letters it after the last attempt, and replays it', async () => {
@@ -21,23 +23,20 @@ describe('failures', () => {
 
     const started = Date.now();
     const published = await publish(acct, 'outage');
-    const [letter] = await waitFor('the dead letter', async () => {
-      const list = await deadLetters(acct);
-      return list.length > 0 && list;
-    });
+    const letter = await waitFor('the dead letter', async () => (await deadLetters(acct))[0]);
     // Three retries after 50, 100 and 150 ms (the test's SWITCHBOARD_RETRY_DELAYS_MS).
     expect(Date.now() - started).toBeGreaterThanOrEqual(300);
     expect(letter).toMatchObject({ reason: 'handler_failed', route_id: 'alert', step: 0, handler: 'send_message', attempts: 4 });
-    expect(letter.event.event_id).toBe(published.body.event_id);
+    expect(letter.event?.event_id).toBe(bodyOf(published, EventAccepted).event_id);
     expect(letter.error.code).toBe('provider_unavailable');
-    expect((await sb.api.get(`/v1/accounts/${acct}/deadletters/${letter.id}`)).body.id).toBe(letter.id);
+    expect(bodyOf(await sb.api.get(`/v1/accounts/${acct}/deadletters/${letter.id}`), StoredDeadLetter).id).toBe(letter.id);
     expect(sim.messages({ to: '447700900701' })).toHaveLength(0);
 
     // The provider recovers: the replay sends it, and the dead letter is gone.
     sim.setScenario('447700900701', { outcome: 'delivered' });
     const replay = await sb.api.post(`/v1/accounts/${acct}/deadletters/${letter.id}/replay`);
     expect(replay.status).toBe(202);
-    expect(replay.body.event_id).toBe(published.body.event_id);
+    expect(bodyOf(replay, Replayed).event_id).toBe(bodyOf(published, EventAccepted).event_id);
     await waitFor('the replayed message', () => sim.messages({ to: '447700900701' }).length === 1);
     expect(await deadLetters(acct)).toHaveLength(0);
     expect((await sb.api.post(`/v1/accounts/${acct}/deadletters/${letter.id}/replay`)).status).toBe(404);
@@ -59,7 +58,7 @@ describe('failures', () => {
 
     // A replay runs only the route that failed.
     sb.provider.simulator!.setScenario('447700900711', { outcome: 'delivered' });
-    await sb.api.post(`/v1/accounts/${acct}/deadletters/${letters[0].id}/replay`);
+    await sb.api.post(`/v1/accounts/${acct}/deadletters/${letters[0]!.id}/replay`);
     await waitFor('the replayed message', () => sb.provider.simulator!.messages({ to: '447700900711' }).length === 1);
     await sleep(200);
     expect(sb.provider.simulator!.messages({ to: '447700900710' })).toHaveLength(1);
@@ -72,10 +71,7 @@ describe('failures', () => {
       steps: [{ handler: 'send_message', config: { contact: 'no-such-contact', text: 'hello' } }],
     });
     await publish(acct, 'outage');
-    const [letter] = await waitFor('the dead letter', async () => {
-      const list = await deadLetters(acct);
-      return list.length > 0 && list;
-    });
+    const letter = await waitFor('the dead letter', async () => (await deadLetters(acct))[0]);
     expect(letter).toMatchObject({ attempts: 1, error: { code: 'validation_failed' } });
     expect(letter.error.message).toMatch(/contact "no-such-contact" does not exist/);
   });
@@ -99,7 +95,7 @@ describe('failures', () => {
     expect(letters.map((one) => one.error.message).join('\n')).toMatch(/not a valid event envelope: event_id/);
     await sleep(300);
     expect(await deadLetters(acct)).toHaveLength(2);
-    const replay = await sb.api.post(`/v1/accounts/${acct}/deadletters/${letters[0].id}/replay`);
+    const replay = await sb.api.post(`/v1/accounts/${acct}/deadletters/${letters[0]!.id}/replay`);
     expect(replay.status).toBe(409);
   });
 
@@ -111,9 +107,9 @@ describe('failures', () => {
     const forged = { event_id: randomUUID(), timestamp: new Date().toISOString(), account_key: victim, conversation_type: 'poll', conversation_key: 'ops-poll', event_type: 'outage', event_data: {} };
     await sb.bus.js.publish(`events.${source}.poll.ops-poll.outage`, JSON.stringify(forged));
 
-    const [letter] = await waitFor('the dead letter', async () => {
+    const letter = await waitFor('the dead letter', async () => {
       const list = await deadLetters(source);
-      return list.length === 1 && list;
+      return list.length === 1 && list[0];
     });
     expect(letter.reason).toBe('malformed');
     expect(letter.error.message).toBe(`the envelope belongs under events.${victim}.poll.ops-poll.outage, not events.${source}.poll.ops-poll.outage`);
@@ -126,10 +122,7 @@ describe('failures', () => {
     const acct = account();
     await sb.api.put(`/v1/accounts/${acct}/routes/x`, { match: {}, steps: [{ handler: 'send_message', config: { contact: 'ghost', text: 'x' } }] });
     await publish(acct, 'outage');
-    const [letter] = await waitFor('the dead letter', async () => {
-      const list = await deadLetters(acct);
-      return list.length > 0 && list;
-    });
+    const letter = await waitFor('the dead letter', async () => (await deadLetters(acct))[0]);
     expect((await sb.api.get(`/v1/accounts/someone-else/deadletters/${letter.id}`)).status).toBe(404);
     expect((await sb.api.post(`/v1/accounts/someone-else/deadletters/${letter.id}/replay`)).status).toBe(404);
     expect((await sb.api.get(`/v1/accounts/${acct}/deadletters/abc`)).status).toBe(400);
@@ -141,12 +134,12 @@ describe('unrouted events', () => {
     const acct = account();
     for (const n of [1, 2, 3]) await publish(acct, 'nobody_listens', { n });
     const list = await waitFor('three unrouted events', async () => {
-      const unrouted = (await sb.api.get(`/v1/accounts/${acct}/events/unrouted`)).body.unrouted;
+      const { unrouted } = bodyOf(await sb.api.get(`/v1/accounts/${acct}/events/unrouted`), UnroutedList);
       return unrouted.length === 3 && unrouted;
     });
-    expect(list.map((one: any) => one.event.event_data.n)).toEqual([3, 2, 1]);
-    const limited = (await sb.api.get(`/v1/accounts/${acct}/events/unrouted?limit=2`)).body.unrouted;
-    expect(limited.map((one: any) => one.event.event_data.n)).toEqual([3, 2]);
+    expect(list.map((one) => one.event.event_data.n)).toEqual([3, 2, 1]);
+    const limited = bodyOf(await sb.api.get(`/v1/accounts/${acct}/events/unrouted?limit=2`), UnroutedList).unrouted;
+    expect(limited.map((one) => one.event.event_data.n)).toEqual([3, 2]);
     expect((await sb.api.get(`/v1/accounts/${acct}/events/unrouted?limit=0`)).status).toBe(400);
   });
 });

@@ -5,6 +5,8 @@ import { defineHandler, NonRetriableError, RetryAfterError } from '#libs/dispatc
 import { handlerRegistry } from '#handlers';
 import { useSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
+import { DeadLetterList, EventAccepted } from '../../apps/server/http/answers.js';
+import { bodyOf } from '../support/api.js';
 
 /** When each event's step ran, by event id: what the handlers below record. */
 const runs = new Map<string, number[]>();
@@ -40,7 +42,7 @@ async function routeAndPublish(acct: string, handler: string): Promise<string> {
   expect((await sb.api.put(`/v1/accounts/${acct}/routes/r`, { match: { event_type: 'go' }, steps: [{ handler, config: {} }] })).status).toBe(201);
   const res = await sb.api.post(`/v1/accounts/${acct}/events`, { conversation_type: 'c', conversation_key: 'k', event_type: 'go', event_data: {} });
   expect(res.status).toBe(202);
-  return res.body.event_id as string;
+  return bodyOf(res, EventAccepted).event_id;
 }
 
 describe('errors a handler throws', () => {
@@ -48,7 +50,7 @@ describe('errors a handler throws', () => {
     const acct = account();
     const eventId = await routeAndPublish(acct, refuses.type);
     const [letter] = await waitFor('the dead letter', async () => {
-      const letters = (await sb.api.get(`/v1/accounts/${acct}/deadletters`)).body.deadletters as Array<Record<string, unknown>>;
+      const letters = bodyOf(await sb.api.get(`/v1/accounts/${acct}/deadletters`), DeadLetterList).deadletters;
       return letters.length > 0 && letters;
     });
     expect(letter).toMatchObject({ reason: 'handler_failed', route_id: 'r', attempts: 1, error: { code: 'validation_failed', message: 'the order is cancelled: nothing to do', details: { order: 'o-1' } } });
@@ -62,6 +64,6 @@ describe('errors a handler throws', () => {
     const [first, second] = await waitFor('the second run', () => (runs.get(eventId)?.length === 2 ? runs.get(eventId) : undefined), 10_000);
     // The policy alone would have retried after 50 ms.
     expect(second! - first!).toBeGreaterThanOrEqual(WAIT_MS);
-    expect((await sb.api.get(`/v1/accounts/${acct}/deadletters`)).body.deadletters).toEqual([]);
+    expect(bodyOf(await sb.api.get(`/v1/accounts/${acct}/deadletters`), DeadLetterList).deadletters).toEqual([]);
   });
 });

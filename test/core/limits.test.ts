@@ -5,7 +5,8 @@ import { DiscardPolicy, nanos, type StreamInfo } from 'nats';
 import { describe, expect, it } from 'vitest';
 import { BUCKETS, provisionBus, STREAMS } from '#libs/bus';
 import { limitChanges } from '../../libs/bus/provision.js';
-import { apiClient } from '../support/api.js';
+import { AccountLimitsView, LimitsList, type ListedLimit } from '../../apps/server/http/answers.js';
+import { apiClient, bodyOf, errorOf } from '../support/api.js';
 import { useSwitchboard } from '../support/switchboard.js';
 
 const sb = useSwitchboard({ env: { SWITCHBOARD_BODY_LIMIT_BYTES: '16384', SWITCHBOARD_MAX_DEAD_LETTERS: '500' } });
@@ -14,19 +15,8 @@ const README = path.resolve(import.meta.dirname, '../../README.md');
 
 const account = () => `lim-${randomUUID().slice(0, 8)}`;
 
-interface Limit {
-  name: string;
-  per: 'account' | 'server';
-  value: number;
-  default: number;
-  setting: string;
-  description: string;
-  past_it: string;
-  used?: number;
-}
-
 /** The listed limit of that name. */
-function limitIn(limits: Limit[], name: string): Limit {
+function limitIn(limits: ListedLimit[], name: string): ListedLimit {
   const found = limits.find((limit) => limit.name === name);
   if (!found) throw new Error(`GET /v1/limits lists no ${name}`);
   return found;
@@ -62,8 +52,8 @@ describe('GET /v1/limits', () => {
 
     const res = await reader.get('/v1/limits');
     expect(res.status).toBe(200);
-    expect(res.body.account).toBe(acct);
-    const limit = (name: string) => limitIn(res.body.limits, name);
+    expect(bodyOf(res, LimitsList).account).toBe(acct);
+    const limit = (name: string) => limitIn(bodyOf(res, LimitsList).limits, name);
     // Set by the operator for this account; the server's setting; the built-in default.
     expect(limit('max_stored_events')).toMatchObject({ per: 'account', value: 5, default: 1_000_000, setting: 'SWITCHBOARD_MAX_STORED_EVENTS', used: 0 });
     expect(limit('max_dead_letters')).toMatchObject({ per: 'account', value: 500, default: 10_000, setting: 'SWITCHBOARD_MAX_DEAD_LETTERS', used: 0 });
@@ -71,7 +61,7 @@ describe('GET /v1/limits', () => {
     expect(limit('fanout_budget').used).toBeUndefined();
     expect(limit('body_limit_bytes')).toMatchObject({ per: 'server', value: 16384, default: 262144, setting: 'SWITCHBOARD_BODY_LIMIT_BYTES', past_it: '413 payload_too_large' });
     expect(limit('max_repeat')).toMatchObject({ per: 'server', value: 10, default: 10, setting: 'SWITCHBOARD_MAX_REPEAT' });
-    for (const listed of res.body.limits as Limit[]) expect(listed.description.length, listed.name).toBeGreaterThan(10);
+    for (const listed of bodyOf(res, LimitsList).limits) expect(listed.description.length, listed.name).toBeGreaterThan(10);
   });
 
   it("answers an operator the defaults, or the named account's limits", async () => {
@@ -79,28 +69,28 @@ describe('GET /v1/limits', () => {
     await sb.api.put(`/v1/accounts/${acct}/limits`, { max_running_escalations: 7 });
     const defaults = await sb.api.get('/v1/limits');
     expect(defaults.status).toBe(200);
-    expect(defaults.body.account).toBeNull();
-    expect(limitIn(defaults.body.limits, 'max_running_escalations')).toMatchObject({ value: 1000, default: 1000 });
-    expect(limitIn(defaults.body.limits, 'max_running_escalations').used).toBeUndefined();
+    expect(bodyOf(defaults, LimitsList).account).toBeNull();
+    expect(limitIn(bodyOf(defaults, LimitsList).limits, 'max_running_escalations')).toMatchObject({ value: 1000, default: 1000 });
+    expect(limitIn(bodyOf(defaults, LimitsList).limits, 'max_running_escalations').used).toBeUndefined();
 
     const named = await sb.api.get(`/v1/limits?account=${acct}`);
-    expect(named.body.account).toBe(acct);
-    expect(limitIn(named.body.limits, 'max_running_escalations')).toMatchObject({ value: 7, default: 1000, used: 0 });
+    expect(bodyOf(named, LimitsList).account).toBe(acct);
+    expect(limitIn(bodyOf(named, LimitsList).limits, 'max_running_escalations')).toMatchObject({ value: 7, default: 1000, used: 0 });
   });
 
   it("keeps accounts apart: another account's limits are a 404, and a token for several accounts names one", async () => {
     const [mine, theirs] = [account(), account()];
     const reader = await client([mine], 'read');
-    expect((await reader.get(`/v1/limits?account=${mine}`)).body.account).toBe(mine);
+    expect(bodyOf(await reader.get(`/v1/limits?account=${mine}`), LimitsList).account).toBe(mine);
     const other = await reader.get(`/v1/limits?account=${theirs}`);
     expect(other.status).toBe(404);
-    expect(other.body.error.code).toBe('not_found');
+    expect(errorOf(other).code).toBe('not_found');
 
     const both = await client([mine, theirs], 'read');
     const unnamed = await both.get('/v1/limits');
     expect(unnamed.status).toBe(400);
-    expect(unnamed.body.error.message).toMatch(/^account: required/);
-    expect((await both.get(`/v1/limits?account=${theirs}`)).body.account).toBe(theirs);
+    expect(errorOf(unnamed).message).toMatch(/^account: required/);
+    expect(bodyOf(await both.get(`/v1/limits?account=${theirs}`), LimitsList).account).toBe(theirs);
   });
 });
 
@@ -112,12 +102,12 @@ describe("an operator's overrides of an account's limits", () => {
     expect(put.body).toMatchObject({ account: acct, overrides: { max_queued_deliveries: 3, fanout_budget: 20 }, limits: { max_queued_deliveries: 3, fanout_budget: 20, max_stored_events: 1_000_000 } });
     expect((await sb.api.get(`/v1/accounts/${acct}/limits`)).body).toEqual(put.body);
     const seenByAccount = await (await client([acct], 'read')).get('/v1/limits');
-    expect(limitIn(seenByAccount.body.limits, 'max_queued_deliveries').value).toBe(3);
+    expect(limitIn(bodyOf(seenByAccount, LimitsList).limits, 'max_queued_deliveries').value).toBe(3);
     expect((await sb.api.get(`/v1/accounts/${other}/limits`)).body).toMatchObject({ overrides: {}, limits: { max_queued_deliveries: 100_000, fanout_budget: 100 } });
 
     const replaced = await sb.api.put(`/v1/accounts/${acct}/limits`, { max_dead_letters: 2 });
-    expect(replaced.body.overrides).toEqual({ max_dead_letters: 2 });
-    expect(replaced.body.limits).toMatchObject({ max_dead_letters: 2, max_queued_deliveries: 100_000, fanout_budget: 100 });
+    expect(bodyOf(replaced, AccountLimitsView).overrides).toEqual({ max_dead_letters: 2 });
+    expect(bodyOf(replaced, AccountLimitsView).limits).toMatchObject({ max_dead_letters: 2, max_queued_deliveries: 100_000, fanout_budget: 100 });
   });
 
   it("are an operator's alone: an account's admin gets a 403, another account's token a 404", async () => {
@@ -125,28 +115,28 @@ describe("an operator's overrides of an account's limits", () => {
     const admin = await client([acct], 'admin');
     const refused = await admin.put(`/v1/accounts/${acct}/limits`, { max_stored_events: 100_000_000 });
     expect(refused.status).toBe(403);
-    expect(refused.body.error.code).toBe('forbidden');
+    expect(errorOf(refused).code).toBe('forbidden');
     expect((await admin.get(`/v1/accounts/${acct}/limits`)).status).toBe(403);
     expect((await (await client([account()], 'admin')).put(`/v1/accounts/${acct}/limits`, { max_stored_events: 1 })).status).toBe(404);
-    expect((await sb.api.get(`/v1/accounts/${acct}/limits`)).body.overrides).toEqual({});
+    expect(bodyOf(await sb.api.get(`/v1/accounts/${acct}/limits`), AccountLimitsView).overrides).toEqual({});
   });
 
   it('refuses a misspelt limit or a value out of range, naming it', async () => {
     const acct = account();
     const misspelt = await sb.api.put(`/v1/accounts/${acct}/limits`, { max_stored_event: 5 });
     expect(misspelt.status).toBe(400);
-    expect(misspelt.body.error.code).toBe('validation_failed');
-    expect(misspelt.body.error.message).toContain('max_stored_event');
+    expect(errorOf(misspelt).code).toBe('validation_failed');
+    expect(errorOf(misspelt).message).toContain('max_stored_event');
     const zero = await sb.api.put(`/v1/accounts/${acct}/limits`, { max_running_escalations: 0 });
     expect(zero.status).toBe(400);
-    expect(zero.body.error.message).toMatch(/^max_running_escalations: /);
-    expect((await sb.api.get(`/v1/accounts/${acct}/limits`)).body.overrides).toEqual({});
+    expect(errorOf(zero).message).toMatch(/^max_running_escalations: /);
+    expect(bodyOf(await sb.api.get(`/v1/accounts/${acct}/limits`), AccountLimitsView).overrides).toEqual({});
   });
 });
 
 describe("README's Limits table", () => {
   it('has a row for every limit GET /v1/limits lists, with the same name, default and setting, and no other', async () => {
-    const listed = ((await sb.api.get('/v1/limits')).body.limits as Limit[]).map((limit) => ({ name: limit.name, default: String(limit.default), setting: limit.setting }));
+    const listed = bodyOf(await sb.api.get('/v1/limits'), LimitsList).limits.map((limit) => ({ name: limit.name, default: String(limit.default), setting: limit.setting }));
     const documented = readmeLimitRows(await readFile(README, 'utf8'));
     const sorted = (rows: typeof listed) => [...rows].sort((a, b) => a.name.localeCompare(b.name));
     expect(sorted(documented)).toEqual(sorted(listed));

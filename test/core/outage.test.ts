@@ -6,12 +6,16 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateSimCredentials } from '../../apps/server/simCredentials.js';
-import { NATS_REQUEST_TIMEOUT_MS, NATS_RETRY_AFTER_S, readRecent, recordJson, startNatsServer, STREAMS, type NatsServerProcess } from '../../libs/bus/index.js';
+import { NATS_REQUEST_TIMEOUT_MS, NATS_RETRY_AFTER_S, readRecent, recordJson, startNatsServer, STREAMS, type NatsServerProcess } from '#libs/bus';
 import { API_DEADLINE_MS } from '../../libs/http/errorHandling.js';
-import { signWebhook } from '../../libs/vonage/index.js';
+import { signWebhook } from '#libs/vonage';
 import { freePort } from '../support/ports.js';
 import { startTestSwitchboard, type TestSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
+import { z } from 'zod';
+import { VumiApiEvent } from '#libs/events';
+import { ApiErrorBody, EventAccepted, HookCreated } from '../../apps/server/http/answers.js';
+import { bodyOf } from '../support/api.js';
 
 /**
  * NATS outages under load: callers publish events, read, call a launch hook and post signed
@@ -50,12 +54,21 @@ interface Answer {
   ref?: string;
 }
 
+/** What /readyz and /healthz answer. */
+const ProbeBody = z.object({ ready: z.boolean().optional(), reason: z.string().optional(), ok: z.boolean().optional() });
+
 interface Probe {
   path: '/readyz' | '/healthz';
   startedAt: number;
   answeredAt: number;
   status: number;
-  body: { ready?: boolean; reason?: string; ok?: boolean };
+  body: z.infer<typeof ProbeBody>;
+}
+
+/** The code and message of an error answer; nothing for any other. */
+function errorIn(body: unknown): { code?: string; message?: string } {
+  const answer = ApiErrorBody.safeParse(body);
+  return answer.success ? { code: answer.data.error.code, message: answer.data.error.message } : {};
 }
 
 /** A nats-server of this suite's own that can be killed, frozen and started again on the same port and store. */
@@ -99,7 +112,7 @@ afterAll(async () => {
 
 interface CallAnswer {
   status: number;
-  body: any;
+  body: unknown;
   retryAfter: string | null;
 }
 
@@ -111,7 +124,7 @@ async function call(method: string, target: string, body?: string, headers: Reco
     signal: AbortSignal.timeout(HUNG_MS),
   }).catch(() => undefined);
   const text = (await response?.text().catch(() => '')) ?? '';
-  let parsed: any;
+  let parsed: unknown;
   try {
     parsed = text ? JSON.parse(text) : undefined;
   } catch {
@@ -132,7 +145,7 @@ function startLoad(account: string, hookPath: string) {
       const startedAt = Date.now();
       const done: Promise<void> = request(n)
         .then((answer) => {
-          answers.push({ kind, startedAt, ms: Date.now() - startedAt, status: answer.status, code: answer.body?.error?.code, message: answer.body?.error?.message, retryAfter: answer.retryAfter, ref: answer.ref });
+          answers.push({ kind, startedAt, ms: Date.now() - startedAt, status: answer.status, ...errorIn(answer.body), retryAfter: answer.retryAfter, ref: answer.ref });
         })
         .finally(() => inFlight.delete(done));
       inFlight.add(done);
@@ -145,7 +158,7 @@ function startLoad(account: string, hookPath: string) {
     while (running) {
       const startedAt = Date.now();
       const answer = await call('GET', target);
-      probes.push({ path: target, startedAt, answeredAt: Date.now(), status: answer.status, body: answer.body });
+      probes.push({ path: target, startedAt, answeredAt: Date.now(), status: answer.status, body: ProbeBody.parse(answer.body ?? {}) });
       await sleep(100);
     }
   }
@@ -160,7 +173,7 @@ function startLoad(account: string, hookPath: string) {
       ...[0, 1, 2, 3].map(() =>
         stream('event', 40, async (n) => {
           const answer = await call('POST', `/v1/accounts/${account}/events`, event(n), auth);
-          return { ...answer, ref: answer.body?.event_id };
+          return { ...answer, ref: EventAccepted.safeParse(answer.body).data?.event_id };
         }),
       ),
       stream('read', 100, (n) => call('GET', n % 2 ? `/v1/accounts/${account}/routes/relay` : `/v1/accounts/${account}/contacts`, undefined, auth)),
@@ -185,8 +198,8 @@ function startLoad(account: string, hookPath: string) {
 }
 
 /** Every event of the account on the EVENTS stream. */
-async function storedEvents(account: string): Promise<any[]> {
-  return (await readRecent(sb.bus, STREAMS.events, `events.${account}.>`, Number.POSITIVE_INFINITY)).map(recordJson);
+async function storedEvents(account: string): Promise<VumiApiEvent[]> {
+  return (await readRecent(sb.bus, STREAMS.events, `events.${account}.>`, Number.POSITIVE_INFINITY)).map((record) => VumiApiEvent.parse(recordJson(record)));
 }
 
 const counted = (ids: Array<string | undefined>) => ids.reduce((counts, id) => counts.set(id, (counts.get(id) ?? 0) + 1), new Map<string | undefined, number>());
@@ -204,7 +217,7 @@ async function throughOutage(name: string, breakNats: () => Promise<{ downAt: nu
 
   const lag = monitorEventLoopDelay({ resolution: 20 });
   lag.enable();
-  const load = await startLoad(account, hook.body.launch_path);
+  const load = await startLoad(account, bodyOf(hook, HookCreated).launch_path);
   await sleep(1000);
   const { downAt, backAt } = await breakNats();
   await sleep(RECOVERY_MS + 2500);

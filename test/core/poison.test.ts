@@ -10,10 +10,12 @@ import { ProviderInbox } from '#libs/messaging';
 import { deliveryTargets, retrySchedule, startDeliveryWorkers } from '#libs/subscriptions';
 import { Timers } from '#libs/timers';
 import type { MessageStatusWebhook } from '#libs/vonage';
-import { Receiver } from '../subscriptions/receiver.js';
+import { postedEvent, Receiver } from '../subscriptions/receiver.js';
 import { subscribe } from '../subscriptions/support.js';
 import { useSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
+import { DeadLetterList, EventAccepted, UnroutedList } from '../../apps/server/http/answers.js';
+import { bodyOf } from '../support/api.js';
 
 const MAX_ATTEMPTS = 3;
 
@@ -23,7 +25,7 @@ const log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', name: 
 
 const account = () => `acct-${randomUUID().slice(0, 8)}`;
 const poison = (): PoisonPolicy => ({ maxAttempts: MAX_ATTEMPTS, delaysMs: [40, 80], deadLetters: new DeadLetters(sb.bus) });
-const deadLetters = async (acct: string) => (await sb.api.get(`/v1/accounts/${acct}/deadletters`)).body.deadletters as any[];
+const deadLetters = async (acct: string) => bodyOf(await sb.api.get(`/v1/accounts/${acct}/deadletters`), DeadLetterList).deadletters;
 const deadLetterCount = async () => (await sb.bus.jsm.streams.info(STREAMS.deadletter)).state.messages;
 
 /** The one dead letter the account gets. */
@@ -33,7 +35,7 @@ const theDeadLetter = (acct: string) =>
     return list.length > 0 && list;
   }).then((list) => {
     expect(list).toHaveLength(1);
-    return list[0];
+    return list[0]!;
   });
 
 /** The consumer holds nothing: no message to deliver, none awaiting an ack or a redelivery. */
@@ -97,8 +99,8 @@ describe('a message that fails the same way on every delivery', () => {
 
     const next = await sb.api.post(`/v1/accounts/${acct}/events`, { conversation_type: 'poll', conversation_key: 'ops-poll', event_type: 'outage', event_data: {} });
     await waitFor('the next event, recorded as unrouted', async () => {
-      const unrouted = (await sb.api.get(`/v1/accounts/${acct}/events/unrouted`)).body.unrouted as any[];
-      return unrouted.some((one) => one.event.event_id === next.body.event_id);
+      const { unrouted } = bodyOf(await sb.api.get(`/v1/accounts/${acct}/events/unrouted`), UnroutedList);
+      return unrouted.some((one) => one.event.event_id === bodyOf(next, EventAccepted).event_id);
     });
     await consumerIdle(STREAMS.events, CONSUMERS.dispatcher);
     expect(calls()).toBe(MAX_ATTEMPTS);
@@ -129,8 +131,8 @@ describe('a message that fails the same way on every delivery', () => {
       expect(fired.filter((id) => id === 'poison')).toHaveLength(MAX_ATTEMPTS);
       expect(letter).toMatchObject({ reason: 'poison', consumer: CONSUMERS.timers, subject: `timers.test.${acct}_poison`, attempts: MAX_ATTEMPTS });
       expect(letter.error).toEqual({ code: 'internal', message: 'this timer cannot be handled' });
-      expect(JSON.parse(letter.data)).toMatchObject({ payload: { account_key: acct, id: 'poison' } });
-      expect(await stillStored(STREAMS.timers, letter.subject)).toBe(false);
+      expect(JSON.parse(letter.data!)).toMatchObject({ payload: { account_key: acct, id: 'poison' } });
+      expect(await stillStored(STREAMS.timers, letter.subject!)).toBe(false);
 
       await new Timers(sb.bus).schedule('test', `${acct}.fine`, Date.now(), { account_key: acct, id: 'fine' });
       await waitFor('the next timer', () => fired.includes('fine'));
@@ -165,7 +167,7 @@ describe('a message that fails the same way on every delivery', () => {
       expect(applied.filter((uuid) => uuid === 'poison')).toHaveLength(MAX_ATTEMPTS);
       expect(letter).toMatchObject({ reason: 'poison', consumer: CONSUMERS.provider, attempts: MAX_ATTEMPTS, error: { message: 'this status cannot be applied' } });
       expect(letter.subject).toMatch(new RegExp(`^provider\\.status\\.${acct}\\.`));
-      expect(JSON.parse(letter.data)).toEqual(webhook);
+      expect(JSON.parse(letter.data!)).toEqual(webhook);
 
       const next = statusWebhook(acct, 'fine');
       await inbox.storeStatus(next, JSON.stringify(next));
@@ -211,13 +213,13 @@ describe('a message that fails the same way on every delivery', () => {
         await consumerIdle(STREAMS.deliveries, CONSUMERS.deliveries);
         expect(attempts()).toBe(MAX_ATTEMPTS);
         expect(letter).toMatchObject({ reason: 'poison', consumer: CONSUMERS.deliveries, subject, attempts: MAX_ATTEMPTS, error: { code: 'internal' } });
-        expect(JSON.parse(letter.data)).toEqual(job);
+        expect(JSON.parse(letter.data!)).toEqual(job);
         expect(await stillStored(STREAMS.deliveries, subject)).toBe(false);
         expect(receiver.at('/hooks')).toHaveLength(0);
 
         const next = await sb.api.post(`/v1/accounts/${acct}/events`, { conversation_type: 'poll', conversation_key: 'ops-poll', event_type: 'outage', event_data: {} });
         const [post] = await receiver.waitForPosts('/hooks', 1);
-        expect(JSON.parse(post!.body).event_id).toBe(next.body.event_id);
+        expect(postedEvent(post!).event_id).toBe(bodyOf(next, EventAccepted).event_id);
         await consumerIdle(STREAMS.deliveries, CONSUMERS.deliveries);
         expect(attempts()).toBe(MAX_ATTEMPTS);
         expect(await deadLetters(acct)).toHaveLength(1);

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { STREAMS } from '../../libs/bus/index.js';
-import { publishEvent } from '../../libs/events/index.js';
+import { STREAMS } from '#libs/bus';
+import { publishEvent } from '#libs/events';
 import { useSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
+import { bodyOf, errorOf, issuesOf } from '../support/api.js';
+import { EventAccepted } from '../../apps/server/http/answers.js';
 
 const sb = useSwitchboard({ env: { SWITCHBOARD_BODY_LIMIT_BYTES: '16384' } });
 
@@ -19,10 +21,10 @@ describe('publishing events', () => {
   it('fills event_id and timestamp, and answers where the event went', async () => {
     const res = await sb.api.post('/v1/accounts/acme/events', event({ answer: 'yes' }));
     expect(res.status).toBe(202);
-    expect(res.body.event_id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(new Date(res.body.timestamp).getTime()).toBeGreaterThan(Date.now() - 60_000);
-    expect(res.body.subject).toBe('events.acme.poll.ops-poll.poll_complete');
-    expect(res.body.duplicate).toBe(false);
+    expect(bodyOf(res, EventAccepted).event_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(new Date(bodyOf(res, EventAccepted).timestamp).getTime()).toBeGreaterThan(Date.now() - 60_000);
+    expect(bodyOf(res, EventAccepted).subject).toBe('events.acme.poll.ops-poll.poll_complete');
+    expect(bodyOf(res, EventAccepted).duplicate).toBe(false);
   });
 
   it('keeps event ids to their account: the same id in two accounts is stored and routed in both', async () => {
@@ -36,12 +38,12 @@ describe('publishing events', () => {
     const first = await sb.api.post('/v1/accounts/order-alpha/events', { ...event(), event_id: 'order-1' });
     const second = await sb.api.post('/v1/accounts/order-beta/events', { ...event(), event_id: 'order-1' });
     expect([first.status, second.status]).toEqual([202, 202]);
-    expect([first.body.duplicate, second.body.duplicate]).toEqual([false, false]);
-    expect(second.body.seq).not.toBe(first.body.seq);
+    expect([bodyOf(first, EventAccepted).duplicate, bodyOf(second, EventAccepted).duplicate]).toEqual([false, false]);
+    expect(bodyOf(second, EventAccepted).seq).not.toBe(bodyOf(first, EventAccepted).seq);
     // Both routed: each account's route messages its own recipient.
     await waitFor('both messages', () => ['447700900061', '447700900062'].every((to) => sb.provider.simulator!.messages({ to }).length === 1));
     // Within one account the id still means once.
-    expect((await sb.api.post('/v1/accounts/order-beta/events', { ...event(), event_id: 'order-1' })).body.duplicate).toBe(true);
+    expect(bodyOf(await sb.api.post('/v1/accounts/order-beta/events', { ...event(), event_id: 'order-1' }), EventAccepted).duplicate).toBe(true);
   });
 
   it('stores and handles an event published twice only once', async () => {
@@ -52,9 +54,9 @@ describe('publishing events', () => {
     const eventId = `evt-${randomUUID()}`;
     const first = await sb.api.post('/v1/accounts/dedupe/events', { ...event(), event_id: eventId });
     const again = await sb.api.post('/v1/accounts/dedupe/events', { ...event(), event_id: eventId });
-    expect(first.body.duplicate).toBe(false);
-    expect(again.body.duplicate).toBe(true);
-    expect(again.body.seq).toBe(first.body.seq);
+    expect(bodyOf(first, EventAccepted).duplicate).toBe(false);
+    expect(bodyOf(again, EventAccepted).duplicate).toBe(true);
+    expect(bodyOf(again, EventAccepted).seq).toBe(bodyOf(first, EventAccepted).seq);
 
     await waitFor('the message', () => sb.provider.simulator!.messages({ to: '447700900001' }).length > 0);
     await sleep(500);
@@ -84,33 +86,33 @@ describe('bad input gets a 4xx naming the field', () => {
   ])('%s', async (_name, body, status, code, field) => {
     const res = await sb.api.post('/v1/accounts/acme/events', body);
     expect(res.status).toBe(status);
-    expect(res.body.error.code).toBe(code);
-    expect(typeof res.body.error.message).toBe('string');
-    if (field) expect(res.body.error.details.issues.map((issue: { path: string }) => issue.path)).toContain(field);
+    expect(errorOf(res).code).toBe(code);
+    expect(typeof errorOf(res).message).toBe('string');
+    if (field) expect(issuesOf(res).map((issue: { path: string }) => issue.path)).toContain(field);
   });
 
   it('an account in the URL that is not a token', async () => {
     const res = await sb.api.post('/v1/accounts/ac%20me/events', event());
     expect(res.status).toBe(400);
-    expect(res.body.error.details.issues[0].path).toBe('account');
+    expect(issuesOf(res)[0]!.path).toBe('account');
   });
 
   it('a body over the size limit is a 413', async () => {
     const res = await sb.api.post('/v1/accounts/acme/events', event({ blob: 'x'.repeat(20_000) }));
     expect(res.status).toBe(413);
-    expect(res.body.error).toMatchObject({ code: 'payload_too_large', details: { limit_bytes: 16384 } });
+    expect(errorOf(res)).toMatchObject({ code: 'payload_too_large', details: { limit_bytes: 16384 } });
   });
 
   it('a body that is not JSON is a 415', async () => {
     const res = await sb.api.post('/v1/accounts/acme/events', 'a=b', { 'content-type': 'application/x-www-form-urlencoded' });
     expect(res.status).toBe(415);
-    expect(res.body.error.code).toBe('unsupported_media_type');
+    expect(errorOf(res).code).toBe('unsupported_media_type');
   });
 
   it('an unknown endpoint is a 404 in the same format', async () => {
     const res = await sb.api.get('/v1/nothing-here');
     expect(res.status).toBe(404);
-    expect(res.body.error.code).toBe('not_found');
+    expect(errorOf(res).code).toBe('not_found');
   });
 });
 

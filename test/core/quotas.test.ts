@@ -1,17 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { callHook, createHook } from '../hooks/support.js';
 import { freePort } from '../support/ports.js';
 import { useSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
+import { bodyOf, errorOf } from '../support/api.js';
+import { DeadLetterList, EscalationView, LimitsList } from '../../apps/server/http/answers.js';
 
 /** How old a usage count may be here: short, so that a test sees its own publishes counted. */
 const REFRESH_MS = 100;
 const logLines: Array<Record<string, unknown>> = [];
 const sb = useSwitchboard({
   env: { SWITCHBOARD_QUOTA_REFRESH_MS: String(REFRESH_MS), LOG_LEVEL: 'warn' },
-  logTo: { write: (line: string) => void logLines.push(JSON.parse(line)) },
+  logTo: { write: (line: string) => void logLines.push(z.record(z.string(), z.unknown()).parse(JSON.parse(line))) },
 });
 
 const account = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
@@ -19,9 +22,9 @@ const publish = (acct: string) => sb.api.post(`/v1/accounts/${acct}/events`, { c
 const setLimits = async (acct: string, overrides: Record<string, number>) => expect((await sb.api.put(`/v1/accounts/${acct}/limits`, overrides)).status).toBe(200);
 
 /** What the account holds against a quota, as `GET /v1/limits` answers it. */
-async function used(acct: string, quota: string): Promise<number> {
+async function used(acct: string, quota: string): Promise<number | undefined> {
   const res = await sb.api.get(`/v1/limits?account=${acct}`);
-  return res.body.limits.find((limit: { name: string }) => limit.name === quota).used;
+  return bodyOf(res, LimitsList).limits.find((limit) => limit.name === quota)?.used;
 }
 
 /** Past the age of every usage count taken so far: the next call is checked against a new one. */
@@ -45,8 +48,8 @@ describe('per-account quotas', () => {
 
     const refused = await publish(full);
     expect(refused.status).toBe(507);
-    expect(refused.body.error).toMatchObject({ code: 'quota_exceeded', details: { quota: 'max_stored_events', limit: 3, used: 3 } });
-    expect(refused.body.error.message).toContain(full);
+    expect(errorOf(refused)).toMatchObject({ code: 'quota_exceeded', details: { quota: 'max_stored_events', limit: 3, used: 3 } });
+    expect(errorOf(refused).message).toContain(full);
     expect((await publish(full)).status).toBe(507);
     expect((await publish(other)).status).toBe(202);
     // What was refused was not stored; what was taken still is.
@@ -71,7 +74,7 @@ describe('per-account quotas', () => {
 
     const refused = await callHook(sb.url!, hook.token, 'POST', { n: 1 });
     expect(refused.status).toBe(507);
-    expect(refused.body.error).toMatchObject({ code: 'quota_exceeded', details: { quota: 'max_stored_events' } });
+    expect(errorOf(refused)).toMatchObject({ code: 'quota_exceeded', details: { quota: 'max_stored_events' } });
     await setLimits(full, { max_stored_events: 10 });
     expect((await callHook(sb.url!, hook.token, 'POST', { n: 2 })).status).toBe(200);
   });
@@ -87,7 +90,7 @@ describe('per-account quotas', () => {
 
     const refused = await publish(acct);
     expect(refused.status).toBe(507);
-    expect(refused.body.error).toMatchObject({ code: 'quota_exceeded', details: { quota: 'max_queued_deliveries', limit: 2, used: 2 } });
+    expect(errorOf(refused)).toMatchObject({ code: 'quota_exceeded', details: { quota: 'max_queued_deliveries', limit: 2, used: 2 } });
     expect(await used(acct, 'max_queued_deliveries')).toBe(2);
   });
 
@@ -106,12 +109,12 @@ describe('per-account quotas', () => {
 
     const refused = await publish(acct);
     expect(refused.status).toBe(507);
-    expect(refused.body.error.details).toMatchObject({ quota: 'max_dead_letters', limit: 1, used: 1 });
+    expect(errorOf(refused).details).toMatchObject({ quota: 'max_dead_letters', limit: 1, used: 1 });
 
     // A replay removes the dead letter (its event is published again, for a route now gone).
     await sb.api.delete(`/v1/accounts/${acct}/routes/refused`);
-    const [letter] = (await sb.api.get(`/v1/accounts/${acct}/deadletters`)).body.deadletters;
-    expect((await sb.api.post(`/v1/accounts/${acct}/deadletters/${letter.id}/replay`)).status).toBe(202);
+    const [letter] = bodyOf(await sb.api.get(`/v1/accounts/${acct}/deadletters`), DeadLetterList).deadletters;
+    expect((await sb.api.post(`/v1/accounts/${acct}/deadletters/${letter!.id}/replay`)).status).toBe(202);
     await waitFor('the dead letter gone from the count', async () => (await used(acct, 'max_dead_letters')) === 0);
     expect((await publish(acct)).status).toBe(202);
   });
@@ -127,13 +130,13 @@ describe('per-account quotas', () => {
 
     const refused = await sb.api.post(`/v1/accounts/${acct}/escalations`, escalation('447700913012'));
     expect(refused.status).toBe(507);
-    expect(refused.body.error).toMatchObject({ code: 'quota_exceeded', details: { quota: 'max_running_escalations', limit: 1, used: 1 } });
+    expect(errorOf(refused)).toMatchObject({ code: 'quota_exceeded', details: { quota: 'max_running_escalations', limit: 1, used: 1 } });
     expect((await publish(acct)).status).toBe(507);
 
-    expect((await sb.api.post(`/v1/accounts/${acct}/escalations/${first.body.id}/cancel`)).status).toBe(200);
+    expect((await sb.api.post(`/v1/accounts/${acct}/escalations/${bodyOf(first, EscalationView).id}/cancel`)).status).toBe(200);
     await waitFor('the cancelled escalation no longer counted', async () => (await used(acct, 'max_running_escalations')) === 0);
     const second = await sb.api.post(`/v1/accounts/${acct}/escalations`, escalation('447700913012'));
     expect(second.status).toBe(201);
-    await sb.api.post(`/v1/accounts/${acct}/escalations/${second.body.id}/cancel`);
+    await sb.api.post(`/v1/accounts/${acct}/escalations/${bodyOf(second, EscalationView).id}/cancel`);
   });
 });

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { lastBySubject, STREAMS } from '../../libs/bus/index.js';
+import { z } from 'zod';
+import { lastBySubject, STREAMS } from '#libs/bus';
+import { Contact, ContactList, DeadLetterList, EventAccepted, HandlerCatalogue, MessageView, Route, RouteList, UnroutedList } from '../../apps/server/http/answers.js';
 import { useSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
+import { bodyOf, errorOf, issuesOf } from '../support/api.js';
 
 const sb = useSwitchboard();
 
@@ -33,13 +36,13 @@ describe('routes over HTTP', () => {
 
     const replaced = await sb.api.put(`/v1/accounts/${acct}/routes/r1`, { ...route, enabled: false });
     expect(replaced.status).toBe(200);
-    expect(replaced.body.created_at).toBe(created.body.created_at);
-    expect((await sb.api.get(`/v1/accounts/${acct}/routes/r1`)).body.enabled).toBe(false);
-    expect((await sb.api.get(`/v1/accounts/${acct}/routes`)).body.routes.map((r: { id: string }) => r.id)).toEqual(['r1']);
+    expect(bodyOf(replaced, Route).created_at).toBe(bodyOf(created, Route).created_at);
+    expect(bodyOf(await sb.api.get(`/v1/accounts/${acct}/routes/r1`), Route).enabled).toBe(false);
+    expect(bodyOf(await sb.api.get(`/v1/accounts/${acct}/routes`), RouteList).routes.map((r) => r.id)).toEqual(['r1']);
 
     expect((await sb.api.delete(`/v1/accounts/${acct}/routes/r1`)).status).toBe(204);
     expect((await sb.api.get(`/v1/accounts/${acct}/routes/r1`)).status).toBe(404);
-    expect((await sb.api.delete(`/v1/accounts/${acct}/routes/r1`)).body.error.code).toBe('not_found');
+    expect(errorOf(await sb.api.delete(`/v1/accounts/${acct}/routes/r1`)).code).toBe('not_found');
   });
 
   it.each([
@@ -55,10 +58,10 @@ describe('routes over HTTP', () => {
   ])('rejects %s with a 400 naming the field', async (_name, body, path, message) => {
     const res = await sb.api.put(`/v1/accounts/${account()}/routes/bad`, body);
     expect(res.status).toBe(400);
-    expect(res.body.error.code).toBe('validation_failed');
-    const issue = res.body.error.details.issues.find((one: { path: string }) => one.path === path);
-    expect(issue, JSON.stringify(res.body.error.details.issues)).toBeDefined();
-    expect(issue.message).toMatch(message);
+    expect(errorOf(res).code).toBe('validation_failed');
+    const issue = issuesOf(res).find((one) => one.path === path);
+    expect(issue, JSON.stringify(issuesOf(res))).toBeDefined();
+    expect(issue!.message).toMatch(message);
   });
 
   it('accepts templated fields and checks them once rendered', async () => {
@@ -70,27 +73,27 @@ describe('routes over HTTP', () => {
     expect(res.status).toBe(201);
     await publish(acct, 'signup', { channel: 'whatsapp', address: '447700900555' });
     const contacts = await waitFor('the contact', async () => {
-      const list = (await sb.api.get(`/v1/accounts/${acct}/contacts`)).body.contacts;
+      const list = bodyOf(await sb.api.get(`/v1/accounts/${acct}/contacts`), ContactList).contacts;
       return list.length > 0 && list;
     });
-    expect(contacts[0].channels).toEqual([{ type: 'whatsapp', id_num: '447700900555' }]);
+    expect(contacts[0]!.channels).toEqual([{ type: 'whatsapp', id_num: '447700900555' }]);
 
     // Rendered to a bad channel type: the step fails for good (no retries) and is dead-lettered.
     await publish(acct, 'signup', { channel: 'pager', address: '1' });
     const letters = await waitFor('the dead letter', async () => {
-      const list = (await sb.api.get(`/v1/accounts/${acct}/deadletters`)).body.deadletters;
+      const list = bodyOf(await sb.api.get(`/v1/accounts/${acct}/deadletters`), DeadLetterList).deadletters;
       return list.length > 0 && list;
     });
     expect(letters[0]).toMatchObject({ reason: 'handler_failed', route_id: 'templated', step: 0, attempts: 1 });
-    expect(letters[0].error.message).toMatch(/steps\.0\.config\.channels\.0\.type: unknown channel type "pager"/);
+    expect(letters[0]!.error.message).toMatch(/steps\.0\.config\.channels\.0\.type: unknown channel type "pager"/);
   });
 
   it('lists the handler catalogue with each config schema', async () => {
-    const res = await sb.api.get('/v1/handlers');
-    const types = res.body.handlers.map((handler: { type: string }) => handler.type);
-    expect(types).toEqual(expect.arrayContaining(['log', 'create_contact', 'send_message', 'emit_event']));
-    const send = res.body.handlers.find((handler: { type: string }) => handler.type === 'send_message');
-    expect(send.config_schema.properties.text.type).toBe('string');
+    const { handlers } = bodyOf(await sb.api.get('/v1/handlers'), HandlerCatalogue);
+    expect(handlers.map((handler) => handler.type)).toEqual(expect.arrayContaining(['log', 'create_contact', 'send_message', 'emit_event']));
+    const send = handlers.find((handler) => handler.type === 'send_message');
+    const TextProperty = z.object({ properties: z.object({ text: z.object({ type: z.string() }) }) });
+    expect(TextProperty.parse(send?.config_schema).properties.text.type).toBe('string');
   });
 });
 
@@ -108,8 +111,8 @@ describe('dispatching', () => {
     await sb.api.delete(`/v1/accounts/${acct}/routes/live`);
     const gone = await publish(acct, 'ping');
     const unrouted = await waitFor('the unrouted record', async () => {
-      const list = (await sb.api.get(`/v1/accounts/${acct}/events/unrouted`)).body.unrouted;
-      return list.some((one: { event: { event_id: string } }) => one.event.event_id === gone.body.event_id) && list;
+      const list = bodyOf(await sb.api.get(`/v1/accounts/${acct}/events/unrouted`), UnroutedList).unrouted;
+      return list.some((one) => one.event.event_id === bodyOf(gone, EventAccepted).event_id) && list;
     });
     expect(unrouted).toHaveLength(1);
     expect(textsTo('447700900201')).toEqual(['first version', 'second version']);
@@ -118,16 +121,16 @@ describe('dispatching', () => {
   it('records unrouted events in batches: each listed once, the newest first, up to the limit', async () => {
     const acct = account();
     type Listed = Array<{ event: { event_id: string } }>;
-    const list = async (limit: number) => (await sb.api.get(`/v1/accounts/${acct}/events/unrouted?limit=${limit}`)).body.unrouted as Listed;
+    const list = async (limit: number): Promise<Listed> => bodyOf(await sb.api.get(`/v1/accounts/${acct}/events/unrouted?limit=${limit}`), UnroutedList).unrouted;
     const ids = (listed: Listed) => listed.map((one) => one.event.event_id);
 
     const inOrder: string[] = [];
-    for (let i = 0; i < 10; i++) inOrder.push((await publish(acct, 'nobody-listens', { i })).body.event_id);
+    for (let i = 0; i < 10; i++) inOrder.push(bodyOf(await publish(acct, 'nobody-listens', { i }), EventAccepted).event_id);
     await waitFor('the first 10 recorded', async () => (await list(50)).length === 10);
     expect(ids(await list(50))).toEqual([...inOrder].reverse());
     expect(ids(await list(3))).toEqual(inOrder.slice(-3).reverse());
 
-    const atOnce = await Promise.all(Array.from({ length: 30 }, async (_, i) => (await publish(acct, 'nobody-listens', { i })).body.event_id as string));
+    const atOnce = await Promise.all(Array.from({ length: 30 }, async (_, i) => bodyOf(await publish(acct, 'nobody-listens', { i }), EventAccepted).event_id));
     const listed = await waitFor('all 40 recorded', async () => ((await list(100)).length === 40 ? list(100) : undefined));
     expect(new Set(ids(listed))).toEqual(new Set([...inOrder, ...atOnce]));
     // Events that reached the dispatcher together were stored together.
@@ -178,20 +181,21 @@ describe('dispatching', () => {
     const first = sb.provider.simulator!.messages({ to: '447700900401' })[0]!;
     expect(textsTo('447700900402')).toEqual([`sent ${first.message_uuid}`]);
 
-    const contacts = (await sb.api.get(`/v1/accounts/${acct}/contacts`)).body.contacts;
+    const contacts = bodyOf(await sb.api.get(`/v1/accounts/${acct}/contacts`), ContactList).contacts;
     expect(contacts).toHaveLength(1);
     expect(contacts[0]).toMatchObject({ name: 'Ann', channels: [{ type: 'sms', id_num: '447700900401' }], variables: { plan: 'gold' } });
-    const one = await sb.api.get(`/v1/accounts/${acct}/contacts/${contacts[0].id}`);
-    expect(one.body.id).toBe(contacts[0].id);
+    const one = await sb.api.get(`/v1/accounts/${acct}/contacts/${contacts[0]!.id}`);
+    expect(bodyOf(one, Contact).id).toBe(contacts[0]!.id);
     expect((await sb.api.get(`/v1/accounts/${acct}/contacts/nobody`)).status).toBe(404);
 
     // The message timeline, from the simulator's status webhooks.
     const timeline = await waitFor('delivered receipt', async () => {
       const res = await sb.api.get(`/v1/accounts/${acct}/messages/${first.message_uuid}`);
-      return res.body.statuses?.some((s: { status: string }) => s.status === 'delivered') && res.body;
+      const message = res.status === 200 && bodyOf(res, MessageView);
+      return message && message.statuses.some((s) => s.status === 'delivered') && message;
     });
     expect(timeline).toMatchObject({ channel: 'sms', to: '447700900401', text: 'Thanks Ann, plan gold' });
-    expect(timeline.statuses.map((s: { status: string }) => s.status)).toEqual(['submitted', 'delivered']);
+    expect(timeline.statuses.map((s) => s.status)).toEqual(['submitted', 'delivered']);
     // `submitted` is kept for the timeline on RECEIPTS, which no worker consumes; the rest on PROVIDER.
     const filed = `${acct}.${first.message_uuid}`;
     expect(await lastBySubject(sb.bus, STREAMS.receipts, `receipts.status.${filed}.submitted`)).toBeDefined();
@@ -206,14 +210,14 @@ describe('dispatching', () => {
       steps: [{ handler: 'create_contact', config: { name: '{{event.event_data.name}}', channels: [{ type: 'sms', id_num: '{{event.event_data.msisdn}}' }], variables: { last: '{{event.event_data.n}}' } } }],
     });
     await publish(acct, 'seen', { name: 'Bo', msisdn: '447700900501', n: 1 });
-    await waitFor('contact', async () => (await sb.api.get(`/v1/accounts/${acct}/contacts`)).body.contacts.length === 1);
+    await waitFor('contact', async () => bodyOf(await sb.api.get(`/v1/accounts/${acct}/contacts`), ContactList).contacts.length === 1);
     await publish(acct, 'seen', { name: 'Bob', msisdn: '447700900501', n: 2 });
     const contact = await waitFor('update', async () => {
-      const [one] = (await sb.api.get(`/v1/accounts/${acct}/contacts`)).body.contacts;
+      const [one] = bodyOf(await sb.api.get(`/v1/accounts/${acct}/contacts`), ContactList).contacts;
       return one?.variables.last === 2 && one;
     });
     expect(contact.name).toBe('Bob');
-    expect((await sb.api.get(`/v1/accounts/${acct}/contacts`)).body.contacts).toHaveLength(1);
+    expect(bodyOf(await sb.api.get(`/v1/accounts/${acct}/contacts`), ContactList).contacts).toHaveLength(1);
   });
 
   it('routes emitted events like any other, with their cause, and dead-letters a chain past the depth cap', async () => {
@@ -228,7 +232,7 @@ describe('dispatching', () => {
     });
     const root = await publish(acct, 'poll_complete', { name: 'Cy' });
     await waitFor('chained message', () => textsTo('447700900601').length === 1);
-    expect(textsTo('447700900601')).toEqual([`thanked Cy (depth 1, root ${root.body.event_id})`]);
+    expect(textsTo('447700900601')).toEqual([`thanked Cy (depth 1, root ${bodyOf(root, EventAccepted).event_id})`]);
 
     // A route that re-emits its own event type, templated so that saving it cannot tell: a loop the depth cap must end.
     await sb.api.put(`/v1/accounts/${acct}/routes/loop`, {
@@ -237,13 +241,13 @@ describe('dispatching', () => {
     });
     await publish(acct, 'echo');
     const letter = await waitFor('the depth dead letter', async () => {
-      const list = (await sb.api.get(`/v1/accounts/${acct}/deadletters`)).body.deadletters;
-      return list.find((one: { reason: string }) => one.reason === 'depth_exceeded');
+      const list = bodyOf(await sb.api.get(`/v1/accounts/${acct}/deadletters`), DeadLetterList).deadletters;
+      return list.find((one) => one.reason === 'depth_exceeded');
     });
-    expect(letter.event.cause.depth).toBe(9);
+    expect(letter.event?.cause?.depth).toBe(9);
     expect(letter.error.message).toMatch(/deeper than 8/);
     await sleep(500);
-    const letters = (await sb.api.get(`/v1/accounts/${acct}/deadletters`)).body.deadletters;
+    const letters = bodyOf(await sb.api.get(`/v1/accounts/${acct}/deadletters`), DeadLetterList).deadletters;
     expect(letters).toHaveLength(1);
   });
 });

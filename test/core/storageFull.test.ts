@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { isTransientFailure, natsFailure } from '#libs/bus';
 import { useTestBus } from '../support/nats.js';
 import { useSwitchboard } from '../support/switchboard.js';
+import { errorOf } from '../support/api.js';
 
 /** Publishes on `subject` until the stream refuses, and returns the refusal. */
 async function fillUntilRefused(write: () => Promise<unknown>): Promise<NatsError> {
@@ -59,7 +60,7 @@ describe('the API over a full bucket', () => {
       if (res.status !== 201) refused = res;
     }
     expect(refused?.status).toBe(507);
-    expect(refused?.body.error.code).toBe('storage_full');
+    expect(refused && errorOf(refused).code).toBe('storage_full');
     expect(refused?.headers.get('retry-after')).toBe('30');
     expect((await sb.api.get(`/v1/accounts/${account}/routes/kept`)).status).toBe(200);
   });

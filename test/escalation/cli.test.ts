@@ -4,12 +4,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { startTestNats, type TestNats } from '../support/nats.js';
 import { startTestSwitchboard, type TestSwitchboard } from '../support/switchboard.js';
 import { addresses, sampleWith } from './support.js';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../..');
+
+/** What execFile rejects with when a command exits non-zero: its exit code and what it printed. */
+const FailedRun = z.object({ code: z.number().int(), stdout: z.string(), stderr: z.string() });
 let nats: TestNats;
 let sb: TestSwitchboard;
 let dir: string;
@@ -36,8 +40,8 @@ async function switchboard(...args: string[]): Promise<{ code: number; stdout: s
       env: { ...process.env, SWITCHBOARD_DATA_DIR: sb.dataDir },
     });
     return { code: 0, stdout, stderr };
-  } catch (err: any) {
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  } catch (err) {
+    return FailedRun.parse(err);
   }
 }
 
@@ -76,7 +80,7 @@ describe('switchboard escalate', () => {
   it('exits 2 with the validation message on a bad config, sending nothing', async () => {
     const a = addresses('503');
     const config = sampleWith(a);
-    config.USERS[1].channels = [config.USERS[1].channels[0]];
+    config.USERS[1]!.channels = config.USERS[1]!.channels.slice(0, 1);
     const file = await configFile('bad.json', config);
     const before = sb.provider.simulator!.messages().length;
     const { code, stderr } = await switchboard('escalate', '--config', file);
@@ -101,8 +105,8 @@ describe('switchboard escalate', () => {
       try {
         await run(process.execPath, ['apps/cli/bin.js', 'escalate', '--config', path.join(ROOT, 'test/fixtures/tutorial-sample.json'), '--server', 'http://127.0.0.1:9'], { cwd: ROOT });
         return { code: 0, stderr: '' };
-      } catch (err: any) {
-        return { code: err.code, stderr: err.stderr };
+      } catch (err) {
+        return FailedRun.parse(err);
       }
     })();
     expect(code).toBe(3);

@@ -4,16 +4,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { connectBus, provisionBus, readRecent, recordJson, STREAMS, type Bus } from '../../libs/bus/index.js';
-import { EscalationRepository } from '../../libs/escalation/index.js';
-import { startSimulator, type Simulator } from '../../libs/vonage-sim/index.js';
+import { connectBus, provisionBus, readRecent, recordJson, STREAMS, type Bus } from '#libs/bus';
+import { EscalationRepository } from '#libs/escalation';
+import { VumiApiEvent } from '#libs/events';
+import { startSimulator, type Simulator } from '#libs/vonage-sim';
+import { Route } from '../../apps/server/http/answers.js';
 import { startTestNats, type TestNats } from '../support/nats.js';
 import { freePort } from '../support/ports.js';
 import { spawnSwitchboard, type SwitchboardProcess } from '../support/processes.js';
-import { apiClient } from '../support/api.js';
+import { apiClient, bodyOf } from '../support/api.js';
 import { testEnv, tokenFor } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
-import { addresses, sampleWith } from './support.js';
+import { addresses, sampleWith, TutorialSample } from './support.js';
 
 const SCALE = 0.001;
 let nats: TestNats;
@@ -90,7 +92,7 @@ it('goes on after a SIGKILL mid-escalation: every escalation ends with exactly o
       steps: [{ handler: 'escalate_users', config: sampleWith(a, { APP: undefined, failover: { expiry_time: 1000 }, final_expiry: 1000 }) }],
     });
     expect(res.status).toBe(201);
-    for (const user of res.body.steps[0].config.USERS) expect(user.channels.length).toBeGreaterThan(1);
+    for (const user of TutorialSample.parse(bodyOf(res, Route).steps[0]!.config).USERS) expect(user.channels.length).toBeGreaterThan(1);
   }
   for (const i of all.keys()) {
     await api.post(`/v1/accounts/${account}/events`, { conversation_type: 'monitor', conversation_key: 'main', event_type: `down_${i}`, event_data: { message: 'melting' } });
@@ -116,7 +118,7 @@ it('goes on after a SIGKILL mid-escalation: every escalation ends with exactly o
   for (const a of nobody) expect(byUser.get(a.tonyMessenger)?.status).toBe('exhausted');
 
   await sleep(500);
-  const stored = (await readRecent(bus, STREAMS.events, `events.${account}.>`, 10_000)).map((record) => recordJson(record) as any);
+  const stored = (await readRecent(bus, STREAMS.events, `events.${account}.>`, 10_000)).map((record) => VumiApiEvent.parse(recordJson(record)));
   const outcomes = stored.filter((event) => ['escalation_read', 'escalation_exhausted'].includes(event.event_type));
   expect(outcomes).toHaveLength(all.length);
   expect(new Set(outcomes.map((event) => event.event_data.escalation_id)).size).toBe(all.length);

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { errorOf } from '../support/api.js';
 import { useSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
 import { escalationDriver, sampleWith, watchEvents } from './support.js';
@@ -24,16 +25,16 @@ describe('escalate_users, dispatch mode (one Dispatch API workflow per user)', (
     expect(esc.status).toBe('read');
     expect(esc.outcome).toMatchObject({ status: 'read', user: 'Michael', channel: 'whatsapp' });
     expect(esc.dispatches).toHaveLength(2);
-    expect(esc.dispatches.every((run: any) => typeof run.dispatch_uuid === 'string')).toBe(true);
-    expect(esc.attempts.map((attempt: any) => `${attempt.user_name}/${attempt.channel}`)).toEqual([
+    expect(esc.dispatches.every(run => typeof run.dispatch_uuid === 'string')).toBe(true);
+    expect(esc.attempts.map(attempt => `${attempt.user_name}/${attempt.channel}`)).toEqual([
       'Tony/messenger',
       'Tony/sms',
       'Michael/viber_service',
       'Michael/whatsapp',
     ]);
     // Every message of a user's workflow is correlated to that user's workflow.
-    expect(new Set(esc.attempts.slice(0, 2).map((attempt: any) => attempt.dispatch_uuid))).toEqual(new Set([esc.dispatches[0].dispatch_uuid]));
-    expect(sim.messages().filter((message) => message.dispatch_uuid === esc.dispatches[1].dispatch_uuid).map((m) => m.channel)).toEqual(['viber_service', 'whatsapp']);
+    expect(new Set(esc.attempts.slice(0, 2).map(attempt => attempt.dispatch_uuid))).toEqual(new Set([esc.dispatches[0]!.dispatch_uuid]));
+    expect(sim.messages().filter((message) => message.dispatch_uuid === esc.dispatches[1]!.dispatch_uuid).map((m) => m.channel)).toEqual(['viber_service', 'whatsapp']);
     await waitFor('escalation_read', () => watch.ofType('escalation_read').length === 1);
     await sleep(300);
     expect(watch.ofType('escalation_read')).toHaveLength(1);
@@ -50,8 +51,8 @@ describe('escalate_users, dispatch mode (one Dispatch API workflow per user)', (
     const esc = await finished(account);
     expect(esc.outcome).toMatchObject({ user: 'Michael', channel: 'viber_service' });
     const [tony, michael] = esc.dispatches;
-    expect(tony.final_status).toBe('error');
-    expect(Date.parse(michael.created_at) - Date.parse(tony.final_at)).toBeGreaterThanOrEqual(400 * SCALE * 1000 - 5);
+    expect(tony!.final_status).toBe('error');
+    expect(Date.parse(michael!.created_at!) - Date.parse(tony!.final_at!)).toBeGreaterThanOrEqual(400 * SCALE * 1000 - 5);
   });
 
   it('counts a read that arrives while waiting after the workflow', async () => {
@@ -72,17 +73,17 @@ describe('escalate_users, dispatch mode (one Dispatch API workflow per user)', (
     await escalate(account, sampleWith(a, { mode: 'dispatch', failover: { expiry_time: 100 }, final_expiry: 86_400 }));
     const esc = await finished(account);
     expect(esc.status).toBe('exhausted');
-    expect(esc.dispatches.map((run: any) => run.final_status)).toEqual(['error', 'error']);
+    expect(esc.dispatches.map(run => run.final_status)).toEqual(['error', 'error']);
     expect(esc.attempts).toHaveLength(5);
-    expect(esc.attempts.every((attempt: any) => attempt.result === 'failed')).toBe(true);
+    expect(esc.attempts.every(attempt => attempt.result === 'failed')).toBe(true);
   });
 
   it('rejects channels the Dispatch API cannot send', async () => {
     const { account, a } = fixture();
     const config = sampleWith(a, { mode: 'dispatch' });
-    config.USERS[0].channels[0] = { type: 'rcs', id_num: '447700900999' };
+    config.USERS[0]!.channels[0] = { type: 'rcs', id_num: '447700900999' };
     const res = await sb.api.put(`/v1/accounts/${account}/routes/melt`, { match: {}, steps: [{ handler: 'escalate_users', config }] });
     expect(res.status).toBe(400);
-    expect(res.body.error.message).toMatch(/user "Tony", channel 1 \(rcs\): the Dispatch API cannot send rcs/);
+    expect(errorOf(res).message).toMatch(/user "Tony", channel 1 \(rcs\): the Dispatch API cannot send rcs/);
   });
 });

@@ -1,10 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { CONSUMERS, STREAMS } from '../../libs/bus/index.js';
-import { signWebhook } from '../../libs/vonage/index.js';
+import { CONSUMERS, STREAMS } from '#libs/bus';
+import { signWebhook } from '#libs/vonage';
 import { loadOrCreateSimCredentials } from '../../apps/server/simCredentials.js';
 import { useSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
+import { EscalationView } from '../../apps/server/http/answers.js';
+import { bodyOf } from '../support/api.js';
 
 // The shortest expiry a channel may have, 15 s, passes in 750 ms.
 const sb = useSwitchboard({ env: { SWITCHBOARD_TIME_SCALE: '0.05' } });
@@ -33,12 +35,13 @@ async function webhooksRunLate(lateMs: number): Promise<void> {
 async function startEscalation(account: string, whatsapp: string, sms: string) {
   const started = await sb.api.post(`/v1/accounts/${account}/escalations`, { config: config(whatsapp, sms), event_data: { message: 'down' } });
   expect(started.status).toBe(201);
-  const id = started.body.id as string;
+  const id = bodyOf(started, EscalationView).id;
   const first = await waitFor('the first attempt sent', async () => {
-    const esc = (await sb.api.get(`/v1/accounts/${account}/escalations/${id}`)).body;
-    return esc.attempts[0]?.deadline_at && esc.attempts[0];
+    const esc = bodyOf(await sb.api.get(`/v1/accounts/${account}/escalations/${id}`), EscalationView);
+    const [attempt] = esc.attempts;
+    return attempt?.deadline_at ? attempt : undefined;
   });
-  return { id, first, deadline: Date.parse(first.deadline_at) };
+  return { id, first, deadline: Date.parse(first.deadline_at!) };
 }
 
 describe('expiries while provider webhooks run late', () => {
@@ -50,15 +53,15 @@ describe('expiries while provider webhooks run late', () => {
     const { id, first, deadline } = await startEscalation('late', '447700922001', '447700922002');
 
     await sleep(deadline + 500 - Date.now());
-    const waiting = (await sb.api.get(`/v1/accounts/late/escalations/${id}`)).body;
+    const waiting = bodyOf(await sb.api.get(`/v1/accounts/late/escalations/${id}`), EscalationView);
     expect(waiting.status).toBe('active');
-    expect(waiting.attempts[0].result).toBeUndefined();
+    expect(waiting.attempts[0]!.result).toBeUndefined();
     expect(sim.messages({ to: '447700922002' })).toHaveLength(0);
 
     const [sent] = sim.messages({ to: '447700922001' });
     await postStatus({ message_uuid: first.message_uuid, to: '447700922001', from: '447700900000', timestamp: new Date(deadline - 100).toISOString(), status: 'read', channel: 'whatsapp', client_ref: sent!.client_ref });
     const ended = await waitFor('the escalation read', async () => {
-      const esc = (await sb.api.get(`/v1/accounts/late/escalations/${id}`)).body;
+      const esc = bodyOf(await sb.api.get(`/v1/accounts/late/escalations/${id}`), EscalationView);
       return esc.status !== 'active' && esc;
     });
     expect(ended.outcome).toMatchObject({ status: 'read', user: 'Ann', channel: 'whatsapp' });

@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { BUCKETS } from '../../libs/bus/index.js';
-import { publishEvent } from '../../libs/events/index.js';
-import { signWebhook } from '../../libs/vonage/index.js';
+import { z } from 'zod';
+import { BUCKETS } from '#libs/bus';
+import { publishEvent, type VumiApiEvent } from '#libs/events';
+import { signWebhook } from '#libs/vonage';
 import { loadOrCreateSimCredentials } from '../../apps/server/simCredentials.js';
+import { EscalationPage, EscalationView } from '../../apps/server/http/answers.js';
+import { bodyOf } from '../support/api.js';
 import { useSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
 import { escalationDriver, sampleWith, watchEvents } from './support.js';
@@ -15,7 +18,11 @@ const sb = useSwitchboard({ env: { SWITCHBOARD_TIME_SCALE: String(SCALE) } });
 
 const { fixture, escalate, finished } = escalationDriver(sb, { accountPrefix: 'esc', addressBase: 900 });
 
-const sent = (esc: any) => esc.attempts.filter((attempt: any) => attempt.message_uuid).map((attempt: any) => `${attempt.user_name}/${attempt.channel}`);
+const sent = (esc: EscalationView) => esc.attempts.filter((attempt) => attempt.message_uuid).map((attempt) => `${attempt.user_name}/${attempt.channel}`);
+
+/** The attempts an outcome event lists, as far as these tests read them. */
+const OutcomeAttempts = z.array(z.looseObject({ channel: z.string(), result: z.string().optional(), message_uuid: z.string().optional() }));
+const attemptsOf = (event: VumiApiEvent) => OutcomeAttempts.parse(event.event_data.attempts);
 
 describe('escalate_users, messages mode', () => {
   it("runs the tutorial's sample: Tony never reads, Michael reads on WhatsApp", async () => {
@@ -32,14 +39,14 @@ describe('escalate_users, messages mode', () => {
     expect(esc.status).toBe('read');
     expect(esc.outcome).toMatchObject({ status: 'read', user: 'Michael', channel: 'whatsapp' });
     expect(sent(esc)).toEqual(['Tony/messenger', 'Tony/sms', 'Michael/viber_service', 'Michael/whatsapp']);
-    expect(esc.attempts.map((attempt: any) => attempt.result)).toEqual(['expired', 'expired', 'expired', 'read']);
+    expect(esc.attempts.map((attempt) => attempt.result)).toEqual(['expired', 'expired', 'expired', 'read']);
     expect(sim.messages({ to: a.michaelSms })).toHaveLength(0);
     expect(sim.messages({ to: a.tonyMessenger })[0]!.text).toBe('[Tony]: Server is about to melt!');
 
     const [read] = await waitFor('escalation_read', () => watch.ofType('escalation_read').length > 0 && watch.ofType('escalation_read'));
     expect(read!.event_data).toMatchObject({ escalation_id: esc.id, user: 'Michael', channel: 'whatsapp', status: 'read' });
     expect(read!.event_data.elapsed_ms as number).toBeGreaterThan(3 * 600 * SCALE * 1000);
-    expect((read!.event_data.attempts as any[]).map((attempt) => attempt.channel)).toEqual(['messenger', 'sms', 'viber_service', 'whatsapp']);
+    expect(attemptsOf(read!).map((attempt) => attempt.channel)).toEqual(['messenger', 'sms', 'viber_service', 'whatsapp']);
     expect(read!.conversation_key).toBe('main');
     await sleep(300);
     expect(watch.ofType('escalation_started')).toHaveLength(1);
@@ -80,11 +87,11 @@ describe('escalate_users, messages mode', () => {
     const esc = await finished(account);
     expect(esc.status).toBe('exhausted');
     expect(sent(esc)).toEqual(['Tony/messenger', 'Tony/sms', 'Michael/viber_service', 'Michael/whatsapp', 'Michael/sms']);
-    const times = esc.attempts.map((attempt: any) => Date.parse(attempt.sent_at));
-    for (let i = 1; i < times.length; i++) expect(times[i] - times[i - 1]).toBeGreaterThanOrEqual(600 * SCALE * 1000 - 5);
+    const times = esc.attempts.map((attempt) => Date.parse(attempt.sent_at!));
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(600 * SCALE * 1000 - 5);
     const [exhausted] = await waitFor('escalation_exhausted', () => watch.ofType('escalation_exhausted').length > 0 && watch.ofType('escalation_exhausted'));
-    expect((exhausted!.event_data.attempts as any[]).map((attempt) => attempt.result)).toEqual(['expired', 'expired', 'expired', 'expired', 'expired']);
-    expect((exhausted!.event_data.attempts as any[]).every((attempt) => typeof attempt.message_uuid === 'string')).toBe(true);
+    expect(attemptsOf(exhausted!).map((attempt) => attempt.result)).toEqual(['expired', 'expired', 'expired', 'expired', 'expired']);
+    expect(attemptsOf(exhausted!).every((attempt) => typeof attempt.message_uuid === 'string')).toBe(true);
     await sleep(300);
     expect(watch.ofType('escalation_read')).toHaveLength(0);
     expect(watch.ofType('escalation_exhausted')).toHaveLength(1);
@@ -97,18 +104,18 @@ describe('escalate_users, messages mode', () => {
     sim.setScenario(a.michaelViber, { outcome: 'silent' });
     sim.setScenario(a.michaelWhatsapp, { outcome: 'delivered', delivered_after_ms: 50_000 });
     const config = sampleWith(a);
-    config.USERS = [config.USERS[1]];
-    config.USERS[0].channels[0].expiry_time = '200';
-    config.USERS[0].channels[1].condition_status = 'delivered';
-    config.USERS[0].channels[1].expiry_time = 900;
+    config.USERS = [config.USERS[1]!];
+    config.USERS[0]!.channels[0]!.expiry_time = '200';
+    config.USERS[0]!.channels[1]!.condition_status = 'delivered';
+    config.USERS[0]!.channels[1]!.expiry_time = 900;
     await escalate(account, config);
     const esc = await finished(account);
     expect(esc.outcome).toMatchObject({ status: 'delivered', user: 'Michael', channel: 'whatsapp' });
-    const [viber, whatsapp] = esc.attempts;
-    expect(Date.parse(whatsapp.sent_at) - Date.parse(viber.sent_at)).toBeGreaterThanOrEqual(200 * SCALE * 1000 - 5);
-    expect(Date.parse(whatsapp.sent_at) - Date.parse(viber.sent_at)).toBeLessThan(600 * SCALE * 1000);
-    expect(Date.parse(whatsapp.deadline_at) - Date.parse(whatsapp.sent_at)).toBe(900 * SCALE * 1000);
-    expect(esc.plan.users[0].channels[2]).toMatchObject({ type: 'sms', condition: 'delivered' });
+    const [viber, whatsapp] = esc.attempts.map((attempt) => ({ sent: Date.parse(attempt.sent_at!), deadline: Date.parse(attempt.deadline_at!) }));
+    expect(whatsapp!.sent - viber!.sent).toBeGreaterThanOrEqual(200 * SCALE * 1000 - 5);
+    expect(whatsapp!.sent - viber!.sent).toBeLessThan(600 * SCALE * 1000);
+    expect(whatsapp!.deadline - whatsapp!.sent).toBe(900 * SCALE * 1000);
+    expect(esc.plan.users[0]!.channels[2]).toMatchObject({ type: 'sms', condition: 'delivered' });
   });
 
   it('fails over at once on rejected, without waiting for the expiry', async () => {
@@ -122,7 +129,7 @@ describe('escalate_users, messages mode', () => {
     expect(esc.outcome).toMatchObject({ status: 'delivered', user: 'Tony', channel: 'sms' });
     expect(esc.attempts[0]).toMatchObject({ channel: 'messenger', result: 'failed', error: 'rejected' });
     // 86,400 s scaled is 86 s: the failover did not wait for it.
-    expect(Date.parse(esc.attempts[1].sent_at) - Date.parse(esc.attempts[0].sent_at)).toBeLessThan(5_000);
+    expect(Date.parse(esc.attempts[1]!.sent_at!) - Date.parse(esc.attempts[0]!.sent_at!)).toBeLessThan(5_000);
   });
 
   it('fails over at once when the provider refuses a send for good (a 4xx)', async () => {
@@ -133,7 +140,7 @@ describe('escalate_users, messages mode', () => {
     await escalate(account, sampleWith(a, { failover: { expiry_time: 86_400 } }));
     const esc = await finished(account);
     expect(esc.attempts[0]).toMatchObject({ channel: 'messenger', result: 'failed' });
-    expect(esc.attempts[0].error).toMatch(/Vonage/i);
+    expect(esc.attempts[0]!.error).toMatch(/Vonage/i);
     expect(esc.outcome).toMatchObject({ user: 'Tony', channel: 'sms' });
   });
 
@@ -147,7 +154,7 @@ describe('escalate_users, messages mode', () => {
     const esc = await finished(account);
     expect(esc.outcome).toMatchObject({ status: 'read', user: 'Tony', channel: 'messenger', attempt: 0 });
     expect(sent(esc)).toEqual(['Tony/messenger', 'Tony/sms']);
-    expect(esc.attempts[1].result).toBe('superseded');
+    expect(esc.attempts[1]!.result).toBe('superseded');
     await sleep(1500);
     expect(sim.messages({ to: a.michaelViber })).toHaveLength(0);
     expect(watch.ofType('escalation_read')).toHaveLength(1);
@@ -162,7 +169,7 @@ describe('escalate_users, messages mode', () => {
     const esc = await finished(account);
     expect(esc.status).toBe('read');
     expect(esc.outcome).toMatchObject({ status: 'replied', user: 'Tony', channel: 'messenger' });
-    expect(esc.attempts[0].result).toBe('replied');
+    expect(esc.attempts[0]!.result).toBe('replied');
   });
 
   it('forgets, at a reply, every escalation that messaged the address and has ended', async () => {
@@ -188,7 +195,7 @@ describe('escalate_users, messages mode', () => {
       expect(info.state.subjects ?? {}).toEqual({});
     }
     // The earlier escalation is untouched by the reply.
-    expect((await sb.api.get(`/v1/accounts/${account}/escalations/${earlier.id}`)).body.outcome).toEqual(earlier.outcome);
+    expect(bodyOf(await sb.api.get(`/v1/accounts/${account}/escalations/${earlier.id}`), EscalationView).outcome).toEqual(earlier.outcome);
   });
 
   it('applies duplicate and out-of-order receipts once', async () => {
@@ -218,11 +225,11 @@ describe('escalate_users, messages mode', () => {
     expect(esc.outcome).toMatchObject({ status: 'read', channel: 'messenger' });
     // The provider's own `submitted` (a silent recipient's only status) comes first.
     await waitFor('delivered in the timeline', async () => {
-      const one = (await sb.api.get(`/v1/accounts/${account}/escalations/${esc.id}`)).body;
-      return one.attempts[0].statuses.length === 3;
+      const one = bodyOf(await sb.api.get(`/v1/accounts/${account}/escalations/${esc.id}`), EscalationView);
+      return one.attempts[0]!.statuses.length === 3;
     });
-    const timeline = (await sb.api.get(`/v1/accounts/${account}/escalations/${esc.id}`)).body.attempts[0].statuses;
-    expect(timeline.map((s: any) => s.status)).toEqual(['submitted', 'delivered', 'read']);
+    const timeline = bodyOf(await sb.api.get(`/v1/accounts/${account}/escalations/${esc.id}`), EscalationView).attempts[0]!.statuses;
+    expect(timeline.map((s) => s.status)).toEqual(['submitted', 'delivered', 'read']);
     await sleep(300);
     expect(watch.ofType('escalation_read')).toHaveLength(1);
     expect(sent(esc)).toEqual(['Tony/messenger']);
@@ -236,13 +243,13 @@ describe('escalate_users, messages mode', () => {
     const watch = watchEvents(sb.bus, account);
     await escalate(account, sampleWith(a, { failover: { expiry_time: 300 } }));
     const [esc] = await waitFor('the escalation', async () => {
-      const list = (await sb.api.get(`/v1/accounts/${account}/escalations`)).body.escalations;
-      return list[0]?.attempts[0]?.message_uuid && list;
+      const list = bodyOf(await sb.api.get(`/v1/accounts/${account}/escalations`), EscalationPage).escalations;
+      return list[0]?.attempts[0]?.message_uuid ? list : undefined;
     });
-    const cancelled = await sb.api.post(`/v1/accounts/${account}/escalations/${esc.id}/cancel`);
+    const cancelled = await sb.api.post(`/v1/accounts/${account}/escalations/${esc!.id}/cancel`);
     expect(cancelled.status).toBe(200);
-    expect(cancelled.body.status).toBe('cancelled');
-    expect((await sb.api.post(`/v1/accounts/${account}/escalations/${esc.id}/cancel`)).status).toBe(409);
+    expect(bodyOf(cancelled, EscalationView).status).toBe('cancelled');
+    expect((await sb.api.post(`/v1/accounts/${account}/escalations/${esc!.id}/cancel`)).status).toBe(409);
     expect((await sb.api.post(`/v1/accounts/${account}/escalations/nope/cancel`)).status).toBe(404);
     await waitFor('escalation_cancelled', () => watch.ofType('escalation_cancelled').length === 1);
     await sleep(600);
@@ -261,7 +268,7 @@ describe('escalate_users, messages mode', () => {
     await publishEvent(sb.bus.js, event, { msgId: `${event.event_id}-again` });
     await finished(account);
     await sleep(300);
-    expect((await sb.api.get(`/v1/accounts/${account}/escalations`)).body.escalations).toHaveLength(1);
+    expect(bodyOf(await sb.api.get(`/v1/accounts/${account}/escalations`), EscalationPage).escalations).toHaveLength(1);
     expect(sb.provider.simulator!.messages({ to: a.tonyMessenger })).toHaveLength(1);
   });
 
@@ -269,11 +276,11 @@ describe('escalate_users, messages mode', () => {
     const { account, a } = fixture();
     for (const to of Object.values(a)) sb.provider.simulator!.setScenario(to, { outcome: 'silent' });
     const config = sampleWith(a, { failover: { expiry_time: 100 }, final_expiry: 100, repeat: 1 });
-    for (const user of config.USERS) delete user.channels.at(-1).expiry_time;
+    for (const user of config.USERS) delete user.channels.at(-1)!.expiry_time;
     await escalate(account, config);
     const esc = await finished(account);
     expect(esc.status).toBe('exhausted');
-    expect(esc.attempts.map((attempt: any) => attempt.round)).toEqual([0, 0, 0, 0, 0, 1, 1, 1, 1, 1]);
+    expect(esc.attempts.map((attempt) => attempt.round)).toEqual([0, 0, 0, 0, 0, 1, 1, 1, 1, 1]);
   });
 
   it('chains: poll_complete starts an escalation, and its exhaustion messages the manager', async () => {

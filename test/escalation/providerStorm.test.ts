@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Escalation } from '#libs/escalation';
 import { useSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
+import { EscalationView } from '../../apps/server/http/answers.js';
+import { bodyOf } from '../support/api.js';
 
 // A channel waits 600 s, 6 s here; the client tries a send twice, 10 ms apart, before the engine
 // backs off; an answer slower than 500 ms is no answer.
@@ -21,7 +23,7 @@ async function escalate(account: string, first: string, second: string): Promise
   return waitFor(
     'the escalation to end',
     async () => {
-      const esc = await sb.escalationStore.get(account, started.body.id);
+      const esc = await sb.escalationStore.get(account, bodyOf(started, EscalationView).id);
       return esc && esc.status !== 'active' && esc;
     },
     20_000,

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { BUCKETS } from '#libs/bus';
 import { useSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
+import { EscalationPage, EscalationView } from '../../apps/server/http/answers.js';
+import { bodyOf } from '../support/api.js';
 
 // Ended escalations are kept 10 plan seconds: 10 ms at this scale, looked for once a second.
 const sb = useSwitchboard({ env: { SWITCHBOARD_TIME_SCALE: '0.001', SWITCHBOARD_ESCALATION_RETENTION_S: '10' } });
@@ -33,11 +35,11 @@ describe('escalation retention', () => {
     sim.setScenario('447700912071', { outcome: 'silent' });
     const read = await sb.api.post(`/v1/accounts/${acct}/escalations`, { config: config('447700912061', '447700912062') });
     const running = await sb.api.post(`/v1/accounts/${acct}/escalations`, { config: config('447700912071', '447700912072') });
-    const [readId, runningId] = [read.body.id as string, running.body.id as string];
+    const [readId, runningId] = [bodyOf(read, EscalationView).id, bodyOf(running, EscalationView).id];
 
     await waitFor('the read escalation removed', async () => (await sb.api.get(`/v1/accounts/${acct}/escalations/${readId}`)).status === 404, 10_000);
     expect(await storedKeys(acct, readId)).toEqual([]);
-    const list = (await sb.api.get(`/v1/accounts/${acct}/escalations`)).body;
+    const list = bodyOf(await sb.api.get(`/v1/accounts/${acct}/escalations`), EscalationPage);
     expect(list).toMatchObject({ total: 1, escalations: [{ id: runningId, status: 'active' }] });
     // Its message was sent and indexed: still findable by a reply.
     expect((await sb.escalationStore.byAddress('whatsapp', '447700912071')).map((ref) => ref.id)).toEqual([runningId]);

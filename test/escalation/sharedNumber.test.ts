@@ -24,7 +24,7 @@ describe('escalate_users to one number on several channels, as in the tutorial',
     const esc = await finished(account);
     expect(esc.status).toBe('read');
     expect(esc.outcome).toMatchObject({ status: 'delivered', user: 'Michael', channel: 'sms' });
-    expect(esc.attempts.map((attempt: any) => [attempt.user_name, attempt.channel, attempt.result])).toEqual([
+    expect(esc.attempts.map((attempt) => [attempt.user_name, attempt.channel, attempt.result])).toEqual([
       ['Tony', 'messenger', 'expired'],
       ['Tony', 'sms', 'expired'],
       ['Michael', 'viber_service', 'expired'],

@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { KV } from 'nats';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BUCKETS } from '#libs/bus';
-import { EscalationRepository, type EscalationPlan } from '#libs/escalation';
+import { EscalationRepository, EscalationState, type EscalationPlan } from '#libs/escalation';
 import { useSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
+import { EscalationPage, EscalationView } from '../../apps/server/http/answers.js';
+import { bodyOf } from '../support/api.js';
 
 const sb = useSwitchboard({ env: { SWITCHBOARD_TIME_SCALE: '0.001' } });
 
@@ -24,8 +26,8 @@ const config = (whatsapp: string, sms: string, expiry?: number) => {
   };
 };
 
-async function stored(key: string): Promise<Record<string, any>> {
-  return (await kv.get(key))!.json<Record<string, any>>();
+async function stored(key: string): Promise<unknown> {
+  return (await kv.get(key))!.json<unknown>();
 }
 
 function planFor(name: string, sms: string): EscalationPlan {
@@ -40,9 +42,9 @@ describe('how escalations are stored', () => {
     sb.provider.simulator!.setScenario('447700912001', { outcome: 'read' });
     const started = await sb.api.post(`/v1/accounts/${acct}/escalations`, { config: config('447700912001', '447700912002'), event_data: { message: 'disk full' } });
     expect(started.status).toBe(201);
-    const id = started.body.id as string;
+    const id = bodyOf(started, EscalationView).id;
     const ended = await waitFor('the escalation to end', async () => {
-      const esc = (await sb.api.get(`/v1/accounts/${acct}/escalations/${id}`)).body;
+      const esc = bodyOf(await sb.api.get(`/v1/accounts/${acct}/escalations/${id}`), EscalationView);
       return esc.status !== 'active' && esc;
     });
     expect(ended).toMatchObject({ status: 'read', plan: { users: [{ name: 'Ann' }] } });
@@ -56,7 +58,7 @@ describe('how escalations are stored', () => {
     expect(frame!.json()).toMatchObject({ plan: { users: [{ name: 'Ann' }] }, trigger: { event_data: { message: 'disk full' } } });
     // Written before the state's first version, and never again.
     expect(frame!.revision).toBeLessThan((await kv.get(key))!.revision);
-    expect((await sb.api.get(`/v1/accounts/${acct}/escalations`)).body.escalations).toHaveLength(1);
+    expect(bodyOf(await sb.api.get(`/v1/accounts/${acct}/escalations`), EscalationPage).escalations).toHaveLength(1);
   });
 
   it('starts a change from the version it wrote last, and from a read when another writer has moved it on', async () => {
@@ -65,7 +67,7 @@ describe('how escalations are stored', () => {
     sb.provider.simulator!.setScenario('447700912042', { outcome: 'silent' });
     // The longest expiries: only the timer fired below moves it on.
     const started = await sb.api.post(`/v1/accounts/${acct}/escalations`, { config: config('447700912041', '447700912042', 86_400), event_data: { message: 'disk full' } });
-    const id = started.body.id as string;
+    const id = bodyOf(started, EscalationView).id;
     const key = EscalationRepository.key(acct, id);
     const { docs } = sb.escalationStore;
     const sent = await waitFor('the first send recorded', async () => {
@@ -75,8 +77,8 @@ describe('how escalations are stored', () => {
     expect(await docs.lastWritten(key)).toEqual(sent);
 
     // Another process records a status of the first message: this one's last write is now stale.
-    const state = await stored(key);
-    state.attempts[0].statuses.push({ status: 'submitted', at: new Date().toISOString() });
+    const state = EscalationState.parse(await stored(key));
+    state.attempts[0]!.statuses.push({ status: 'submitted', at: new Date().toISOString() });
     await kv.update(key, JSON.stringify(state), sent.revision);
 
     // The expiry finds the version it remembers stale, and expires the first attempt as it now stands.
@@ -104,21 +106,21 @@ describe('how escalations are stored', () => {
       sb.provider.simulator!.setScenario(`${number}9`, { outcome: 'silent' });
       const started = await sb.api.post(`/v1/accounts/${acct}/escalations`, { config: config(number, `${number}9`, 86_400) });
       expect(started.status).toBe(201);
-      ids.push(started.body.id as string);
+      ids.push(bodyOf(started, EscalationView).id);
       // Each one starts in a later millisecond than the one before.
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     const [oldest, middle, newest] = ids;
     await sb.escalations.cancel(acct, oldest!);
-    const list = async (query: string) => (await sb.api.get(`/v1/accounts/${acct}/escalations${query}`)).body;
+    const list = async (query: string) => bodyOf(await sb.api.get(`/v1/accounts/${acct}/escalations${query}`), EscalationPage);
 
     const all = await list('');
-    expect(all.escalations.map((esc: { id: string }) => esc.id)).toEqual([newest, middle, oldest]);
+    expect(all.escalations.map((esc) => esc.id)).toEqual([newest, middle, oldest]);
     expect(all.total).toBe(3);
     const active = await list('?status=active&limit=1');
-    expect(active.escalations.map((esc: { id: string; plan: unknown }) => [esc.id, esc.plan !== undefined])).toEqual([[newest, true]]);
+    expect(active.escalations.map((esc) => [esc.id, esc.plan !== undefined])).toEqual([[newest, true]]);
     expect(active.total).toBe(2);
-    expect((await list('?status=cancelled')).escalations.map((esc: { id: string }) => esc.id)).toEqual([oldest]);
+    expect((await list('?status=cancelled')).escalations.map((esc) => esc.id)).toEqual([oldest]);
 
     // Past the page, only states are read: a frame gone from there cannot fail the listing.
     await kv.delete(`${EscalationRepository.key(acct, oldest!)}.frame`);
@@ -133,7 +135,7 @@ describe('how escalations are stored', () => {
     const acct = account();
     sb.provider.simulator!.setScenario('447700912081', { outcome: 'silent' });
     const started = await sb.api.post(`/v1/accounts/${acct}/escalations`, { config: config('447700912081', '447700912082', 86_400) });
-    const id = started.body.id as string;
+    const id = bodyOf(started, EscalationView).id;
     const before = new Date().toISOString();
     await sb.escalations.cancel(acct, id);
     await waitFor('its last event out', async () => (await sb.escalationStore.docs.get(EscalationRepository.key(acct, id)))?.value.outbox.length === 0);

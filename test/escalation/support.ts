@@ -3,14 +3,24 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Subscription } from 'nats';
 import { expect } from 'vitest';
+import { z } from 'zod';
 import type { Bus } from '#libs/bus';
 import { VumiApiEvent } from '#libs/events';
+import { EscalationPage, EventAccepted } from '../../apps/server/http/answers.js';
+import { bodyOf } from '../support/api.js';
 import type { TestSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
 
+/** The tutorial's sample.json, as far as the tests change it: its senders and each user's addresses. */
+export const TutorialSample = z.looseObject({
+  FROM: z.record(z.string(), z.string()),
+  USERS: z.array(z.looseObject({ name: z.string(), channels: z.array(z.looseObject({ type: z.string(), id_num: z.string() })) })),
+});
+export type TutorialSample = z.infer<typeof TutorialSample>;
+
 /** The Vonage tutorial's sample.json, verbatim (placeholders included). */
-export function tutorialSample(): any {
-  return JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../fixtures/tutorial-sample.json'), 'utf8'));
+export function tutorialSample(): TutorialSample {
+  return TutorialSample.parse(JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../fixtures/tutorial-sample.json'), 'utf8')));
 }
 
 /** Addresses for the sample's users, one per channel so each can have its own scenario. */
@@ -26,15 +36,15 @@ export function addresses(prefix: string) {
 }
 
 /** The tutorial's sample with real-looking addresses and senders in place of its placeholders. */
-export function sampleWith(a: ReturnType<typeof addresses>, extra: Record<string, unknown> = {}): any {
+export function sampleWith(a: ReturnType<typeof addresses>, extra: Record<string, unknown> = {}): TutorialSample {
   const sample = tutorialSample();
   sample.FROM = { MESSENGER: 'company-page', VIBER: 'company-viber', WHATSAPP: '447700900000', SMS: 'Company' };
-  const [tony, michael] = sample.USERS;
-  tony.channels[0].id_num = a.tonyMessenger;
-  tony.channels[1].id_num = a.tonySms;
-  michael.channels[0].id_num = a.michaelViber;
-  michael.channels[1].id_num = a.michaelWhatsapp;
-  michael.channels[2].id_num = a.michaelSms;
+  const [tony, michael] = sample.USERS.map((user) => user.channels);
+  tony![0]!.id_num = a.tonyMessenger;
+  tony![1]!.id_num = a.tonySms;
+  michael![0]!.id_num = a.michaelViber;
+  michael![1]!.id_num = a.michaelWhatsapp;
+  michael![2]!.id_num = a.michaelSms;
   return { ...sample, ...extra };
 }
 
@@ -66,14 +76,14 @@ export function escalationDriver(sb: TestSwitchboard, options: { accountPrefix: 
       const route = await sb.api.put(`/v1/accounts/${account}/routes/melt`, { match: { event_type: 'server_down' }, steps: [{ handler: 'escalate_users', config }] });
       expect(route.status, JSON.stringify(route.body)).toBe(201);
       const published = await sb.api.post(`/v1/accounts/${account}/events`, { conversation_type: 'monitor', conversation_key: 'main', event_type: 'server_down', event_data: data });
-      return published.body.event_id as string;
+      return bodyOf(published, EventAccepted).event_id;
     },
 
     finished(account: string, timeoutMs = 20_000) {
       return waitFor(
         'the escalation to end',
         async () => {
-          const [esc] = (await sb.api.get(`/v1/accounts/${account}/escalations`)).body.escalations;
+          const [esc] = bodyOf(await sb.api.get(`/v1/accounts/${account}/escalations`), EscalationPage).escalations;
           return esc && esc.status !== 'active' && esc;
         },
         timeoutMs,

@@ -1,16 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { escalateUsersConfig } from '#handlers/escalate_users';
 import { STREAMS } from '#libs/bus';
+import { DeadLetterList, EscalationPage } from '../../apps/server/http/answers.js';
+import { bodyOf, errorOf, issuesOf } from '../support/api.js';
 import { useSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
-import { addresses, sampleWith, tutorialSample, watchEvents } from './support.js';
+import { addresses, sampleWith, tutorialSample, watchEvents, type TutorialSample } from './support.js';
 
 const sb = useSwitchboard();
 
 const a = addresses('777');
 const save = (config: unknown) => sb.api.put('/v1/accounts/acme/routes/melt', { match: { event_type: 'server_down' }, steps: [{ handler: 'escalate_users', config }] });
 
-function mutated(change: (config: any) => void): any {
+function mutated(change: (config: TutorialSample) => void): TutorialSample {
   const config = sampleWith(a);
   change(config);
   return config;
@@ -30,25 +32,26 @@ describe('escalate_users config', () => {
     });
     expect(parsed.users).toHaveLength(3);
     expect(parsed.mode).toBe('messages');
-    expect((parsed.users as any)[0].channels[0].expiry_time).toBe(60);
+    const [ann] = parsed.users;
+    expect(typeof ann === 'object' && 'channels' in ann && ann.channels[0]!.expiry_time).toBe(60);
   });
 
   it.each([
-    ['a user with one channel', (c: any) => c.USERS[0].channels.splice(1), /user "Tony" has 1 channel: give at least two/],
-    ['an unknown channel type', (c: any) => (c.USERS[1].channels[0].type = 'pager'), /user "Michael", channel 1: unknown channel type "pager"/],
-    ['an expiry below 15 s', (c: any) => (c.USERS[0].channels[0].expiry_time = 5), /user "Tony", channel 1 \(messenger\): expiry_time 5 is out of range: 15 to 86400 seconds/],
-    ['an expiry above a day', (c: any) => (c.USERS[1].channels[1].expiry_time = '90000'), /user "Michael", channel 2 \(whatsapp\): expiry_time 90000 is out of range/],
-    ['read on sms', (c: any) => (c.USERS[0].channels[1].condition_status = 'read'), /user "Tony", channel 2 \(sms\): sms never reports read: use condition_status "delivered"/],
-    ['no FROM for a channel type in use', (c: any) => delete c.FROM.VIBER, /FROM has no sender for viber_service, which user "Michael", channel 1 \(viber_service\) uses/],
-    ['no users', (c: any) => (c.USERS = []), /no users: give at least one user/],
-    ['a repeat over the maximum', (c: any) => (c.repeat = 11), /at most 10 repeats/],
-    ['an unknown mode', (c: any) => (c.mode = 'pigeon'), /config\.mode: Invalid option/],
+    ['a user with one channel', (c: TutorialSample) => c.USERS[0]!.channels.splice(1), /user "Tony" has 1 channel: give at least two/],
+    ['an unknown channel type', (c: TutorialSample) => (c.USERS[1]!.channels[0]!.type = 'pager'), /user "Michael", channel 1: unknown channel type "pager"/],
+    ['an expiry below 15 s', (c: TutorialSample) => (c.USERS[0]!.channels[0]!.expiry_time = 5), /user "Tony", channel 1 \(messenger\): expiry_time 5 is out of range: 15 to 86400 seconds/],
+    ['an expiry above a day', (c: TutorialSample) => (c.USERS[1]!.channels[1]!.expiry_time = '90000'), /user "Michael", channel 2 \(whatsapp\): expiry_time 90000 is out of range/],
+    ['read on sms', (c: TutorialSample) => (c.USERS[0]!.channels[1]!.condition_status = 'read'), /user "Tony", channel 2 \(sms\): sms never reports read: use condition_status "delivered"/],
+    ['no FROM for a channel type in use', (c: TutorialSample) => delete c.FROM.VIBER, /FROM has no sender for viber_service, which user "Michael", channel 1 \(viber_service\) uses/],
+    ['no users', (c: TutorialSample) => (c.USERS = []), /no users: give at least one user/],
+    ['a repeat over the maximum', (c: TutorialSample) => (c.repeat = 11), /at most 10 repeats/],
+    ['an unknown mode', (c: TutorialSample) => (c.mode = 'pigeon'), /config\.mode: Invalid option/],
   ])('rejects %s with a 400 naming the user and channel', async (_name, change, message) => {
     const res = await save(mutated(change));
     expect(res.status).toBe(400);
-    expect(res.body.error.code).toBe('validation_failed');
-    expect(res.body.error.details.issues.map((issue: any) => `${issue.path}: ${issue.message}`).join('\n')).toMatch(message);
-    expect(res.body.error.details.issues[0].path).toMatch(/^steps\.0\.config\./);
+    expect(errorOf(res).code).toBe('validation_failed');
+    expect(issuesOf(res).map((issue) => `${issue.path}: ${issue.message}`).join('\n')).toMatch(message);
+    expect(issuesOf(res)[0]!.path).toMatch(/^steps\.0\.config\./);
   });
 
   /** Saves `config` on a route of a fresh account, publishes its trigger, and answers the escalation once ended with its outcome event. */
@@ -60,9 +63,9 @@ describe('escalate_users config', () => {
     try {
       await sb.api.post(`/v1/accounts/${account}/events`, { conversation_type: 'monitor', conversation_key: 'main', event_type: 'server_down', event_data: eventData });
       const outcome = await waitFor('escalation_failed', () => events.ofType('escalation_failed')[0]);
-      const [esc] = (await sb.api.get(`/v1/accounts/${account}/escalations`)).body.escalations;
-      const letters = (await sb.api.get(`/v1/accounts/${account}/deadletters`)).body.deadletters;
-      return { esc, outcome, letters };
+      const [esc] = bodyOf(await sb.api.get(`/v1/accounts/${account}/escalations`), EscalationPage).escalations;
+      const letters = bodyOf(await sb.api.get(`/v1/accounts/${account}/deadletters`), DeadLetterList).deadletters;
+      return { esc: esc!, outcome, letters };
     } finally {
       events.stop();
     }
@@ -71,8 +74,8 @@ describe('escalate_users config', () => {
   it('fails the escalation clearly, on its record and in escalation_failed, for a contact user that does not exist', async () => {
     const { esc, outcome, letters } = await routeStarted({ from: { sms: 'Company' }, users: ['no-such-contact'] });
     expect(esc).toMatchObject({ status: 'failed', attempts: [] });
-    expect(esc.failure.reason).toMatch(/steps\.0\.config\.users\.0: contact "no-such-contact" does not exist/);
-    expect(outcome.event_data).toMatchObject({ escalation_id: esc.id, reason: esc.failure.reason });
+    expect(esc.failure?.reason).toMatch(/steps\.0\.config\.users\.0: contact "no-such-contact" does not exist/);
+    expect(outcome.event_data).toMatchObject({ escalation_id: esc.id, reason: esc.failure?.reason });
     expect(letters).toEqual([]);
   });
 
@@ -83,10 +86,10 @@ describe('escalate_users config', () => {
     const config = { from: { sms: 'Company' }, users: [{ name: 'Ann', channels: [channel, { type: 'sms', id_num: '447700900002' }] }] };
     const { esc, outcome, letters } = await routeStarted(config, eventData);
     expect(esc.status).toBe('failed');
-    expect(esc.failure.issues[0].path).toBe(path);
-    expect(esc.failure.issues[0].message).toMatch(message);
-    expect(esc.failure.reason).toMatch(message);
-    expect(outcome.event_data).toMatchObject({ escalation_id: esc.id, reason: esc.failure.reason, issues: esc.failure.issues });
+    expect(esc.failure?.issues[0]?.path).toBe(path);
+    expect(esc.failure?.issues[0]?.message).toMatch(message);
+    expect(esc.failure?.reason).toMatch(message);
+    expect(outcome.event_data).toMatchObject({ escalation_id: esc.id, reason: esc.failure?.reason, issues: esc.failure?.issues });
     expect(letters).toEqual([]);
   });
 });
@@ -98,10 +101,10 @@ describe('a direct escalation (POST …/escalations) with an invalid config', ()
     const account = 'refused-start';
     const res = await start(['nobody'], account);
     expect(res.status, JSON.stringify(res.body)).toBe(400);
-    expect(res.body.error.details.issues[0].path).toMatch(/^config\.users\.0/);
+    expect(issuesOf(res)[0]!.path).toMatch(/^config\.users\.0/);
     const stored = await sb.bus.jsm.streams.info(STREAMS.events, { subjects_filter: `events.${account}.>` });
     expect(stored.state.subjects ?? {}).toEqual({});
-    expect((await sb.api.get(`/v1/accounts/${account}/escalations`)).body.total).toBe(0);
+    expect(bodyOf(await sb.api.get(`/v1/accounts/${account}/escalations`), EscalationPage).total).toBe(0);
   });
 
   it('answers 400 for a plan of more sends than one escalation may make, counting every round', async () => {
@@ -109,7 +112,7 @@ describe('a direct escalation (POST …/escalations) with an invalid config', ()
     const users = Array.from({ length: 20 }, (_, n) => user(n));
     const res = await sb.api.post('/v1/accounts/acme/escalations', { config: { from: { sms: 'Company' }, users, repeat: 5 } });
     expect(res.status, JSON.stringify(res.body)).toBe(400);
-    expect(res.body.error.details.issues[0]).toEqual({ path: 'config.users', message: expect.stringMatching(/^the plan sends 240 messages .*: at most 200 in one escalation$/) });
+    expect(issuesOf(res)[0]).toEqual({ path: 'config.users', message: expect.stringMatching(/^the plan sends 240 messages .*: at most 200 in one escalation$/) });
     // The same users once are within it.
     expect((await sb.api.post('/v1/accounts/acme/escalations', { config: { from: { sms: 'Company' }, users } })).status).toBe(201);
   });
@@ -122,7 +125,7 @@ describe('a direct escalation (POST …/escalations) with an invalid config', ()
   ])('answers 400 with the path for %s', async (_what, users, path) => {
     const res = await start(users);
     expect(res.status, JSON.stringify(res.body)).toBe(400);
-    expect(res.body.error.code).toBe('validation_failed');
-    expect(res.body.error.details.issues[0].path).toBe(path);
+    expect(errorOf(res).code).toBe('validation_failed');
+    expect(issuesOf(res)[0]!.path).toBe(path);
   });
 });

@@ -4,10 +4,12 @@ import { HookRepository } from '#libs/hooks';
 import { useSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
 import { callHook, createHook, newAccount, watchAccount } from './support.js';
+import { HookCalled, HookCreated, HookList, HookView, LaunchUrls } from '../../apps/server/http/answers.js';
+import { bodyOf, errorOf, issuesOf, type ApiResponse } from '../support/api.js';
 
 const sb = useSwitchboard({ env: { SWITCHBOARD_TIME_SCALE: '0.01' } });
 
-const issueAt = (body: any, path: string) => body.error.details.issues.find((issue: { path: string }) => issue.path === path);
+const issueAt = (res: ApiResponse<unknown>, path: string) => issuesOf(res).find((issue) => issue.path === path);
 
 describe('hooks API', () => {
   it('creates, reads, lists, updates and deletes a hook', async () => {
@@ -19,7 +21,7 @@ describe('hooks API', () => {
       allowed_hosts: ['127.0.0.1', '10.0.0.0/8', '2001:db8::/32'],
     });
     expect(created.status).toBe(201);
-    const hook = created.body;
+    const hook = bodyOf(created, HookCreated);
     expect(hook).toMatchObject({
       account_key: account,
       name: 'nightly alert',
@@ -36,23 +38,23 @@ describe('hooks API', () => {
     expect(hook.token).toMatch(/^[A-Za-z0-9_-]{32}$/);
     expect(hook.launch_path).toBe(`/hooks/${hook.token}`);
     expect(hook.launch_url).toBe(`${sb.url}/hooks/${hook.token}`);
-    expect(hook.token_index).toBeUndefined();
+    expect(created.body).not.toHaveProperty('token_index');
 
     const read = await sb.api.get(`/v1/accounts/${account}/hooks/${hook.id}`);
     expect(read.status).toBe(200);
-    expect(read.body.token).toBeUndefined();
+    expect(read.body).not.toHaveProperty('token');
     expect(JSON.stringify(read.body)).not.toContain(hook.token);
-    expect(read.body.name).toBe('nightly alert');
+    expect(bodyOf(read, HookView).name).toBe('nightly alert');
 
     const second = await createHook(sb, account);
     const list = await sb.api.get(`/v1/accounts/${account}/hooks`);
-    expect(list.body.hooks.map((one: { id: string }) => one.id)).toEqual([hook.id, second.id]);
-    expect((await sb.api.get(`/v1/accounts/${newAccount()}/hooks`)).body.hooks).toEqual([]);
+    expect(bodyOf(list, HookList).hooks.map((one) => one.id)).toEqual([hook.id, second.id]);
+    expect(bodyOf(await sb.api.get(`/v1/accounts/${newAccount()}/hooks`), HookList).hooks).toEqual([]);
 
     const patched = await sb.api.call('PATCH', `/v1/accounts/${account}/hooks/${hook.id}`, { enabled: false, debounce_s: 2.5, event: { event_type: 'alert2' }, default_audience: null });
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({ enabled: false, debounce_s: 2.5, event: { conversation_type: 'monitor', event_type: 'alert2' }, default_audience: null, name: 'nightly alert' });
-    expect(patched.body.created_at).toBe(hook.created_at);
+    expect(bodyOf(patched, HookView).created_at).toBe(hook.created_at);
 
     expect((await sb.api.delete(`/v1/accounts/${account}/hooks/${hook.id}`)).status).toBe(204);
     expect((await sb.api.get(`/v1/accounts/${account}/hooks/${hook.id}`)).status).toBe(404);
@@ -79,10 +81,11 @@ describe('hooks API', () => {
     const hook = await createHook(sb, account);
     const res = await sb.api.post(`/v1/accounts/${account}/hooks/${hook.id}/token`);
     expect(res.status).toBe(200);
-    expect(res.body.token).not.toBe(hook.token);
-    expect(res.body.launch_path).toBe(`/hooks/${res.body.token}`);
+    const urls = bodyOf(res, LaunchUrls);
+    expect(urls.token).not.toBe(hook.token);
+    expect(urls.launch_path).toBe(`/hooks/${urls.token}`);
     expect((await callHook(sb.url!, hook.token, 'GET')).status).toBe(404);
-    expect((await callHook(sb.url!, res.body.token, 'GET')).status).toBe(200);
+    expect((await callHook(sb.url!, urls.token, 'GET')).status).toBe(200);
     expect((await sb.api.post(`/v1/accounts/${account}/hooks/hk-nope/token`)).status).toBe(404);
   });
 
@@ -102,10 +105,10 @@ describe('hooks API', () => {
   ])('refuses %s with a 400 naming the field', async (_name, body, path, message) => {
     const res = await sb.api.post(`/v1/accounts/${newAccount()}/hooks`, { event: { event_type: 'hook_event' }, ...body });
     expect(res.status).toBe(400);
-    expect(res.body.error.code).toBe('validation_failed');
-    const issue = issueAt(res.body, path);
-    expect(issue, JSON.stringify(res.body.error.details.issues)).toBeDefined();
-    expect(issue.message).toMatch(message);
+    expect(errorOf(res).code).toBe('validation_failed');
+    const issue = issueAt(res, path);
+    expect(issue, JSON.stringify(issuesOf(res))).toBeDefined();
+    expect(issue!.message).toMatch(message);
   });
 
   it('refuses a change that is invalid, and leaves the hook as it was', async () => {
@@ -113,9 +116,9 @@ describe('hooks API', () => {
     const hook = await createHook(sb, account, { allow_get: false });
     const bad = await sb.api.call('PATCH', `/v1/accounts/${account}/hooks/${hook.id}`, { allow_post: false });
     expect(bad.status).toBe(400);
-    expect(issueAt(bad.body, 'allow_post').message).toMatch(/at least one of GET and POST/);
+    expect(issueAt(bad, 'allow_post')!.message).toMatch(/at least one of GET and POST/);
     const cidr = await sb.api.call('PATCH', `/v1/accounts/${account}/hooks/${hook.id}`, { allowed_hosts: ['1.2.3.4/40'] });
-    expect(issueAt(cidr.body, 'allowed_hosts.0')).toBeDefined();
+    expect(issueAt(cidr, 'allowed_hosts.0')).toBeDefined();
     const read = await sb.api.get(`/v1/accounts/${account}/hooks/${hook.id}`);
     expect(read.body).toMatchObject({ allow_get: false, allow_post: true, allowed_hosts: [] });
   });
@@ -130,9 +133,10 @@ describe('calling a hook', () => {
       const before = Date.now();
       const res = await callHook(sb.url!, hook.token, 'POST', { message: 'disk full', severity: 3 });
       expect(res.status).toBe(200);
-      expect(res.body.scheduled).toBe(true);
+      const called = bodyOf(res, HookCalled);
+      expect(called.scheduled).toBe(true);
       // 5 s at SWITCHBOARD_TIME_SCALE 0.01: 50 ms after the call.
-      const launchAt = Date.parse(res.body.launch_at);
+      const launchAt = Date.parse(called.launch_at);
       expect(launchAt).toBeGreaterThanOrEqual(before + 50);
       expect(launchAt).toBeLessThan(Date.now() + 50 + 1000);
       const [event] = await watch.next('hook_event');
@@ -144,7 +148,7 @@ describe('calling a hook', () => {
         event_data: { hook_id: hook.id, mode: 'audience', audience: { contact_ids: [], count: 0 }, variables: {}, fields: { message: 'disk full', severity: 3 }, method: 'POST', calls: 1 },
       });
       const read = await sb.api.get(`/v1/accounts/${account}/hooks/${hook.id}`);
-      expect(read.body.launch).toMatchObject({ pending: null, last: { status: 'published', event_id: event!.event_id, audience_count: 0, calls: 1 } });
+      expect(bodyOf(read, HookView).launch).toMatchObject({ pending: null, last: { status: 'published', event_id: event!.event_id, audience_count: 0, calls: 1 } });
     } finally {
       await watch.stop();
     }
@@ -195,14 +199,14 @@ describe('calling a hook', () => {
     for (const [method, payload, path, message] of cases) {
       const res = await callHook(sb.url!, hook.token, method, payload);
       expect(res.status, `${method} ${JSON.stringify(payload)}`).toBe(400);
-      expect(res.body.error.code).toBe('validation_failed');
-      const issue = issueAt(res.body, path);
-      expect(issue, `${JSON.stringify(payload)}: ${JSON.stringify(res.body.error)}`).toBeDefined();
-      expect(issue.message).toMatch(message);
+      expect(errorOf(res).code).toBe('validation_failed');
+      const issue = issueAt(res, path);
+      expect(issue, `${JSON.stringify(payload)}: ${JSON.stringify(errorOf(res))}`).toBeDefined();
+      expect(issue!.message).toMatch(message);
     }
     const malformed = await callHook(sb.url!, hook.token, 'POST', undefined, { rawBody: '{"audience_filters": ' });
     expect(malformed.status).toBe(400);
-    expect(malformed.body.error.code).toBe('invalid_json');
+    expect(errorOf(malformed).code).toBe('invalid_json');
     expect((await sb.hookStore.launchState(account, hook.id))?.pending).toBeUndefined();
   });
 
@@ -210,7 +214,7 @@ describe('calling a hook', () => {
     const hook = await createHook(sb, newAccount());
     const res = await callHook(sb.url!, hook.token, 'POST', { message: 'x'.repeat(sb.settings.http.bodyLimit + 1) });
     expect(res.status).toBe(413);
-    expect(res.body.error.code).toBe('payload_too_large');
+    expect(errorOf(res).code).toBe('payload_too_large');
   });
 
   it('answers 404 for an unknown token, a disabled hook and a deleted one', async () => {
@@ -222,7 +226,7 @@ describe('calling a hook', () => {
     await sb.api.call('PATCH', `/v1/accounts/${account}/hooks/${hook.id}`, { enabled: false });
     const disabled = await callHook(sb.url!, hook.token, 'GET');
     expect(disabled.status).toBe(404);
-    expect(disabled.body.error.code).toBe('not_found');
+    expect(errorOf(disabled).code).toBe('not_found');
     await sb.api.call('PATCH', `/v1/accounts/${account}/hooks/${hook.id}`, { enabled: true });
     expect((await callHook(sb.url!, hook.token, 'GET')).status).toBe(200);
     await sb.api.delete(`/v1/accounts/${account}/hooks/${hook.id}`);
@@ -234,8 +238,8 @@ describe('calling a hook', () => {
     const elsewhere = await createHook(sb, account, { allowed_hosts: ['198.51.100.0/24', '2001:db8::/32'] });
     const res = await callHook(sb.url!, elsewhere.token, 'POST', {}, { headers: { 'x-forwarded-for': '198.51.100.7' } });
     expect(res.status).toBe(403);
-    expect(res.body.error.code).toBe('forbidden');
-    expect(res.body.error.message).toContain('127.0.0.1');
+    expect(errorOf(res).code).toBe('forbidden');
+    expect(errorOf(res).message).toContain('127.0.0.1');
     expect((await sb.hookStore.launchState(account, elsewhere.id))?.pending).toBeUndefined();
 
     const loopback = await createHook(sb, account, { allowed_hosts: ['198.51.100.0/24', '127.0.0.0/8'] });
@@ -247,7 +251,7 @@ describe('calling a hook', () => {
     const postOnly = await createHook(sb, account, { allow_get: false });
     const get = await callHook(sb.url!, postOnly.token, 'GET');
     expect(get.status).toBe(405);
-    expect(get.body.error.code).toBe('method_not_allowed');
+    expect(errorOf(get).code).toBe('method_not_allowed');
     expect(get.headers.get('allow')).toBe('POST');
     expect((await callHook(sb.url!, postOnly.token, 'POST', {})).status).toBe(200);
 
@@ -283,7 +287,7 @@ describe('calling a hook', () => {
 
   it('takes 64 changes of one hook at once (new tokens, patches) without a 5xx: each writer backs off and tries again', async () => {
     const account = newAccount();
-    const { id } = (await sb.api.post(`/v1/accounts/${account}/hooks`, { event: { event_type: 'x' } })).body;
+    const { id } = bodyOf(await sb.api.post(`/v1/accounts/${account}/hooks`, { event: { event_type: 'x' } }), HookCreated);
     const answers = await Promise.all(
       Array.from({ length: 64 }, (_, i) =>
         i % 4 === 0 ? sb.api.call('PATCH', `/v1/accounts/${account}/hooks/${id}`, { enabled: i % 8 === 0 }) : sb.api.post(`/v1/accounts/${account}/hooks/${id}/token`),
@@ -291,7 +295,7 @@ describe('calling a hook', () => {
     );
     expect(answers.map((answer) => answer.status).filter((status) => status !== 200)).toEqual([]);
     // One token won: the hook's index knows it and no other.
-    const tokens = answers.filter((_, i) => i % 4 !== 0).map((answer) => answer.body.token as string);
+    const tokens = answers.filter((_, i) => i % 4 !== 0).map((answer) => bodyOf(answer, LaunchUrls).token);
     const live = await Promise.all(tokens.map(async (token) => (await sb.hookStore.byToken(token))?.id));
     expect(live.filter((found) => found === id)).toHaveLength(1);
   });

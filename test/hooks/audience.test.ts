@@ -1,11 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { VumiApiEvent } from '#libs/events';
+import { issuesOf, type ApiResponse } from '../support/api.js';
 import { useSwitchboard } from '../support/switchboard.js';
 import { addContacts, callHook, createHook, newAccount, watchAccount } from './support.js';
 
 const sb = useSwitchboard({ env: { SWITCHBOARD_TIME_SCALE: '0.01' } });
 
-const issueAt = (body: any, path: string) => body.error?.details?.issues?.find((issue: { path: string }) => issue.path === path);
+const issueAt = (res: ApiResponse<unknown>, path: string) => issuesOf(res).find((issue) => issue.path === path);
 
 /** One account with four contacts, created in this order, and a hook that launches at once. */
 async function fixture(hookBody: Record<string, unknown> = {}) {
@@ -148,9 +149,9 @@ describe('targets mode', () => {
     const f = await fixture();
     const res = await callHook(sb.url!, f.hook.token, 'POST', { targets: [{ id: 'ann' }, { id: 'ghost' }, { id: 'ghost2', name: 'G' }] });
     expect(res.status).toBe(400);
-    expect(issueAt(res.body, 'targets.1.channel')?.message).toMatch(/contact "ghost" does not exist: give a channel/);
-    expect(issueAt(res.body, 'targets.2.channel')).toBeDefined();
-    expect(issueAt(res.body, 'targets.0.channel')).toBeUndefined();
+    expect(issueAt(res, 'targets.1.channel')?.message).toMatch(/contact "ghost" does not exist: give a channel/);
+    expect(issueAt(res, 'targets.2.channel')).toBeDefined();
+    expect(issueAt(res, 'targets.0.channel')).toBeUndefined();
     expect(await sb.stores.contacts.get(f.account, 'ghost')).toBeUndefined();
     expect((await sb.hookStore.launchState(f.account, f.hook.id))?.pending).toBeUndefined();
   });
@@ -167,7 +168,7 @@ describe('targets mode', () => {
     const f = await fixture();
     const res = await callHook(sb.url!, f.hook.token, 'POST', payload);
     expect(res.status).toBe(400);
-    expect(issueAt(res.body, path), JSON.stringify(res.body)).toBeDefined();
+    expect(issueAt(res, path), JSON.stringify(res.body)).toBeDefined();
   });
 });
 
@@ -221,6 +222,6 @@ describe('set_conversation', () => {
     const f = await fixture();
     const res = await callHook(sb.url!, f.hook.token, 'POST', payload);
     expect(res.status).toBe(400);
-    expect(issueAt(res.body, path), JSON.stringify(res.body)).toBeDefined();
+    expect(issueAt(res, path), JSON.stringify(res.body)).toBeDefined();
   });
 });

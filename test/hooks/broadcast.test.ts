@@ -1,9 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { broadcastId } from '../../handlers/broadcast/index.js';
+import { broadcastId } from '#handlers/broadcast';
 import { useSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
 import { addContacts, callHook, createHook, newAccount, watchAccount } from './support.js';
+import { Broadcast, DeadLetterList, EscalationPage, EventAccepted } from '../../apps/server/http/answers.js';
+import { bodyOf, issuesOf } from '../support/api.js';
 
 // Expiries of 15 s pass in 150 ms; the default debounce (10 s) in 100 ms.
 const sb = useSwitchboard({ env: { SWITCHBOARD_TIME_SCALE: '0.01' } });
@@ -39,7 +41,8 @@ describe('broadcast', () => {
         'the broadcast to finish',
         async () => {
           const res = await sb.api.get(`/v1/accounts/${account}/broadcasts/${id}`);
-          return res.status === 200 && res.body.status === 'done' && res.body;
+          const broadcast = res.status === 200 && bodyOf(res, Broadcast);
+          return broadcast && broadcast.status === 'done' && broadcast;
         },
         15_000,
       );
@@ -68,21 +71,21 @@ describe('broadcast', () => {
       steps: [{ handler: 'broadcast', config: { contacts: ['solo', 'missing'], text: 'hello {{contact.name}}' } }, { handler: 'log', config: {} }],
     });
     const published = await sb.api.post(`/v1/accounts/${account}/events`, { conversation_type: 'test', conversation_key: 'k', event_type: 'go', event_data: {} });
-    const id = broadcastId(`${published.body.event_id}:r:0`);
+    const id = broadcastId(`${bodyOf(published, EventAccepted).event_id}:r:0`);
     const done = await waitFor('the broadcast', async () => {
-      const res = await sb.api.get(`/v1/accounts/${account}/broadcasts/${id}`);
-      return res.body.status === 'done' && res.body;
+      const broadcast = bodyOf(await sb.api.get(`/v1/accounts/${account}/broadcasts/${id}`), Broadcast);
+      return broadcast.status === 'done' && broadcast;
     });
     expect(done).toMatchObject({ total: 2, sent: 1, failed: 1, run: 1, failures: [{ contact_id: 'missing', reason: 'no such contact' }] });
     expect(sb.provider.simulator!.messages({ to: '447700910021' }).map((message) => message.text)).toEqual(['hello Solo']);
     await sleep(200);
-    expect((await sb.api.get(`/v1/accounts/${account}/deadletters`)).body.deadletters).toEqual([]);
+    expect(bodyOf(await sb.api.get(`/v1/accounts/${account}/deadletters`), DeadLetterList).deadletters).toEqual([]);
   });
 
   it('refuses a config that is not a list of contacts', async () => {
     const res = await sb.api.put(`/v1/accounts/${newAccount()}/routes/r`, { match: {}, steps: [{ handler: 'broadcast', config: { contacts: 'c-1', text: 'x' } }] });
     expect(res.status).toBe(400);
-    expect(res.body.error.details.issues[0].path).toBe('steps.0.config.contacts');
+    expect(issuesOf(res)[0]!.path).toBe('steps.0.config.contacts');
   });
 });
 
@@ -122,8 +125,8 @@ describe('escalating to an audience', () => {
       const attempts = (read!.event_data.attempts as Array<{ user: string; channel: string }>).map((attempt) => `${attempt.user}/${attempt.channel}`);
       expect(attempts).toEqual(['Alice/whatsapp', 'Alice/sms', 'Ben/whatsapp']);
 
-      const escalation = (await sb.api.get(`/v1/accounts/${account}/escalations`)).body.escalations[0];
-      expect(escalation.plan.users.map((user: { contact_id: string }) => user.contact_id)).toEqual(['alice', 'ben']);
+      const [escalation] = bodyOf(await sb.api.get(`/v1/accounts/${account}/escalations`), EscalationPage).escalations;
+      expect(escalation!.plan.users.map((user) => user.contact_id)).toEqual(['alice', 'ben']);
       expect(sim.messages({ to: '447700920001' }).map((message) => message.text)).toEqual(['[Alice] db down']);
       expect(sim.messages({ to: '447700920003' }).map((message) => message.text)).toEqual(['[Ben] db down']);
       expect(sim.messages({ to: '447700920004' })).toHaveLength(0);

@@ -3,10 +3,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { HookRepository } from '../../libs/hooks/index.js';
+import { HookRepository } from '#libs/hooks';
 import { startTestNats } from '../support/nats.js';
 import { startTestSwitchboard, useSwitchboard, type TestSwitchboard } from '../support/switchboard.js';
 import { callHook, createHook, newAccount, watchAccount } from './support.js';
+import { HookCalled, HookView } from '../../apps/server/http/answers.js';
+import { bodyOf } from '../support/api.js';
 
 const SCALE = 0.01;
 const sb = useSwitchboard({ env: { SWITCHBOARD_TIME_SCALE: String(SCALE) } });
@@ -34,14 +36,14 @@ describe('debounce', () => {
       await sleep(400);
       const second = await callHook(sb.url!, hook.token, 'POST', { message: 'second' });
       expect(second.status).toBe(200);
-      expect(Date.parse(second.body.launch_at)).toBeGreaterThan(Date.parse(first.body.launch_at));
+      expect(Date.parse(bodyOf(second, HookCalled).launch_at)).toBeGreaterThan(Date.parse(bodyOf(first, HookCalled).launch_at));
 
-      const pending = (await sb.api.get(`/v1/accounts/${account}/hooks/${hook.id}`)).body.launch.pending;
-      expect(pending).toMatchObject({ calls: 2, launch_at: second.body.launch_at, mode: 'audience' });
+      const pending = bodyOf(await sb.api.get(`/v1/accounts/${account}/hooks/${hook.id}`), HookView).launch.pending;
+      expect(pending).toMatchObject({ calls: 2, launch_at: bodyOf(second, HookCalled).launch_at, mode: 'audience' });
 
       const [event] = await watch.next('hook_event');
       // Not at the first call's launch time: the second call pushed it back.
-      expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(second.body.launch_at));
+      expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(bodyOf(second, HookCalled).launch_at));
       expect(event!.event_data).toMatchObject({ fields: { message: 'second' }, calls: 2 });
       await sleep(1500);
       expect(watch.ofType('hook_event')).toHaveLength(1);
@@ -143,16 +145,16 @@ describe('a restart mid-debounce', () => {
       if (timerLost) await strandPendingLaunch(first, account, hook.id);
       await first.close();
       // The first server is gone before the launch was due: only the next one can launch it.
-      expect(Date.now()).toBeLessThan(Date.parse(call.body.launch_at));
+      expect(Date.now()).toBeLessThan(Date.parse(bodyOf(call, HookCalled).launch_at));
       expect(watch.ofType('hook_event')).toHaveLength(0);
 
       const second = await startTestSwitchboard(nats.url, { env, dataDir });
       try {
         const [event] = await watch.next('hook_event', 1, 20_000);
         expect(event!.event_data).toMatchObject({ hook_id: hook.id, fields: { message: 'survives' }, calls: 1 });
-        expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(call.body.launch_at));
+        expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(bodyOf(call, HookCalled).launch_at));
         const read = await second.api.get(`/v1/accounts/${account}/hooks/${hook.id}`);
-        expect(read.body.launch).toMatchObject({ pending: null, last: { status: 'published', event_id: event!.event_id } });
+        expect(bodyOf(read, HookView).launch).toMatchObject({ pending: null, last: { status: 'published', event_id: event!.event_id } });
         await sleep(500);
         expect(watch.ofType('hook_event')).toHaveLength(1);
       } finally {

@@ -3,7 +3,8 @@ import type { Subscription } from 'nats';
 import { connectBus, type Bus } from '#libs/bus';
 import { VumiApiEvent } from '#libs/events';
 import type { ContactInput } from '#libs/store';
-import type { ApiResponse } from '../support/api.js';
+import { HookCreated } from '../../apps/server/http/answers.js';
+import { bodyOf, type ApiResponse } from '../support/api.js';
 import type { TestSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
 
@@ -13,14 +14,15 @@ export const newAccount = () => `hooks-${randomUUID().slice(0, 8)}`;
 export interface CreatedHook {
   id: string;
   token: string;
-  body: any;
+  body: HookCreated;
 }
 
 /** Creates a hook through the API; `event_type` defaults to hook_event. */
 export async function createHook(sb: TestSwitchboard, account: string, body: Record<string, unknown> = {}): Promise<CreatedHook> {
   const res = await sb.api.post(`/v1/accounts/${account}/hooks`, { event: { event_type: 'hook_event' }, ...body });
   if (res.status !== 201) throw new Error(`hook not created: ${res.status} ${JSON.stringify(res.body)}`);
-  return { id: res.body.id, token: res.body.token, body: res.body };
+  const created = bodyOf(res, HookCreated);
+  return { id: created.id, token: created.token, body: created };
 }
 
 /** Calls a launch URL as an outside system would: GET with the payload as the query, or a POST. */
@@ -30,7 +32,7 @@ export async function callHook(
   method: string,
   payload?: unknown,
   init: { headers?: Record<string, string>; rawBody?: string } = {},
-): Promise<ApiResponse> {
+): Promise<ApiResponse<unknown>> {
   let url = `${baseUrl}/hooks/${token}`;
   const request: RequestInit = { method, headers: { ...init.headers } };
   if (method === 'GET' && payload) url += `?${new URLSearchParams(payload as Record<string, string>).toString()}`;
@@ -40,7 +42,7 @@ export async function callHook(
   }
   const response = await fetch(url, request);
   const text = await response.text();
-  let body: any = text;
+  let body: unknown = text;
   try {
     body = text ? JSON.parse(text) : undefined;
   } catch {

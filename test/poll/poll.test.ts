@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  AnswerOutcome,
   completionEventId,
   DEFAULT_POLL_FILE,
   loadPollDefinition,
@@ -13,14 +14,15 @@ import {
   PollSession,
   sessionKey,
   startPollServer,
-  type PollDefinition,
+  PollDefinition,
   type RunningPollServer,
 } from '../../apps/poll/index.js';
 import { CONSUMERS, readBySeq, recordJson, STREAMS } from '#libs/bus';
 import { loadSettings } from '#libs/config';
 import { VumiApiEvent } from '#libs/events';
 import { createLogger } from '#libs/logger';
-import { apiClient, type ApiClient } from '../support/api.js';
+import { ContactList } from '../../apps/server/http/answers.js';
+import { type ApiClient, apiClient, bodyOf, errorOf, issuesOf } from '../support/api.js';
 import { startTestNats, type TestNats } from '../support/nats.js';
 import { startTestSwitchboard, testEnv, type TestSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
@@ -99,15 +101,15 @@ describe('the poll definition', () => {
   it('is served as the bundled file defines it', async () => {
     const res = await poll.get('/polls/ops-poll');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual(JSON.parse(await readFile(DEFAULT_POLL_FILE, 'utf8')));
+    expect(res.body).toEqual(JSON.parse(await readFile(DEFAULT_POLL_FILE, 'utf8')) as unknown);
     expect(res.body).toMatchObject({ account_key: 'acme', key: 'ops-poll' });
-    expect(res.body.questions.map((question: { id: string }) => question.id)).toEqual(['name', 'status']);
+    expect(bodyOf(res, PollDefinition).questions.map((question) => question.id)).toEqual(['name', 'status']);
   });
 
   it('another poll key is a 404 in the server error format', async () => {
     const res = await poll.get('/polls/other-poll');
     expect(res.status).toBe(404);
-    expect(res.body.error.code).toBe('not_found');
+    expect(errorOf(res).code).toBe('not_found');
     expect((await poll.post('/polls/other-poll/answers', { msisdn: newMsisdn(), answers: { name: 'x' } })).status).toBe(404);
   });
 });
@@ -144,7 +146,7 @@ describe('answers and completion', () => {
     await answer(msisdn, { name: 'Bea' });
     const done = await answer(msisdn, { status: 'up' });
     const again = await answer(msisdn, { status: 'up' });
-    expect(done.body.complete).toBe(true);
+    expect(bodyOf(done, AnswerOutcome).complete).toBe(true);
     expect(again.status).toBe(200);
     expect(again.body).toEqual({ complete: false, remaining: ['name'], session: 2 });
     expect(await completions(msisdn)).toHaveLength(1);
@@ -152,8 +154,9 @@ describe('answers and completion', () => {
     // Finishing the new session is a second, distinct completion.
     const second = await answer(msisdn, { name: 'Bea' });
     expect(second.body).toMatchObject({ complete: true, session: 2, event_id: completionEventId(definition, { msisdn, session: 2 }) });
-    expect(second.body.event_id).not.toBe(done.body.event_id);
-    expect((await completions(msisdn)).map((event) => event.event_id)).toEqual([done.body.event_id, second.body.event_id]);
+    const [doneId, secondId] = [bodyOf(done, AnswerOutcome).event_id, bodyOf(second, AnswerOutcome).event_id];
+    expect(secondId).not.toBe(doneId);
+    expect((await completions(msisdn)).map((event) => event.event_id)).toEqual([doneId, secondId]);
   });
 
   it('takes every answer at once, and the respondent name from the body', async () => {
@@ -171,7 +174,7 @@ describe('answers and completion', () => {
     const results = await Promise.all(Array.from({ length: 6 }, () => answer(msisdn, { status: 'down' })));
     expect(results.map((res) => res.status)).toEqual(Array(6).fill(200));
     // Requests that meet the completion before it is published are retries of it: same event id.
-    const eventIds = new Set(results.filter((res) => res.body.complete).map((res) => res.body.event_id));
+    const eventIds = new Set(results.map((res) => bodyOf(res, AnswerOutcome)).filter((outcome) => outcome.complete).map((outcome) => outcome.event_id));
     expect([...eventIds]).toEqual([completionEventId(definition, { msisdn, session: 1 })]);
     expect(await completions(msisdn)).toHaveLength(1);
   });
@@ -261,9 +264,9 @@ describe('bad answers are a 400 naming the field, and change nothing', () => {
   ])('%s', async (_name, body, field, message) => {
     const res = await poll.post('/polls/ops-poll/answers', body);
     expect(res.status).toBe(400);
-    expect(res.body.error.code).toBe('validation_failed');
-    expect(res.body.error.message).toMatch(message);
-    expect(res.body.error.details.issues.map((issue: { path: string }) => issue.path)).toContain(field);
+    expect(errorOf(res).code).toBe('validation_failed');
+    expect(errorOf(res).message).toMatch(message);
+    expect(issuesOf(res).map((issue) => issue.path)).toContain(field);
   });
 
   it('a valid answer beside an invalid one is not recorded', async () => {
@@ -276,7 +279,7 @@ describe('bad answers are a 400 naming the field, and change nothing', () => {
   it('malformed JSON is a 400 in the same format', async () => {
     const res = await poll.post('/polls/ops-poll/answers', '{"msisdn":');
     expect(res.status).toBe(400);
-    expect(res.body.error.code).toBe('invalid_json');
+    expect(errorOf(res).code).toBe('invalid_json');
   });
 });
 
@@ -337,11 +340,11 @@ describe('walk-through: poll_complete → create_contact → send_message', () =
     await answer(up, { name: 'Jo', status: 'up' });
     await answer(down, { name: 'Kim' });
     const done = await answer(down, { status: 'down' });
-    expect(done.body.complete).toBe(true);
+    expect(bodyOf(done, AnswerOutcome).complete).toBe(true);
 
     const contact = await waitFor('the contact', async () => {
-      const res = await sb.api.get('/v1/accounts/acme/contacts');
-      return res.body.contacts.find((one: { channels: Array<{ id_num: string }> }) => one.channels.some((channel) => channel.id_num === down));
+      const { contacts } = bodyOf(await sb.api.get('/v1/accounts/acme/contacts'), ContactList);
+      return contacts.find((one) => one.channels.some((channel) => channel.id_num === down));
     });
     expect(contact).toMatchObject({ name: 'Kim', channels: [{ type: 'sms', id_num: down }] });
     const [message] = await waitFor('the thank-you SMS', () => {
@@ -357,8 +360,8 @@ describe('walk-through: poll_complete → create_contact → send_message', () =
       return info.num_pending === 0 && info.num_ack_pending === 0;
     });
     expect(sb.provider.simulator!.messages({ to: up })).toEqual([]);
-    const contacts = (await sb.api.get('/v1/accounts/acme/contacts')).body.contacts;
-    expect(contacts.filter((one: { channels: Array<{ id_num: string }> }) => one.channels.some((channel) => channel.id_num === up))).toEqual([]);
+    const { contacts } = bodyOf(await sb.api.get('/v1/accounts/acme/contacts'), ContactList);
+    expect(contacts.filter((one) => one.channels.some((channel) => channel.id_num === up))).toEqual([]);
     expect(sb.provider.simulator!.messages({ to: down })).toHaveLength(1);
   });
 });

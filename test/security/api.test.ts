@@ -1,16 +1,21 @@
 import { createHash, createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { SignJWT, UnsecuredJWT } from 'jose';
+import { decodeJwt, SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { readServerSecret } from '#libs/auth';
 import { STREAMS } from '#libs/bus';
 import { signWebhook } from '#libs/vonage';
 import { loadOrCreateSimCredentials } from '../../apps/server/simCredentials.js';
-import { apiClient, type ApiClient } from '../support/api.js';
+import { apiClient, type ApiClient, bodyOf, errorOf, issuesOf } from '../support/api.js';
 import { startTestNats, type TestNats } from '../support/nats.js';
 import { startTestSwitchboard, type TestSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
 import { AttackTally } from './tally.js';
+import { EscalationPage, HookCreated, Route, RouteList, SubscriptionList } from '../../apps/server/http/answers.js';
+
+/** A route step's escalate_users config, as far as its private key. */
+const AppKey = z.object({ APP: z.object({ PRIVATE_KEY: z.string() }) });
 
 const PRIVATE_KEY = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
 
@@ -87,7 +92,7 @@ function endpoints(account: string): Array<[string, string, unknown?]> {
 }
 
 async function betaRoutes(): Promise<string[]> {
-  return (await sb.api.get('/v1/accounts/beta/routes')).body.routes.map((route: { id: string }) => route.id);
+  return bodyOf(await sb.api.get('/v1/accounts/beta/routes'), RouteList).routes.map((route) => route.id);
 }
 
 async function eventsStoredFor(account: string): Promise<number> {
@@ -101,8 +106,8 @@ describe('tokens', () => {
   it('refuses a missing, malformed, expired, tampered or foreign-signed token with 401', async () => {
     const secret = (await readServerSecret(sb.dataDir, undefined))!;
     const good = await sb.token({ accounts: ['alpha'], scope: 'admin' });
-    const [header, payload, signature] = good.split('.');
-    const widened = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), accounts: '*' })).toString('base64url');
+    const [header, , signature] = good.split('.');
+    const widened = Buffer.from(JSON.stringify({ ...decodeJwt(good), accounts: '*' })).toString('base64url');
     const claims = { sub: 'x', accounts: '*', scope: 'admin' };
     const attempts: Array<[string, string | undefined]> = [
       ['no Authorization header', undefined],
@@ -120,7 +125,7 @@ describe('tokens', () => {
     for (const [name, authorization] of attempts) {
       const res = await apiClient(sb.url!).call('GET', path, undefined, authorization ? { authorization } : {});
       tally.refused('bad tokens', res.status, 401, name);
-      expect(res.body.error.code).toBe('unauthorized');
+      expect(errorOf(res).code).toBe('unauthorized');
     }
     const write = await apiClient(sb.url!).call('PUT', '/v1/accounts/alpha/routes/forged', { match: {}, steps: [{ handler: 'log' }] }, { authorization: attempts[4]![1]! });
     tally.refused('bad tokens', write.status, 401, 'tampered token on a write');
@@ -164,14 +169,14 @@ describe('secrets', () => {
     for (const [name, body] of [['PUT answer', saved.body], ['GET', read.body], ['GET list', list.body]] as const) {
       tally.refused('secret disclosure through the API', JSON.stringify(body).includes('BEGIN PRIVATE KEY') ? 'disclosed' : 'masked', 'masked', String(name));
     }
-    expect(read.body.steps[0].config.APP.PRIVATE_KEY).toBe('[redacted]');
+    expect(AppKey.parse(bodyOf(read, Route).steps[0]!.config).APP.PRIVATE_KEY).toBe('[redacted]');
     // Written back as read: the stored key survives (the mask is not saved over it).
     await sb.api.put('/v1/accounts/alpha/routes/with-key', read.body);
     const stored = await sb.stores.routes.get('alpha', 'with-key');
-    expect((stored!.steps[0]!.config as any).APP.PRIVATE_KEY).toBe(PRIVATE_KEY);
+    expect(AppKey.parse(stored!.steps[0]!.config).APP.PRIVATE_KEY).toBe(PRIVATE_KEY);
     // Used, and logged about, without the key in any log line.
     await sb.api.post('/v1/accounts/alpha/events', { conversation_type: 'c', conversation_key: 'k', event_type: 'down', event_data: { message: 'x' } });
-    await waitFor('the escalation', async () => (await sb.api.get('/v1/accounts/alpha/escalations')).body.escalations.length > 0);
+    await waitFor('the escalation', async () => bodyOf(await sb.api.get('/v1/accounts/alpha/escalations'), EscalationPage).escalations.length > 0);
     tally.refused('secret disclosure in logs', logLines.some((line) => line.includes('BEGIN PRIVATE KEY')) ? 'logged' : 'absent', 'absent', `${logLines.length} log lines`);
     expect(logLines.length).toBeGreaterThan(10);
   });
@@ -202,7 +207,7 @@ describe('bodies', () => {
       tally.refused('oversized bodies', big.status, 413, `${method} ${path}`);
       const broken = await sb.api.call(method, path, '{"a": [1, 2');
       tally.refused('malformed bodies', broken.status, 400, `${method} ${path}`);
-      expect(broken.body.error.code).toBe('invalid_json');
+      expect(errorOf(broken).code).toBe('invalid_json');
     }
     for (const path of ['/webhooks/status', '/webhooks/inbound']) {
       tally.refused('oversized bodies', (await sb.api.post(path, JSON.stringify({ blob: 'x'.repeat(10_000) }))).status, 413, path);
@@ -235,9 +240,9 @@ describe('subscription targets (SSRF)', () => {
     for (const url of targets) {
       const res = await alpha.post('/v1/accounts/alpha/subscriptions', { url, filter: { event_types: ['escalation_*'] } });
       tally.refused('SSRF and bad subscription targets', res.status, 400, url);
-      expect(res.body.error.details.issues[0].path).toBe('url');
+      expect(issuesOf(res)[0]!.path).toBe('url');
     }
-    expect((await alpha.get('/v1/accounts/alpha/subscriptions')).body.subscriptions).toHaveLength(0);
+    expect(bodyOf(await alpha.get('/v1/accounts/alpha/subscriptions'), SubscriptionList).subscriptions).toHaveLength(0);
   });
 });
 
@@ -250,7 +255,7 @@ describe('rate limits', () => {
     for (const res of limited) tally.refused('publishing over the rate limit', res.status, 429);
     expect(limited.length).toBeGreaterThanOrEqual(7);
     expect(Number(limited[0]!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    expect(limited[0]!.body.error.code).toBe('rate_limited');
+    expect(errorOf(limited[0]!).code).toBe('rate_limited');
     // Another account has its own allowance.
     expect((await sb.api.post('/v1/accounts/other-flood/events', event)).status).toBe(202);
   });
@@ -258,7 +263,8 @@ describe('rate limits', () => {
   it('answers 429 past a hook’s launch rate', async () => {
     const created = await sb.api.post('/v1/accounts/alpha/hooks', { event: { event_type: 'launched' } });
     expect(created.status).toBe(201);
-    const answers = await Promise.all(Array.from({ length: 10 }, () => apiClient(sb.url!).get(created.body.launch_path)));
+    const { launch_path } = bodyOf(created, HookCreated);
+    const answers = await Promise.all(Array.from({ length: 10 }, () => apiClient(sb.url!).get(launch_path)));
     const limited = answers.filter((res) => res.status === 429);
     for (const res of limited) tally.refused('hook launches over the rate limit', res.status, 429);
     expect(limited.length).toBeGreaterThanOrEqual(7);
@@ -301,7 +307,7 @@ describe('provider webhooks', () => {
     const huge = body.replace('f0rged', 'x'.repeat(5000));
     const refused = await sb.api.call('POST', '/webhooks/status', huge, { authorization: `Bearer ${await signWebhook(huge, signature_secret)}` });
     tally.refused('forged provider webhooks', refused.status, 400, 'a 5,000-character message_uuid');
-    expect(refused.body.error.details.issues[0].path).toBe('message_uuid');
+    expect(issuesOf(refused)[0]!.path).toBe('message_uuid');
     expect((await sb.api.get('/v1/accounts/alpha/routes')).status).toBe(200);
   });
 });

@@ -20,13 +20,13 @@ import {
   type Bus,
   type Buckets,
   type NatsServerProcess,
-} from '../../libs/bus/index.js';
-import { DeadLetters } from '../../libs/deadletters/index.js';
-import { publishEvent } from '../../libs/events/index.js';
-import { DEFAULT_JSON_SHAPE } from '../../libs/jsonShape/index.js';
-import { startBusIngest, type BusIngest } from '../../libs/ingest/index.js';
-import { quotaExceeded } from '../../libs/limits/index.js';
-import { createLogger } from '../../libs/logger/index.js';
+} from '#libs/bus';
+import { DeadLetters } from '#libs/deadletters';
+import { publishEvent } from '#libs/events';
+import { DEFAULT_JSON_SHAPE } from '#libs/jsonShape';
+import { startBusIngest, type BusIngest } from '#libs/ingest';
+import { quotaExceeded } from '#libs/limits';
+import { createLogger } from '#libs/logger';
 import { freePort } from '../support/ports.js';
 import { waitFor } from '../support/waitFor.js';
 import { AttackTally } from './tally.js';

@@ -4,14 +4,18 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from 'nats';
 import { afterAll, expect, it } from 'vitest';
+import { z } from 'zod';
 import { busAddUser } from '../../apps/cli/busAddUser.js';
-import { busUsersOf, CONSUMERS, connectBus, ensureDurableConsumer, ensureNats, natsStoreDirOf, provisionBus, startNatsServer, STREAMS, type Bus, type NatsServerProcess } from '../../libs/bus/index.js';
-import { DeadLetters } from '../../libs/deadletters/index.js';
-import { publishEvent } from '../../libs/events/index.js';
-import { DEFAULT_JSON_SHAPE } from '../../libs/jsonShape/index.js';
-import { startBusIngest } from '../../libs/ingest/index.js';
-import { createLogger } from '../../libs/logger/index.js';
+import { busUsersOf, CONSUMERS, connectBus, ensureDurableConsumer, ensureNats, natsStoreDirOf, provisionBus, startNatsServer, STREAMS, type Bus, type NatsServerProcess } from '#libs/bus';
+import { DeadLetters } from '#libs/deadletters';
+import { publishEvent } from '#libs/events';
+import { DEFAULT_JSON_SHAPE } from '#libs/jsonShape';
+import { startBusIngest } from '#libs/ingest';
+import { createLogger } from '#libs/logger';
 import { freePort } from '../support/ports.js';
+
+/** A pino line, as far as its message. */
+const LogLine = z.looseObject({ msg: z.string() });
 
 const PROJECT_CONF = path.resolve(import.meta.dirname, '../../nats.conf');
 const TOPOLOGY = { dedupeWindowS: 60, eventsMaxAgeS: 3600 };
@@ -32,7 +36,7 @@ async function launch(log: string[]): Promise<{ bus: Bus; url: string }> {
     dataDir: dataDir!,
     user: undefined,
     password: undefined,
-    log: createLogger({ level: 'info' }, { write: (line: string) => void log.push(JSON.parse(line).msg) }),
+    log: createLogger({ level: 'info' }, { write: (line: string) => void log.push(LogLine.parse(JSON.parse(line)).msg) }),
   });
   running.push(endpoint.server!);
   process.once('exit', () => endpoint.server?.killNow());

@@ -3,12 +3,13 @@ import path from 'node:path';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STREAMS } from '#libs/bus';
-import { apiClient } from '../support/api.js';
+import { apiClient, bodyOf, errorOf } from '../support/api.js';
 import { startTestNats, type TestNats } from '../support/nats.js';
 import { rawRequest } from '../support/rawHttp.js';
 import { startTestSwitchboard, tokenFor, type TestSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
 import { AttackTally } from './tally.js';
+import { HookCreated, RevokedList, RouteList, SubscriptionView } from '../../apps/server/http/answers.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -70,7 +71,7 @@ function spellings(pathname: string, base: string): Array<[string, string]> {
 const bodyFor = (method: string) => (method === 'POST' || method === 'PUT' || method === 'PATCH' ? JSON.stringify({ match: { event_type: 'x' }, steps: [{ handler: 'log' }], url: 'https://example.com/x', event: { event_type: 'x' }, conversation_type: 'c', conversation_key: 'k', event_type: 'x', event_data: {} }) : undefined);
 
 async function betaState() {
-  const routes = (await sb.api.get('/v1/accounts/beta/routes')).body.routes.map((route: { id: string }) => route.id);
+  const routes = bodyOf(await sb.api.get('/v1/accounts/beta/routes'), RouteList).routes.map((route) => route.id);
   const info = await sb.bus.jsm.streams.info(STREAMS.events, { subjects_filter: 'events.beta.>' });
   return { routes, events: Object.values(info.state.subjects ?? {}).reduce((sum, count) => sum + count, 0) };
 }
@@ -107,7 +108,7 @@ describe('every registered route, without a token', () => {
   it('checks the token before the rate limit: callers without one cannot use up an account’s allowance', async () => {
     const event = JSON.stringify({ conversation_type: 'c', conversation_key: 'k', event_type: 'x', event_data: {} });
     for (let i = 0; i < 20; i++) expect((await rawRequest(sb.url!, 'POST', '/%761/accounts/gamma/events', { body: event })).status).toBe(401);
-    expect((await sb.api.post('/v1/accounts/gamma/events', JSON.parse(event))).status).toBe(202);
+    expect((await sb.api.post('/v1/accounts/gamma/events', event)).status).toBe(202);
   });
 
   it('lets the allow-listed routes check their own credentials', async () => {
@@ -123,7 +124,7 @@ describe('answer headers', () => {
   it('sets nosniff, frame and content-security headers, and no-store, on API answers and errors', async () => {
     const created = await sb.api.post('/v1/accounts/alpha/subscriptions', { url: 'https://example.com/hook' });
     expect(created.status).toBe(201);
-    expect(created.body.secret).toMatch(/^whsec_/);
+    expect(bodyOf(created, SubscriptionView).secret).toMatch(/^whsec_/);
     const answers = [created, await sb.api.get('/v1/accounts/alpha/routes'), await apiClient(sb.url!).get('/v1/accounts/alpha/routes'), await apiClient(sb.url!).get('/nowhere')];
     for (const [index, answer] of answers.entries()) {
       expect(answer.headers.get('x-content-type-options'), `answer ${index}`).toBe('nosniff');
@@ -155,10 +156,10 @@ describe('tokens that can be taken back', () => {
       expect(revoked.status).toBe(201);
       const refused = await viaFirst.get('/v1/accounts/alpha/routes');
       tally.refused('revoked tokens', refused.status, 401, 'the revoking process, the next request');
-      expect(refused.body.error.message).toContain('revoked');
+      expect(errorOf(refused).message).toContain('revoked');
       await waitFor('the other process to refuse it', async () => (await viaSecond.get('/v1/accounts/alpha/routes')).status === 401, 2000);
       tally.refused('revoked tokens', 401, 401, 'another process');
-      expect((await sb.api.get('/v1/tokens/revoked')).body.revoked).toEqual([expect.objectContaining({ jti, reason: 'laptop lost', revoked_by: 'test' })]);
+      expect(bodyOf(await sb.api.get('/v1/tokens/revoked'), RevokedList).revoked).toEqual([expect.objectContaining({ jti, reason: 'laptop lost', revoked_by: 'test' })]);
     } finally {
       await second.close();
     }
@@ -204,7 +205,7 @@ describe('launch URLs', () => {
       body: JSON.stringify({ event: { event_type: 'x' } }),
     });
     expect(created.status).toBe(201);
-    expect(JSON.parse(created.body).launch_url.startsWith(`${sb.url}/hooks/`)).toBe(true);
+    expect(HookCreated.parse(JSON.parse(created.body)).launch_url.startsWith(`${sb.url}/hooks/`)).toBe(true);
   });
 });
 

@@ -5,9 +5,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { planProvider, startProvider, type Provider } from '../../apps/server/provider.js';
 import { loadOrCreateSimCredentials, simControlTokenFile } from '../../apps/server/simCredentials.js';
-import { startSimulator } from '../../libs/vonage-sim/index.js';
-import { loadSettings } from '../../libs/config/index.js';
-import { signApplicationJwt } from '../../libs/vonage/index.js';
+import { startSimulator } from '#libs/vonage-sim';
+import { loadSettings } from '#libs/config';
+import { signApplicationJwt } from '#libs/vonage';
 import { rsaKeyPair, silentLogger, useSimulator } from '../vonage/fixtures.js';
 
 const harness = useSimulator('app-sim-control');

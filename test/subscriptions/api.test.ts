@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { DeliveryList, SubscriptionList, SubscriptionView } from '../../apps/server/http/answers.js';
 import { useSwitchboard } from '../support/switchboard.js';
 import { newAccount, subscribe } from './support.js';
+import { type ApiResponse, bodyOf, errorOf, issuesOf } from '../support/api.js';
 
 const sb = useSwitchboard();
 
 const path = (account: string, rest = '') => `/v1/accounts/${account}/subscriptions${rest}`;
-const issuePaths = (body: any): string[] => body.error.details.issues.map((issue: { path: string }) => issue.path);
+const issuePaths = (res: ApiResponse<unknown>): string[] => issuesOf(res).map((issue) => issue.path);
 
 describe('the subscriptions API', () => {
   it('creates a subscription with a generated secret, shown once, masked afterwards', async () => {
@@ -23,9 +25,9 @@ describe('the subscriptions API', () => {
 
     const one = await sb.api.get(path(account, `/${created.id}`));
     expect(one.status).toBe(200);
-    expect(one.body.secret).toBe(`whsec_…${created.secret.slice(-4)}`);
+    expect(bodyOf(one, SubscriptionView).secret).toBe(`whsec_…${created.secret.slice(-4)}`);
     const list = await sb.api.get(path(account));
-    expect(list.body.subscriptions.map((s: any) => s.id)).toEqual([created.id]);
+    expect(bodyOf(list, SubscriptionList).subscriptions.map((s) => s.id)).toEqual([created.id]);
     expect(JSON.stringify([one.body, list.body])).not.toContain(created.secret.slice('whsec_'.length));
 
     const other = await subscribe(sb, account, { url: 'https://example.com/other' });
@@ -40,7 +42,7 @@ describe('the subscriptions API', () => {
     for (const bad of ['hunter2', 'whsec_!!!', `whsec_${Buffer.alloc(8).toString('base64')}`]) {
       const res = await sb.api.post(path(account), { url: 'https://example.com/hooks', secret: bad });
       expect(res.status, bad).toBe(400);
-      expect(issuePaths(res.body)).toEqual(['secret']);
+      expect(issuePaths(res)).toEqual(['secret']);
     }
   });
 
@@ -49,13 +51,13 @@ describe('the subscriptions API', () => {
     for (const url of ['ftp://example.com/hooks', 'javascript:alert(1)', 'file:///etc/passwd', 'not a url', 'https://user:pw@example.com/hooks', '']) {
       const res = await sb.api.post(path(account), { url });
       expect(res.status, url).toBe(400);
-      expect(res.body.error.code).toBe('validation_failed');
-      expect(issuePaths(res.body), url).toEqual(['url']);
+      expect(errorOf(res).code).toBe('validation_failed');
+      expect(issuePaths(res), url).toEqual(['url']);
     }
     const missing = await sb.api.post(path(account), { filter: { event_types: ['x'] } });
     expect(missing.status).toBe(400);
-    expect(issuePaths(missing.body)).toEqual(['url']);
-    expect((await sb.api.get(path(account))).body.subscriptions).toEqual([]);
+    expect(issuePaths(missing)).toEqual(['url']);
+    expect(bodyOf(await sb.api.get(path(account)), SubscriptionList).subscriptions).toEqual([]);
   });
 
   it('refuses a bad filter, naming the field', async () => {
@@ -73,7 +75,7 @@ describe('the subscriptions API', () => {
     for (const [filter, field] of cases) {
       const res = await sb.api.post(path(account), { url: 'https://example.com/hooks', filter });
       expect(res.status, JSON.stringify(filter)).toBe(400);
-      expect(issuePaths(res.body), JSON.stringify(filter)).toEqual([field]);
+      expect(issuePaths(res), JSON.stringify(filter)).toEqual([field]);
     }
     const unknownField = await sb.api.post(path(account), { url: 'https://example.com/hooks', filters: {} });
     expect(unknownField.status).toBe(400);
@@ -89,13 +91,13 @@ describe('the subscriptions API', () => {
     });
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({ url: 'http://example.org/new', enabled: false, filter: { event_types: ['poll_complete'], conversation_key: 'ops-poll' } });
-    expect(patched.body.secret).toBe(`whsec_…${created.secret.slice(-4)}`);
-    expect((await sb.api.get(path(account, `/${created.id}`))).body.enabled).toBe(false);
+    expect(bodyOf(patched, SubscriptionView).secret).toBe(`whsec_…${created.secret.slice(-4)}`);
+    expect(bodyOf(await sb.api.get(path(account, `/${created.id}`)), SubscriptionView).enabled).toBe(false);
 
     expect((await sb.api.call('PATCH', path(account, `/${created.id}`), { url: 'gopher://example.org' })).status).toBe(400);
     expect((await sb.api.call('PATCH', path(account, `/${created.id}`), {})).status).toBe(400);
     expect((await sb.api.call('PATCH', path(account, '/sub_nope'), { enabled: true })).status).toBe(404);
-    expect((await sb.api.get(path(account, `/${created.id}`))).body.url).toBe('http://example.org/new');
+    expect(bodyOf(await sb.api.get(path(account, `/${created.id}`)), SubscriptionView).url).toBe('http://example.org/new');
 
     expect((await sb.api.delete(path(account, `/${created.id}`))).status).toBe(204);
     expect((await sb.api.get(path(account, `/${created.id}`))).status).toBe(404);
@@ -108,7 +110,7 @@ describe('the subscriptions API', () => {
     const created = await subscribe(sb, account, { url: 'https://example.com/hooks' });
     const elsewhere = newAccount();
     expect((await sb.api.get(path(elsewhere, `/${created.id}`))).status).toBe(404);
-    expect((await sb.api.get(path(elsewhere))).body.subscriptions).toEqual([]);
+    expect(bodyOf(await sb.api.get(path(elsewhere)), SubscriptionList).subscriptions).toEqual([]);
     expect((await sb.api.delete(path(elsewhere, `/${created.id}`))).status).toBe(404);
     expect((await sb.api.get(path(account, `/${created.id}`))).status).toBe(200);
   });
@@ -116,7 +118,7 @@ describe('the subscriptions API', () => {
   it('answers 404 for deliveries that do not exist', async () => {
     const account = newAccount();
     const created = await subscribe(sb, account, { url: 'https://example.com/hooks' });
-    expect((await sb.api.get(path(account, `/${created.id}/deliveries`))).body.deliveries).toEqual([]);
+    expect(bodyOf(await sb.api.get(path(account, `/${created.id}/deliveries`)), DeliveryList).deliveries).toEqual([]);
     expect((await sb.api.get(path(account, `/${created.id}/deliveries/nope`))).status).toBe(404);
     expect((await sb.api.post(path(account, `/${created.id}/deliveries/nope/replay`))).status).toBe(404);
     expect((await sb.api.get(path(account, `/${created.id}/deliveries?limit=0`))).status).toBe(400);

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { useSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
-import { Receiver } from './receiver.js';
+import { postedEvent, Receiver } from './receiver.js';
 import { verifyStandardWebhook } from './standardWebhooks.js';
 import { deliveries, newAccount, publish, settled, subscribe } from './support.js';
+import { Delivery, SubscriptionView, UnroutedList } from '../../apps/server/http/answers.js';
+import { bodyOf, errorOf } from '../support/api.js';
 
 // 24 h pass in 4.3 s: retries 1 ms doubling up to 180 ms.
 const WINDOW_MS = 24 * 3600 * 1000 * 0.00005;
@@ -20,9 +22,9 @@ describe('dead deliveries', () => {
       const started = Date.now();
       const eventId = await publish(sb, account, { event_type: 'escalation_exhausted', event_data: { escalation_id: 'esc-9' } });
 
-      const [dead] = await waitFor('the dead delivery', async () => {
-        const list = await deliveries(sb, account, broken.id);
-        return list[0]?.status === 'dead' && list;
+      const dead = await waitFor('the dead delivery', async () => {
+        const [newest] = await deliveries(sb, account, broken.id);
+        return newest?.status === 'dead' && newest;
       }, WINDOW_MS + 10_000);
       const elapsed = Date.now() - started;
       expect(elapsed).toBeGreaterThanOrEqual(WINDOW_MS * 0.95);
@@ -30,33 +32,34 @@ describe('dead deliveries', () => {
       expect(dead.attempt_count).toBeGreaterThanOrEqual(20);
       expect(dead.attempt_count).toBe(receiver.at('/broken').length);
       expect(dead.attempts.at(-1)).toMatchObject({ status: 500, response: 'database is on fire', error: 'HTTP 500' });
-      // Its last try came at the end of its window, not an hour's worth (scaled) before it.
-      expect(Date.parse(dead.attempts.at(-1).at) - Date.parse(dead.attempts[0].at)).toBeGreaterThanOrEqual(WINDOW_MS);
-      expect(dead.window_started_at).toBe(dead.attempts[0].at);
+      // Its last try came at the end of its window, not an hour's worth (scaled) before it; nats-server
+      // times the redelivery on its own clock, which may run a millisecond or two ahead of this one.
+      expect(Date.parse(dead.attempts.at(-1)!.at) - Date.parse(dead.attempts[0]!.at)).toBeGreaterThanOrEqual(WINDOW_MS - 5);
+      expect(dead.window_started_at).toBe(dead.attempts[0]!.at);
       expect(new Set(receiver.at('/broken').map((post) => post.headers['webhook-id']))).toEqual(new Set([dead.id]));
 
       // Failing for the whole window disabled it, and only it; the bus says so.
       const disabled = await waitFor('the subscription to be disabled', async () => {
-        const one = (await sb.api.get(`/v1/accounts/${account}/subscriptions/${broken.id}`)).body;
+        const one = bodyOf(await sb.api.get(`/v1/accounts/${account}/subscriptions/${broken.id}`), SubscriptionView);
         return one.disabled?.announced && one;
       });
       expect(disabled).toMatchObject({ enabled: false, disabled: { reason: 'failing', announced: true } });
-      expect(Date.parse(disabled.disabled.at) - Date.parse(disabled.disabled.failing_since)).toBeGreaterThanOrEqual(WINDOW_MS);
+      expect(Date.parse(disabled.disabled!.at) - Date.parse(disabled.disabled!.failing_since)).toBeGreaterThanOrEqual(WINDOW_MS);
       expect((await sb.api.get(`/v1/accounts/${account}/subscriptions/${healthy.id}`)).body).toMatchObject({ enabled: true });
-      expect(receiver.at('/healthy').map((post) => JSON.parse(post.body).event_id)).toContain(eventId);
+      expect(receiver.at('/healthy').map((post) => postedEvent(post).event_id)).toContain(eventId);
       const announced = await waitFor('subscription_disabled on the bus', async () => {
-        const unrouted = (await sb.api.get(`/v1/accounts/${account}/events/unrouted`)).body.unrouted as any[];
+        const { unrouted } = bodyOf(await sb.api.get(`/v1/accounts/${account}/events/unrouted`), UnroutedList);
         return unrouted.find((one) => one.event.event_type === 'subscription_disabled')?.event;
       });
       expect(announced).toMatchObject({
         account_key: account,
         conversation_type: 'subscription',
         conversation_key: broken.id,
-        event_data: { subscription_id: broken.id, reason: 'failing', failing_since: disabled.disabled.failing_since, last_error: 'HTTP 500' },
+        event_data: { subscription_id: broken.id, reason: 'failing', failing_since: disabled.disabled!.failing_since, last_error: 'HTTP 500' },
       });
       await settled(sb);
       // The announcement went to the healthy subscription too (it takes every event), once.
-      expect(receiver.at('/healthy').filter((post) => JSON.parse(post.body).event_type === 'subscription_disabled')).toHaveLength(1);
+      expect(receiver.at('/healthy').filter((post) => postedEvent(post).event_type === 'subscription_disabled')).toHaveLength(1);
 
       // Disabled: new events are not queued for it.
       const posts = receiver.at('/broken').length;
@@ -69,30 +72,31 @@ describe('dead deliveries', () => {
       const replayPath = `/v1/accounts/${account}/subscriptions/${broken.id}/deliveries/${dead.id}/replay`;
       const refused = await sb.api.post(replayPath);
       expect(refused.status).toBe(409);
-      expect(refused.body.error.message).toMatch(/disabled/);
+      expect(errorOf(refused).message).toMatch(/disabled/);
       receiver.answer('/broken', () => ({ status: 204 }));
       const enabled = await sb.api.call('PATCH', `/v1/accounts/${account}/subscriptions/${broken.id}`, { enabled: true });
       expect(enabled.body).toMatchObject({ enabled: true });
-      expect(enabled.body.disabled).toBeUndefined();
-      expect(enabled.body.failing_since).toBeUndefined();
+      expect(enabled.body).not.toHaveProperty('disabled');
+      expect(enabled.body).not.toHaveProperty('failing_since');
 
       const replayed = await sb.api.post(replayPath);
       expect(replayed.status).toBe(202);
       expect(replayed.body).toMatchObject({ id: dead.id, replays: 1 });
       const [post] = (await receiver.waitForPosts('/broken', posts + 1)).slice(posts);
       expect(post!.headers['webhook-id']).toBe(dead.id);
-      expect(JSON.parse(post!.body).event_id).toBe(eventId);
+      expect(postedEvent(post!).event_id).toBe(eventId);
       expect(verifyStandardWebhook(broken.secret, post!.headers, post!.body)).toBe(true);
       await settled(sb);
-      const after = (await sb.api.get(`/v1/accounts/${account}/subscriptions/${broken.id}/deliveries/${dead.id}`)).body;
+      const answer = await sb.api.get(`/v1/accounts/${account}/subscriptions/${broken.id}/deliveries/${dead.id}`);
+      const after = bodyOf(answer, Delivery);
       expect(after).toMatchObject({ status: 'succeeded', replays: 1, attempt_count: dead.attempt_count + 1 });
       expect(after.attempts.at(-1)).toMatchObject({ status: 204 });
-      expect(after.dead_reason).toBeUndefined();
+      expect(answer.body).not.toHaveProperty('dead_reason');
 
       // Only a dead delivery is replayed.
       const again = await sb.api.post(replayPath);
       expect(again.status).toBe(409);
-      expect(again.body.error.message).toMatch(/succeeded/);
+      expect(errorOf(again).message).toMatch(/succeeded/);
       await settled(sb);
       expect(receiver.at('/broken')).toHaveLength(posts + 1);
     } finally {
@@ -109,9 +113,9 @@ describe('dead deliveries', () => {
       await publish(sb, account, { event_type: 'escalation_read' });
       await receiver.waitForPosts('/later', 1);
       await sb.api.call('PATCH', `/v1/accounts/${account}/subscriptions/${sub.id}`, { enabled: false });
-      const [dead] = await waitFor('the delivery to die', async () => {
-        const list = await deliveries(sb, account, sub.id);
-        return list[0]?.status === 'dead' && list;
+      const dead = await waitFor('the delivery to die', async () => {
+        const [newest] = await deliveries(sb, account, sub.id);
+        return newest?.status === 'dead' && newest;
       });
       expect(dead.dead_reason).toBe('subscription_disabled');
       await settled(sb);

@@ -1,9 +1,11 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Delivery, DeliveryList, type SubscriptionView } from '../../apps/server/http/answers.js';
+import { bodyOf } from '../support/api.js';
 import { startTestNats, type TestNats } from '../support/nats.js';
 import { startTestSwitchboard, type TestSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
-import { Receiver, type Post } from './receiver.js';
+import { postedEvent, Receiver } from './receiver.js';
 import { verifyStandardWebhook } from './standardWebhooks.js';
 import { deliveries, newAccount, publish, settled, subscribe } from './support.js';
 
@@ -36,13 +38,12 @@ afterAll(async () => {
   await nats?.stop();
 });
 
-async function subscription(account: string, path: string, filter?: Record<string, unknown>): Promise<any> {
+async function subscription(account: string, path: string, filter?: Record<string, unknown>): Promise<SubscriptionView> {
   const created = await subscribe(sb, account, { url: receiver.url(path), ...(filter ? { filter } : {}) });
   secrets.push(created.secret);
   return created;
 }
 
-const eventOf = (post: Post) => JSON.parse(post.body);
 
 describe('webhook deliveries', () => {
   it('POSTs the event signed as Standard Webhooks says, verifiable by a receiver', async () => {
@@ -52,7 +53,7 @@ describe('webhook deliveries', () => {
     const [post] = await receiver.waitForPosts('/signed', 1);
 
     expect(post!.headers['content-type']).toBe('application/json');
-    const event = eventOf(post!);
+    const event = postedEvent(post!);
     expect(event).toMatchObject({ event_id: eventId, account_key: account, event_type: 'escalation_read', event_data: { escalation_id: 'esc-1', user: 'Ann' } });
     expect(verifyStandardWebhook(sub.secret, post!.headers, post!.body)).toBe(true);
     // The same check refuses what was not signed with this secret, or not this body, or not now.
@@ -62,9 +63,9 @@ describe('webhook deliveries', () => {
     expect(verifyStandardWebhook(sub.secret, post!.headers, post!.body, Date.now() / 1000 + 3600)).toBe(false);
     expect(Math.abs(Number(post!.headers['webhook-timestamp']) - Date.now() / 1000)).toBeLessThan(30);
 
-    const [delivery] = await waitFor('the delivery record', async () => {
+    const delivery = await waitFor('the delivery record', async () => {
       const list = await deliveries(sb, account, sub.id);
-      return list.length === 1 && list[0].status === 'succeeded' && list;
+      return list.length === 1 && list[0]!.status === 'succeeded' && list[0];
     });
     expect(delivery.id).toBe(post!.headers['webhook-id']);
     expect(delivery).toMatchObject({ subscription_id: sub.id, attempt_count: 1, event: { event_id: eventId } });
@@ -90,7 +91,7 @@ describe('webhook deliveries', () => {
     await send('escalation_read', 'monitor', 'main', newAccount());
     await settled(sb);
 
-    const got = (path: string) => receiver.at(path).map((post) => eventOf(post).event_id).sort();
+    const got = (path: string) => receiver.at(path).map((post) => postedEvent(post).event_id).sort();
     expect(got('/escalations')).toEqual([read, exhausted, started].sort());
     expect(got('/ops-poll')).toEqual([pollComplete]);
     expect(got('/monitor')).toEqual([read, exhausted, down].sort());
@@ -114,14 +115,14 @@ describe('webhook deliveries', () => {
 
     const [delivery] = await deliveries(sb, account, sub.id);
     expect(delivery).toMatchObject({ id: posts[0]!.headers['webhook-id'], status: 'succeeded', attempt_count: 3 });
-    expect(delivery.attempts.map((attempt: any) => [attempt.n, attempt.status, attempt.response, attempt.error])).toEqual([
+    expect(delivery!.attempts.map((attempt) => [attempt.n, attempt.status, attempt.response, attempt.error])).toEqual([
       [1, 503, 'try later', 'HTTP 503'],
       [2, 503, 'try later', 'HTTP 503'],
       [3, 200, 'thanks', undefined],
     ]);
-    expect(delivery.attempts.every((attempt: any) => attempt.duration_ms >= 0 && !Number.isNaN(Date.parse(attempt.at)))).toBe(true);
-    const one = await sb.api.get(`/v1/accounts/${account}/subscriptions/${sub.id}/deliveries/${delivery.id}`);
-    expect(one.body).toEqual(delivery);
+    expect(delivery!.attempts.every((attempt) => attempt.duration_ms >= 0 && !Number.isNaN(Date.parse(attempt.at)))).toBe(true);
+    const one = await sb.api.get(`/v1/accounts/${account}/subscriptions/${sub.id}/deliveries/${delivery!.id}`);
+    expect(bodyOf(one, Delivery)).toEqual(delivery);
   });
 
   it('lists deliveries most recent first', async () => {
@@ -134,7 +135,7 @@ describe('webhook deliveries', () => {
     await settled(sb);
     expect((await deliveries(sb, account, sub.id)).map((one) => one.event.event_id)).toEqual([second, first]);
     const limited = await sb.api.get(`/v1/accounts/${account}/subscriptions/${sub.id}/deliveries?limit=1`);
-    expect(limited.body.deliveries.map((one: any) => one.event.event_id)).toEqual([second]);
+    expect(bodyOf(limited, DeliveryList).deliveries.map((one) => one.event.event_id)).toEqual([second]);
   });
 
   it('counts a timeout and a redirect as failures, and follows no redirect', async () => {
@@ -152,7 +153,7 @@ describe('webhook deliveries', () => {
     const redirected = await waitFor('a redirected attempt', async () => (await deliveries(sb, account, moved.id))[0]?.attempts[0]);
     expect(redirected.status).toBe(302);
     expect(redirected.error).toMatch(/^redirected \(HTTP 302\) to http:\/\/127\.0\.0\.1:\d+\/elsewhere: redirects are not followed$/);
-    expect((await deliveries(sb, account, moved.id))[0].status).toBe('retrying');
+    expect((await deliveries(sb, account, moved.id))[0]!.status).toBe('retrying');
     expect(receiver.at('/elsewhere')).toEqual([]);
 
     // Deleting a subscription drops what is still queued for it.
@@ -171,7 +172,7 @@ describe('webhook deliveries', () => {
       const list = await deliveries(sb, account, sub.id);
       return list.length === 20 && list.every((one) => one.status === 'retrying' && one.attempt_count >= 1) && list;
     });
-    expect(failing[0].attempts[0].error).toMatch(/ECONNREFUSED/);
+    expect(failing[0]!.attempts[0]!.error).toMatch(/ECONNREFUSED/);
 
     // Switchboard goes away with all twenty still to deliver; another one takes them from the stream.
     await sb.close();
@@ -181,7 +182,7 @@ describe('webhook deliveries', () => {
     await settled(sb);
 
     const received = receiver.at('/outage');
-    expect(new Set(received.map((post) => eventOf(post).event_id))).toEqual(published);
+    expect(new Set(received.map((post) => postedEvent(post).event_id))).toEqual(published);
     const ids = received.map((post) => post.headers['webhook-id']);
     expect(new Set(ids).size).toBe(20);
     expect(received).toHaveLength(20);
@@ -191,7 +192,7 @@ describe('webhook deliveries', () => {
     expect(new Set(records.map((one) => one.id))).toEqual(new Set(ids));
     expect(records.every((one) => one.attempt_count >= 2)).toBe(true);
     // The subscription was failing and is healthy again.
-    expect((await sb.api.get(`/v1/accounts/${account}/subscriptions/${sub.id}`)).body.failing_since).toBeUndefined();
+    expect((await sb.api.get(`/v1/accounts/${account}/subscriptions/${sub.id}`)).body).not.toHaveProperty('failing_since');
   });
 
   it('keeps deliveries waiting for their next try across a restart of the NATS server', async () => {
@@ -214,7 +215,7 @@ describe('webhook deliveries', () => {
       return list.length === 5 && list.every((one) => one.status === 'succeeded');
     }, 20_000);
     const succeeded = receiver.at('/nats-restart').slice(failedPosts);
-    expect(new Set(succeeded.map((post) => eventOf(post).event_id))).toEqual(published);
+    expect(new Set(succeeded.map((post) => postedEvent(post).event_id))).toEqual(published);
     expect(succeeded).toHaveLength(5);
   });
 

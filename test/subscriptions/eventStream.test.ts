@@ -4,6 +4,7 @@ import { startTestSwitchboard, useSwitchboard } from '../support/switchboard.js'
 import { waitFor } from '../support/waitFor.js';
 import { openSse, type SseStream } from './sseClient.js';
 import { newAccount, publish } from './support.js';
+import { issuesOf } from '../support/api.js';
 
 const sb = useSwitchboard({ env: { SWITCHBOARD_STREAM_HEARTBEAT_MS: '200' } });
 
@@ -37,7 +38,7 @@ describe('the live event stream (SSE)', () => {
         ['escalation_read', read],
         ['escalation_exhausted', exhausted],
       ]);
-      const data = JSON.parse(sse.frames[0]!.data!);
+      const data: unknown = JSON.parse(sse.frames[0]!.data!);
       expect(data).toMatchObject({ event_id: read, account_key: account, event_type: 'escalation_read', event_data: { user: 'Ann' } });
     } finally {
       sse.close();
@@ -76,7 +77,7 @@ describe('the live event stream (SSE)', () => {
     for (const query of ['?filter=escalation.read', '?filter=,', '?conversation_type=a.b']) {
       const res = await sb.api.get(`/v1/accounts/${account}/events/stream${query}`);
       expect(res.status, query).toBe(400);
-      expect(res.body.error.details.issues[0].path, query).toMatch(/^(filter|conversation_type)/);
+      expect(issuesOf(res)[0]!.path, query).toMatch(/^(filter|conversation_type)/);
     }
   });
 

@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { VumiApiEvent } from '#libs/events';
 import { waitFor } from '../support/waitFor.js';
 
 export interface Post {
@@ -7,6 +8,11 @@ export interface Post {
   headers: IncomingHttpHeaders;
   body: string;
   at: number;
+}
+
+/** The event a delivery POSTed. */
+export function postedEvent(post: Post): VumiApiEvent {
+  return VumiApiEvent.parse(JSON.parse(post.body));
 }
 
 export interface Answer {

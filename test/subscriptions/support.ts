@@ -1,15 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { CONSUMERS, STREAMS } from '#libs/bus';
+import { DeliveryList, EventAccepted, SubscriptionView, type Delivery } from '../../apps/server/http/answers.js';
+import { bodyOf } from '../support/api.js';
 import type { TestSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
 
 export const newAccount = () => `acct-${randomUUID().slice(0, 8)}`;
 
 /** Creates a subscription through the API and answers it as created (with its secret). */
-export async function subscribe(sb: TestSwitchboard, account: string, body: Record<string, unknown>): Promise<any> {
+export async function subscribe(sb: TestSwitchboard, account: string, body: Record<string, unknown>): Promise<SubscriptionView> {
   const res = await sb.api.post(`/v1/accounts/${account}/subscriptions`, body);
   if (res.status !== 201) throw new Error(`subscription not created: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
+  return bodyOf(res, SubscriptionView);
 }
 
 export interface EventSpec {
@@ -24,13 +26,13 @@ export interface EventSpec {
 export async function publish(sb: TestSwitchboard, account: string, spec: EventSpec): Promise<string> {
   const res = await sb.api.post(`/v1/accounts/${account}/events`, { conversation_type: 'poll', conversation_key: 'ops-poll', event_data: {}, ...spec });
   if (res.status !== 202) throw new Error(`event not published: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.event_id;
+  return bodyOf(res, EventAccepted).event_id;
 }
 
-export async function deliveries(sb: TestSwitchboard, account: string, subscriptionId: string): Promise<any[]> {
+export async function deliveries(sb: TestSwitchboard, account: string, subscriptionId: string): Promise<Delivery[]> {
   const res = await sb.api.get(`/v1/accounts/${account}/subscriptions/${subscriptionId}/deliveries`);
   if (res.status !== 200) throw new Error(`deliveries not listed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.deliveries;
+  return bodyOf(res, DeliveryList).deliveries;
 }
 
 /**

@@ -90,7 +90,7 @@ export function useSwitchboard(options: Parameters<typeof startTestSwitchboard>[
   return new Proxy({} as TestSwitchboard, {
     get(_target, property) {
       if (!running) throw new Error('the suite\'s Switchboard is not started yet: use it inside tests and hooks');
-      return Reflect.get(running, property);
+      return Reflect.get(running, property) as unknown;
     },
   });
 }

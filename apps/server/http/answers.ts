@@ -45,6 +45,7 @@ export const HookView = Hook.omit({ token_index: true }).extend({
 export const LaunchUrls = z.object({ token: z.string(), launch_path: z.string(), launch_url: z.string() });
 
 export const HookCreated = HookView.extend(LaunchUrls.shape);
+export type HookCreated = z.infer<typeof HookCreated>;
 
 export const HookList = z.object({ hooks: z.array(HookView) });
 
@@ -53,6 +54,7 @@ export const HookCalled = z.object({ scheduled: z.literal(true), launch_at: z.st
 
 /** A subscription as shown after its creation: the secret masked (so not a valid secret itself). */
 export const SubscriptionView = Subscription.extend({ secret: z.string() });
+export type SubscriptionView = z.infer<typeof SubscriptionView>;
 
 export const SubscriptionList = z.object({ subscriptions: z.array(SubscriptionView) });
 
@@ -73,7 +75,10 @@ export const ListedLimit = z.object({
   setting: z.string(),
   description: z.string(),
   past_it: z.string(),
+  /** What the account holds against a quota, when an account's limits are listed. */
+  used: z.number().optional(),
 });
+export type ListedLimit = z.infer<typeof ListedLimit>;
 
 /** `GET /v1/limits`: every limit the caller meets. */
 export const LimitsList = z.object({ account: z.string().nullable(), limits: z.array(ListedLimit) });
@@ -82,5 +87,10 @@ export const LimitsList = z.object({ account: z.string().nullable(), limits: z.a
 export const AccountLimitsView = z.object({ account: z.string(), limits: AccountLimits, overrides: AccountLimitsOverride });
 
 export const RevokedList = z.object({ revoked: z.array(Revocation) });
+
+/** `GET /v1/handlers`: each handler type with its config's JSON Schema. */
+export const HandlerCatalogue = z.object({
+  handlers: z.array(z.object({ type: z.string(), description: z.string(), config_schema: z.record(z.string(), z.unknown()) })),
+});
 
 export const Readiness = z.object({ ready: z.boolean(), reason: z.string().optional() });
