@@ -1,3 +1,3 @@
 export { startPeriodicPass, type PeriodicPass } from './periodicPass.js';
-export { Timers, type FiredTimer, type TimerHandler, type TimerWorkerOptions } from './timers.js';
+export { timerSubject, Timers, type FiredTimer, type TimerHandler, type TimerWorkerOptions } from './timers.js';
 export { timeoutMs } from './timeoutMs.js';

@@ -33,6 +33,11 @@ function subjectToken(key: string): string {
   return key.replace(/[^A-Za-z0-9_-]/g, '_');
 }
 
+/** The subject a timer of `kind` under `key` is stored on. */
+export function timerSubject(kind: string, key: string): string {
+  return `timers.${kind}.${subjectToken(key)}`;
+}
+
 /**
  * Durable timers on the TIMERS stream. A timer is a message; its consumer holds it back with a
  * delayed negative ack until it is due, then hands it to whichever worker is free. Timers live in
@@ -45,7 +50,7 @@ export class Timers {
 
   /** Schedules a timer; the same kind and key scheduled twice within the duplicate window is stored once. */
   async schedule(kind: string, key: string, dueAt: number, payload: unknown): Promise<void> {
-    await this.bus.js.publish(`timers.${kind}.${subjectToken(key)}`, JSON.stringify({ due_at: dueAt, payload }), {
+    await this.bus.js.publish(timerSubject(kind, key), JSON.stringify({ due_at: dueAt, payload }), {
       msgID: `${kind}:${key}`,
     });
   }

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { DeadLetterList, EventAccepted, Replayed, StoredDeadLetter, UnroutedList } from '../../apps/server/http/answers.js';
 import { bodyOf } from '../support/api.js';
 import { useSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
+import { consumersIdle } from '../support/settled.js';
 
 const sb = useSwitchboard();
 
@@ -60,7 +60,7 @@ describe('failures', () => {
     sb.provider.simulator!.setScenario('447700900711', { outcome: 'delivered' });
     await sb.api.post(`/v1/accounts/${acct}/deadletters/${letters[0]!.id}/replay`);
     await waitFor('the replayed message', () => sb.provider.simulator!.messages({ to: '447700900711' }).length === 1);
-    await sleep(200);
+    await consumersIdle(sb.bus);
     expect(sb.provider.simulator!.messages({ to: '447700900710' })).toHaveLength(1);
   });
 
@@ -93,7 +93,7 @@ describe('failures', () => {
     expect(letters.map((one) => one.raw)).toContain('this is not json');
     expect(letters.map((one) => one.error.message).join('\n')).toMatch(/not JSON/);
     expect(letters.map((one) => one.error.message).join('\n')).toMatch(/not a valid event envelope: event_id/);
-    await sleep(300);
+    await consumersIdle(sb.bus);
     expect(await deadLetters(acct)).toHaveLength(2);
     const replay = await sb.api.post(`/v1/accounts/${acct}/deadletters/${letters[0]!.id}/replay`);
     expect(replay.status).toBe(409);
@@ -113,7 +113,7 @@ describe('failures', () => {
     });
     expect(letter.reason).toBe('malformed');
     expect(letter.error.message).toBe(`the envelope belongs under events.${victim}.poll.ops-poll.outage, not events.${source}.poll.ops-poll.outage`);
-    await sleep(300);
+    await consumersIdle(sb.bus);
     expect(sb.provider.simulator!.messages({ to: '447700900721' })).toHaveLength(0);
     expect(await deadLetters(victim)).toHaveLength(0);
   });

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { CONSUMERS, STREAMS } from '#libs/bus';
+import { STREAMS } from '#libs/bus';
 import { startTestSwitchboard, useSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
 import { bodyOf, errorOf, issuesOf, type ApiResponse } from '../support/api.js';
 import { DeadLetterList, EventAccepted } from '../../apps/server/http/answers.js';
+import { consumersIdle } from '../support/settled.js';
 
 const sb = useSwitchboard();
 
@@ -33,14 +33,7 @@ async function storedEvents(acct: string): Promise<number> {
 }
 
 /** Once the dispatcher has nothing left to take or settle: whatever the root caused is done. */
-async function dispatcherIdle(): Promise<void> {
-  await waitFor('the dispatcher to be idle', async () => {
-    const info = await sb.bus.jsm.consumers.info(STREAMS.events, CONSUMERS.dispatcher);
-    return info.num_pending === 0 && info.num_ack_pending === 0;
-  }, 20_000);
-  // What a step was publishing as the last event was acked has reached the stream by now.
-  await sleep(200);
-}
+const dispatcherIdle = () => consumersIdle(sb.bus, ['dispatcher'], 20_000);
 
 /** The root's count as the budget keeps it. */
 async function fanoutCount(acct: string, root: string): Promise<{ admitted: number; refused: number }> {

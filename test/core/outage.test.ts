@@ -218,6 +218,7 @@ async function throughOutage(name: string, breakNats: () => Promise<{ downAt: nu
   const lag = monitorEventLoopDelay({ resolution: 20 });
   lag.enable();
   const load = await startLoad(account, bodyOf(hook, HookCreated).launch_path);
+  // A second of steady load before the outage, and the load kept up through the recovery after it.
   await sleep(1000);
   const { downAt, backAt } = await breakNats();
   await sleep(RECOVERY_MS + 2500);

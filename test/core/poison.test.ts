@@ -16,6 +16,7 @@ import { useSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
 import { DeadLetterList, EventAccepted, UnroutedList } from '../../apps/server/http/answers.js';
 import { bodyOf } from '../support/api.js';
+import { consumersIdle } from '../support/settled.js';
 
 const MAX_ATTEMPTS = 3;
 
@@ -36,13 +37,6 @@ const theDeadLetter = (acct: string) =>
   }).then((list) => {
     expect(list).toHaveLength(1);
     return list[0]!;
-  });
-
-/** The consumer holds nothing: no message to deliver, none awaiting an ack or a redelivery. */
-const consumerIdle = (stream: string, consumer: string) =>
-  waitFor(`${consumer} to hold nothing`, async () => {
-    const info = await sb.bus.jsm.consumers.info(stream, consumer);
-    return info.num_pending === 0 && info.num_ack_pending === 0 && info.num_redelivered === 0;
   });
 
 /** Whether the stream still holds a message on the subject (a work queue deletes what was settled). */
@@ -89,7 +83,7 @@ describe('a message that fails the same way on every delivery', () => {
     const calls = () => dispatch.mock.calls.filter(([msg]) => msg.seq === seq).length;
 
     const letter = await theDeadLetter(acct);
-    await consumerIdle(STREAMS.events, CONSUMERS.dispatcher);
+    await consumersIdle(sb.bus, ['dispatcher']);
     expect(calls()).toBe(MAX_ATTEMPTS);
     expect(letter).toMatchObject({ reason: 'poison', consumer: CONSUMERS.dispatcher, subject, attempts: MAX_ATTEMPTS, error: { code: ErrorCode.MaxPayloadExceeded } });
     // Too large to keep whole in a dead letter as well: it keeps the start, which names the event.
@@ -102,7 +96,7 @@ describe('a message that fails the same way on every delivery', () => {
       const { unrouted } = bodyOf(await sb.api.get(`/v1/accounts/${acct}/events/unrouted`), UnroutedList);
       return unrouted.some((one) => one.event.event_id === bodyOf(next, EventAccepted).event_id);
     });
-    await consumerIdle(STREAMS.events, CONSUMERS.dispatcher);
+    await consumersIdle(sb.bus, ['dispatcher']);
     expect(calls()).toBe(MAX_ATTEMPTS);
     expect(await deadLetters(acct)).toHaveLength(1);
   });
@@ -127,7 +121,7 @@ describe('a message that fails the same way on every delivery', () => {
       // Held back until due first: that delivery is not an attempt.
       await new Timers(sb.bus).schedule('test', `${acct}.poison`, Date.now() + 150, { account_key: acct, id: 'poison' });
       const letter = await theDeadLetter(acct);
-      await consumerIdle(STREAMS.timers, CONSUMERS.timers);
+      await consumersIdle(sb.bus, ['timers']);
       expect(fired.filter((id) => id === 'poison')).toHaveLength(MAX_ATTEMPTS);
       expect(letter).toMatchObject({ reason: 'poison', consumer: CONSUMERS.timers, subject: `timers.test.${acct}_poison`, attempts: MAX_ATTEMPTS });
       expect(letter.error).toEqual({ code: 'internal', message: 'this timer cannot be handled' });
@@ -136,7 +130,7 @@ describe('a message that fails the same way on every delivery', () => {
 
       await new Timers(sb.bus).schedule('test', `${acct}.fine`, Date.now(), { account_key: acct, id: 'fine' });
       await waitFor('the next timer', () => fired.includes('fine'));
-      await consumerIdle(STREAMS.timers, CONSUMERS.timers);
+      await consumersIdle(sb.bus, ['timers']);
       expect(fired.filter((id) => id === 'poison')).toHaveLength(MAX_ATTEMPTS);
       expect(await deadLetters(acct)).toHaveLength(1);
     } finally {
@@ -163,7 +157,7 @@ describe('a message that fails the same way on every delivery', () => {
       const webhook = statusWebhook(acct, 'poison');
       await inbox.storeStatus(webhook, JSON.stringify(webhook));
       const letter = await theDeadLetter(acct);
-      await consumerIdle(STREAMS.provider, CONSUMERS.provider);
+      await consumersIdle(sb.bus, ['provider']);
       expect(applied.filter((uuid) => uuid === 'poison')).toHaveLength(MAX_ATTEMPTS);
       expect(letter).toMatchObject({ reason: 'poison', consumer: CONSUMERS.provider, attempts: MAX_ATTEMPTS, error: { message: 'this status cannot be applied' } });
       expect(letter.subject).toMatch(new RegExp(`^provider\\.status\\.${acct}\\.`));
@@ -172,7 +166,7 @@ describe('a message that fails the same way on every delivery', () => {
       const next = statusWebhook(acct, 'fine');
       await inbox.storeStatus(next, JSON.stringify(next));
       await waitFor('the next webhook', () => applied.includes('fine'));
-      await consumerIdle(STREAMS.provider, CONSUMERS.provider);
+      await consumersIdle(sb.bus, ['provider']);
       expect(applied.filter((uuid) => uuid === 'poison')).toHaveLength(MAX_ATTEMPTS);
       expect(await deadLetters(acct)).toHaveLength(1);
     } finally {
@@ -210,7 +204,7 @@ describe('a message that fails the same way on every delivery', () => {
         const attempts = () => reads.mock.calls.filter(([, , id]) => id === deliveryId).length;
 
         const letter = await theDeadLetter(acct);
-        await consumerIdle(STREAMS.deliveries, CONSUMERS.deliveries);
+        await consumersIdle(sb.bus, ['deliveries']);
         expect(attempts()).toBe(MAX_ATTEMPTS);
         expect(letter).toMatchObject({ reason: 'poison', consumer: CONSUMERS.deliveries, subject, attempts: MAX_ATTEMPTS, error: { code: 'internal' } });
         expect(JSON.parse(letter.data!)).toEqual(job);
@@ -220,7 +214,7 @@ describe('a message that fails the same way on every delivery', () => {
         const next = await sb.api.post(`/v1/accounts/${acct}/events`, { conversation_type: 'poll', conversation_key: 'ops-poll', event_type: 'outage', event_data: {} });
         const [post] = await receiver.waitForPosts('/hooks', 1);
         expect(postedEvent(post!).event_id).toBe(bodyOf(next, EventAccepted).event_id);
-        await consumerIdle(STREAMS.deliveries, CONSUMERS.deliveries);
+        await consumersIdle(sb.bus, ['deliveries']);
         expect(attempts()).toBe(MAX_ATTEMPTS);
         expect(await deadLetters(acct)).toHaveLength(1);
       } finally {
@@ -278,7 +272,7 @@ describe('a transient failure', () => {
     try {
       await new Timers(sb.bus).schedule('test', `${acct}.outage`, Date.now(), { account_key: acct, id: 'outage' });
       await waitFor('the timer to succeed', () => firings === outage.length + 1);
-      await consumerIdle(STREAMS.timers, CONSUMERS.timers);
+      await consumersIdle(sb.bus, ['timers']);
       expect(firings).toBe(outage.length + 1);
       expect(await stillStored(STREAMS.timers, `timers.test.${acct}_outage`)).toBe(false);
       expect(await deadLetterCount()).toBe(stored);

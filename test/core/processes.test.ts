@@ -10,6 +10,7 @@ import { startTestNats, type TestNats } from '../support/nats.js';
 import { spawnSwitchboard, type SwitchboardProcess } from '../support/processes.js';
 import { testEnv } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
+import { consumersIdle } from '../support/settled.js';
 
 let nats: TestNats;
 let bus: Bus;
@@ -58,7 +59,7 @@ describe('processes', () => {
 
     const handledBy = (one: SwitchboardProcess) => one.logs.filter((line) => line.msg === 'handled').map((line) => line.event_id as string);
     await waitFor('every event handled', () => handledBy(a).length + handledBy(b).length >= total, 20_000);
-    await sleep(500);
+    await consumersIdle(bus);
     const all = [...handledBy(a), ...handledBy(b)];
     expect(all).toHaveLength(total);
     expect(new Set(all).size).toBe(total);
@@ -81,11 +82,13 @@ describe('processes', () => {
     const publishing = (async () => {
       for (; published < total; published++) {
         await publishEvent(bus.js, poll('crash', published));
+        // A steady stream, so that the kill lands mid-stream.
         await sleep(2);
       }
     })();
     await waitFor('a third published', () => published > total / 3);
     await first.kill();
+    // Down for a moment, as a crashed process is, while events keep coming.
     await sleep(300);
     const second = await start();
     await publishing;

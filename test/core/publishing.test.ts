@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { STREAMS } from '#libs/bus';
 import { publishEvent } from '#libs/events';
@@ -7,6 +6,7 @@ import { useSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
 import { bodyOf, errorOf, issuesOf } from '../support/api.js';
 import { EventAccepted } from '../../apps/server/http/answers.js';
+import { consumersIdle } from '../support/settled.js';
 
 const sb = useSwitchboard({ env: { SWITCHBOARD_BODY_LIMIT_BYTES: '16384' } });
 
@@ -59,7 +59,7 @@ describe('publishing events', () => {
     expect(bodyOf(again, EventAccepted).seq).toBe(bodyOf(first, EventAccepted).seq);
 
     await waitFor('the message', () => sb.provider.simulator!.messages({ to: '447700900001' }).length > 0);
-    await sleep(500);
+    await consumersIdle(sb.bus);
     expect(sb.provider.simulator!.messages({ to: '447700900001' })).toHaveLength(1);
     const stored = await sb.bus.jsm.streams.info(STREAMS.events, { subjects_filter: 'events.dedupe.>' });
     expect(Object.values(stored.state.subjects ?? {}).reduce((sum, count) => sum + count, 0)).toBe(1);

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { lastBySubject, STREAMS } from '#libs/bus';
@@ -7,6 +6,7 @@ import { Contact, ContactList, DeadLetterList, EventAccepted, HandlerCatalogue, 
 import { useSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
 import { bodyOf, errorOf, issuesOf } from '../support/api.js';
+import { consumersIdle } from '../support/settled.js';
 
 const sb = useSwitchboard();
 
@@ -158,7 +158,7 @@ describe('dispatching', () => {
     await publish(acct, 'poll_complete', { status: 'down', region: { name: 'eu' } });
     await publish(acct, 'poll_complete', { status: 'up', region: { name: 'eu' } });
     await waitFor('fan-out', () => textsTo('447700900301').length === 2 && textsTo('447700900302').length === 2 && textsTo('447700900303').length === 1);
-    await sleep(300);
+    await consumersIdle(sb.bus);
     expect(textsTo('447700900301')).toEqual(['any poll_complete', 'any poll_complete']);
     expect(textsTo('447700900303')).toEqual(['down in eu']);
     expect(textsTo('447700900304')).toEqual([]);
@@ -246,7 +246,7 @@ describe('dispatching', () => {
     });
     expect(letter.event?.cause?.depth).toBe(9);
     expect(letter.error.message).toMatch(/deeper than 8/);
-    await sleep(500);
+    await consumersIdle(sb.bus);
     const letters = bodyOf(await sb.api.get(`/v1/accounts/${acct}/deadletters`), DeadLetterList).deadletters;
     expect(letters).toHaveLength(1);
   });

@@ -1,9 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { errorOf } from '../support/api.js';
 import { useSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
-import { escalationDriver, sampleWith, watchEvents } from './support.js';
+import { escalationDriver, escalationsSettled, sampleWith, watchEvents } from './support.js';
 
 const SCALE = 0.001;
 const sb = useSwitchboard({ env: { SWITCHBOARD_TIME_SCALE: String(SCALE) } });
@@ -36,7 +35,7 @@ describe('escalate_users, dispatch mode (one Dispatch API workflow per user)', (
     expect(new Set(esc.attempts.slice(0, 2).map(attempt => attempt.dispatch_uuid))).toEqual(new Set([esc.dispatches[0]!.dispatch_uuid]));
     expect(sim.messages().filter((message) => message.dispatch_uuid === esc.dispatches[1]!.dispatch_uuid).map((m) => m.channel)).toEqual(['viber_service', 'whatsapp']);
     await waitFor('escalation_read', () => watch.ofType('escalation_read').length === 1);
-    await sleep(300);
+    await escalationsSettled(sb, account);
     expect(watch.ofType('escalation_read')).toHaveLength(1);
     watch.stop();
   });

@@ -52,6 +52,7 @@ describe('expiries while provider webhooks run late', () => {
     await webhooksRunLate(3_000);
     const { id, first, deadline } = await startEscalation('late', '447700922001', '447700922002');
 
+    // Past the deadline by half a second: the expiry is due, and held back while webhooks run late.
     await sleep(deadline + 500 - Date.now());
     const waiting = bodyOf(await sb.api.get(`/v1/accounts/late/escalations/${id}`), EscalationView);
     expect(waiting.status).toBe('active');

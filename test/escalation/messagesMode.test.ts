@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { BUCKETS } from '#libs/bus';
+import { ESCALATION_TIMER } from '#libs/escalation';
 import { publishEvent, type VumiApiEvent } from '#libs/events';
 import { signWebhook } from '#libs/vonage';
 import { loadOrCreateSimCredentials } from '../../apps/server/simCredentials.js';
 import { EscalationPage, EscalationView } from '../../apps/server/http/answers.js';
 import { bodyOf } from '../support/api.js';
+import { timersDone } from '../support/settled.js';
 import { useSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
-import { escalationDriver, sampleWith, watchEvents } from './support.js';
+import { escalationDriver, escalationsSettled, sampleWith, watchEvents } from './support.js';
 
 // 600 s of the tutorial's default expiry pass in 600 ms.
 const SCALE = 0.001;
@@ -48,7 +49,7 @@ describe('escalate_users, messages mode', () => {
     expect(read!.event_data.elapsed_ms as number).toBeGreaterThan(3 * 600 * SCALE * 1000);
     expect(attemptsOf(read!).map((attempt) => attempt.channel)).toEqual(['messenger', 'sms', 'viber_service', 'whatsapp']);
     expect(read!.conversation_key).toBe('main');
-    await sleep(300);
+    await escalationsSettled(sb, account);
     expect(watch.ofType('escalation_started')).toHaveLength(1);
     expect(watch.ofType('escalation_attempt')).toHaveLength(4);
     expect(watch.ofType('escalation_read')).toHaveLength(1);
@@ -92,7 +93,7 @@ describe('escalate_users, messages mode', () => {
     const [exhausted] = await waitFor('escalation_exhausted', () => watch.ofType('escalation_exhausted').length > 0 && watch.ofType('escalation_exhausted'));
     expect(attemptsOf(exhausted!).map((attempt) => attempt.result)).toEqual(['expired', 'expired', 'expired', 'expired', 'expired']);
     expect(attemptsOf(exhausted!).every((attempt) => typeof attempt.message_uuid === 'string')).toBe(true);
-    await sleep(300);
+    await escalationsSettled(sb, account);
     expect(watch.ofType('escalation_read')).toHaveLength(0);
     expect(watch.ofType('escalation_exhausted')).toHaveLength(1);
     watch.stop();
@@ -155,7 +156,9 @@ describe('escalate_users, messages mode', () => {
     expect(esc.outcome).toMatchObject({ status: 'read', user: 'Tony', channel: 'messenger', attempt: 0 });
     expect(sent(esc)).toEqual(['Tony/messenger', 'Tony/sms']);
     expect(esc.attempts[1]!.result).toBe('superseded');
-    await sleep(1500);
+    // The superseded SMS's expiry comes and goes without moving on to Michael.
+    await timersDone(sb.bus, ESCALATION_TIMER, account);
+    await escalationsSettled(sb, account);
     expect(sim.messages({ to: a.michaelViber })).toHaveLength(0);
     expect(watch.ofType('escalation_read')).toHaveLength(1);
     watch.stop();
@@ -230,7 +233,7 @@ describe('escalate_users, messages mode', () => {
     });
     const timeline = bodyOf(await sb.api.get(`/v1/accounts/${account}/escalations/${esc.id}`), EscalationView).attempts[0]!.statuses;
     expect(timeline.map((s) => s.status)).toEqual(['submitted', 'delivered', 'read']);
-    await sleep(300);
+    await escalationsSettled(sb, account);
     expect(watch.ofType('escalation_read')).toHaveLength(1);
     expect(sent(esc)).toEqual(['Tony/messenger']);
     watch.stop();
@@ -252,7 +255,9 @@ describe('escalate_users, messages mode', () => {
     expect((await sb.api.post(`/v1/accounts/${account}/escalations/${esc!.id}/cancel`)).status).toBe(409);
     expect((await sb.api.post(`/v1/accounts/${account}/escalations/nope/cancel`)).status).toBe(404);
     await waitFor('escalation_cancelled', () => watch.ofType('escalation_cancelled').length === 1);
-    await sleep(600);
+    // The expiry of the cancelled attempt comes and goes without a send.
+    await timersDone(sb.bus, ESCALATION_TIMER, account);
+    await escalationsSettled(sb, account);
     expect(sim.messages({ to: a.tonySms })).toHaveLength(0);
     expect(watch.ofType('escalation_exhausted')).toHaveLength(0);
     watch.stop();
@@ -267,7 +272,7 @@ describe('escalate_users, messages mode', () => {
     await publishEvent(sb.bus.js, event);
     await publishEvent(sb.bus.js, event, { msgId: `${event.event_id}-again` });
     await finished(account);
-    await sleep(300);
+    await escalationsSettled(sb, account);
     expect(bodyOf(await sb.api.get(`/v1/accounts/${account}/escalations`), EscalationPage).escalations).toHaveLength(1);
     expect(sb.provider.simulator!.messages({ to: a.tonyMessenger })).toHaveLength(1);
   });

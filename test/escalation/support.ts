@@ -9,6 +9,7 @@ import { VumiApiEvent } from '#libs/events';
 import { EscalationPage, EventAccepted } from '../../apps/server/http/answers.js';
 import { bodyOf } from '../support/api.js';
 import type { TestSwitchboard } from '../support/switchboard.js';
+import { consumersIdle } from '../support/settled.js';
 import { waitFor } from '../support/waitFor.js';
 
 /** The tutorial's sample.json, as far as the tests change it: its senders and each user's addresses. */
@@ -58,6 +59,17 @@ export function watchEvents(bus: Bus, account: string): { events: VumiApiEvent[]
     },
   });
   return { events, ofType: (type) => events.filter((event) => event.event_type === type), stop: () => sub.unsubscribe() };
+}
+
+/**
+ * Once the account's escalations have done their last effects and every input and event they
+ * caused has been handled, and has reached this process's own subscriptions: what a test waits on
+ * before it asserts that nothing more came.
+ */
+export async function escalationsSettled(sb: TestSwitchboard, account: string): Promise<void> {
+  await waitFor('the escalations to finish their effects', async () => (await sb.escalationStore.list(account)).every((esc) => esc.outbox.length === 0));
+  await consumersIdle(sb.bus, ['dispatcher', 'provider']);
+  await sb.bus.nc.flush();
 }
 
 /**

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { broadcastId } from '#handlers/broadcast';
 import { useSwitchboard } from '../support/switchboard.js';
@@ -6,6 +5,7 @@ import { waitFor } from '../support/waitFor.js';
 import { addContacts, callHook, createHook, newAccount, watchAccount } from './support.js';
 import { Broadcast, DeadLetterList, EscalationPage, EventAccepted } from '../../apps/server/http/answers.js';
 import { bodyOf, issuesOf } from '../support/api.js';
+import { consumersIdle } from '../support/settled.js';
 
 // Expiries of 15 s pass in 150 ms; the default debounce (10 s) in 100 ms.
 const sb = useSwitchboard({ env: { SWITCHBOARD_TIME_SCALE: '0.01' } });
@@ -78,7 +78,7 @@ describe('broadcast', () => {
     });
     expect(done).toMatchObject({ total: 2, sent: 1, failed: 1, run: 1, failures: [{ contact_id: 'missing', reason: 'no such contact' }] });
     expect(sb.provider.simulator!.messages({ to: '447700910021' }).map((message) => message.text)).toEqual(['hello Solo']);
-    await sleep(200);
+    await consumersIdle(sb.bus);
     expect(bodyOf(await sb.api.get(`/v1/accounts/${account}/deadletters`), DeadLetterList).deadletters).toEqual([]);
   });
 

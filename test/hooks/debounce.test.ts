@@ -9,6 +9,7 @@ import { startTestSwitchboard, useSwitchboard, type TestSwitchboard } from '../s
 import { callHook, createHook, newAccount, watchAccount } from './support.js';
 import { HookCalled, HookView } from '../../apps/server/http/answers.js';
 import { bodyOf } from '../support/api.js';
+import { waitFor } from '../support/waitFor.js';
 
 const SCALE = 0.01;
 const sb = useSwitchboard({ env: { SWITCHBOARD_TIME_SCALE: String(SCALE) } });
@@ -33,6 +34,7 @@ describe('debounce', () => {
       const hook = await createHook(sb, account, { debounce_s: 100 });
       const first = await callHook(sb.url!, hook.token, 'POST', { message: 'first' });
       expect(first.status).toBe(200);
+      // The second call comes while the first is still in its quiet period.
       await sleep(400);
       const second = await callHook(sb.url!, hook.token, 'POST', { message: 'second' });
       expect(second.status).toBe(200);
@@ -45,7 +47,7 @@ describe('debounce', () => {
       // Not at the first call's launch time: the second call pushed it back.
       expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(bodyOf(second, HookCalled).launch_at));
       expect(event!.event_data).toMatchObject({ fields: { message: 'second' }, calls: 2 });
-      await sleep(1500);
+      await watch.launchesDone();
       expect(watch.ofType('hook_event')).toHaveLength(1);
     } finally {
       await watch.stop();
@@ -90,7 +92,7 @@ describe('debounce', () => {
       expect(event!.event_data.calls).toBe(1000);
       // The latest payload wins: one of the last wave's.
       expect((event!.event_data.fields as { n: number }).n).toBeGreaterThanOrEqual(900);
-      await sleep(2500);
+      await watch.launchesDone();
       expect(watch.ofType('hook_event')).toHaveLength(1);
       const state = await sb.hookStore.launchState(account, hook.id);
       expect(state?.pending).toBeUndefined();
@@ -110,14 +112,7 @@ describe('debounce', () => {
       const hook = await createHook(sb, account, { debounce_s: 50 });
       expect((await callHook(sb.url!, hook.token, 'GET')).status).toBe(200);
       await sb.api.call('PATCH', `/v1/accounts/${account}/hooks/${hook.id}`, { enabled: false });
-      const last = await (async () => {
-        for (let i = 0; i < 100; i++) {
-          const state = await sb.hookStore.launchState(account, hook.id);
-          if (state?.last_launch) return state.last_launch;
-          await sleep(50);
-        }
-        return undefined;
-      })();
+      const last = await waitFor('the launch recorded', async () => (await sb.hookStore.launchState(account, hook.id))?.last_launch);
       expect(last).toMatchObject({ status: 'dropped' });
       expect(watch.ofType('hook_event')).toHaveLength(0);
     } finally {
@@ -155,7 +150,7 @@ describe('a restart mid-debounce', () => {
         expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(bodyOf(call, HookCalled).launch_at));
         const read = await second.api.get(`/v1/accounts/${account}/hooks/${hook.id}`);
         expect(bodyOf(read, HookView).launch).toMatchObject({ pending: null, last: { status: 'published', event_id: event!.event_id } });
-        await sleep(500);
+        await watch.launchesDone();
         expect(watch.ofType('hook_event')).toHaveLength(1);
       } finally {
         await second.close();

@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { Subscription } from 'nats';
 import { connectBus, type Bus } from '#libs/bus';
 import { VumiApiEvent } from '#libs/events';
+import { HOOK_TIMER } from '#libs/hooks';
 import type { ContactInput } from '#libs/store';
 import { HookCreated } from '../../apps/server/http/answers.js';
 import { bodyOf, type ApiResponse } from '../support/api.js';
 import type { TestSwitchboard } from '../support/switchboard.js';
+import { timersDone } from '../support/settled.js';
 import { waitFor } from '../support/waitFor.js';
 
 /** A fresh account per test keeps hooks, contacts and events apart. */
@@ -56,6 +58,8 @@ export interface EventWatch {
   ofType(type: string): VumiApiEvent[];
   /** Waits until `count` events of the type have been seen, and returns them. */
   next(type: string, count?: number, timeoutMs?: number): Promise<VumiApiEvent[]>;
+  /** Once every launch of the account's hooks has come due and been handled, and what it published is in: before asserting no other came. */
+  launchesDone(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -75,6 +79,11 @@ export async function watchAccount(natsUrl: string, account: string): Promise<Ev
     events,
     ofType,
     next: (type, count = 1, timeoutMs = 10_000) => waitFor(`${count} ${type} event(s)`, () => ofType(type).length >= count && ofType(type), timeoutMs),
+    async launchesDone() {
+      // A launch publishes its event before its timer is acknowledged, and so deleted from TIMERS.
+      await timersDone(bus, HOOK_TIMER, `${account}.`);
+      await bus.nc.flush();
+    },
     async stop() {
       sub.unsubscribe();
       await bus.close();

@@ -105,6 +105,7 @@ async function as(user: string): Promise<{ nc: NatsConnection; errors: string[] 
 /** What the server answered to the last action: a permissions violation, or nothing (accepted). */
 async function answer(nc: NatsConnection, errors: string[]): Promise<string> {
   await nc.flush();
+  // The server's -ERR came before its PONG; the status iterator hands it on a few ticks later.
   await sleep(50);
   const last = errors.at(-1) ?? 'accepted';
   errors.length = 0;
@@ -212,7 +213,7 @@ describe('the bus, with the accounts and users nats.conf defines', () => {
       nc.publish(subject, JSON.stringify(event('beta')));
       tally.refused('bus publishes outside the source account', await answer(nc, errors), 'PERMISSIONS_VIOLATION', subject);
     }
-    await sleep(200);
+    // Each was refused at the door (its -ERR is in): none can be stored late.
     expect(await stored('beta')).toBe(before);
     expect((await admin.jsm.streams.info(STREAMS.events)).config.name).toBe('EVENTS');
     // Its own account: through JetStream, acknowledged on its own inbox.
@@ -233,7 +234,8 @@ describe('the bus, with the accounts and users nats.conf defines', () => {
     const beta = await as('source-beta');
     await publishEvent(beta.nc.jetstream(), event('beta'));
     await admin.jsm.streams.info(STREAMS.events);
-    await sleep(200);
+    // Both answers have come: any copy routed to this source came with them, and is in after its PONG.
+    await nc.flush();
     tally.refused("others' replies seen on a source's _INBOX.>", inboxes.length, 0, 'source-beta and switchboard');
   });
 
@@ -251,7 +253,8 @@ describe('the bus, with the accounts and users nats.conf defines', () => {
     await publishEvent((await as('source-beta')).nc.jetstream(), { ...event('beta'), event_type: 'by_source' });
     await publishEvent((await as('source-alpha')).nc.jetstream(), { ...event('alpha'), event_type: 'by_source' });
     await waitFor("the source's event", () => seen.includes('events.alpha.c.k.by_source'));
-    await sleep(200);
+    // Every publish above has been acknowledged, so routed: what this reader would get is in after its PONG.
+    await nc.flush();
     expect(seen.sort()).toEqual(['events.alpha.c.k.by_source', 'events.alpha.c.k.by_switchboard']);
     for (const subject of ['events.alpha.c.k.x', '$JS.API.STREAM.PURGE.EVENTS']) {
       nc.publish(subject, 'forged');
@@ -294,6 +297,7 @@ describe('the bus, with the accounts and users nats.conf defines', () => {
       nc.publish('events.alpha.c.k.x', JSON.stringify(event('alpha')), { reply: attack.reply });
       const answered = await answer(nc, errors);
       expect(answered, attack.reply).toBe(attack.answer);
+      // JetStream stores what it takes a moment after it is routed, and the ack that would say so went to the attack's reply.
       await sleep(20);
       // The event itself is stored, once, when taken; nothing else changes.
       const after = await jetStreamState();
@@ -301,7 +305,8 @@ describe('the bus, with the accounts and users nats.conf defines', () => {
       tally.refused("reply subjects on a source's own publishes", JSON.stringify(after) === JSON.stringify(expected) ? 'no effect' : JSON.stringify(after), 'no effect', attack.reply);
       before = after;
     }
-    await sleep(200);
+    // Every reply was routed by the time the source's last PONG came; each watcher has its own after its PONG.
+    await Promise.all([nc.flush(), beta.nc.flush(), admin.nc.flush()]);
     expect(betaSees).toEqual([]);
     expect(serverSees).toEqual([]);
   });
@@ -396,7 +401,7 @@ describe('the bus, with the accounts and users nats.conf defines', () => {
     source.nc.publish('events.alpha.c.k.x', JSON.stringify(event('alpha')));
     tally.refused('bus publishes outside the source account', await answer(source.nc, source.errors), 'PERMISSIONS_VIOLATION', 'source-gamma: events.alpha.c.k.x');
     await waitFor('the reader to see both', () => readerSees.length >= 2);
-    await sleep(200);
+    await reader.nc.flush();
     expect(readerSees.sort()).toEqual(['events.gamma.c.k.by_source', 'events.gamma.c.k.by_switchboard']);
     expect(await stored('gamma')).toBe(2);
 

@@ -123,6 +123,7 @@ it('leaves a running nats-server of the layout before accounts alone on `bus add
     const lines: string[] = [];
     await busAddUser({ account: 'acme', role: 'reader', dataDir: oldDataDir, projectConf: PROJECT_CONF, serverPassword: undefined, write: (line) => lines.push(line) });
     expect(lines.at(-1)).toBe(`nats-server (pid ${old.pid}) runs without NATS accounts: restart Switchboard, which moves its streams into SWITCHBOARD; the user applies then.`);
+    // Had it asked nats-server to reload, the accounts would apply within moments; nothing says so when it has not.
     await sleep(1500);
     // Not reloaded: the server user still sees its streams, in the global account.
     const again = await connectBus(old.url, { user: 'switchboard', pass: serverPassword });

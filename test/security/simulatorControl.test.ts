@@ -1,13 +1,14 @@
 import { mkdir, mkdtemp, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { planProvider, startProvider, type Provider } from '../../apps/server/provider.js';
 import { loadOrCreateSimCredentials, simControlTokenFile } from '../../apps/server/simCredentials.js';
 import { startSimulator } from '#libs/vonage-sim';
 import { loadSettings } from '#libs/config';
 import { signApplicationJwt } from '#libs/vonage';
+import { waitFor } from '../support/waitFor.js';
 import { rsaKeyPair, silentLogger, useSimulator } from '../vonage/fixtures.js';
 
 const harness = useSimulator('app-sim-control');
@@ -23,6 +24,9 @@ async function call(url: string, method: string, body?: unknown, authorization?:
 
 const sim = (method: string, path: string, body?: unknown, authorization?: string) => call(harness.sim.url + path, method, body, authorization);
 const bearer = () => `Bearer ${harness.sim.controlToken}`;
+
+/** What the simulator's health says of the webhooks it has still to send. */
+const WebhooksPending = z.looseObject({ pending_webhooks: z.number() });
 
 async function sendSms(to: string): Promise<number> {
   const jwt = await signApplicationJwt(harness.credentials);
@@ -82,8 +86,8 @@ describe('a refused call changes nothing; the token makes it work', () => {
     expect(accepted.status).toBe(202);
 
     await harness.receiver.waitFor((all) => all.length >= 1);
-    // Webhooks go out at once; give any refused one as long again to turn up.
-    await sleep(200);
+    // The simulator has no webhook left to send: a refused call that had queued one would show here.
+    await waitFor('the simulator to have sent every webhook', async () => WebhooksPending.parse((await sim('GET', '/_sim/health', undefined, bearer())).body).pending_webhooks === 0);
     expect(harness.receiver.received.map((hook) => hook.body.text)).toEqual(['genuine']);
     expect(harness.receiver.received[0]?.body).toMatchObject({ message_uuid: accepted.body?.message_uuid });
   });

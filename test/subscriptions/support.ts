@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { CONSUMERS, STREAMS } from '#libs/bus';
+import { STREAMS } from '#libs/bus';
 import { DeliveryList, EventAccepted, SubscriptionView, type Delivery } from '../../apps/server/http/answers.js';
 import { bodyOf } from '../support/api.js';
 import type { TestSwitchboard } from '../support/switchboard.js';
+import { consumersIdle } from '../support/settled.js';
 import { waitFor } from '../support/waitFor.js';
 
 export const newAccount = () => `acct-${randomUUID().slice(0, 8)}`;
@@ -37,16 +38,9 @@ export async function deliveries(sb: TestSwitchboard, account: string, subscript
 
 /**
  * Every stored event has been matched and every delivery queued has been sent and acknowledged:
- * the dispatcher's consumer has nothing pending and the DELIVERIES work queue is empty.
+ * the dispatcher holds nothing and the DELIVERIES work queue is empty.
  */
 export async function settled(sb: TestSwitchboard, timeoutMs = 10_000): Promise<void> {
-  await waitFor(
-    'the deliveries to settle',
-    async () => {
-      const dispatcher = await sb.bus.jsm.consumers.info(STREAMS.events, CONSUMERS.dispatcher);
-      const queue = await sb.bus.jsm.streams.info(STREAMS.deliveries);
-      return dispatcher.num_pending === 0 && dispatcher.num_ack_pending === 0 && queue.state.messages === 0;
-    },
-    timeoutMs,
-  );
+  await consumersIdle(sb.bus, ['dispatcher'], timeoutMs);
+  await waitFor('the deliveries queue to empty', async () => (await sb.bus.jsm.streams.info(STREAMS.deliveries)).state.messages === 0, timeoutMs);
 }
