@@ -7,4 +7,11 @@ import type { Benchmark } from './harness/benchmark.js';
 import { hooksBenchmark } from './hooks/index.js';
 
 /** Every benchmark `npm run bench` knows, in the order it runs them. Add new ones here. */
-export const BENCHMARKS: readonly Benchmark[] = [dispatchBenchmark, hooksBenchmark, deliveriesBenchmark, escalationsBenchmark, crashBenchmark, fuzzBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [
+  dispatchBenchmark,
+  hooksBenchmark,
+  deliveriesBenchmark,
+  escalationsBenchmark,
+  crashBenchmark,
+  fuzzBenchmark,
+];

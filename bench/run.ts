@@ -98,7 +98,9 @@ async function main(): Promise<number> {
   if (args.markdown) {
     const rest = process.argv.slice(2).filter((arg) => arg !== '--markdown');
     const command = ['npm run bench', ...(rest.length > 0 ? ['--', ...rest] : [])].join(' ');
-    out(`\n== markdown\n\nMeasured on ${date} with \`${command}\`: ${machine}; ${calibration}; load average (1/5/15 min) ${loadBefore} before, ${loadAfter} after.\n\n${markdownTable(summary)}`);
+    out(
+      `\n== markdown\n\nMeasured on ${date} with \`${command}\`: ${machine}; ${calibration}; load average (1/5/15 min) ${loadBefore} before, ${loadAfter} after.\n\n${markdownTable(summary)}`,
+    );
   }
   return outcomes.some((outcome) => outcome.error) ? 1 : 0;
 }

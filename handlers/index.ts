@@ -15,6 +15,13 @@ export const DEFAULT_HANDLER_OPTIONS: HandlerOptions = { maxRepeat: 10 };
 
 /** Every handler type a route can use. Only handlers that really act are listed here. */
 export function handlerRegistry(options: HandlerOptions = DEFAULT_HANDLER_OPTIONS): HandlerRegistry {
-  const handlers: Handler[] = [logHandler, createContactHandler, sendMessageHandler, emitEventHandler, escalateUsersHandler(options), broadcastHandler];
+  const handlers: Handler[] = [
+    logHandler,
+    createContactHandler,
+    sendMessageHandler,
+    emitEventHandler,
+    escalateUsersHandler(options),
+    broadcastHandler,
+  ];
   return new Map(handlers.map((handler) => [handler.type, handler]));
 }

@@ -31,7 +31,8 @@ function accountLine(role: BusRole, account: string): string {
 
 /** Adds a bus user for an account's role (in a NATS account of its own), prints its password once, and has nats-server take it. */
 export async function busAddUser(options: BusAddUserOptions): Promise<number> {
-  if (!(BUS_ROLES as readonly string[]).includes(options.role)) throw new CliFailure(`--role ${options.role}: use ${BUS_ROLES.join(' or ')}`, EXIT.badConfig);
+  if (!(BUS_ROLES as readonly string[]).includes(options.role))
+    throw new CliFailure(`--role ${options.role}: use ${BUS_ROLES.join(' or ')}`, EXIT.badConfig);
   const role = options.role as BusRole;
   const users = busUsersOf(options.dataDir);
   const { user, password } = await users.add(options.account, role);
@@ -49,7 +50,9 @@ export async function busAddUser(options: BusAddUserOptions): Promise<number> {
   } else if (await globalAccountStorePending(natsStoreDirOf(options.dataDir))) {
     // That server runs the layout before NATS accounts: reloading this config would leave its
     // streams behind in the global account. Starting again moves them first.
-    options.write(`nats-server (pid ${server.pid}) runs without NATS accounts: restart Switchboard, which moves its streams into ${SERVER_ACCOUNT}; the user applies then.`);
+    options.write(
+      `nats-server (pid ${server.pid}) runs without NATS accounts: restart Switchboard, which moves its streams into ${SERVER_ACCOUNT}; the user applies then.`,
+    );
   } else {
     await reloadNatsConfig(server);
     options.write(`nats-server (pid ${server.pid}) reloaded its config: the user and its account apply now.`);

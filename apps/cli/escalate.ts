@@ -43,7 +43,10 @@ async function dryRun(config: EscalateUsersConfig, options: EscalateOptions): Pr
   const plan = await buildPlan(config, {
     account: options.account,
     findContact: async (id) => {
-      throw new CliFailure(`user "${id}" is a contact id: its channels live on the server, so --dry-run cannot show them; list the user inline to preview`, EXIT.badConfig);
+      throw new CliFailure(
+        `user "${id}" is a contact id: its channels live on the server, so --dry-run cannot show them; list the user inline to preview`,
+        EXIT.badConfig,
+      );
     },
     senderFor: (type) => `(server's ${senderSetting(type)})`,
   });
@@ -51,7 +54,9 @@ async function dryRun(config: EscalateUsersConfig, options: EscalateOptions): Pr
   write(`Plan (${plan.mode} mode, ${plan.rounds} round${plan.rounds > 1 ? 's' : ''}): if nobody reads it,`);
   for (const step of planTimeline(plan)) {
     const round = plan.rounds > 1 ? `round ${step.round + 1}  ` : '';
-    write(`  ${round}at ${formatSeconds(step.send_at_s).padStart(7)}  ${step.user.padEnd(12)} ${step.channel.padEnd(14)} ${step.to.padEnd(20)} until ${step.condition}, else at ${formatSeconds(step.moves_on_at_s)} move on`);
+    write(
+      `  ${round}at ${formatSeconds(step.send_at_s).padStart(7)}  ${step.user.padEnd(12)} ${step.channel.padEnd(14)} ${step.to.padEnd(20)} until ${step.condition}, else at ${formatSeconds(step.moves_on_at_s)} move on`,
+    );
   }
   write(`Nothing was sent. Message: "${plan.text}"`);
   const problems = unsendable(plan);

@@ -12,7 +12,8 @@ export class EscalationProgress {
       const who = `${String(attempt.user_name).padEnd(12)} ${String(attempt.channel).padEnd(14)} ${attempt.to}`;
       if (attempt.message_uuid) this.once(`sent-${attempt.n}`, `${who}  sent (message ${attempt.message_uuid})`);
       for (const status of attempt.statuses) this.once(`status-${attempt.n}-${status.status}-${status.at}`, `${who}  ${status.status}`);
-      if (attempt.result && attempt.result !== 'superseded') this.once(`result-${attempt.n}`, `${who}  ${describeResult({ ...attempt, result: attempt.result })}`);
+      if (attempt.result && attempt.result !== 'superseded')
+        this.once(`result-${attempt.n}`, `${who}  ${describeResult({ ...attempt, result: attempt.result })}`);
     }
     if (esc.status !== 'active') this.once('outcome', outcomeLine(esc));
   }

@@ -67,10 +67,20 @@ async function main(argv: string[]): Promise<number> {
   /** The --token given, or, for a local user of the local server, a short one minted from its secret. */
   const tokenFor = async (account: string, scope: 'write' | 'admin', ttl: string) =>
     values.token ||
-    ((await readServerSecret(dataDir, secretFromEnv)) ? (await createToken({ account, scope, ttl, sub: 'cli', dataDir, secretFromEnv, binding })).token : undefined);
+    ((await readServerSecret(dataDir, secretFromEnv))
+      ? (await createToken({ account, scope, ttl, sub: 'cli', dataDir, secretFromEnv, binding })).token
+      : undefined);
   if (command === 'token' && positionals[1] === 'create') {
     if (!values.account) throw new CliFailure('--account <key> is required (or * for every account)', EXIT.badConfig);
-    const minted = await createToken({ account: values.account, scope: values.scope, ttl: values.ttl, sub: values.sub, dataDir, secretFromEnv, binding });
+    const minted = await createToken({
+      account: values.account,
+      scope: values.scope,
+      ttl: values.ttl,
+      sub: values.sub,
+      dataDir,
+      secretFromEnv,
+      binding,
+    });
     process.stdout.write(`${minted.token}\n`);
     process.stderr.write(`jti ${minted.jti}   (revoke it with: switchboard token revoke ${minted.jti})\n`);
     return 0;
@@ -118,7 +128,12 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     process.stderr.write(`switchboard: ${errorMessage(err)}\n`);
-    const code = err instanceof CliFailure ? err.exitCode : isSwitchboardError(err, 'validation_failed') || err instanceof TypeError ? EXIT.badConfig : EXIT.unavailable;
+    const code =
+      err instanceof CliFailure
+        ? err.exitCode
+        : isSwitchboardError(err, 'validation_failed') || err instanceof TypeError
+          ? EXIT.badConfig
+          : EXIT.unavailable;
     process.exit(code);
   },
 );

@@ -27,14 +27,18 @@ export async function createToken(options: TokenCreateOptions): Promise<MintedTo
   const accounts = options.account === '*' ? '*' : options.account.split(',');
   if (accounts !== '*') {
     for (const account of accounts) {
-      if (!Token.safeParse(account).success) throw new CliFailure(`--account ${account}: not an account key (or * for every account)`, EXIT.badConfig);
+      if (!Token.safeParse(account).success)
+        throw new CliFailure(`--account ${account}: not an account key (or * for every account)`, EXIT.badConfig);
     }
   }
   const scope = Scope.safeParse(options.scope);
   if (!scope.success) throw new CliFailure(`--scope ${options.scope}: use read, write or admin`, EXIT.badConfig);
   const secret = await readServerSecret(options.dataDir, options.secretFromEnv);
   if (!secret) {
-    throw new CliFailure(`no server secret in ${options.dataDir}: start the server once (it makes one), or set SWITCHBOARD_JWT_SECRET / SWITCHBOARD_DATA_DIR`, EXIT.badConfig);
+    throw new CliFailure(
+      `no server secret in ${options.dataDir}: start the server once (it makes one), or set SWITCHBOARD_JWT_SECRET / SWITCHBOARD_DATA_DIR`,
+      EXIT.badConfig,
+    );
   }
   return mintToken(secret, { sub: options.sub, accounts, scope: scope.data, ttlSeconds: parseTtl(options.ttl) }, options.binding);
 }

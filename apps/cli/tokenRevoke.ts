@@ -21,14 +21,18 @@ function jtiOf(target: string): string {
   } catch {
     throw new CliFailure('that looks like a token but does not decode: pass its jti instead', EXIT.badConfig);
   }
-  if (typeof jti !== 'string') throw new CliFailure('that token has no jti claim, so it cannot be revoked by id: it stops working when it expires', EXIT.badConfig);
+  if (typeof jti !== 'string')
+    throw new CliFailure('that token has no jti claim, so it cannot be revoked by id: it stops working when it expires', EXIT.badConfig);
   return jti;
 }
 
 /** Takes a token back on the running server, which refuses it from then on (an operator's token is needed). */
 export async function revokeToken(options: TokenRevokeOptions): Promise<number> {
   const jti = jtiOf(options.target);
-  await callServer(options.server, 'POST', '/v1/tokens/revoked', Revocation, { jti, ...(options.reason ? { reason: options.reason } : {}) });
+  await callServer(options.server, 'POST', '/v1/tokens/revoked', Revocation, {
+    jti,
+    ...(options.reason ? { reason: options.reason } : {}),
+  });
   options.write(`revoked   ${jti}`);
   return 0;
 }

@@ -19,7 +19,10 @@ export const PollQuestion = z.object({
     .array(z.string().trim().min(1).max(100))
     .min(1)
     // Answers match choices ignoring case, so choices must differ by more than case.
-    .refine((choices) => new Set(choices.map((choice) => choice.toLowerCase())).size === choices.length, 'choices must differ (ignoring case)')
+    .refine(
+      (choices) => new Set(choices.map((choice) => choice.toLowerCase())).size === choices.length,
+      'choices must differ (ignoring case)',
+    )
     .optional()
     .describe('when set, an answer must be one of these (matched ignoring case, stored as written here)'),
 });

@@ -16,7 +16,15 @@ export interface PollRuntime {
  * What both the HTTP worker and the CLI need: the bus with its topology (started and provisioned
  * as the server does, so the poll works without a server running) and the poll's sessions.
  */
-export async function openPollRuntime({ settings, poll, log }: { settings: Settings; poll: PollDefinition; log: Logger }): Promise<PollRuntime> {
+export async function openPollRuntime({
+  settings,
+  poll,
+  log,
+}: {
+  settings: Settings;
+  poll: PollDefinition;
+  log: Logger;
+}): Promise<PollRuntime> {
   const stops: Array<() => Promise<unknown>> = [];
   const close = async () => {
     for (const step of stops.splice(0).reverse()) await step().catch((err: unknown) => log.error({ err }, 'error while stopping'));

@@ -14,7 +14,11 @@ export interface RunningPollServer {
 }
 
 /** The poll's HTTP worker: finishes what a crash left unpublished, then takes answers. */
-export async function startPollServer(options: { settings: Settings; pollSettings: PollSettings; log: Logger }): Promise<RunningPollServer> {
+export async function startPollServer(options: {
+  settings: Settings;
+  pollSettings: PollSettings;
+  log: Logger;
+}): Promise<RunningPollServer> {
   const { settings, pollSettings, log } = options;
   const poll = await loadPollDefinition(pollSettings.file);
   const runtime = await openPollRuntime({ settings, poll, log });

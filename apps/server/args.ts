@@ -15,7 +15,10 @@ export function rolesFrom(argv: string[], env: NodeJS.ProcessEnv = process.env):
   if (given.length === 0 && env.npm_config_role) {
     given.push(env.npm_config_role === 'true' ? (argv.find((arg) => !arg.startsWith('-')) ?? '') : env.npm_config_role);
   }
-  const names = given.flatMap((value) => value.split(',')).map((name) => name.trim()).filter(Boolean);
+  const names = given
+    .flatMap((value) => value.split(','))
+    .map((name) => name.trim())
+    .filter(Boolean);
   if (names.length === 0 || names.includes('all')) return new Set(ROLES);
   for (const name of names) {
     if (!(ROLES as readonly string[]).includes(name)) {

@@ -33,7 +33,11 @@ export async function setUpApiAuth(settings: Settings, revocations: KvBucket, lo
   }
   const { secret, created } = await loadOrCreateServerSecret(settings.dataDir, jwtSecret);
   const firstOperatorToken = created
-    ? await mintToken(secret, { sub: 'operator', accounts: '*', scope: 'admin', ttlSeconds: FIRST_OPERATOR_TOKEN_TTL_S }, { audience, issuer })
+    ? await mintToken(
+        secret,
+        { sub: 'operator', accounts: '*', scope: 'admin', ttlSeconds: FIRST_OPERATOR_TOKEN_TTL_S },
+        { audience, issuer },
+      )
     : undefined;
   return { verify: tokenVerifier({ kind: 'secret', secret }, options), revoked, firstOperatorToken };
 }

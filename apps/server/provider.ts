@@ -19,7 +19,14 @@ import { loadOrCreateSimCredentials } from './simCredentials.js';
 /** Which provider to use and with what keys, decided before anything starts. */
 export type ProviderPlan =
   | { kind: 'vonage'; credentials: ApplicationCredentials; signatureSecret: string; senders: Senders; apiUrl: string }
-  | { kind: 'simulator'; credentials: ApplicationCredentials; signatureSecret: string; senders: Senders; publicKey: string; controlToken: string };
+  | {
+      kind: 'simulator';
+      credentials: ApplicationCredentials;
+      signatureSecret: string;
+      senders: Senders;
+      publicKey: string;
+      controlToken: string;
+    };
 
 export interface Provider {
   client: MessagesClient;
@@ -41,7 +48,11 @@ function webhookUrls(baseUrl: string): { status: string; inbound: string } {
 }
 
 /** A sender of each format the simulator accepts, so the embedded default can message on any channel. */
-const SIMULATOR_SENDER: Readonly<Record<SenderFormat, string>> = { number_or_name: 'Switchboard', number: '447700900000', id: 'switchboard' };
+const SIMULATOR_SENDER: Readonly<Record<SenderFormat, string>> = {
+  number_or_name: 'Switchboard',
+  number: '447700900000',
+  id: 'switchboard',
+};
 const SIMULATOR_SENDERS: Senders = Object.fromEntries(CHANNEL_TYPES.map((type) => [type, SIMULATOR_SENDER[CHANNELS[type].sender]]));
 
 async function configuredCredentials(settings: Settings): Promise<ApplicationCredentials | undefined> {
@@ -99,7 +110,12 @@ async function simulatorAnswers(url: string): Promise<boolean> {
  * Connects the client; for the simulator, starts it with webhooks pointing at our HTTP API, or
  * reuses one already answering on the simulator port (so several processes share one).
  */
-export async function startProvider(plan: ProviderPlan, settings: Settings, webhookBaseUrl: string | undefined, log: Logger): Promise<Provider> {
+export async function startProvider(
+  plan: ProviderPlan,
+  settings: Settings,
+  webhookBaseUrl: string | undefined,
+  log: Logger,
+): Promise<Provider> {
   const info: ProviderInfo = { simulated: plan.kind === 'simulator', applicationId: plan.credentials.applicationId };
   const clientsFor = (baseUrl: string, simulator?: Simulator): Provider => {
     const options: VonageClientOptions = { baseUrl, credentials: plan.credentials, logger: log, ...settings.vonage.client };

@@ -110,6 +110,7 @@ export async function loadOrCreateSimCredentials(dataDir: string): Promise<SimCr
   await mkdir(path.join(dataDir, 'simulator'), { recursive: true, mode: 0o700 });
   const credentials = await loadOrCreateCredentialsFile(dataDir);
   const tokenFile = simControlTokenFile(dataDir);
-  if ((await readIfExists(tokenFile))?.trim() !== credentials.control_token) await replaceSecretFile(tokenFile, `${credentials.control_token}\n`);
+  if ((await readIfExists(tokenFile))?.trim() !== credentials.control_token)
+    await replaceSecretFile(tokenFile, `${credentials.control_token}\n`);
   return credentials;
 }

@@ -59,7 +59,12 @@ export interface RunningSwitchboard {
  * API (its URL is where the simulator posts webhooks), the provider, then the workers. Stopping
  * runs the same steps backwards.
  */
-export async function startSwitchboard({ settings, roles, log, registry = handlerRegistry({ maxRepeat: settings.maxRepeat }) }: SwitchboardOptions): Promise<RunningSwitchboard> {
+export async function startSwitchboard({
+  settings,
+  roles,
+  log,
+  registry = handlerRegistry({ maxRepeat: settings.maxRepeat }),
+}: SwitchboardOptions): Promise<RunningSwitchboard> {
   const stops: Array<() => Promise<unknown>> = [];
   const stop = async () => {
     for (const step of stops.reverse()) await step().catch((err: unknown) => log.error({ err }, 'error while stopping'));
@@ -83,7 +88,8 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
     const inbox = new ProviderInbox(bus, log.child({ component: 'provider' }));
     const stored = new StoredReceipts(bus, inbox.filed);
     const plan = await planProvider(settings);
-    const fixedBase = settings.http.publicUrl ?? (settings.http.port !== 0 ? `http://${settings.http.host}:${settings.http.port}` : undefined);
+    const fixedBase =
+      settings.http.publicUrl ?? (settings.http.port !== 0 ? `http://${settings.http.host}:${settings.http.port}` : undefined);
     const provider = await startProvider(plan, settings, fixedBase, log);
     stops.push(() => provider.close());
     const messenger = new Messenger(provider.client, stores.messages, plan.senders, stored, log.child({ component: 'messenger' }));
@@ -162,7 +168,13 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
       await app.listen({ host: settings.http.host, port: settings.http.port });
       stops.push(() => app.close());
       // The bus's edge beside the API's: what event sources publish, checked and stored.
-      const ingest = await startBusIngest({ bus, deadLetters, jsonShape: settings.jsonShape, quotas, log: log.child({ component: 'ingest' }) });
+      const ingest = await startBusIngest({
+        bus,
+        deadLetters,
+        jsonShape: settings.jsonShape,
+        quotas,
+        log: log.child({ component: 'ingest' }),
+      });
       stops.push(() => ingest.stop());
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : settings.http.port;
@@ -192,7 +204,11 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
         services,
         deadLetters,
         unrouted,
-        subscribers: new SubscriptionMatcher({ subscriptions: await liveSubscriptions(), deliveries, log: log.child({ component: 'subscription-matcher' }) }),
+        subscribers: new SubscriptionMatcher({
+          subscriptions: await liveSubscriptions(),
+          deliveries,
+          log: log.child({ component: 'subscription-matcher' }),
+        }),
         log: log.child({ component: 'dispatcher' }),
         retry: { maxAttempts: settings.dispatch.maxAttempts, delaysMs: settings.dispatch.retryDelaysMs },
         events,
@@ -207,7 +223,10 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
       // Before any expiry: after an outage, the provider retries what it could not deliver (Vonage's first retry is after 5 s).
       await inbox.expectBacklog(scaled(settings, PROVIDER_FIRST_RETRY_MS));
       const timerWorker = await timers.start({
-        handlers: { [ESCALATION_TIMER]: (payload, fired) => escalations.onTimer(payload, fired), [HOOK_TIMER]: (payload) => hooks.onTimer(payload) },
+        handlers: {
+          [ESCALATION_TIMER]: (payload, fired) => escalations.onTimer(payload, fired),
+          [HOOK_TIMER]: (payload) => hooks.onTimer(payload),
+        },
         concurrency: settings.dispatch.concurrency,
         ackWaitMs: settings.dispatch.ackWaitMs,
         log: log.child({ component: 'timers' }),
@@ -215,7 +234,12 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
       });
       stops.push(() => timerWorker.stop());
       // Work a crash left with no input to bring it back (an API call's), found on the running list.
-      const recovery = startRecovery({ engine: escalations, escalations: escalationStore, everyMs: claimMs, log: log.child({ component: 'recovery' }) });
+      const recovery = startRecovery({
+        engine: escalations,
+        escalations: escalationStore,
+        everyMs: claimMs,
+        log: log.child({ component: 'recovery' }),
+      });
       stops.push(() => recovery.stop());
       const pendingLaunches = await hooks.resume();
       if (pendingLaunches > 0) log.info({ pending: pendingLaunches }, 'pending hook launches: their timers scheduled again');
@@ -256,7 +280,21 @@ export async function startSwitchboard({ settings, roles, log, registry = handle
       stops.push(() => deliveryWorkers.stop());
     }
 
-    return { url, httpRoutes, natsUrl, bus, stores, hookStore, escalationStore, provider, dispatcher, escalations, natsServer, firstOperatorToken, stop };
+    return {
+      url,
+      httpRoutes,
+      natsUrl,
+      bus,
+      stores,
+      hookStore,
+      escalationStore,
+      provider,
+      dispatcher,
+      escalations,
+      natsServer,
+      firstOperatorToken,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;

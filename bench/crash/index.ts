@@ -15,7 +15,8 @@ const OPTIONS = {
  */
 export const crashBenchmark: Benchmark = {
   name: 'crash',
-  description: 'escalations through a server SIGKILLed at random moments: stuck escalations, outcome events per escalation, recipients messaged twice',
+  description:
+    'escalations through a server SIGKILLed at random moments: stuck escalations, outcome events per escalation, recipients messaged twice',
   options: OPTIONS,
   async run(ctx) {
     const escalations = intParam(ctx, 'escalations', 1000, 100);
@@ -24,7 +25,15 @@ export const crashBenchmark: Benchmark = {
     const seed = intParam(ctx, 'seed', 1);
     const ackWaitMs = intParam(ctx, 'ack-wait-ms', 30_000);
     const scale = 0.05;
-    const result = await runCrashStorm(ctx, { escalations, kills, scale, rate, seed, serverEnv: { SWITCHBOARD_ACK_WAIT_MS: String(ackWaitMs) }, settleMs: 10 * 60_000 });
+    const result = await runCrashStorm(ctx, {
+      escalations,
+      kills,
+      scale,
+      rate,
+      seed,
+      serverEnv: { SWITCHBOARD_ACK_WAIT_MS: String(ackWaitMs) },
+      settleMs: 10 * 60_000,
+    });
     const v = result.verification;
     const problems = [...v.wrong, ...v.badEvents, ...v.extraSends, ...v.missingSends].slice(0, 20).map((one) => `  ${one.what}`);
     if (problems.length > 0) ctx.print(`first problems:\n${problems.join('\n')}`);
@@ -35,13 +44,20 @@ export const crashBenchmark: Benchmark = {
       figures: [
         { name: 'stuck (still active at the end)', value: v.unfinished + v.missing, unit: 'escalations', target: { op: '<=', value: 0 } },
         { name: 'without exactly one outcome event', value: v.badEvents.length, unit: 'escalations', target: { op: '<=', value: 0 } },
-        { name: 'recipients messaged twice for one attempt', value: result.doubleSends.length, unit: 'attempts', target: { op: '<=', value: 0 } },
+        {
+          name: 'recipients messaged twice for one attempt',
+          value: result.doubleSends.length,
+          unit: 'attempts',
+          target: { op: '<=', value: 0 },
+        },
         { name: 'outcome other than the scenario’s', value: v.wrong.length - v.unfinished - v.missing, unit: 'escalations' },
         { name: 'sends beyond the scenario’s', value: v.extraSends.length, unit: 'escalations' },
         { name: 'run, first trigger to last outcome', value: result.durationMs / 1000, unit: 's', decimals: 1 },
         { name: 'restart, SIGKILL to ready (median)', value: median / 1000, unit: 's', decimals: 1 },
       ],
-      notes: [`${escalations} escalations at ${rate}/s, ${kills} SIGKILLs, SWITCHBOARD_TIME_SCALE=${scale}, SWITCHBOARD_ACK_WAIT_MS=${ackWaitMs}, seed ${seed}; ${result.sends} messages accepted`],
+      notes: [
+        `${escalations} escalations at ${rate}/s, ${kills} SIGKILLs, SWITCHBOARD_TIME_SCALE=${scale}, SWITCHBOARD_ACK_WAIT_MS=${ackWaitMs}, seed ${seed}; ${result.sends} messages accepted`,
+      ],
     };
   },
 };

@@ -84,7 +84,11 @@ export async function runCrashStorm(ctx: BenchContext, options: StormOptions): P
   const routes = benchRoutes();
   const cases = planCases(options.escalations, routes, `crash-${randomUUID().slice(0, 8)}`, options.seed);
   const expectedSends = cases.reduce((sum, one) => sum + one.expected.sends, 0);
-  const { sim, vonageEnv } = await startBenchSimulator(ctx, { serverPort: port, timeScale: options.scale, maxMessages: expectedSends * 4 + 10_000 });
+  const { sim, vonageEnv } = await startBenchSimulator(ctx, {
+    serverPort: port,
+    timeScale: options.scale,
+    maxMessages: expectedSends * 4 + 10_000,
+  });
   const env = {
     NATS_URL: nats.url,
     HOST: '127.0.0.1',
@@ -121,7 +125,9 @@ export async function runCrashStorm(ctx: BenchContext, options: StormOptions): P
     await sleep(Math.round(200 + random() * 800));
     server = await spawnSwitchboard(env);
     restartMs.push(performance.now() - killStarted);
-    ctx.progress(`  kill ${kill + 1}/${options.kills}: restarted in ${(restartMs.at(-1)! / 1000).toFixed(1)} s; ${watch.ended}/${cases.length} ended so far`);
+    ctx.progress(
+      `  kill ${kill + 1}/${options.kills}: restarted in ${(restartMs.at(-1)! / 1000).toFixed(1)} s; ${watch.ended}/${cases.length} ended so far`,
+    );
   }
   await publishing;
   const deadline = Date.now() + options.settleMs;
@@ -139,7 +145,13 @@ export async function runCrashStorm(ctx: BenchContext, options: StormOptions): P
       status: esc.status,
       lease: esc.flush_lease_until && new Date(esc.flush_lease_until).toISOString(),
       outbox: esc.outbox.map((effect) => effect.id),
-      attempts: esc.attempts.map((a) => ({ n: a.n, sent: a.sent_at, deadline: a.deadline_at, result: a.result, statuses: a.statuses.map((x) => `${x.status}@${x.at}`) })),
+      attempts: esc.attempts.map((a) => ({
+        n: a.n,
+        sent: a.sent_at,
+        deadline: a.deadline_at,
+        result: a.result,
+        statuses: a.statuses.map((x) => `${x.status}@${x.at}`),
+      })),
       ended_at: esc.ended_at,
     });
   const wrongIds = new Set(verification.wrong.map((one) => one.escalationId));

@@ -25,7 +25,8 @@ import { runLatency, runThroughput, type DeliveriesSession, type DeliveryRun } f
  */
 export const deliveriesBenchmark: Benchmark = {
   name: 'deliveries',
-  description: 'webhook deliveries/s (published → POSTed to a fast local receiver → acknowledged), and publish-to-receipt latency at a fixed rate',
+  description:
+    'webhook deliveries/s (published → POSTed to a fast local receiver → acknowledged), and publish-to-receipt latency at a fixed rate',
   options: DELIVERIES_OPTIONS,
   async run(ctx) {
     const sizes = sizesFrom(ctx);
@@ -37,7 +38,11 @@ export const deliveriesBenchmark: Benchmark = {
     const receiver = await startBenchReceiver(ctx);
 
     const settings = benchSettings(nats.url, dataDir);
-    const sb = await startSwitchboard({ settings, roles: new Set(['dispatcher', 'deliveries'] as const), log: createLogger({ level: settings.logLevel, name: 'switchboard-bench' }) });
+    const sb = await startSwitchboard({
+      settings,
+      roles: new Set(['dispatcher', 'deliveries'] as const),
+      log: createLogger({ level: settings.logLevel, name: 'switchboard-bench' }),
+    });
     ctx.defer(once(() => sb.stop()));
     await sb.stores.subscriptions.create(BENCH_ACCOUNT, {
       url: receiver.url,
@@ -60,6 +65,9 @@ export const deliveriesBenchmark: Benchmark = {
     const latency = await runLatency(session);
     ctx.print(`\n${latencyTables(latency, 'deliveries')}`);
 
-    return { figures: deliveriesFigures(sizes, runs, latency), notes: deliveriesNotes(sizes, latency, settings.subscriptions.deliveryConcurrency) };
+    return {
+      figures: deliveriesFigures(sizes, runs, latency),
+      notes: deliveriesNotes(sizes, latency, settings.subscriptions.deliveryConcurrency),
+    };
   },
 };

@@ -19,7 +19,10 @@ type ReceiverMessage = { port: number } | { received: Array<[string, number | nu
 
 /** Starts receiverProcess.ts (node + tsx, as the benchmark runs) and waits for its port. */
 export async function startBenchReceiver(ctx: BenchContext): Promise<BenchReceiver> {
-  const child = fork(path.join(import.meta.dirname, 'receiverProcess.ts'), [SENT_AT_FIELD], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+  const child = fork(path.join(import.meta.dirname, 'receiverProcess.ts'), [SENT_AT_FIELD], {
+    execArgv: ['--import', 'tsx'],
+    stdio: 'inherit',
+  });
   ctx.defer(() => child.kill());
   let ids = new Set<string>();
   let posts = 0;

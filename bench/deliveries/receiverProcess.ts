@@ -16,7 +16,9 @@ const server = createServer((req, res) => {
   req.on('end', () => {
     const receivedAt = performance.timeOrigin + performance.now();
     res.writeHead(204).end();
-    const sentAt = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { event_data?: Record<string, unknown> }).event_data?.[sentAtField];
+    const sentAt = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { event_data?: Record<string, unknown> }).event_data?.[
+      sentAtField
+    ];
     batch.push([String(req.headers['webhook-id']), typeof sentAt === 'number' ? receivedAt - sentAt : null]);
   });
 });

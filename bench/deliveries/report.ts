@@ -10,16 +10,36 @@ const ms = (value: number) => formatNumber(value, 2);
 export function throughputTable(runs: readonly DeliveryRun[]): string {
   return textTable({
     columns: ['repetition', 'deliveries', 'seconds', 'deliveries/s', 'CPU µs/delivery', 'repeated POSTs'],
-    rows: runs.map((run, index) => [String(index + 1), formatNumber(run.events), run.seconds.toFixed(2), formatNumber(run.eventsPerSecond), formatNumber(run.cpuMicrosPerEvent, 1), run.repeats]),
+    rows: runs.map((run, index) => [
+      String(index + 1),
+      formatNumber(run.events),
+      run.seconds.toFixed(2),
+      formatNumber(run.eventsPerSecond),
+      formatNumber(run.cpuMicrosPerEvent, 1),
+      run.repeats,
+    ]),
   });
 }
 
-
 export function deliveriesFigures(sizes: DeliveriesSizes, runs: readonly DeliveryRun[], latency: LatencyRun): Figure[] {
   return [
-    { name: `webhook deliveries (published → POSTed → 2xx → acknowledged), median of ${sizes.reps}`, value: median(runs.map((run) => run.eventsPerSecond)), unit: 'deliveries/s' },
-    { name: 'bench process CPU per delivery (Switchboard and publisher; the receiver runs apart), median', value: median(runs.map((run) => run.cpuMicrosPerEvent)), unit: 'µs', decimals: 1 },
-    { name: 'repeated POSTs over all throughput runs', value: runs.reduce((sum, run) => sum + run.repeats, 0), unit: '', target: { op: '<=', value: 0 } },
+    {
+      name: `webhook deliveries (published → POSTed → 2xx → acknowledged), median of ${sizes.reps}`,
+      value: median(runs.map((run) => run.eventsPerSecond)),
+      unit: 'deliveries/s',
+    },
+    {
+      name: 'bench process CPU per delivery (Switchboard and publisher; the receiver runs apart), median',
+      value: median(runs.map((run) => run.cpuMicrosPerEvent)),
+      unit: 'µs',
+      decimals: 1,
+    },
+    {
+      name: 'repeated POSTs over all throughput runs',
+      value: runs.reduce((sum, run) => sum + run.repeats, 0),
+      unit: '',
+      target: { op: '<=', value: 0 },
+    },
     { name: `delivery latency p50 at ${sizes.rate}/s (publish → POST received)`, value: latency.p50, unit: 'ms', decimals: 2 },
     { name: `delivery latency p90 at ${sizes.rate}/s`, value: latency.p90, unit: 'ms', decimals: 2 },
     { name: `delivery latency p99 at ${sizes.rate}/s`, value: latency.p99, unit: 'ms', decimals: 2 },

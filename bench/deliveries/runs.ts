@@ -27,7 +27,6 @@ export interface DeliveryRun extends Throughput {
   repeats: number;
 }
 
-
 /**
  * Waits until the receiver has every delivery, then until every delivery message has been
  * acknowledged (the work queue is empty: each was recorded and settled); answers that moment.

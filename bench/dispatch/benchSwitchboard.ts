@@ -38,7 +38,10 @@ export async function startBenchSwitchboard(settings: Settings, extraHandlers: r
     roles: new Set(['dispatcher'] as const),
     log,
     // The registry startSwitchboard would build, plus the bench-only handlers.
-    registry: new Map([...handlerRegistry({ maxRepeat: settings.maxRepeat }), ...extraHandlers.map((handler) => [handler.type, handler] as const)]),
+    registry: new Map([
+      ...handlerRegistry({ maxRepeat: settings.maxRepeat }),
+      ...extraHandlers.map((handler) => [handler.type, handler] as const),
+    ]),
   });
   if (!running.dispatcher) {
     await running.stop();

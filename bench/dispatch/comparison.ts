@@ -30,7 +30,12 @@ export async function compareThroughput(session: DispatchSession, sb: BenchSwitc
   const reps: RepetitionFigures[] = [];
   for (let rep = 1; rep <= sizes.reps; rep++) {
     const raw = await runRawSample(publisher, rawConsumer, `raw${rep}`, sizes.events, sizes.window);
-    const switchboard = await runSwitchboardThroughput(publisher, sb, encodedEvents(runPrefix(`sb${rep}`), sizes.events, eventSubject), sizes.window);
+    const switchboard = await runSwitchboardThroughput(
+      publisher,
+      sb,
+      encodedEvents(runPrefix(`sb${rep}`), sizes.events, eventSubject),
+      sizes.window,
+    );
     const one: RepetitionFigures = {
       raw: raw.eventsPerSecond,
       switchboard: switchboard.eventsPerSecond,
@@ -39,7 +44,9 @@ export async function compareThroughput(session: DispatchSession, sb: BenchSwitc
       switchboardCpu: switchboard.cpuMicrosPerEvent,
     };
     reps.push(one);
-    ctx.progress(`  rep ${rep}/${sizes.reps}: raw ${formatNumber(one.raw)}/s, switchboard ${formatNumber(one.switchboard)}/s, ratio ${one.ratio.toFixed(2)}`);
+    ctx.progress(
+      `  rep ${rep}/${sizes.reps}: raw ${formatNumber(one.raw)}/s, switchboard ${formatNumber(one.switchboard)}/s, ratio ${one.ratio.toFixed(2)}`,
+    );
   }
   return {
     reps,
@@ -57,7 +64,12 @@ export async function sweepConcurrency(session: DispatchSession, concurrency: nu
   const { sb, stop } = await readySwitchboard(session, concurrency);
   const runs: number[] = [];
   for (let rep = 1; rep <= sizes.sweepReps; rep++) {
-    const run = await runSwitchboardThroughput(publisher, sb, encodedEvents(runPrefix(`c${concurrency}-${rep}`), sizes.events, eventSubject), sizes.window);
+    const run = await runSwitchboardThroughput(
+      publisher,
+      sb,
+      encodedEvents(runPrefix(`c${concurrency}-${rep}`), sizes.events, eventSubject),
+      sizes.window,
+    );
     runs.push(run.eventsPerSecond);
     ctx.progress(`  concurrency ${concurrency}, rep ${rep}/${sizes.sweepReps}: ${formatNumber(run.eventsPerSecond)}/s`);
   }

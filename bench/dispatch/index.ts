@@ -45,7 +45,11 @@ export const dispatchBenchmark: Benchmark = {
     ctx.print(comparisonTable(compared));
 
     ctx.progress(`latency: ${sizes.rate} events/s for ${sizes.seconds} s through the same Switchboard`);
-    const latency = await runLatency(publisher, sb, session.probe, { rate: sizes.rate, seconds: sizes.seconds, prefix: runPrefix('latency') });
+    const latency = await runLatency(publisher, sb, session.probe, {
+      rate: sizes.rate,
+      seconds: sizes.seconds,
+      prefix: runPrefix('latency'),
+    });
     ctx.print(`\n${latencyTables(latency, 'events')}`);
     await stop();
 
@@ -55,7 +59,9 @@ export const dispatchBenchmark: Benchmark = {
       others.push({ concurrency, eventsPerSecond: await sweepConcurrency(session, concurrency) });
     }
     if (others.length > 0) {
-      ctx.print(`\n${concurrencyTable([{ concurrency: defaultConcurrency, eventsPerSecond: compared.switchboard }, ...others], compared.raw, defaultConcurrency)}`);
+      ctx.print(
+        `\n${concurrencyTable([{ concurrency: defaultConcurrency, eventsPerSecond: compared.switchboard }, ...others], compared.raw, defaultConcurrency)}`,
+      );
     }
 
     return { figures: dispatchFigures(sizes, defaultConcurrency, compared, others, latency), notes: dispatchNotes(sizes, latency) };

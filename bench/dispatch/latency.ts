@@ -8,7 +8,6 @@ import { assertAllHandled, type BenchSwitchboard } from './benchSwitchboard.js';
 import { preciseNowMs, SENT_AT_FIELD, type LatencyProbe } from './probeHandler.js';
 import { LATENCY_EVENT_TYPE, sampleEvent } from '../harness/sampleEvents.js';
 
-
 export interface PacedSend {
   seconds: number;
   maxSendLagMs: number;
@@ -49,7 +48,12 @@ export async function sendPaced(publisher: Bus, count: number, rate: number, pre
  * Latency (c): events at a fixed rate through the Switchboard; the probe handler records when the
  * dispatcher ran each one, against the publish time the event carries.
  */
-export async function runLatency(publisher: Bus, sb: BenchSwitchboard, probe: LatencyProbe, options: { rate: number; seconds: number; prefix: string }): Promise<LatencyRun> {
+export async function runLatency(
+  publisher: Bus,
+  sb: BenchSwitchboard,
+  probe: LatencyProbe,
+  options: { rate: number; seconds: number; prefix: string },
+): Promise<LatencyRun> {
   const count = Math.round(options.rate * options.seconds);
   probe.reset();
   const monitor = startStallMonitor();

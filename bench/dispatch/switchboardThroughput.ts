@@ -8,7 +8,12 @@ import { runTimeoutMs, startTiming, throughput, type Throughput } from '../harne
  * Switchboard (b): the same messages, published the same way, to EVENTS; timed from the first
  * publish until the dispatcher has handled them all (its `handled` count, bumped after the ack).
  */
-export async function runSwitchboardThroughput(publisher: Bus, sb: BenchSwitchboard, messages: readonly OutgoingMessage[], window: number): Promise<Throughput> {
+export async function runSwitchboardThroughput(
+  publisher: Bus,
+  sb: BenchSwitchboard,
+  messages: readonly OutgoingMessage[],
+  window: number,
+): Promise<Throughput> {
   const before = sb.dispatcher.stats.handled;
   const start = startTiming();
   const published = publishWindowed(publisher.js, messages, window);

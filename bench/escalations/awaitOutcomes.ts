@@ -45,7 +45,9 @@ export async function awaitOutcomes(ctx: BenchContext, sim: Simulator, watch: Ou
     if (watch.ended >= options.expected) return true;
     const now = Date.now();
     if (now > options.idealEndAt + STALL_MS && now - Math.max(watch.lastAt, options.idealEndAt) > STALL_MS) {
-      ctx.progress(`  no outcome for ${STALL_MS / 1000} s past the ideal end: ${formatNumber(watch.ended)}/${formatNumber(options.expected)} ended; verifying what there is`);
+      ctx.progress(
+        `  no outcome for ${STALL_MS / 1000} s past the ideal end: ${formatNumber(watch.ended)}/${formatNumber(options.expected)} ended; verifying what there is`,
+      );
       return false;
     }
     if (performance.now() >= nextProgress) {

@@ -79,14 +79,23 @@ function addressFor(index: number, user: number, channelIndex: number, type: Cha
 
 function stepsOf(route: BenchRoute, index: number): Step[] {
   return route.users.flatMap((user, u) =>
-    user.channels.map((channel, c) => ({ user: u, channelIndex: c, userName: user.name, channel, to: addressFor(index, u, c, channel.type) })),
+    user.channels.map((channel, c) => ({
+      user: u,
+      channelIndex: c,
+      userName: user.name,
+      channel,
+      to: addressFor(index, u, c, channel.type),
+    })),
   );
 }
 
 /** A step that does not meet its condition and runs out its expiry: silent, or delivered where success means read. */
 function waitingScenario(random: Random, channel: ShapeChannel): { scenario: Scenario; ms: number } {
   const delivered = reportsRead(channel.type) && random() < 0.5;
-  return { scenario: delivered ? { outcome: 'delivered', delivered_after_ms: between(random, 500, 5000) } : { outcome: 'silent' }, ms: channel.expiryS * 1000 };
+  return {
+    scenario: delivered ? { outcome: 'delivered', delivered_after_ms: between(random, 500, 5000) } : { outcome: 'silent' },
+    ms: channel.expiryS * 1000,
+  };
 }
 
 /** A step that fails at once: the engine fails over as soon as the status arrives. */
@@ -111,12 +120,20 @@ function buildCase(index: number, eventId: string, route: BenchRoute, random: Ra
   const kind = pickKind(random);
   // The step that succeeds, or undefined when nobody will.
   const success =
-    kind === 'read' ? between(random, 0, steps.length - 1) : kind === 'rejected' && random() < 0.5 ? between(random, 1, steps.length - 1) : undefined;
+    kind === 'read'
+      ? between(random, 0, steps.length - 1)
+      : kind === 'rejected' && random() < 0.5
+        ? between(random, 1, steps.length - 1)
+        : undefined;
   const reached = success === undefined ? steps : steps.slice(0, success + 1);
   let idealMs = 0;
   const scenarios = reached.map((step, position) => {
     const played =
-      position === success ? succeedingScenario(random, step.channel) : kind === 'rejected' ? failingScenario(random) : waitingScenario(random, step.channel);
+      position === success
+        ? succeedingScenario(random, step.channel)
+        : kind === 'rejected'
+          ? failingScenario(random)
+          : waitingScenario(random, step.channel);
     idealMs += played.ms;
     return { to: step.to, scenario: played.scenario };
   });
@@ -131,7 +148,12 @@ function buildCase(index: number, eventId: string, route: BenchRoute, random: Ra
     expected: reader
       ? {
           status: 'read',
-          outcome: { status: reportsRead(reader.channel.type) ? 'read' : 'delivered', user: reader.userName, channel: reader.channel.type, attempt: success! },
+          outcome: {
+            status: reportsRead(reader.channel.type) ? 'read' : 'delivered',
+            user: reader.userName,
+            channel: reader.channel.type,
+            attempt: success!,
+          },
           sends: reached.length,
           idealMs,
         }

@@ -36,7 +36,13 @@ const SERVER_CONNECTIONS = 'switchboard';
  * Publishes the triggers in `order` at the run's rate and waits for every outcome, sampling the
  * server's RSS, every process's CPU and the server's NATS traffic around it.
  */
-export async function driveRun(ctx: BenchContext, env: Environment, order: readonly EscalationCase[], sizes: EscalationSizes, routesRevision: number): Promise<Drive> {
+export async function driveRun(
+  ctx: BenchContext,
+  env: Environment,
+  order: readonly EscalationCase[],
+  sizes: EscalationSizes,
+  routesRevision: number,
+): Promise<Drive> {
   const { bus, serverPids, natsPid, monitor, sim } = env;
   const watch = watchOutcomes(bus);
   ctx.defer(() => watch.stop());
@@ -51,7 +57,10 @@ export async function driveRun(ctx: BenchContext, env: Environment, order: reado
   const publishing = publishTriggers(bus, order, { rate: sizes.rate, routesRevision, counter });
   publishing.catch(() => undefined); // awaited below
   const startOffsetMs = (position: number) => (sizes.rate > 0 ? (position / sizes.rate) * 1000 : 0);
-  const idealMs = Math.max(startOffsetMs(order.length), ...order.map((one, position) => startOffsetMs(position) + one.expected.idealMs * sizes.scale));
+  const idealMs = Math.max(
+    startOffsetMs(order.length),
+    ...order.map((one, position) => startOffsetMs(position) + one.expected.idealMs * sizes.scale),
+  );
   const allEnded = await awaitOutcomes(ctx, sim, watch, {
     expected: order.length,
     idealEndAt: startedAt + idealMs,
@@ -63,7 +72,8 @@ export async function driveRun(ctx: BenchContext, env: Environment, order: reado
   const triggers = await publishing;
 
   const cpuAfter = readCpu(serverPids, natsPid);
-  const serverTraffic = monitor && trafficBefore ? trafficBetween(trafficBefore, await connectionTraffic(monitor, SERVER_CONNECTIONS)) : undefined;
+  const serverTraffic =
+    monitor && trafficBefore ? trafficBetween(trafficBefore, await connectionTraffic(monitor, SERVER_CONNECTIONS)) : undefined;
   rss.stop();
   watch.stop();
   return {

@@ -33,10 +33,24 @@ export async function startEnvironment(ctx: BenchContext, sizes: EscalationSizes
   const dataDir = await mkdtemp(path.join(tmpdir(), 'switchboard-bench-esc-'));
   ctx.defer(() => rm(dataDir, { recursive: true, force: true }));
   const port = await freePort();
-  const { sim, vonageEnv } = await startBenchSimulator(ctx, { serverPort: port, timeScale: sizes.scale, maxMessages: expectedSends * 2 + 10_000 });
+  const { sim, vonageEnv } = await startBenchSimulator(ctx, {
+    serverPort: port,
+    timeScale: sizes.scale,
+    maxMessages: expectedSends * 2 + 10_000,
+  });
   const processes = sizes.processes === 1 ? 'the server process' : `${sizes.processes} server processes`;
-  ctx.progress(`starting ${processes} (SWITCHBOARD_TIME_SCALE=${sizes.scale}, LOG_LEVEL=warn${sizes.cpuProfDir ? `, CPU profile into ${sizes.cpuProfDir}` : ''})`);
-  const server = await startBenchServer(ctx, { natsUrl: nats.url, dataDir, port, timeScale: sizes.scale, vonageEnv, cpuProfDir: sizes.cpuProfDir, processes: sizes.processes });
+  ctx.progress(
+    `starting ${processes} (SWITCHBOARD_TIME_SCALE=${sizes.scale}, LOG_LEVEL=warn${sizes.cpuProfDir ? `, CPU profile into ${sizes.cpuProfDir}` : ''})`,
+  );
+  const server = await startBenchServer(ctx, {
+    natsUrl: nats.url,
+    dataDir,
+    port,
+    timeScale: sizes.scale,
+    vonageEnv,
+    cpuProfDir: sizes.cpuProfDir,
+    processes: sizes.processes,
+  });
   const bus = await connectBus(nats.url, { name: 'bench escalations' });
   ctx.defer(() => bus.close());
   return {

@@ -19,7 +19,8 @@ import { verifyRun } from './verify.js';
  */
 export const escalationsBenchmark: Benchmark = {
   name: 'escalations',
-  description: 'N concurrent multi-user, multi-channel escalations through a server process and the simulator: correctness, sends/s, peak RSS',
+  description:
+    'N concurrent multi-user, multi-channel escalations through a server process and the simulator: correctness, sends/s, peak RSS',
   options: ESCALATION_OPTIONS,
   async run(ctx) {
     const sizes = sizesFrom(ctx);
@@ -35,7 +36,9 @@ export const escalationsBenchmark: Benchmark = {
     await baseline.measure(ctx, 'before', sizes.baselineReps);
     const routesRevision = await saveRoutes(env.front, env.bus, routes);
     for (const one of cases) for (const { to, scenario } of one.scenarios) env.sim.setScenario(to, scenario);
-    ctx.progress(`${formatNumber(cases.length)} escalations, ${formatNumber(expectedSends)} sends expected; starting ${sizes.rate > 0 ? `${sizes.rate}/s` : 'all at once'}`);
+    ctx.progress(
+      `${formatNumber(cases.length)} escalations, ${formatNumber(expectedSends)} sends expected; starting ${sizes.rate > 0 ? `${sizes.rate}/s` : 'all at once'}`,
+    );
     const drive = await driveRun(ctx, env, order, sizes, routesRevision);
 
     ctx.progress('verifying from the escalations bucket and the EVENTS stream');
@@ -58,7 +61,9 @@ export const escalationsBenchmark: Benchmark = {
       serverRoles: env.server.processes.map((one) => one.roles),
       expiriesS: routes.flatMap((route) => route.users.flatMap((user) => user.channels.map((one) => one.expiryS))),
     };
-    ctx.print([resultTable(run), mixTable(run), lagsTable(verification.lags, Math.min(...run.expiriesS) * 1000 * sizes.scale)].join('\n\n'));
+    ctx.print(
+      [resultTable(run), mixTable(run), lagsTable(verification.lags, Math.min(...run.expiriesS) * 1000 * sizes.scale)].join('\n\n'),
+    );
     const problems = [
       ...mismatchLines('wrong, missing or unfinished escalations', verification.wrong),
       ...mismatchLines('escalations without exactly one outcome event of the right type', verification.badEvents),
@@ -66,7 +71,13 @@ export const escalationsBenchmark: Benchmark = {
       ...mismatchLines('escalations with fewer sends than their scenario calls for', verification.missingSends),
     ];
     if (problems.length > 0) ctx.print(`\n${problems.join('\n')}`);
-    if (serverLogs.length > 0) ctx.print(`\nserver warn+ log lines, first 5:\n${serverLogs.slice(0, 5).map((line) => `  ${JSON.stringify(line).slice(0, 300)}`).join('\n')}`);
+    if (serverLogs.length > 0)
+      ctx.print(
+        `\nserver warn+ log lines, first 5:\n${serverLogs
+          .slice(0, 5)
+          .map((line) => `  ${JSON.stringify(line).slice(0, 300)}`)
+          .join('\n')}`,
+      );
     return { figures: escalationFigures(run), notes: escalationNotes(run) };
   },
 };

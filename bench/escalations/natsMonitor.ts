@@ -37,7 +37,12 @@ export async function connectionTraffic(monitor: string, prefix: string): Promis
 }
 
 export function trafficBetween(from: ConnectionTraffic, to: ConnectionTraffic): ConnectionTraffic {
-  return { inMsgs: to.inMsgs - from.inMsgs, inBytes: to.inBytes - from.inBytes, outMsgs: to.outMsgs - from.outMsgs, outBytes: to.outBytes - from.outBytes };
+  return {
+    inMsgs: to.inMsgs - from.inMsgs,
+    inBytes: to.inBytes - from.inBytes,
+    outMsgs: to.outMsgs - from.outMsgs,
+    outBytes: to.outBytes - from.outBytes,
+  };
 }
 
 interface Jsz {

@@ -21,7 +21,8 @@ export const ESCALATION_OPTIONS = {
   rate: 'escalation starts per second, longest scenarios first; 0 publishes them all at once, as the issue has them: 10,000 concurrent (0)',
   seed: 'seed of the scenario mix, so a run can be repeated exactly (1)',
   'cpu-prof': 'a directory: profile the server (as node --cpu-prof would) and write its profile there (off)',
-  'baseline-reps': 'raw JetStream runs of 20,000 events before the escalations, and as many after: the yardstick sends/s are divided by (3; --quick 1)',
+  'baseline-reps':
+    'raw JetStream runs of 20,000 events before the escalations, and as many after: the yardstick sends/s are divided by (3; --quick 1)',
   processes: 'server processes: 1 takes every role, as npm start; N > 1 runs the engine role in N - 1 processes of its own (1)',
 } as const;
 
@@ -39,7 +40,8 @@ function rateParam(ctx: BenchContext): number {
   const text = ctx.params.get('rate');
   if (text === undefined) return 0;
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`--rate must be a whole number of starts per second (0: all at once), got "${text}"`);
+  if (!Number.isInteger(value) || value < 0)
+    throw new Error(`--rate must be a whole number of starts per second (0: all at once), got "${text}"`);
   return value;
 }
 

@@ -92,18 +92,36 @@ export function resultTable(run: EscalationRun): string {
   return textTable({
     columns: ['measure', 'value'],
     rows: [
-      ['run (first trigger -> last escalation ended)', `${seconds.toFixed(1)} s (ideal, with no latency: ${(run.idealMs / 1000).toFixed(1)} s)`],
-      ['triggers published', `${formatNumber(run.cases.length)} in ${((run.triggers.lastAt - run.triggers.firstAt) / 1000).toFixed(1)} s (${run.sizes.rate > 0 ? `${run.sizes.rate}/s scheduled, worst lag ${formatNumber(run.triggers.maxLagMs)} ms` : 'all at once'})`],
-      ['escalations correct / ended / expected', `${formatNumber(v.correct)} / ${formatNumber(v.escalations - v.missing - v.unfinished)} / ${formatNumber(v.escalations)}`],
-      ['outcome events on EVENTS (duplicates, stray)', `${formatNumber(v.outcomeEvents)} (${v.duplicateOutcomes}, ${v.strayOutcomes}); re-publishes seen live: ${run.liveRepeats}`],
-      ['provider sends: accepted by the simulator / recorded in escalations / expected', `${formatNumber(sends.count)} / ${formatNumber(v.sendsRecorded)} / ${formatNumber(run.cases.reduce((sum, one) => sum + one.expected.sends, 0))}`],
+      [
+        'run (first trigger -> last escalation ended)',
+        `${seconds.toFixed(1)} s (ideal, with no latency: ${(run.idealMs / 1000).toFixed(1)} s)`,
+      ],
+      [
+        'triggers published',
+        `${formatNumber(run.cases.length)} in ${((run.triggers.lastAt - run.triggers.firstAt) / 1000).toFixed(1)} s (${run.sizes.rate > 0 ? `${run.sizes.rate}/s scheduled, worst lag ${formatNumber(run.triggers.maxLagMs)} ms` : 'all at once'})`,
+      ],
+      [
+        'escalations correct / ended / expected',
+        `${formatNumber(v.correct)} / ${formatNumber(v.escalations - v.missing - v.unfinished)} / ${formatNumber(v.escalations)}`,
+      ],
+      [
+        'outcome events on EVENTS (duplicates, stray)',
+        `${formatNumber(v.outcomeEvents)} (${v.duplicateOutcomes}, ${v.strayOutcomes}); re-publishes seen live: ${run.liveRepeats}`,
+      ],
+      [
+        'provider sends: accepted by the simulator / recorded in escalations / expected',
+        `${formatNumber(sends.count)} / ${formatNumber(v.sendsRecorded)} / ${formatNumber(run.cases.reduce((sum, one) => sum + one.expected.sends, 0))}`,
+      ],
       ['escalations with extra / missing sends', `${v.extraSends.length} / ${v.missingSends.length}`],
       ['dead letters, stray escalations, server warn+ log lines', `${v.deadLetters}, ${v.strayEscalations}, ${run.serverWarnings}`],
       ['escalations completed/s', formatNumber(v.escalations / seconds, 1)],
       ['provider sends/s over the run', formatNumber(sends.count / seconds, 1)],
       [`provider sends/s, busiest ${sends.windowS} s`, formatNumber(sends.peakPerSecond, 1)],
       ['server peak RSS (VmHWM)', `${rssText(run)} (highest sample at ${(run.maxSampledRssAtMs / 1000).toFixed(0)} s)`],
-      ['CPU (cores, averaged), server / nats-server / bench (simulator + source) / other processes', [cpu.server, cpu.nats, cpu.bench, cpu.others].map((one) => one.toFixed(2)).join(' / ')],
+      [
+        'CPU (cores, averaged), server / nats-server / bench (simulator + source) / other processes',
+        [cpu.server, cpu.nats, cpu.bench, cpu.others].map((one) => one.toFixed(2)).join(' / '),
+      ],
       ['CPU per provider send, server / nats-server / bench', `${perSend(cpu.server)} / ${perSend(cpu.nats)} / ${perSend(cpu.bench)} µs`],
       ['server NATS messages per provider send, to / from nats-server', trafficText(run)],
       ['bench process event-loop delay p99 / max', `${run.loop.loopDelayP99Ms.toFixed(1)} / ${run.loop.loopDelayMaxMs.toFixed(1)} ms`],
@@ -114,7 +132,10 @@ export function resultTable(run: EscalationRun): string {
 
 export function mismatchLines(title: string, list: readonly Mismatch[]): string[] {
   if (list.length === 0) return [];
-  return [`${title}: ${list.length}${list.length > MAX_LISTED ? ` (first ${MAX_LISTED})` : ''}`, ...list.slice(0, MAX_LISTED).map((one) => `  ${one.what} [${one.escalationId}]`)];
+  return [
+    `${title}: ${list.length}${list.length > MAX_LISTED ? ` (first ${MAX_LISTED})` : ''}`,
+    ...list.slice(0, MAX_LISTED).map((one) => `  ${one.what} [${one.escalationId}]`),
+  ];
 }
 
 export function escalationFigures(run: EscalationRun): Figure[] {
@@ -124,16 +145,36 @@ export function escalationFigures(run: EscalationRun): Figure[] {
   const p99 = (values: number[]) => (values.length === 0 ? 0 : percentileOfSorted(sorted(values), 99));
   const sendsPerSecond = run.sends.count / seconds;
   return [
-    { name: 'escalations with a wrong, missing or unfinished outcome', value: v.wrong.length, unit: `of ${formatNumber(v.escalations)}`, target: { op: '<=', value: 0 } },
-    { name: 'escalations without exactly one outcome event of the right type', value: v.badEvents.length, unit: '', target: { op: '<=', value: 0 } },
+    {
+      name: 'escalations with a wrong, missing or unfinished outcome',
+      value: v.wrong.length,
+      unit: `of ${formatNumber(v.escalations)}`,
+      target: { op: '<=', value: 0 },
+    },
+    {
+      name: 'escalations without exactly one outcome event of the right type',
+      value: v.badEvents.length,
+      unit: '',
+      target: { op: '<=', value: 0 },
+    },
     { name: 'duplicate outcome events', value: v.duplicateOutcomes, unit: '', target: { op: '<=', value: 0 } },
     { name: 'escalations completed/s', value: v.escalations / seconds, unit: '/s', decimals: 1 },
     { name: 'provider sends/s over the run', value: sendsPerSecond, unit: '/s', decimals: 1, target: { op: '>=', value: 500 } },
-    { name: `raw JetStream publish+consume+ack, median of ${run.rawEventsPerSecond.length}`, value: median(run.rawEventsPerSecond), unit: 'events/s' },
-    { name: 'provider sends/s per 1,000 raw JetStream events/s', value: (1000 * sendsPerSecond) / median(run.rawEventsPerSecond), unit: '', decimals: 1 },
+    {
+      name: `raw JetStream publish+consume+ack, median of ${run.rawEventsPerSecond.length}`,
+      value: median(run.rawEventsPerSecond),
+      unit: 'events/s',
+    },
+    {
+      name: 'provider sends/s per 1,000 raw JetStream events/s',
+      value: (1000 * sendsPerSecond) / median(run.rawEventsPerSecond),
+      unit: '',
+      decimals: 1,
+    },
     { name: `provider sends/s, busiest ${run.sends.windowS} s`, value: run.sends.peakPerSecond, unit: '/s', decimals: 1 },
     {
-      name: run.peakRssBytes.length === 1 ? 'server peak RSS (VmHWM)' : `server peak RSS (VmHWM, sum of ${run.peakRssBytes.length} processes)`,
+      name:
+        run.peakRssBytes.length === 1 ? 'server peak RSS (VmHWM)' : `server peak RSS (VmHWM, sum of ${run.peakRssBytes.length} processes)`,
       value: mb(peakRss(run)),
       unit: 'MB',
       decimals: 1,
@@ -145,7 +186,14 @@ export function escalationFigures(run: EscalationRun): Figure[] {
     { name: 'server CPU per provider send', value: ((run.cpu.server * run.cpu.seconds) / Math.max(1, run.sends.count)) * 1e6, unit: 'µs' },
     { name: 'CPU taken by other processes on the machine during the run', value: run.cpu.others, unit: 'cores', decimals: 2 },
     ...(run.serverTraffic
-      ? [{ name: 'server NATS messages per provider send (both ways)', value: (run.serverTraffic.inMsgs + run.serverTraffic.outMsgs) / Math.max(1, run.sends.count), unit: '', decimals: 1 }]
+      ? [
+          {
+            name: 'server NATS messages per provider send (both ways)',
+            value: (run.serverTraffic.inMsgs + run.serverTraffic.outMsgs) / Math.max(1, run.sends.count),
+            unit: '',
+            decimals: 1,
+          },
+        ]
       : []),
   ];
 }

@@ -16,7 +16,8 @@ export async function saveRoutes(server: { url: string; dataDir: string }, bus: 
       match: { ...CONVERSATION, event_type: route.eventType },
       steps: [{ handler: 'escalate_users', config: route.config }],
     });
-    if (res.status !== 201 && res.status !== 200) throw new Error(`route ${route.id} refused: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+    if (res.status !== 201 && res.status !== 200)
+      throw new Error(`route ${route.id} refused: HTTP ${res.status} ${JSON.stringify(res.body)}`);
   }
   const bucket = await openBucket(bus, BUCKETS.routes, { history: 5 });
   let revision = 0;

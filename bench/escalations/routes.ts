@@ -57,13 +57,22 @@ function single(values: number[], what: string): number {
 
 /** The lower-case format with the tutorial's case-2 defaults: one failover expiry for every channel but the last, one final expiry. */
 function defaultsConfig(users: ShapeUser[]): Record<string, unknown> {
-  const failoverS = single(users.flatMap((user) => user.channels.slice(0, -1).map((one) => one.expiryS)), 'failover expiry');
-  const finalS = single(users.map((user) => user.channels.at(-1)!.expiryS), 'final expiry');
+  const failoverS = single(
+    users.flatMap((user) => user.channels.slice(0, -1).map((one) => one.expiryS)),
+    'failover expiry',
+  );
+  const finalS = single(
+    users.map((user) => user.channels.at(-1)!.expiryS),
+    'final expiry',
+  );
   return {
     from: Object.fromEntries(Object.entries(FROM).map(([key, value]) => [key.toLowerCase(), value])),
     failover: { expiry_time: failoverS },
     final_expiry: finalS,
-    users: users.map((user, u) => ({ name: user.name, channels: user.channels.map((one, c) => ({ type: one.configType, id_num: addressTemplate(u, c) })) })),
+    users: users.map((user, u) => ({
+      name: user.name,
+      channels: user.channels.map((one, c) => ({ type: one.configType, id_num: addressTemplate(u, c) })),
+    })),
   };
 }
 
@@ -82,7 +91,10 @@ export function benchRoutes(): BenchRoute[] {
       'tutorial',
       [
         { name: 'Tony', channels: [channel('messenger', 'messenger', 60), channel('sms', 'sms', 60)] },
-        { name: 'Michael', channels: [channel('viber_service_msg', 'viber_service', 60), channel('whatsapp', 'whatsapp', 60), channel('sms', 'sms', 90)] },
+        {
+          name: 'Michael',
+          channels: [channel('viber_service_msg', 'viber_service', 60), channel('whatsapp', 'whatsapp', 60), channel('sms', 'sms', 90)],
+        },
         { name: 'Ana', channels: [channel('whatsapp', 'whatsapp', 90), channel('sms', 'sms', 60)] },
       ],
       tutorialConfig,
@@ -100,7 +112,10 @@ export function benchRoutes(): BenchRoute[] {
       'sms-first',
       [
         { name: 'Eve', channels: [channel('sms', 'sms', 90), channel('whatsapp', 'whatsapp', 90)] },
-        { name: 'Finn', channels: [channel('sms', 'sms', 90), channel('messenger', 'messenger', 90), channel('viber', 'viber_service', 90)] },
+        {
+          name: 'Finn',
+          channels: [channel('sms', 'sms', 90), channel('messenger', 'messenger', 90), channel('viber', 'viber_service', 90)],
+        },
         { name: 'Gus', channels: [channel('sms', 'sms', 90), channel('rcs', 'rcs', 90)] },
       ],
       defaultsConfig,

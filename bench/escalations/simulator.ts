@@ -14,7 +14,10 @@ export interface BenchProvider {
  * and signature secret, webhooks to the server's fixed port, and the run's time scale, so a
  * scenario's "read after 5 s" and the plan's "60 s expiry" shrink alike.
  */
-export async function startBenchSimulator(ctx: BenchContext, options: { serverPort: number; timeScale: number; maxMessages: number }): Promise<BenchProvider> {
+export async function startBenchSimulator(
+  ctx: BenchContext,
+  options: { serverPort: number; timeScale: number; maxMessages: number },
+): Promise<BenchProvider> {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', {
     modulusLength: 2048,
     publicKeyEncoding: { type: 'spki', format: 'pem' },

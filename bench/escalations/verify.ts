@@ -67,7 +67,9 @@ function describeActual(esc: Escalation): string {
 
 function describeExpected(one: EscalationCase): string {
   const { outcome, sends } = one.expected;
-  return outcome ? `${outcome.status} by ${outcome.user} on ${outcome.channel} (attempt ${outcome.attempt}) after ${sends} send(s)` : `exhausted after ${sends} send(s)`;
+  return outcome
+    ? `${outcome.status} by ${outcome.user} on ${outcome.channel} (attempt ${outcome.attempt}) after ${sends} send(s)`
+    : `exhausted after ${sends} send(s)`;
 }
 
 function isCorrect(one: EscalationCase, esc: Escalation): boolean {
@@ -75,7 +77,13 @@ function isCorrect(one: EscalationCase, esc: Escalation): boolean {
   if (esc.status !== want.status) return false;
   if (!want.outcome) return esc.outcome === undefined;
   const got = esc.outcome;
-  return got !== undefined && got.status === want.outcome.status && got.user === want.outcome.user && got.channel === want.outcome.channel && got.attempt === want.outcome.attempt;
+  return (
+    got !== undefined &&
+    got.status === want.outcome.status &&
+    got.user === want.outcome.user &&
+    got.channel === want.outcome.channel &&
+    got.attempt === want.outcome.attempt
+  );
 }
 
 const failureAt = (attempt: Attempt) => ms(attempt.statuses.find((one) => one.status === 'rejected' || one.status === 'undeliverable')?.at);
@@ -106,16 +114,29 @@ async function checkDocuments(repo: EscalationRepository, cases: readonly Escala
       const label = `#${one.index} (${one.route.id}, ${one.kind})`;
       if (!esc) {
         result.missing++;
-        result.wrong.push({ index: one.index, escalationId: id, what: `${label}: no escalation in the bucket; expected ${describeExpected(one)}` });
+        result.wrong.push({
+          index: one.index,
+          escalationId: id,
+          what: `${label}: no escalation in the bucket; expected ${describeExpected(one)}`,
+        });
         return;
       }
       const sends = esc.attempts.filter((attempt) => attempt.message_uuid !== undefined).length;
       result.sendsRecorded += sends;
       if (esc.status === 'active') result.unfinished++;
       if (isCorrect(one, esc)) result.correct++;
-      else result.wrong.push({ index: one.index, escalationId: id, what: `${label}: expected ${describeExpected(one)}, got ${describeActual(esc)}` });
+      else
+        result.wrong.push({
+          index: one.index,
+          escalationId: id,
+          what: `${label}: expected ${describeExpected(one)}, got ${describeActual(esc)}`,
+        });
       if (sends !== one.expected.sends) {
-        const mismatch = { index: one.index, escalationId: id, what: `${label}: ${sends} send(s) where the scenario calls for ${one.expected.sends}: ${esc.attempts.map((a) => `${a.user_name}/${a.channel}=${a.result ?? 'open'}`).join(', ')}` };
+        const mismatch = {
+          index: one.index,
+          escalationId: id,
+          what: `${label}: ${sends} send(s) where the scenario calls for ${one.expected.sends}: ${esc.attempts.map((a) => `${a.user_name}/${a.channel}=${a.result ?? 'open'}`).join(', ')}`,
+        };
         (sends > one.expected.sends ? result.extraSends : result.missingSends).push(mismatch);
       }
       if (esc.ended_at) result.lastEndedAt = Math.max(result.lastEndedAt, ms(esc.ended_at));
@@ -146,7 +167,11 @@ function checkEvents(byId: Map<string, string[]>, cases: readonly EscalationCase
     const want = one.expected.status === 'read' ? 'escalation_read' : 'escalation_exhausted';
     if (types.length > 1) result.duplicateOutcomes++;
     if (types.length !== 1 || types[0] !== want) {
-      result.badEvents.push({ index: one.index, escalationId: id, what: `#${one.index} (${one.route.id}, ${one.kind}): outcome events [${types.join(', ') || 'none'}], expected exactly one ${want}` });
+      result.badEvents.push({
+        index: one.index,
+        escalationId: id,
+        what: `#${one.index} (${one.route.id}, ${one.kind}): outcome events [${types.join(', ') || 'none'}], expected exactly one ${want}`,
+      });
     }
   }
   for (const [id, types] of byId) {

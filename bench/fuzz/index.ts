@@ -73,26 +73,54 @@ export const fuzzBenchmark: Benchmark = {
     const before = sampleProcess(server.pid);
     ctx.progress(`${requests} requests over ${endpoints.length} endpoints, ${concurrency} at a time (seed ${seed})`);
     const bodyLimit = loadSettings({}).http.bodyLimit;
-    const tally = await runFuzz(fuzzRequests(endpoints, { count: requests, seed, bodyLimit }), { baseUrl, apiToken, signatureSecret, concurrency });
+    const tally = await runFuzz(fuzzRequests(endpoints, { count: requests, seed, bodyLimit }), {
+      baseUrl,
+      apiToken,
+      signatureSecret,
+      concurrency,
+    });
     const justAfter = sampleProcess(server.pid);
     // What the server keeps once the load is over, not what it was in the middle of.
     await sleep(5000);
     const after = sampleProcess(server.pid);
 
     const health = await api.get('/healthz');
-    const event = await api.post('/v1/accounts/fuzz-after/events', { conversation_type: 'web', conversation_key: 'form', event_type: 'after_fuzz', event_data: { ok: true } });
-    if (health.status !== 200 || event.status !== 202) throw new Error(`the server does not serve after the fuzz: /healthz ${health.status}, an event ${event.status}`);
+    const event = await api.post('/v1/accounts/fuzz-after/events', {
+      conversation_type: 'web',
+      conversation_key: 'form',
+      event_type: 'after_fuzz',
+      event_data: { ok: true },
+    });
+    if (health.status !== 200 || event.status !== 202)
+      throw new Error(`the server does not serve after the fuzz: /healthz ${health.status}, an event ${event.status}`);
 
     ctx.print(describeTally(tally));
-    if (tally.serverErrors.length > 0) ctx.print(`\nfirst 5xx answers:\n${tally.serverErrors.slice(0, 5).map((one) => `  ${one.status} ${one.method} ${one.target} (${one.kind}): ${one.body}`).join('\n')}`);
-    if (server.logs.length > 0) ctx.print(`\nserver warn+ log lines: ${server.logs.length}, first 5:\n${server.logs.slice(0, 5).map((line) => `  ${JSON.stringify(line).slice(0, 300)}`).join('\n')}`);
+    if (tally.serverErrors.length > 0)
+      ctx.print(
+        `\nfirst 5xx answers:\n${tally.serverErrors
+          .slice(0, 5)
+          .map((one) => `  ${one.status} ${one.method} ${one.target} (${one.kind}): ${one.body}`)
+          .join('\n')}`,
+      );
+    if (server.logs.length > 0)
+      ctx.print(
+        `\nserver warn+ log lines: ${server.logs.length}, first 5:\n${server.logs
+          .slice(0, 5)
+          .map((line) => `  ${JSON.stringify(line).slice(0, 300)}`)
+          .join('\n')}`,
+      );
 
     const answered = [...tally.byStatus.values()].reduce((sum, n) => sum + n, 0);
     const unanswered = [...tally.unanswered.values()].reduce((sum, n) => sum + n, 0);
     return {
       figures: [
         { name: 'fuzz: answers of 5xx', value: tally.serverErrorCount, unit: 'answers', target: { op: '<=', value: 0 } },
-        { name: 'fuzz: 4xx answers not in the error format', value: tally.badErrorBodyCount, unit: 'answers', target: { op: '<=', value: 0 } },
+        {
+          name: 'fuzz: 4xx answers not in the error format',
+          value: tally.badErrorBodyCount,
+          unit: 'answers',
+          target: { op: '<=', value: 0 },
+        },
         { name: 'fuzz: requests/s', value: answered / (tally.durationMs / 1000), unit: 'req/s' },
         { name: 'fuzz: server RSS before', value: before.rssBytes / MB, unit: 'MB', decimals: 1 },
         { name: 'fuzz: server RSS right after', value: justAfter.rssBytes / MB, unit: 'MB', decimals: 1 },

@@ -8,13 +8,19 @@ const EVENT = {
   conversation_type: 'monitor',
   conversation_key: 'main',
   event_type: 'server_down',
-  event_data: { message: 'payments-api down in eu-west-1', to: Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`u${i}`, `4477009000${i}`])) },
+  event_data: {
+    message: 'payments-api down in eu-west-1',
+    to: Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`u${i}`, `4477009000${i}`])),
+  },
   timestamp: '2026-11-30T00:00:00.000Z',
 };
 
 /** One unit of the kind of work the server does per message: a JSON round trip, a schema check, a hash. */
 function unit(): number {
-  const json = JSON.stringify({ ...EVENT, attempts: Array.from({ length: 6 }, (_, n) => ({ n, statuses: [{ status: 'delivered', at: EVENT.timestamp }] })) });
+  const json = JSON.stringify({
+    ...EVENT,
+    attempts: Array.from({ length: 6 }, (_, n) => ({ n, statuses: [{ status: 'delivered', at: EVENT.timestamp }] })),
+  });
   const parsed = VumiApiEvent.parse(JSON.parse(json));
   return createHash('sha256').update(json).digest()[0]! + parsed.event_type.length;
 }

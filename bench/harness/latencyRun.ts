@@ -17,7 +17,13 @@ export interface LatencyRun {
 }
 
 /** The run's figures: `events` sent at `rate`, each one's latency (ms), how the paced sender kept its schedule. */
-export function latencyRun(options: { rate: number; events: number; latencies: readonly number[]; sending: { seconds: number; maxSendLagMs: number }; stalls: Stalls }): LatencyRun {
+export function latencyRun(options: {
+  rate: number;
+  events: number;
+  latencies: readonly number[];
+  sending: { seconds: number; maxSendLagMs: number };
+  stalls: Stalls;
+}): LatencyRun {
   const { rate, events, sending, stalls } = options;
   const sorted = [...options.latencies].sort((a, b) => a - b);
   return {
@@ -41,11 +47,24 @@ export function latencyTables(latency: LatencyRun, unit: string): string {
   return [
     textTable({
       columns: ['target rate/s', 'achieved rate/s', unit, 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'max send lag ms'],
-      rows: [[formatNumber(latency.rate), formatNumber(latency.achievedRate), formatNumber(latency.events), ms(latency.p50), ms(latency.p90), ms(latency.p99), ms(latency.max), ms(latency.maxSendLagMs)]],
+      rows: [
+        [
+          formatNumber(latency.rate),
+          formatNumber(latency.achievedRate),
+          formatNumber(latency.events),
+          ms(latency.p50),
+          ms(latency.p90),
+          ms(latency.p99),
+          ms(latency.max),
+          ms(latency.maxSendLagMs),
+        ],
+      ],
     }),
     textTable({
       columns: ['during the latency run', 'loop delay p99 ms', 'loop delay max ms', 'GCs', 'GC total ms', 'GC max ms'],
-      rows: [['this process', ms(stalls.loopDelayP99Ms), ms(stalls.loopDelayMaxMs), stalls.gcCount, ms(stalls.gcTotalMs), ms(stalls.gcMaxMs)]],
+      rows: [
+        ['this process', ms(stalls.loopDelayP99Ms), ms(stalls.loopDelayMaxMs), stalls.gcCount, ms(stalls.gcTotalMs), ms(stalls.gcMaxMs)],
+      ],
     }),
   ].join('\n\n');
 }

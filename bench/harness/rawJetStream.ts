@@ -33,7 +33,13 @@ export async function createRawStream(bus: Bus, topology: TopologyOptions): Prom
  * the dispatcher's ack settings, consumes and acks each one; timed from the first publish to the
  * last ack. A new consumer per run (deliver new) sees exactly that run's messages.
  */
-async function runRawJetStream(publisher: Bus, consumerBus: Bus, messages: readonly OutgoingMessage[], window: number, run: string): Promise<Throughput> {
+async function runRawJetStream(
+  publisher: Bus,
+  consumerBus: Bus,
+  messages: readonly OutgoingMessage[],
+  window: number,
+  run: string,
+): Promise<Throughput> {
   const name = `bench-raw-${run}`;
   await consumerBus.jsm.consumers.add(RAW_STREAM, {
     durable_name: name,

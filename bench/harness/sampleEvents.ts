@@ -17,7 +17,12 @@ export function runPrefix(label: string): string {
  * A poll_complete as the poll app publishes it, with a contact's answers and the session's
  * metadata: about 700 bytes of JSON, the size the dispatcher sees in practice.
  */
-export function sampleEvent(eventId: string, index: number, eventType = THROUGHPUT_EVENT_TYPE, extra: Record<string, unknown> = {}): VumiApiEvent {
+export function sampleEvent(
+  eventId: string,
+  index: number,
+  eventType = THROUGHPUT_EVENT_TYPE,
+  extra: Record<string, unknown> = {},
+): VumiApiEvent {
   const msisdn = `4477009${String(index % 1_000_000).padStart(6, '0')}`;
   return {
     event_id: eventId,

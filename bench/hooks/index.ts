@@ -16,8 +16,16 @@ import { processCpuSeconds } from './serverCpu.js';
 import { benchStores, createHooks, seedContacts, startHooksServer, TIME_SCALE, watchLaunches } from './setup.js';
 
 /** The payload of every call: Xenioo's audience-and-values mode, as a query string and as JSON. */
-const QUERY = 'audience_filters=team&audience_criteria=Equals&audience_values=ops&set_variables=alerted&set_variables_values=yes&message=bench';
-const BODY = JSON.stringify({ audience_filters: ['team'], audience_criteria: ['Equals'], audience_values: ['ops'], set_variables: ['alerted'], set_variables_values: ['yes'], message: 'bench' });
+const QUERY =
+  'audience_filters=team&audience_criteria=Equals&audience_values=ops&set_variables=alerted&set_variables_values=yes&message=bench';
+const BODY = JSON.stringify({
+  audience_filters: ['team'],
+  audience_criteria: ['Equals'],
+  audience_values: ['ops'],
+  set_variables: ['alerted'],
+  set_variables_values: ['yes'],
+  message: 'bench',
+});
 
 interface Session {
   ctx: BenchContext;
@@ -60,7 +68,8 @@ async function measured(session: Session, name: string, hookCount: number, metho
   await waitUntil(`one launch per hook after ${name}`, everyOne, 10_000 * TIME_SCALE + 30_000);
   await sleep(2000);
   const counts = hooks.map((hook) => launches.byHook.get(hook.id) ?? []);
-  if (counts.some((one) => one.length !== 1)) throw new Error(`${name}: a hook launched more than once: ${JSON.stringify(counts.filter((one) => one.length !== 1))}`);
+  if (counts.some((one) => one.length !== 1))
+    throw new Error(`${name}: a hook launched more than once: ${JSON.stringify(counts.filter((one) => one.length !== 1))}`);
   if (counts.some((one) => one[0] !== audience)) throw new Error(`${name}: a launch's audience was not the ${audience} ops contacts`);
   launches.stop();
   const debounceWrites = hookCount === 1 ? (await hookStore.launchState(account, hooks[0]!.id))?.generation : undefined;
@@ -73,7 +82,8 @@ async function measured(session: Session, name: string, hookCount: number, metho
  */
 export const hooksBenchmark: Benchmark = {
   name: 'hooks',
-  description: 'launch-hook calls/s and latency on one server process (autocannon on loopback): one hook GET and POST, many hooks round-robin',
+  description:
+    'launch-hook calls/s and latency on one server process (autocannon on loopback): one hook GET and POST, many hooks round-robin',
   options: HOOKS_OPTIONS,
   async run(ctx) {
     const sizes = sizesFrom(ctx);
@@ -103,7 +113,13 @@ export const hooksBenchmark: Benchmark = {
       await measured(session, `${sizes.hooks} hooks round-robin, GET`, sizes.hooks, 'GET'),
     ];
     ctx.print(runsTable(runs));
-    if (server.logs.length > 0) ctx.print(`\nserver warn+ log lines, first 5:\n${server.logs.slice(0, 5).map((line) => `  ${JSON.stringify(line).slice(0, 300)}`).join('\n')}`);
+    if (server.logs.length > 0)
+      ctx.print(
+        `\nserver warn+ log lines, first 5:\n${server.logs
+          .slice(0, 5)
+          .map((line) => `  ${JSON.stringify(line).slice(0, 300)}`)
+          .join('\n')}`,
+      );
     return { figures: hooksFigures(runs), notes: hooksNotes(sizes, session.audience) };
   },
 };

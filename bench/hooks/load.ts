@@ -37,7 +37,12 @@ export async function runLoad(spec: LoadSpec, cpu: () => number): Promise<LoadRu
     requests: [
       spec.method === 'GET'
         ? { method: 'GET', setupRequest: (request) => ({ ...request, path: `${path()}?${spec.payload}` }) }
-        : { method: 'POST', headers: { 'content-type': 'application/json' }, body: spec.payload, setupRequest: (request) => ({ ...request, path: path() }) },
+        : {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: spec.payload,
+            setupRequest: (request) => ({ ...request, path: path() }),
+          },
     ],
   });
   const cpuSeconds = cpu() - cpuBefore;

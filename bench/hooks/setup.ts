@@ -56,7 +56,12 @@ export async function benchStores(bus: Bus): Promise<{ stores: Stores; hookStore
 const CreatedHook = z.looseObject({ id: z.string(), launch_path: z.string() });
 
 /** Creates hooks through the API, as an operator would; returns their ids and launch paths. */
-export async function createHooks(serverUrl: string, dataDir: string, account: string, count: number): Promise<Array<{ id: string; path: string }>> {
+export async function createHooks(
+  serverUrl: string,
+  dataDir: string,
+  account: string,
+  count: number,
+): Promise<Array<{ id: string; path: string }>> {
   const api = apiClient(serverUrl, await tokenFor(dataDir));
   const hooks: Array<{ id: string; path: string }> = [];
   for (let i = 0; i < count; i++) {

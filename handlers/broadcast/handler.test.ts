@@ -7,18 +7,31 @@ import { broadcastHandler, broadcastId } from './handler.js';
 
 describe('broadcast handler', () => {
   const testbed = useHandlerTestbed();
-  const addContacts = (...inputs: ContactInput[]) => Promise.all(inputs.map((input) => testbed.services.stores.contacts.upsert(testbed.account, input)));
+  const addContacts = (...inputs: ContactInput[]) =>
+    Promise.all(inputs.map((input) => testbed.services.stores.contacts.upsert(testbed.account, input)));
   const sent = () => testbed.sim.messages().map(({ channel, to, text }) => ({ channel, to, text }));
   const progress = (id: unknown) => testbed.services.stores.broadcasts.get(testbed.account, String(id));
 
   it("sends the text, rendered per contact, once to each contact of a launch hook's audience, on its first channel", async () => {
     await addContacts(
       { id: 'ann', name: 'Ann', channels: [{ type: 'sms', id_num: '447700900101' }], variables: { team: 'ops' } },
-      { id: 'bo', name: 'Bo', channels: [{ type: 'whatsapp', id_num: '447700900102' }, { type: 'sms', id_num: '447700900103' }], variables: { team: 'sales' } },
+      {
+        id: 'bo',
+        name: 'Bo',
+        channels: [
+          { type: 'whatsapp', id_num: '447700900102' },
+          { type: 'sms', id_num: '447700900103' },
+        ],
+        variables: { team: 'sales' },
+      },
     );
     const event = testbed.event({ message: 'db-1 is down', audience: { contact_ids: ['ann', 'bo', 'ann'] } });
 
-    const context = testbed.step(broadcastHandler, { text: '{{contact.name}} ({{contact.variables.team}}, {{contact.channel}}): {{event.event_data.message}}' }, { event });
+    const context = testbed.step(
+      broadcastHandler,
+      { text: '{{contact.name}} ({{contact.variables.team}}, {{contact.channel}}): {{event.event_data.message}}' },
+      { event },
+    );
     const { output } = await broadcastHandler.handle(context);
 
     expect(output).toEqual({ broadcast_id: broadcastId(context.stepKey), total: 2, sent: 2, failed: 0 });
@@ -29,7 +42,15 @@ describe('broadcast handler', () => {
       ]),
     );
     expect(sent()).toHaveLength(2);
-    expect(await progress(output?.broadcast_id)).toMatchObject({ status: 'done', total: 2, sent: 2, failed: 0, failures: [], event_id: event.event_id, step: 0 });
+    expect(await progress(output?.broadcast_id)).toMatchObject({
+      status: 'done',
+      total: 2,
+      sent: 2,
+      failed: 0,
+      failures: [],
+      event_id: event.event_id,
+      step: 0,
+    });
   });
 
   it("renders the route's text once per contact: placeholders in the event's data are sent as written", async () => {
@@ -67,7 +88,10 @@ describe('broadcast handler', () => {
   });
 
   it('sends nothing again when the finished step runs again', async () => {
-    await addContacts({ id: 'ann', channels: [{ type: 'sms', id_num: '447700900101' }] }, { id: 'bo', channels: [{ type: 'sms', id_num: '447700900102' }] });
+    await addContacts(
+      { id: 'ann', channels: [{ type: 'sms', id_num: '447700900101' }] },
+      { id: 'bo', channels: [{ type: 'sms', id_num: '447700900102' }] },
+    );
     const event = testbed.event();
     const config = { contacts: ['ann', 'bo'], text: 'once' };
 
@@ -92,11 +116,19 @@ describe('broadcast handler', () => {
     const error: unknown = await broadcastHandler.handle(testbed.step(broadcastHandler, config, { event })).catch((err: unknown) => err);
     expect(isSwitchboardError(error, 'provider_unavailable')).toBe(true);
     expect(retryRequest(error)).toMatchObject({ retry: true });
-    expect(sent().map((message) => message.to).sort()).toEqual(['447700900101', '447700900102']);
+    expect(
+      sent()
+        .map((message) => message.to)
+        .sort(),
+    ).toEqual(['447700900101', '447700900102']);
 
     const { output } = await broadcastHandler.handle(testbed.step(broadcastHandler, config, { event, attempt: 2 }));
     expect(output).toMatchObject({ total: 3, sent: 3, failed: 0 });
-    expect(sent().map((message) => message.to).sort()).toEqual(['447700900101', '447700900102', '447700900103']);
+    expect(
+      sent()
+        .map((message) => message.to)
+        .sort(),
+    ).toEqual(['447700900101', '447700900102', '447700900103']);
   });
 
   it('fails for good, recording nothing, when its contacts template gives no list', async () => {
@@ -105,7 +137,10 @@ describe('broadcast handler', () => {
 
     const refused = broadcastHandler.handle(context);
     await expect(refused).rejects.toBeInstanceOf(NonRetriableError);
-    await expect(refused).rejects.toMatchObject({ code: 'validation_failed', message: expect.stringContaining('did not give a list of contact ids') });
+    await expect(refused).rejects.toMatchObject({
+      code: 'validation_failed',
+      message: expect.stringContaining('did not give a list of contact ids'),
+    });
     expect(await progress(broadcastId(context.stepKey))).toBeUndefined();
     expect(sent()).toEqual([]);
   });

@@ -16,9 +16,11 @@ export function broadcastId(stepKey: string): string {
 
 function contactIds(ctx: Context): string[] {
   const { contacts } = ctx.config;
-  const ids = typeof contacts === 'string' ? renderString(contacts, { event: ctx.event, steps: stepsView(ctx.route, ctx.steps) }) : contacts;
+  const ids =
+    typeof contacts === 'string' ? renderString(contacts, { event: ctx.event, steps: stepsView(ctx.route, ctx.steps) }) : contacts;
   const list = Token.array().safeParse(ids);
-  if (!list.success) throw new NonRetriableError(`contacts: ${JSON.stringify(contacts)} did not give a list of contact ids`, { code: 'validation_failed' });
+  if (!list.success)
+    throw new NonRetriableError(`contacts: ${JSON.stringify(contacts)} did not give a list of contact ids`, { code: 'validation_failed' });
   return [...new Set(list.data)];
 }
 
@@ -39,7 +41,10 @@ async function sendTo(ctx: Context, contactId: string, template: string, base: T
   if (!contact) return failed('no such contact');
   const channel = config.channel ? contact.channels.find((one) => one.type === config.channel) : contact.channels[0];
   if (!channel) return failed(config.channel ? `the contact has no ${config.channel} channel` : 'the contact has no channel');
-  const rendered = renderString(template, { ...base, contact: { id: contact.id, name: contact.name ?? '', variables: contact.variables, channel: channel.type } });
+  const rendered = renderString(template, {
+    ...base,
+    contact: { id: contact.id, name: contact.name ?? '', variables: contact.variables, channel: channel.type },
+  });
   const text = typeof rendered === 'string' ? rendered : JSON.stringify(rendered ?? '');
   if (text.trim() === '') return failed('the text rendered empty');
   try {
@@ -69,15 +74,30 @@ export const broadcastHandler = defineHandler({
     const account = event.account_key;
     const ids = contactIds(ctx);
     const id = broadcastId(stepKey);
-    const output = (record: { total: number; sent: number; failed: number }) => ({ broadcast_id: id, total: record.total, sent: record.sent, failed: record.failed });
+    const output = (record: { total: number; sent: number; failed: number }) => ({
+      broadcast_id: id,
+      total: record.total,
+      sent: record.sent,
+      failed: record.failed,
+    });
 
-    const started = await broadcasts.start({ id, account_key: account, event_id: event.event_id, route_id: route.id, step: stepIndex, total: ids.length, run: attempt });
+    const started = await broadcasts.start({
+      id,
+      account_key: account,
+      event_id: event.event_id,
+      route_id: route.id,
+      step: stepIndex,
+      total: ids.length,
+      run: attempt,
+    });
     if (started.status === 'done') return { output: output(started) };
 
     const template = textTemplate(ctx);
     const base = { event, steps: stepsView(ctx.route, ctx.steps) };
     for (let start = 0; start < ids.length; start += config.batch_size) {
-      const outcomes = await Promise.all(ids.slice(start, start + config.batch_size).map((contactId) => sendTo(ctx, contactId, template, base)));
+      const outcomes = await Promise.all(
+        ids.slice(start, start + config.batch_size).map((contactId) => sendTo(ctx, contactId, template, base)),
+      );
       const failures = outcomes.flatMap((outcome) => ('failure' in outcome ? [outcome.failure] : []));
       await broadcasts.recordBatch(account, id, attempt, { sent: outcomes.filter((outcome) => 'sent' in outcome).length, failures });
       const retry = outcomes.find((outcome) => 'retry' in outcome);

@@ -3,7 +3,9 @@ import { Token } from '#libs/identifiers';
 import { ContactChannel, VariableValue } from '#libs/store';
 
 export const CreateContactConfig = z.object({
-  id: Token.optional().describe('explicit contact id (keep a CRM\'s own id in variables); without it the contact is found by any of its channel addresses'),
+  id: Token.optional().describe(
+    "explicit contact id (keep a CRM's own id in variables); without it the contact is found by any of its channel addresses",
+  ),
   name: z.string().max(200).optional().describe('e.g. "{{event.event_data.name}}"'),
   channels: z
     .array(ContactChannel)

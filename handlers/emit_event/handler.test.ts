@@ -7,7 +7,10 @@ describe('emit_event handler', () => {
 
   it("emits the event with its data rendered (a lone placeholder keeps the value's type), leaving the conversation to the trigger's", async () => {
     const event = testbed.event({ server: 'db-1', load: 0.97, tags: ['prod'] });
-    const config = { event_type: 'server_down', event_data: { summary: '{{event.event_data.server}} is down', load: '{{event.event_data.load}}', tags: '{{event.event_data.tags}}' } };
+    const config = {
+      event_type: 'server_down',
+      event_data: { summary: '{{event.event_data.server}} is down', load: '{{event.event_data.load}}', tags: '{{event.event_data.tags}}' },
+    };
 
     const result = await emitEventHandler.handle(testbed.step(emitEventHandler, config, { event }));
 
@@ -19,7 +22,11 @@ describe('emit_event handler', () => {
 
   it('emits into the conversation it names, with empty data when none is given', async () => {
     const result = await emitEventHandler.handle(
-      testbed.step(emitEventHandler, { event_type: 'escalate', conversation_type: 'monitor', conversation_key: '{{event.event_data.team}}' }, { event: testbed.event({ team: 'ops' }) }),
+      testbed.step(
+        emitEventHandler,
+        { event_type: 'escalate', conversation_type: 'monitor', conversation_key: '{{event.event_data.team}}' },
+        { event: testbed.event({ team: 'ops' }) },
+      ),
     );
 
     expect(result.emit).toEqual([{ event_type: 'escalate', conversation_type: 'monitor', conversation_key: 'ops', event_data: {} }]);

@@ -21,9 +21,18 @@ export interface FailEscalationInput {
  * recorded as `failed` with the reason and each field at fault, and ends with
  * `escalation_failed`: those who follow escalations hear why, instead of a dead letter alone.
  */
-export async function failEscalation({ error, trigger, routeId, step, services, under }: FailEscalationInput): Promise<{ escalation: Escalation; created: boolean }> {
+export async function failEscalation({
+  error,
+  trigger,
+  routeId,
+  step,
+  services,
+  under,
+}: FailEscalationInput): Promise<{ escalation: Escalation; created: boolean }> {
   const details = WithIssues.safeParse(error.details);
-  const issues = (details.success ? details.data.issues : []).map((issue) => (under ? { ...issue, path: `${under}.${issue.path}` } : issue));
+  const issues = (details.success ? details.data.issues : []).map((issue) =>
+    under ? { ...issue, path: `${under}.${issue.path}` } : issue,
+  );
   return services.escalations.fail({
     id: escalationId(trigger.event_id, routeId, step),
     account_key: trigger.account_key,

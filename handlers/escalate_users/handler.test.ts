@@ -14,14 +14,29 @@ describe('escalate_users handler', () => {
   const testbed = useHandlerTestbed();
   const handler = escalateUsersHandler({ maxRepeat: 3 });
   const inlineUsers = [
-    { name: 'Tony', channels: [{ type: 'messenger', id_num: 'tony.messenger' }, { type: 'sms', id_num: '447700900101' }] },
-    { name: 'Michael', channels: [{ type: 'viber', id_num: '447700900201' }, { type: 'whatsapp', id_num: '447700900201', expiry_time: 30 }, { type: 'sms', id_num: '447700900201' }] },
+    {
+      name: 'Tony',
+      channels: [
+        { type: 'messenger', id_num: 'tony.messenger' },
+        { type: 'sms', id_num: '447700900101' },
+      ],
+    },
+    {
+      name: 'Michael',
+      channels: [
+        { type: 'viber', id_num: '447700900201' },
+        { type: 'whatsapp', id_num: '447700900201', expiry_time: 30 },
+        { type: 'sms', id_num: '447700900201' },
+      ],
+    },
   ];
 
   it("starts an escalation planned from its users, with the server's senders, each channel's condition and the expiries", async () => {
     const event = testbed.event({ message: 'Server is about to melt!' });
 
-    const { output } = await handler.handle(testbed.step(handler, { users: inlineUsers, failover: { expiry_time: 60 }, final_expiry: 120, repeat: 1 }, { event }));
+    const { output } = await handler.handle(
+      testbed.step(handler, { users: inlineUsers, failover: { expiry_time: 60 }, final_expiry: 120, repeat: 1 }, { event }),
+    );
 
     const [start, ...others] = testbed.escalations.starts;
     expect(others).toEqual([]);
@@ -59,7 +74,10 @@ describe('escalate_users handler', () => {
     await testbed.services.stores.contacts.upsert(testbed.account, {
       id: 'ann',
       name: 'Ann',
-      channels: [{ type: 'whatsapp', id_num: '447700900301' }, { type: 'sms', id_num: '447700900301' }],
+      channels: [
+        { type: 'whatsapp', id_num: '447700900301' },
+        { type: 'sms', id_num: '447700900301' },
+      ],
     });
 
     await handler.handle(
@@ -103,7 +121,17 @@ describe('escalate_users handler', () => {
     const badAddress = await handler.handle(
       testbed.step(
         handler,
-        { users: [{ name: 'Tony', channels: [{ type: 'messenger', id_num: 'tony.messenger' }, { type: 'sms', id_num: '{{event.event_data.phone}}' }] }] },
+        {
+          users: [
+            {
+              name: 'Tony',
+              channels: [
+                { type: 'messenger', id_num: 'tony.messenger' },
+                { type: 'sms', id_num: '{{event.event_data.phone}}' },
+              ],
+            },
+          ],
+        },
         { event: testbed.event({ phone: 'USER PHONE NUMBER' }) },
       ),
     );
@@ -125,13 +153,27 @@ describe('escalate_users handler', () => {
     await handler.handle(testbed.step(handler, sample));
 
     expect(testbed.escalations.failures[0]?.failure.issues.map((issue) => issue.path)).toEqual(
-      expect.arrayContaining(['steps.0.config.users.0.channels.0.id_num', 'steps.0.config.users.0.channels.1.id_num', 'steps.0.config.users.1.channels.2.id_num']),
+      expect.arrayContaining([
+        'steps.0.config.users.0.channels.0.id_num',
+        'steps.0.config.users.0.channels.1.id_num',
+        'steps.0.config.users.1.channels.2.id_num',
+      ]),
     );
   });
 
   it('records the escalation failed, once, when its config is invalid once rendered (refused)', async () => {
     const event = testbed.event({ channel: 'pigeon' });
-    const config = { users: [{ name: 'Tony', channels: [{ type: '{{event.event_data.channel}}', id_num: '447700900101' }, { type: 'sms', id_num: '447700900101' }] }] };
+    const config = {
+      users: [
+        {
+          name: 'Tony',
+          channels: [
+            { type: '{{event.event_data.channel}}', id_num: '447700900101' },
+            { type: 'sms', id_num: '447700900101' },
+          ],
+        },
+      ],
+    };
 
     const { context, error } = testbed.refusedStep(handler, config, { event });
     const first = await handler.refused?.(context, error);

@@ -21,7 +21,16 @@ export function escalateUsersHandler(options: { maxRepeat: number }) {
       } catch (err) {
         // A plan that cannot be made fails the escalation; anything else (NATS, say) is retried.
         if (!isSwitchboardError(err, 'validation_failed')) throw err;
-        return output(await failEscalation({ error: err, trigger: event, routeId: route.id, step: stepIndex, services, under: `steps.${stepIndex}.config` }));
+        return output(
+          await failEscalation({
+            error: err,
+            trigger: event,
+            routeId: route.id,
+            step: stepIndex,
+            services,
+            under: `steps.${stepIndex}.config`,
+          }),
+        );
       }
     },
     async refused({ event, route, stepIndex, services }, error) {

@@ -30,7 +30,13 @@ function planChannel(entry: ChannelEntry, from: (type: ChannelType) => string, d
   };
 }
 
-async function planUser(entry: UserEntry, index: number, ctx: PlanContext, from: (type: ChannelType) => string, defaults: Defaults): Promise<PlanUser> {
+async function planUser(
+  entry: UserEntry,
+  index: number,
+  ctx: PlanContext,
+  from: (type: ChannelType) => string,
+  defaults: Defaults,
+): Promise<PlanUser> {
   if (typeof entry === 'object' && 'channels' in entry) {
     const last = entry.channels.at(-1);
     return {
@@ -42,10 +48,16 @@ async function planUser(entry: UserEntry, index: number, ctx: PlanContext, from:
   }
   const contactId = typeof entry === 'string' ? entry : entry.contact;
   const contact = await ctx.findContact(contactId);
-  if (!contact) throw validationFailed([{ path: `users.${index}`, message: `contact "${contactId}" does not exist in account ${ctx.account}` }]);
+  if (!contact)
+    throw validationFailed([{ path: `users.${index}`, message: `contact "${contactId}" does not exist in account ${ctx.account}` }]);
   const name = (typeof entry === 'object' ? entry.name : undefined) ?? contact.name ?? contact.id;
   if (contact.channels.length < 2) {
-    throw validationFailed([{ path: `users.${index}`, message: `user "${name}" (contact ${contact.id}) has ${contact.channels.length} channel(s): an escalation needs at least two` }]);
+    throw validationFailed([
+      {
+        path: `users.${index}`,
+        message: `user "${name}" (contact ${contact.id}) has ${contact.channels.length} channel(s): an escalation needs at least two`,
+      },
+    ]);
   }
   return {
     name,
@@ -65,7 +77,11 @@ export async function buildPlan(config: EscalateUsersConfig, ctx: PlanContext): 
   }
   const from = (type: ChannelType): string => {
     const sender = configured.get(type) ?? ctx.senderFor(type);
-    if (!sender) throw new SwitchboardError('validation_failed', `no sender for ${type}: add it to FROM in the config, or set ${senderSetting(type)} on the server`);
+    if (!sender)
+      throw new SwitchboardError(
+        'validation_failed',
+        `no sender for ${type}: add it to FROM in the config, or set ${senderSetting(type)} on the server`,
+      );
     return sender;
   };
   const users = [];
@@ -93,7 +109,15 @@ export function planTimeline(plan: EscalationPlan): PlannedStep[] {
     for (const user of plan.users) {
       user.channels.forEach((channel, index) => {
         const wait = index === user.channels.length - 1 ? user.final_expiry_s : channel.expiry_s;
-        steps.push({ round, user: user.name, channel: channel.type, to: channel.to, condition: channel.condition, send_at_s: clock, moves_on_at_s: clock + wait });
+        steps.push({
+          round,
+          user: user.name,
+          channel: channel.type,
+          to: channel.to,
+          condition: channel.condition,
+          send_at_s: clock,
+          moves_on_at_s: clock + wait,
+        });
         clock += wait;
       });
     }
@@ -112,7 +136,12 @@ function sizeIssues(plan: EscalationPlan): FieldIssue[] {
   const sends = plan.rounds * plan.users.reduce((sum, user) => sum + user.channels.length, 0);
   if (sends <= MAX_PLANNED_SENDS) return [];
   const rounds = `${plan.rounds} round${plan.rounds === 1 ? '' : 's'}`;
-  return [{ path: 'users', message: `the plan sends ${sends} messages if nobody reads (every user's channels, ${rounds}): at most ${MAX_PLANNED_SENDS} in one escalation` }];
+  return [
+    {
+      path: 'users',
+      message: `the plan sends ${sends} messages if nobody reads (every user's channels, ${rounds}): at most ${MAX_PLANNED_SENDS} in one escalation`,
+    },
+  ];
 }
 
 /** Addresses and senders that cannot be sent to as they are (the tutorial's "USER PHONE NUMBER", say). */

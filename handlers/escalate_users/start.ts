@@ -27,7 +27,12 @@ function checkApplication(config: EscalateUsersConfig, services: HandlerServices
  * The escalation's plan, checked whole before anything is sent or recorded: an address a template
  * filled badly, or a contact that does not exist, fails the start (validation_failed), not one send.
  */
-export async function planEscalation(config: EscalateUsersConfig, account: string, services: HandlerServices, log: Logger): Promise<EscalationPlan> {
+export async function planEscalation(
+  config: EscalateUsersConfig,
+  account: string,
+  services: HandlerServices,
+  log: Logger,
+): Promise<EscalationPlan> {
   checkApplication(config, services, log);
   const plan = await buildPlan(config, {
     account,
@@ -48,7 +53,13 @@ export interface StartPlannedInput {
 }
 
 /** Starts the escalation of a plan made by `planEscalation` (once per trigger, route and step). */
-export function startPlanned({ plan, trigger, routeId, step, services }: StartPlannedInput): Promise<{ escalation: Escalation; created: boolean }> {
+export function startPlanned({
+  plan,
+  trigger,
+  routeId,
+  step,
+  services,
+}: StartPlannedInput): Promise<{ escalation: Escalation; created: boolean }> {
   return services.escalations.start({
     id: escalationId(trigger.event_id, routeId, step),
     account_key: trigger.account_key,
@@ -64,7 +75,11 @@ export interface StartEscalationInput extends Omit<StartPlannedInput, 'plan'> {
   log: Logger;
 }
 
-export async function startEscalation({ config, log, ...start }: StartEscalationInput): Promise<{ escalation: Escalation; created: boolean }> {
+export async function startEscalation({
+  config,
+  log,
+  ...start
+}: StartEscalationInput): Promise<{ escalation: Escalation; created: boolean }> {
   const plan = await planEscalation(config, start.trigger.account_key, start.services, log);
   return startPlanned({ plan, ...start });
 }

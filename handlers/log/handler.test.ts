@@ -23,7 +23,11 @@ describe('log handler', () => {
       conversation_type: 'sms',
       event_type: 'signup',
       timestamp: '2026-01-01T00:00:00Z',
-      event_data: { password: 'pw-Q7x', profile: { name: 'Ann', credentials: [{ api_secret: 'as-Q7x' }, { Access_Token: 'at-Q7x' }] }, note: 'keep me' },
+      event_data: {
+        password: 'pw-Q7x',
+        profile: { name: 'Ann', credentials: [{ api_secret: 'as-Q7x' }, { Access_Token: 'at-Q7x' }] },
+        note: 'keep me',
+      },
     });
     // As the step runner gives it: a lazy child of the dispatcher's logger.
     const log = lazyChild(createLogger({ level: 'info' }, destination), { event_id: event.event_id, step: 0, handler: 'log' });

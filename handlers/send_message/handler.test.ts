@@ -10,8 +10,18 @@ describe('send_message handler', () => {
   const addContact = (input: ContactInput) => testbed.services.stores.contacts.upsert(testbed.account, input);
 
   it("sends the text to the contact's first channel and records the send under the step's ref", async () => {
-    await addContact({ id: 'ann', channels: [{ type: 'sms', id_num: '447700900123' }, { type: 'whatsapp', id_num: '447700900124' }] });
-    const context = testbed.step(sendMessageHandler, { contact: 'ann', text: 'Hello {{event.event_data.name}}' }, { event: testbed.event({ name: 'Ann' }) });
+    await addContact({
+      id: 'ann',
+      channels: [
+        { type: 'sms', id_num: '447700900123' },
+        { type: 'whatsapp', id_num: '447700900124' },
+      ],
+    });
+    const context = testbed.step(
+      sendMessageHandler,
+      { contact: 'ann', text: 'Hello {{event.event_data.name}}' },
+      { event: testbed.event({ name: 'Ann' }) },
+    );
 
     const { output } = await sendMessageHandler.handle(context);
 
@@ -24,7 +34,13 @@ describe('send_message handler', () => {
   });
 
   it("sends on the contact's named channel, or to an explicit address with its own sender", async () => {
-    await addContact({ id: 'bo', channels: [{ type: 'sms', id_num: '447700900201' }, { type: 'whatsapp', id_num: '447700900202' }] });
+    await addContact({
+      id: 'bo',
+      channels: [
+        { type: 'sms', id_num: '447700900201' },
+        { type: 'whatsapp', id_num: '447700900202' },
+      ],
+    });
 
     await sendMessageHandler.handle(testbed.step(sendMessageHandler, { contact: 'bo', channel: 'whatsapp', text: 'on whatsapp' }));
     const direct = await sendMessageHandler.handle(
@@ -49,7 +65,9 @@ describe('send_message handler', () => {
     expect(testbed.sim.messages()).toHaveLength(1);
     expect(retried.output).toEqual({ ...first.output, duplicate: true });
 
-    const later = await sendMessageHandler.handle(testbed.step(sendMessageHandler, config, { event, before: [{ handler: 'log', output: {} }] }));
+    const later = await sendMessageHandler.handle(
+      testbed.step(sendMessageHandler, config, { event, before: [{ handler: 'log', output: {} }] }),
+    );
     expect(testbed.sim.messages()).toHaveLength(2);
     expect(later.output?.message_uuid).not.toBe(first.output?.message_uuid);
   });
@@ -69,12 +87,19 @@ describe('send_message handler', () => {
   });
 
   it('fails for good on a send that is refused: no sender for the channel, or the provider says 4xx', async () => {
-    const noSender = sendMessageHandler.handle(testbed.step(sendMessageHandler, { to: { type: 'mms', id_num: '447700900501' }, text: 'hi' }));
+    const noSender = sendMessageHandler.handle(
+      testbed.step(sendMessageHandler, { to: { type: 'mms', id_num: '447700900501' }, text: 'hi' }),
+    );
     await expect(noSender).rejects.toBeInstanceOf(NonRetriableError);
-    await expect(noSender).rejects.toMatchObject({ code: 'validation_failed', message: expect.stringContaining('no sender for channel mms') });
+    await expect(noSender).rejects.toMatchObject({
+      code: 'validation_failed',
+      message: expect.stringContaining('no sender for channel mms'),
+    });
 
     testbed.sim.setScenario('447700900502', { outcome: 'read', fail_first: { count: 1, status: 422 } });
-    const rejected = sendMessageHandler.handle(testbed.step(sendMessageHandler, { to: { type: 'sms', id_num: '447700900502' }, text: 'hi' }));
+    const rejected = sendMessageHandler.handle(
+      testbed.step(sendMessageHandler, { to: { type: 'sms', id_num: '447700900502' }, text: 'hi' }),
+    );
     await expect(rejected).rejects.toBeInstanceOf(NonRetriableError);
     await expect(rejected).rejects.toMatchObject({ code: 'provider_rejected' });
 
@@ -87,7 +112,9 @@ describe('send_message handler', () => {
     const event = testbed.event();
     const config = { to: { type: 'sms', id_num: '447700900601' }, text: 'are you there?' };
 
-    const error: unknown = await sendMessageHandler.handle(testbed.step(sendMessageHandler, config, { event })).catch((err: unknown) => err);
+    const error: unknown = await sendMessageHandler
+      .handle(testbed.step(sendMessageHandler, config, { event }))
+      .catch((err: unknown) => err);
     expect(isSwitchboardError(error, 'provider_unavailable')).toBe(true);
     expect(retryRequest(error)).toEqual({ retry: true, notBeforeMs: 0 });
     expect(testbed.sim.messages()).toEqual([]);

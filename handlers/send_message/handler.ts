@@ -6,7 +6,8 @@ import { SendMessageConfig } from './schema.js';
 async function recipientFor(stores: Stores, account: string, config: SendMessageConfig): Promise<ContactChannel> {
   if (config.to) return config.to;
   const contact = await stores.contacts.get(account, config.contact!);
-  if (!contact) throw new NonRetriableError(`contact "${config.contact}" does not exist in account ${account}`, { code: 'validation_failed' });
+  if (!contact)
+    throw new NonRetriableError(`contact "${config.contact}" does not exist in account ${account}`, { code: 'validation_failed' });
   const channel = config.channel ? contact.channels.find((one) => one.type === config.channel) : contact.channels[0];
   if (!channel) {
     const which = config.channel ? `${config.channel} channel` : 'channel';
@@ -22,7 +23,14 @@ export const sendMessageHandler = defineHandler({
   async handle({ event, config, services, stepKey }) {
     const recipient = await recipientFor(services.stores, event.account_key, config);
     const { record, duplicate } = await services.messenger
-      .send({ account: event.account_key, channel: recipient.type, to: recipient.id_num, text: config.text, from: config.from, ref: `step:${stepKey}` })
+      .send({
+        account: event.account_key,
+        channel: recipient.type,
+        to: recipient.id_num,
+        text: config.text,
+        from: config.from,
+        ref: `step:${stepKey}`,
+      })
       .catch((err: unknown) => {
         // Sent again, a refused send is refused again; anything else (the provider down, NATS) may heal.
         throw isRefusedSend(err) ? NonRetriableError.from(err) : err;

@@ -6,20 +6,32 @@ function contact(id: string, fields: Partial<Contact> = {}, created = '2026-01-0
   return { id, account_key: 'acme', channels: [], variables: {}, created_at: created, updated_at: created, ...fields };
 }
 
-const ann = contact('ann', {
-  name: 'Ann Smith',
-  channels: [
-    { type: 'sms', id_num: '447700900001' },
-    { type: 'messenger', id_num: 'ann-psid' },
-  ],
-  variables: { city: 'Rome', age: 34, vip: true, nickname: '' },
-}, '2026-01-01T00:00:01.000Z');
-const bob = contact('bob', {
-  name: 'Bob',
-  channels: [{ type: 'whatsapp', id_num: '447700900002' }],
-  variables: { city: 'Milan', age: '9', name: 'variable-name' },
-}, '2026-01-01T00:00:02.000Z');
-const cy = contact('cy', { channels: [{ type: 'viber_service', id_num: '447700900003' }], variables: { age: null } }, '2026-01-01T00:00:00.000Z');
+const ann = contact(
+  'ann',
+  {
+    name: 'Ann Smith',
+    channels: [
+      { type: 'sms', id_num: '447700900001' },
+      { type: 'messenger', id_num: 'ann-psid' },
+    ],
+    variables: { city: 'Rome', age: 34, vip: true, nickname: '' },
+  },
+  '2026-01-01T00:00:01.000Z',
+);
+const bob = contact(
+  'bob',
+  {
+    name: 'Bob',
+    channels: [{ type: 'whatsapp', id_num: '447700900002' }],
+    variables: { city: 'Milan', age: '9', name: 'variable-name' },
+  },
+  '2026-01-01T00:00:02.000Z',
+);
+const cy = contact(
+  'cy',
+  { channels: [{ type: 'viber_service', id_num: '447700900003' }], variables: { age: null } },
+  '2026-01-01T00:00:00.000Z',
+);
 const everyone = [ann, bob, cy];
 
 const select = (input: unknown) => selectAudience(everyone, Audience.parse(input)).map((one) => one.id);

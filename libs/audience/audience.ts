@@ -31,7 +31,9 @@ export const AudienceCondition = z
   .object({
     field: FieldName,
     criterion: CriterionSchema,
-    value: Scalar.optional().describe('compared case-insensitively, as numbers when both sides are numeric; not used by HasValue and EmptyOrUnset'),
+    value: Scalar.optional().describe(
+      'compared case-insensitively, as numbers when both sides are numeric; not used by HasValue and EmptyOrUnset',
+    ),
   })
   .superRefine((condition, ctx) => {
     if (needsValue(condition.criterion) && condition.value === undefined) {
@@ -40,7 +42,11 @@ export const AudienceCondition = z
     if (comparesLength(condition.criterion) && condition.value !== undefined) {
       const length = asNumber(condition.value);
       if (length === undefined || !Number.isInteger(length) || length < 0) {
-        ctx.addIssue({ code: 'custom', path: ['value'], message: `${condition.criterion} needs a length: a whole number of 0 or more, not "${condition.value}"` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['value'],
+          message: `${condition.criterion} needs a length: a whole number of 0 or more, not "${condition.value}"`,
+        });
       }
     }
   });
@@ -68,7 +74,5 @@ function audienceMatcher(audience: Audience): (contact: Contact) => boolean {
 /** The contacts an audience selects, oldest first (then by id), so the order is the same every time. */
 export function selectAudience(contacts: readonly Contact[], audience: Audience): Contact[] {
   const matches = audienceMatcher(audience);
-  return contacts
-    .filter(matches)
-    .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
+  return contacts.filter(matches).sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
 }

@@ -62,7 +62,8 @@ export function fieldValues(contact: Contact, ref: FieldRef): FieldValue[] {
 export function expectedFor(ref: FieldRef, value: FieldValue): FieldValue {
   if (typeof value !== 'string') return value;
   if (ref.kind === 'channel') return normalizeChannelType(value) ?? value;
-  const numbered = ref.kind === 'phone' ? 'sms' : ref.kind === 'channel_address' && recipientKind(ref.channel) === 'number' ? ref.channel : undefined;
+  const numbered =
+    ref.kind === 'phone' ? 'sms' : ref.kind === 'channel_address' && recipientKind(ref.channel) === 'number' ? ref.channel : undefined;
   if (numbered) {
     const address = normalizeAddress(numbered, value);
     if (address.ok) return address.value;

@@ -34,10 +34,18 @@ describe('the string form', () => {
 
   it('lets HasValue and EmptyOrUnset go without values, or with empty ones', () => {
     expect(audience({ audience_filters: 'a;b', audience_criteria: 'HasValue;EmptyOrUnset' })).toEqual({
-      result: { join: 'AND', conditions: [{ field: 'a', criterion: 'HasValue' }, { field: 'b', criterion: 'EmptyOrUnset' }] },
+      result: {
+        join: 'AND',
+        conditions: [
+          { field: 'a', criterion: 'HasValue' },
+          { field: 'b', criterion: 'EmptyOrUnset' },
+        ],
+      },
       issues: [],
     });
-    expect(audience({ audience_filters: 'a;b', audience_criteria: 'Equals;HasValue', audience_values: 'x;' }).result?.conditions[1]).toEqual({
+    expect(
+      audience({ audience_filters: 'a;b', audience_criteria: 'Equals;HasValue', audience_values: 'x;' }).result?.conditions[1],
+    ).toEqual({
       field: 'b',
       criterion: 'HasValue',
     });
@@ -49,16 +57,52 @@ describe('the string form', () => {
   });
 
   it.each([
-    ['mismatched criteria', { audience_filters: 'a;b', audience_criteria: 'Equals', audience_values: 'x;y' }, /^audience_criteria: 2 filter\(s\) but 1 criteria/],
-    ['mismatched values', { audience_filters: 'a;b', audience_criteria: 'Equals;Equals', audience_values: 'x' }, /^audience_values: 2 filter\(s\) but 1 value/],
+    [
+      'mismatched criteria',
+      { audience_filters: 'a;b', audience_criteria: 'Equals', audience_values: 'x;y' },
+      /^audience_criteria: 2 filter\(s\) but 1 criteria/,
+    ],
+    [
+      'mismatched values',
+      { audience_filters: 'a;b', audience_criteria: 'Equals;Equals', audience_values: 'x' },
+      /^audience_values: 2 filter\(s\) but 1 value/,
+    ],
     ['values left out where needed', { audience_filters: 'a', audience_criteria: 'Equals' }, /^audience_values: 1 filter\(s\) but 0 value/],
-    ['an unknown criterion', { audience_filters: 'a;b', audience_criteria: 'Equals;Resembles', audience_values: 'x;y' }, /^audience_criteria\.1: unknown criterion "Resembles"/],
-    ['an empty entry', { audience_filters: 'a;;b', audience_criteria: 'Equals;Equals;Equals', audience_values: 'x;y;z' }, /^audience_filters\.1: an empty entry/],
-    ['a trailing separator', { audience_filters: 'a;b;', audience_criteria: 'Equals;Equals;Equals', audience_values: 'x;y;z' }, /^audience_filters\.2: an empty entry/],
-    ['a malformed field name', { audience_filters: 'favourite colour', audience_criteria: 'Equals', audience_values: 'x' }, /^audience_filters\.0: must be a field or variable name/],
-    ['a bad length', { audience_filters: 'a', audience_criteria: 'IsLongerThan', audience_values: 'long' }, /^audience_values\.0: IsLongerThan needs a length/],
-    ['criteria without filters', { audience_criteria: 'Equals', audience_values: 'x' }, /^audience_filters: criteria or values without filters/],
-    ['an unknown join', { audience_filters: 'a', audience_criteria: 'Equals', audience_values: 'x', audience_join: 'XOR' }, /^audience_join: unknown join "XOR"/],
+    [
+      'an unknown criterion',
+      { audience_filters: 'a;b', audience_criteria: 'Equals;Resembles', audience_values: 'x;y' },
+      /^audience_criteria\.1: unknown criterion "Resembles"/,
+    ],
+    [
+      'an empty entry',
+      { audience_filters: 'a;;b', audience_criteria: 'Equals;Equals;Equals', audience_values: 'x;y;z' },
+      /^audience_filters\.1: an empty entry/,
+    ],
+    [
+      'a trailing separator',
+      { audience_filters: 'a;b;', audience_criteria: 'Equals;Equals;Equals', audience_values: 'x;y;z' },
+      /^audience_filters\.2: an empty entry/,
+    ],
+    [
+      'a malformed field name',
+      { audience_filters: 'favourite colour', audience_criteria: 'Equals', audience_values: 'x' },
+      /^audience_filters\.0: must be a field or variable name/,
+    ],
+    [
+      'a bad length',
+      { audience_filters: 'a', audience_criteria: 'IsLongerThan', audience_values: 'long' },
+      /^audience_values\.0: IsLongerThan needs a length/,
+    ],
+    [
+      'criteria without filters',
+      { audience_criteria: 'Equals', audience_values: 'x' },
+      /^audience_filters: criteria or values without filters/,
+    ],
+    [
+      'an unknown join',
+      { audience_filters: 'a', audience_criteria: 'Equals', audience_values: 'x', audience_join: 'XOR' },
+      /^audience_join: unknown join "XOR"/,
+    ],
   ])('refuses %s, naming the field', (_name, input, message) => {
     const { result, issues } = audience(input);
     expect(result).toBeUndefined();
@@ -67,7 +111,7 @@ describe('the string form', () => {
 });
 
 describe('the JSON form', () => {
-  it('takes arrays, keeping the values\' types', () => {
+  it("takes arrays, keeping the values' types", () => {
     const { result, issues } = audience({
       audience_filters: ['age', 'vip', 'city'],
       audience_criteria: ['LesserThan', 'Equals', 'StartsWith'],
@@ -84,20 +128,34 @@ describe('the JSON form', () => {
 
   it('can mix with the string form, and checks the counts the same way', () => {
     expect(audience({ audience_filters: ['a', 'b'], audience_criteria: 'Equals;Equals', audience_values: ['x', 'y'] }).issues).toEqual([]);
-    expect(audience({ audience_filters: ['a', 'b'], audience_criteria: ['Equals'], audience_values: ['x', 'y'] }).issues[0]).toMatch(/^audience_criteria: 2 filter/);
-    expect(audience({ audience_filters: ['a'], audience_criteria: ['Nope'], audience_values: ['x'] }).issues[0]).toMatch(/^audience_criteria\.0: unknown criterion/);
+    expect(audience({ audience_filters: ['a', 'b'], audience_criteria: ['Equals'], audience_values: ['x', 'y'] }).issues[0]).toMatch(
+      /^audience_criteria: 2 filter/,
+    );
+    expect(audience({ audience_filters: ['a'], audience_criteria: ['Nope'], audience_values: ['x'] }).issues[0]).toMatch(
+      /^audience_criteria\.0: unknown criterion/,
+    );
   });
 });
 
 describe('variables', () => {
   it('pairs names with values, in either form', () => {
-    expect(variables({ set_variables: 'new_color;score', set_variables_values: 'magenta;10' })).toEqual({ result: { new_color: 'magenta', score: '10' }, issues: [] });
-    expect(variables({ set_variables: ['score', 'gone'], set_variables_values: [10, null] })).toEqual({ result: { score: 10, gone: null }, issues: [] });
+    expect(variables({ set_variables: 'new_color;score', set_variables_values: 'magenta;10' })).toEqual({
+      result: { new_color: 'magenta', score: '10' },
+      issues: [],
+    });
+    expect(variables({ set_variables: ['score', 'gone'], set_variables_values: [10, null] })).toEqual({
+      result: { score: 10, gone: null },
+      issues: [],
+    });
     expect(variables({})).toEqual({ result: {}, issues: [] });
   });
 
   it('refuses mismatched counts and bad names', () => {
-    expect(variables({ set_variables: 'a;b', set_variables_values: '1' }).issues[0]).toMatch(/^set_variables_values: 2 variable\(s\) but 1 value/);
-    expect(variables({ set_variables: 'a;b c', set_variables_values: '1;2' }).issues[0]).toMatch(/^set_variables\.1: must be a variable name/);
+    expect(variables({ set_variables: 'a;b', set_variables_values: '1' }).issues[0]).toMatch(
+      /^set_variables_values: 2 variable\(s\) but 1 value/,
+    );
+    expect(variables({ set_variables: 'a;b c', set_variables_values: '1;2' }).issues[0]).toMatch(
+      /^set_variables\.1: must be a variable name/,
+    );
   });
 });

@@ -50,7 +50,11 @@ function checkNoEmptyEntries(field: string, list: ReadonlyArray<unknown>, issues
   });
 }
 
-const CONDITION_FIELDS: Readonly<Record<string, string>> = { field: 'audience_filters', criterion: 'audience_criteria', value: 'audience_values' };
+const CONDITION_FIELDS: Readonly<Record<string, string>> = {
+  field: 'audience_filters',
+  criterion: 'audience_criteria',
+  value: 'audience_values',
+};
 
 /**
  * The audience a payload filters on, or undefined when it names no filters. Filters, criteria
@@ -74,14 +78,20 @@ export function audienceFromLists(lists: XeniooLists, issues: ListIssue[]): Audi
   checkNoEmptyEntries('audience_filters', filters, issues);
   checkNoEmptyEntries('audience_criteria', criteria, issues);
   if (criteria.length !== filters.length) {
-    issues.push({ path: ['audience_criteria'], message: `${filters.length} filter(s) but ${criteria.length} criteria: give one criterion per filter` });
+    issues.push({
+      path: ['audience_criteria'],
+      message: `${filters.length} filter(s) but ${criteria.length} criteria: give one criterion per filter`,
+    });
   }
   const valueless = criteria.every((name) => {
     const criterion = typeof name === 'string' ? criterionNamed(name) : undefined;
     return criterion !== undefined && !needsValue(criterion);
   });
   if (values.length !== filters.length && !(values.length === 0 && valueless)) {
-    issues.push({ path: ['audience_values'], message: `${filters.length} filter(s) but ${values.length} value(s): give one value per filter` });
+    issues.push({
+      path: ['audience_values'],
+      message: `${filters.length} filter(s) but ${values.length} value(s): give one value per filter`,
+    });
   }
   if (issues.length > before) return undefined;
 
@@ -112,7 +122,10 @@ export function variablesFromLists(lists: XeniooLists, issues: ListIssue[]): Var
   const names = entries(lists.set_variables, /;/);
   const values = entries(lists.set_variables_values, /;/);
   if (names.length !== values.length) {
-    issues.push({ path: ['set_variables_values'], message: `${names.length} variable(s) but ${values.length} value(s): give one value per variable` });
+    issues.push({
+      path: ['set_variables_values'],
+      message: `${names.length} variable(s) but ${values.length} value(s): give one value per variable`,
+    });
     return {};
   }
   const variables: VariableValues = {};

@@ -21,7 +21,10 @@ export async function readServerSecret(dataDir: string, fromEnv: string | undefi
  * The HS256 secret API tokens are signed with: from the environment when given, else kept in the
  * data directory (mode 0600), generated on first start. `created` says it was just made.
  */
-export async function loadOrCreateServerSecret(dataDir: string, fromEnv: string | undefined): Promise<{ secret: Uint8Array; created: boolean }> {
+export async function loadOrCreateServerSecret(
+  dataDir: string,
+  fromEnv: string | undefined,
+): Promise<{ secret: Uint8Array; created: boolean }> {
   const existing = await readServerSecret(dataDir, fromEnv);
   if (existing) return { secret: existing, created: false };
   const file = serverSecretFile(dataDir);

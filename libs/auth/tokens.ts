@@ -80,7 +80,8 @@ export function tokenVerifier(keys: VerificationKeys, options: VerifierOptions =
       throw new SwitchboardError('unauthorized', reason(err));
     }
     const claims = Claims.safeParse(payload);
-    if (!claims.success) throw new SwitchboardError('unauthorized', `the token's claims are not valid: ${claims.error.issues[0]?.path.join('.')}`);
+    if (!claims.success)
+      throw new SwitchboardError('unauthorized', `the token's claims are not valid: ${claims.error.issues[0]?.path.join('.')}`);
     if (options.isRevoked?.(claims.data.jti)) throw new SwitchboardError('unauthorized', 'the token has been revoked');
     return claims.data;
   };

@@ -62,7 +62,13 @@ export class BusUsers {
     const user = busUserName(role, account);
     const password = randomBytes(24).toString('base64url');
     const others = (await this.list()).filter((one) => one.user !== user);
-    const entry: BusUser = { user, account, role, password_hash: await bcrypt.hash(password, HASH_ROUNDS), created_at: new Date().toISOString() };
+    const entry: BusUser = {
+      user,
+      account,
+      role,
+      password_hash: await bcrypt.hash(password, HASH_ROUNDS),
+      created_at: new Date().toISOString(),
+    };
     await this.write('users.json', JSON.stringify({ users: [...others, entry] }, null, 2));
     return { user, password };
   }

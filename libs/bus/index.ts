@@ -10,7 +10,15 @@ export {
   type WorkerOptions,
 } from './durableWorker.js';
 export { busUserName, BusUsers, SERVER_USER, type BusUser } from './busUsers.js';
-export { busUsersOf, ensureNats, natsStoreDirOf, openBus, type BusSettings, type EnsureNatsOptions, type NatsEndpoint } from './launcher.js';
+export {
+  busUsersOf,
+  ensureNats,
+  natsStoreDirOf,
+  openBus,
+  type BusSettings,
+  type EnsureNatsOptions,
+  type NatsEndpoint,
+} from './launcher.js';
 export { BUS_ROLES, natsAccountName, permissionsFor, SERVER_ACCOUNT, type BusRole } from './natsAccounts.js';
 export { reloadNatsConfig, runningNatsServer, type RunningNatsServer } from './natsReload.js';
 export { startNatsServer, type NatsServerOptions, type NatsServerProcess } from './natsServer.js';

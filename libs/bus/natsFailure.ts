@@ -80,7 +80,17 @@ export function natsFailure(err: unknown): SwitchboardError | undefined {
   const outage = outageOf(err);
   if (!outage) return undefined;
   if (outage === 'store_full') {
-    return new SwitchboardError('storage_full', `${SAYS.store_full}: retry in ${STORE_FULL_RETRY_AFTER_S} s`, { retry_after_s: STORE_FULL_RETRY_AFTER_S }, { cause: err });
+    return new SwitchboardError(
+      'storage_full',
+      `${SAYS.store_full}: retry in ${STORE_FULL_RETRY_AFTER_S} s`,
+      { retry_after_s: STORE_FULL_RETRY_AFTER_S },
+      { cause: err },
+    );
   }
-  return new SwitchboardError('unavailable', `${SAYS[outage]}: retry in ${NATS_RETRY_AFTER_S} s`, { retry_after_s: NATS_RETRY_AFTER_S }, { cause: err });
+  return new SwitchboardError(
+    'unavailable',
+    `${SAYS[outage]}: retry in ${NATS_RETRY_AFTER_S} s`,
+    { retry_after_s: NATS_RETRY_AFTER_S },
+    { cause: err },
+  );
 }

@@ -61,7 +61,10 @@ async function reloadOnce(server: RunningNatsServer): Promise<void> {
   const deadline = Date.now() + RELOAD_TIMEOUT_MS;
   while ((await configLoadTime(server.monitorUrl)) === before) {
     if (Date.now() > deadline) {
-      throw new SwitchboardError('unavailable', `nats-server (pid ${server.pid}) did not reload its config in ${RELOAD_TIMEOUT_MS / 1000} s: its log says why (it keeps the config it had)`);
+      throw new SwitchboardError(
+        'unavailable',
+        `nats-server (pid ${server.pid}) did not reload its config in ${RELOAD_TIMEOUT_MS / 1000} s: its log says why (it keeps the config it had)`,
+      );
     }
     await sleep(50);
   }

@@ -49,8 +49,10 @@ export async function startNatsServer(options: NatsServerOptions): Promise<NatsS
   await mkdir(options.storeDir, { recursive: true });
   const args = [
     ...(options.configFile ? ['-c', options.configFile] : ['-js', '-sd', options.storeDir]),
-    '-a', host,
-    '-p', String(options.port),
+    '-a',
+    host,
+    '-p',
+    String(options.port),
     ...(options.monitorPort !== undefined ? ['-m', String(options.monitorPort)] : []),
     ...(options.pidFile ? ['-P', options.pidFile] : []),
     ...(options.portsFileDir ? ['--ports_file_dir', options.portsFileDir] : []),

@@ -2,7 +2,15 @@ import { DiscardPolicy, nanos, StorageType, type JetStreamManager, type KV, type
 import { errorMessage } from '#libs/errors';
 import type { Logger } from '#libs/logger';
 import type { Bus } from './connection.js';
-import { BUCKETS, bucketOptions, RETIRED_CONSUMERS, streamConfigs, type BucketOptions, type StorageLimits, type TopologyOptions } from './topology.js';
+import {
+  BUCKETS,
+  bucketOptions,
+  RETIRED_CONSUMERS,
+  streamConfigs,
+  type BucketOptions,
+  type StorageLimits,
+  type TopologyOptions,
+} from './topology.js';
 
 /** A KV bucket with what reading it as a stream takes (listing keys from the stream's own index). */
 export interface KvBucket {
@@ -80,11 +88,20 @@ function bucketLimits(options: BucketOptions): Limits {
  * server refuses (no storage left to set aside for a larger cap) is logged and the stream kept as
  * it is: the server still runs as before.
  */
-async function updateStream(bus: Bus, existing: StreamInfo, wanted: Limits & Partial<Pick<StreamConfig, 'allow_direct'>>, log: Logger | undefined): Promise<void> {
+async function updateStream(
+  bus: Bus,
+  existing: StreamInfo,
+  wanted: Limits & Partial<Pick<StreamConfig, 'allow_direct'>>,
+  log: Logger | undefined,
+): Promise<void> {
   const name = existing.config.name;
   const { changes, held } = limitChanges(existing, wanted);
-  if (held.length > 0) log?.warn({ stream: name, held }, 'stream limits not tightened: the stream holds more than they allow; lower them once it has shrunk');
-  const update: Partial<StreamConfig> = { ...changes, ...(wanted.allow_direct && !existing.config.allow_direct ? { allow_direct: true } : {}) };
+  if (held.length > 0)
+    log?.warn({ stream: name, held }, 'stream limits not tightened: the stream holds more than they allow; lower them once it has shrunk');
+  const update: Partial<StreamConfig> = {
+    ...changes,
+    ...(wanted.allow_direct && !existing.config.allow_direct ? { allow_direct: true } : {}),
+  };
   if (Object.keys(update).length === 0) return;
   try {
     await bus.jsm.streams.update(name, { ...existing.config, ...update });
@@ -139,7 +156,9 @@ export async function provisionBus(bus: Bus, options: TopologyOptions, log?: Log
 export async function openBuckets(bus: Bus, limits: Partial<StorageLimits> = {}): Promise<Buckets> {
   const options = bucketOptions(limits);
   const entries = await Promise.all(
-    (Object.keys(BUCKETS) as Array<keyof typeof BUCKETS>).map(async (key) => [key, await openBucket(bus, BUCKETS[key], options[BUCKETS[key]])] as const),
+    (Object.keys(BUCKETS) as Array<keyof typeof BUCKETS>).map(
+      async (key) => [key, await openBucket(bus, BUCKETS[key], options[BUCKETS[key]])] as const,
+    ),
   );
   return Object.fromEntries(entries) as Buckets;
 }

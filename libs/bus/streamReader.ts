@@ -53,7 +53,13 @@ export async function readRecent(bus: Bus, stream: string, filter: string, limit
       for await (const msg of batch) {
         received++;
         remaining = msg.info.pending;
-        recent.push({ seq: msg.seq, subject: msg.subject, time: new Date(msg.info.timestampNanos / 1e6), data: msg.data, headers: headerRecord(msg) });
+        recent.push({
+          seq: msg.seq,
+          subject: msg.subject,
+          time: new Date(msg.info.timestampNanos / 1e6),
+          data: msg.data,
+          headers: headerRecord(msg),
+        });
         if (recent.length > limit) recent.shift();
       }
       if (received === 0) break;
@@ -72,7 +78,13 @@ export async function readBySeq(bus: Bus, stream: string, seq: number): Promise<
   } catch {
     return undefined;
   }
-  return { seq: stored.seq, subject: stored.subject, time: stored.time, data: stored.data, headers: headerRecord(stored.header ? { headers: stored.header } : {}) };
+  return {
+    seq: stored.seq,
+    subject: stored.subject,
+    time: stored.time,
+    data: stored.data,
+    headers: headerRecord(stored.header ? { headers: stored.header } : {}),
+  };
 }
 
 /** JetStream's answer time for API requests. */
@@ -85,6 +97,8 @@ const DIRECT_GET_TIMEOUT_MS = 5_000;
  * answer's status header says it as plainly.
  */
 export async function lastBySubject(bus: Bus, stream: string, subject: string): Promise<Uint8Array | undefined> {
-  const reply = await bus.nc.request(`$JS.API.DIRECT.GET.${stream}`, JSON.stringify({ last_by_subj: subject }), { timeout: DIRECT_GET_TIMEOUT_MS });
+  const reply = await bus.nc.request(`$JS.API.DIRECT.GET.${stream}`, JSON.stringify({ last_by_subj: subject }), {
+    timeout: DIRECT_GET_TIMEOUT_MS,
+  });
   return reply.headers?.hasError ? undefined : reply.data;
 }

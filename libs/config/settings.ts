@@ -23,7 +23,11 @@ export const SettingsSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SWITCHBOARD_DATA_DIR: z.string().default('./.data'),
   SWITCHBOARD_NATS_CONF: z.string().default('nats.conf'),
-  SWITCHBOARD_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(256 * 1024),
+  SWITCHBOARD_BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(256 * 1024),
   // Past a few thousand levels V8's JSON.stringify overflows the stack: the ceiling keeps well clear of it.
   SWITCHBOARD_JSON_MAX_DEPTH: z.coerce.number().int().min(2).max(512).default(32),
   SWITCHBOARD_JSON_MAX_KEYS: z.coerce.number().int().min(1).default(10_000),
@@ -40,16 +44,40 @@ export const SettingsSchema = z.object({
   SWITCHBOARD_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(64),
   SWITCHBOARD_ACK_WAIT_MS: z.coerce.number().int().min(300).default(30_000),
   SWITCHBOARD_DEDUPE_WINDOW_S: z.coerce.number().int().min(1).default(3600),
-  SWITCHBOARD_EVENTS_MAX_AGE_S: z.coerce.number().int().min(60).default(7 * 24 * 3600),
-  SWITCHBOARD_EVENTS_MAX_BYTES: z.coerce.number().int().min(1024 * 1024).default(STORAGE_DEFAULTS.eventsMaxBytes),
+  SWITCHBOARD_EVENTS_MAX_AGE_S: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(7 * 24 * 3600),
+  SWITCHBOARD_EVENTS_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024 * 1024)
+    .default(STORAGE_DEFAULTS.eventsMaxBytes),
   SWITCHBOARD_DEADLETTER_MAX_AGE_S: z.coerce.number().int().min(3600).default(STORAGE_DEFAULTS.deadLettersMaxAgeS),
-  SWITCHBOARD_DEADLETTER_MAX_BYTES: z.coerce.number().int().min(1024 * 1024).default(STORAGE_DEFAULTS.deadLettersMaxBytes),
-  SWITCHBOARD_DELIVERIES_MAX_BYTES: z.coerce.number().int().min(1024 * 1024).default(STORAGE_DEFAULTS.deliveriesMaxBytes),
+  SWITCHBOARD_DEADLETTER_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024 * 1024)
+    .default(STORAGE_DEFAULTS.deadLettersMaxBytes),
+  SWITCHBOARD_DELIVERIES_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024 * 1024)
+    .default(STORAGE_DEFAULTS.deliveriesMaxBytes),
   // At least a day: a delivery is retried for 24 h, and its record must outlive that.
-  SWITCHBOARD_DELIVERY_RETENTION_S: z.coerce.number().int().min(24 * 3600).default(STORAGE_DEFAULTS.deliveryRecordsMaxAgeS),
+  SWITCHBOARD_DELIVERY_RETENTION_S: z.coerce
+    .number()
+    .int()
+    .min(24 * 3600)
+    .default(STORAGE_DEFAULTS.deliveryRecordsMaxAgeS),
   SWITCHBOARD_TIME_SCALE: z.coerce.number().positive().max(1000).default(1),
   SWITCHBOARD_MAX_REPEAT: z.coerce.number().int().min(0).max(100).default(10),
-  SWITCHBOARD_ESCALATION_RETENTION_S: z.coerce.number().int().min(0).default(30 * 24 * 3600),
+  SWITCHBOARD_ESCALATION_RETENTION_S: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(30 * 24 * 3600),
   SWITCHBOARD_DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(128),
   SWITCHBOARD_DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   SWITCHBOARD_ALLOW_PRIVATE_TARGETS: z
@@ -208,7 +236,12 @@ export function settingsFrom(raw: RawSettings, cwd = process.cwd()): Settings {
       allowPrivateTargets: raw.SWITCHBOARD_ALLOW_PRIVATE_TARGETS,
       streamHeartbeatMs: raw.SWITCHBOARD_STREAM_HEARTBEAT_MS,
     },
-    auth: { jwtSecret: raw.SWITCHBOARD_JWT_SECRET, jwks: raw.SWITCHBOARD_JWT_JWKS, audience: raw.SWITCHBOARD_JWT_AUDIENCE, issuer: raw.SWITCHBOARD_JWT_ISSUER },
+    auth: {
+      jwtSecret: raw.SWITCHBOARD_JWT_SECRET,
+      jwks: raw.SWITCHBOARD_JWT_JWKS,
+      audience: raw.SWITCHBOARD_JWT_AUDIENCE,
+      issuer: raw.SWITCHBOARD_JWT_ISSUER,
+    },
     vonage: {
       apiUrl: raw.VONAGE_API_URL,
       applicationId: raw.VONAGE_APPLICATION_ID,

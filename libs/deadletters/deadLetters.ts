@@ -78,7 +78,8 @@ function notReplayable(id: number, letter: DeadLetter): string {
   if (letter.reason === 'fanout_exceeded') {
     return `dead letter ${id} stands for every event root event ${letter.event?.cause?.root_event_id} caused past its fan-out budget, not for one event: publish the root event again (under a new event_id) once the routes or the budget are changed`;
   }
-  if (letter.reason === 'poison') return `dead letter ${id} holds a message of the ${letter.consumer} consumer, not an event: publish its data on its subject to replay it`;
+  if (letter.reason === 'poison')
+    return `dead letter ${id} holds a message of the ${letter.consumer} consumer, not an event: publish its data on its subject to replay it`;
   return `dead letter ${id} holds a malformed message, not an event: there is nothing to replay`;
 }
 

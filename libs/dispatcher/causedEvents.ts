@@ -66,7 +66,10 @@ export class CausedEvents implements CausedEventPublisher {
       return 'published';
     }
     if (decision.first) await this.deadLetterOverBudget(parent, child, provenance, decision.budget);
-    this.log.debug({ root_event_id: cause.root_event_id, child_event_id: child.event_id, refused: decision.refused }, 'fan-out budget exceeded: event not published');
+    this.log.debug(
+      { root_event_id: cause.root_event_id, child_event_id: child.event_id, refused: decision.refused },
+      'fan-out budget exceeded: event not published',
+    );
     return 'over_budget';
   }
 
@@ -84,7 +87,10 @@ export class CausedEvents implements CausedEventPublisher {
       },
       `${child.event_id}-depth`,
     );
-    this.log.warn({ event_id: child.cause!.parent_event_id, child_event_id: child.event_id, depth: child.cause!.depth }, 'depth cap reached: emitted event dead-lettered');
+    this.log.warn(
+      { event_id: child.cause!.parent_event_id, child_event_id: child.event_id, depth: child.cause!.depth },
+      'depth cap reached: emitted event dead-lettered',
+    );
   }
 
   /** The root's one dead letter: its message id is the root's, so filing it again (a redelivery) stores nothing more. */
@@ -109,6 +115,9 @@ export class CausedEvents implements CausedEventPublisher {
       },
       `fanout:${child.account_key}:${root_event_id}`,
     );
-    this.log.warn({ account_key: child.account_key, root_event_id, route_id: provenance.route_id, budget }, 'fan-out budget exceeded: events of this root are no longer published');
+    this.log.warn(
+      { account_key: child.account_key, root_event_id, route_id: provenance.route_id, budget },
+      'fan-out budget exceeded: events of this root are no longer published',
+    );
   }
 }

@@ -77,7 +77,10 @@ export class Dispatcher {
         handle: async (msg) => void this.stats[await this.dispatch(msg)]++,
         // Our own failure (the bus, a dead-letter write, recording or queueing the event): the event stays and comes back.
         onRetry: (err, msg, retry) =>
-          log.error({ err, subject: msg.subject, attempt: retry.attempt, transient: retry.transient, retry_in_ms: retry.inMs }, 'dispatch failed: redelivering'),
+          log.error(
+            { err, subject: msg.subject, attempt: retry.attempt, transient: retry.transient, retry_in_ms: retry.inMs },
+            'dispatch failed: redelivering',
+          ),
         failures: {
           maxAttempts: this.options.retry.maxAttempts,
           delaysMs: this.options.retry.delaysMs,
@@ -104,7 +107,10 @@ export class Dispatcher {
       routeId,
     });
     this.stats.dead_lettered++;
-    this.options.log.error({ err, event_id: event?.event_id, route_id: routeId, subject: msg.subject, attempts }, 'event failed on every attempt outside its steps: dead-lettered');
+    this.options.log.error(
+      { err, event_id: event?.event_id, route_id: routeId, subject: msg.subject, attempts },
+      'event failed on every attempt outside its steps: dead-lettered',
+    );
   }
 
   /** Stops taking events and waits for those in hand. */
@@ -144,12 +150,19 @@ export class Dispatcher {
   }
 
   /** Runs the event's routes; answers the result, and when to offer the event again if it is to be retried. */
-  private async route(msg: JsMsg, event: VumiApiEvent, onlyRoute: string | undefined): Promise<{ result: DispatchResult; retryInMs?: number }> {
+  private async route(
+    msg: JsMsg,
+    event: VumiApiEvent,
+    onlyRoute: string | undefined,
+  ): Promise<{ result: DispatchResult; retryInMs?: number }> {
     const { log, deadLetters, unrouted, retry } = this.options;
     const attempt = msg.info.deliveryCount;
     const routesRevision = Number(msg.headers?.get(ROUTES_REVISION_HEADER) || 0);
     if (routesRevision > 0 && !(await this.options.routes.caughtUp(routesRevision, ROUTES_CATCH_UP_MS))) {
-      log.warn({ event_id: event.event_id, routes_revision: routesRevision }, 'route table is behind the publisher: dispatching with what it has');
+      log.warn(
+        { event_id: event.event_id, routes_revision: routesRevision },
+        'route table is behind the publisher: dispatching with what it has',
+      );
     }
     const routes = this.options.routes.matching(event).filter((route) => !onlyRoute || route.id === onlyRoute);
     if (routes.length === 0) {
@@ -199,7 +212,12 @@ export class Dispatcher {
 
   private stepDeps() {
     const { registry, services, log } = this.options;
-    return { registry, services, log, emit: (parent: VumiApiEvent, emitted: EmittedEvent[], route: Route, step: number) => this.emit(parent, emitted, route, step) };
+    return {
+      registry,
+      services,
+      log,
+      emit: (parent: VumiApiEvent, emitted: EmittedEvent[], route: Route, step: number) => this.emit(parent, emitted, route, step),
+    };
   }
 
   private async emit(parent: VumiApiEvent, emitted: EmittedEvent[], route: Route, step: number): Promise<void> {

@@ -109,7 +109,13 @@ export class FanoutBudget {
       } catch (err) {
         this.latest.delete(subject);
         if (!isRevisionConflict(err)) throw err;
-        if (tries >= MAX_TRIES) throw new SwitchboardError('conflict', `the fan-out count of root event ${event.root_event_id} is being changed by too many writers at once`, { tries }, { cause: err });
+        if (tries >= MAX_TRIES)
+          throw new SwitchboardError(
+            'conflict',
+            `the fan-out count of root event ${event.root_event_id} is being changed by too many writers at once`,
+            { tries },
+            { cause: err },
+          );
         await sleep(Math.random() * Math.min(MAX_PAUSE_MS, 2 ** tries));
       }
     }

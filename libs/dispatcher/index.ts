@@ -1,8 +1,17 @@
 export { CausedEvents } from './causedEvents.js';
 export { Dispatcher, type DispatcherOptions, type DispatcherStats, type DispatchResult, type EventSubscribers } from './dispatcher.js';
 export { FanoutBudget } from './fanoutBudget.js';
-export { defineHandler, type Handler, type HandlerRegistry, type HandlerServices, type KnownEmission,
-  type ProviderInfo, type StepContext, type StepOutput, type StepResult } from './handler.js';
+export {
+  defineHandler,
+  type Handler,
+  type HandlerRegistry,
+  type HandlerServices,
+  type KnownEmission,
+  type ProviderInfo,
+  type StepContext,
+  type StepOutput,
+  type StepResult,
+} from './handler.js';
 export { NonRetriableError, RetryAfterError, type HandlerErrorOptions } from './handlerErrors.js';
 export { retryDelay, retryRequest, type RetryPolicy, type RetryRequest } from './retryPolicy.js';
 export { refuseCycles } from './routeCycles.js';

@@ -65,7 +65,9 @@ function matched(shape: EventShape, match: RouteMatch, data: unknown): EventShap
 
 /** What a route emits for sure, step by step (emit_event with a literal type and conversation). */
 function knownEmissions(route: RouteLike, registry: HandlerRegistry): StepEmission[] {
-  return route.steps.flatMap((step, index) => (registry.get(step.handler)?.emissions?.(step.config) ?? []).map((emission) => ({ step: index, emission })));
+  return route.steps.flatMap((step, index) =>
+    (registry.get(step.handler)?.emissions?.(step.config) ?? []).map((emission) => ({ step: index, emission })),
+  );
 }
 
 function emitted(trigger: EventShape, emission: KnownEmission): EventShape {
@@ -79,7 +81,8 @@ function emitted(trigger: EventShape, emission: KnownEmission): EventShape {
 /** The hops from the route being saved back to it: each route and the event type it emits. */
 function hopsTo(end: Visit): Array<{ route: string; step: number; eventType: string }> {
   const hops = [];
-  for (let at: Visit | undefined = end; at?.via; at = at.via.from) hops.unshift({ route: at.via.from.route.id, step: at.via.step, eventType: at.via.eventType });
+  for (let at: Visit | undefined = end; at?.via; at = at.via.from)
+    hops.unshift({ route: at.via.from.route.id, step: at.via.step, eventType: at.via.eventType });
   return hops;
 }
 
@@ -90,7 +93,16 @@ function hopsTo(end: Visit): Array<{ route: string; step: number; eventType: str
 function findCycle(route: RouteLike, others: readonly RouteLike[], registry: HandlerRegistry): ReturnType<typeof hopsTo> | undefined {
   const routes = [...others.filter((one) => one.id !== route.id), route].filter((one) => one.enabled);
   const emissions = new Map(routes.map((one) => [one.id, knownEmissions(one, registry)]));
-  const queue: Visit[] = [{ route, shape: { conversation_type: route.match.conversation_type, conversation_key: route.match.conversation_key, event_type: route.match.event_type } }];
+  const queue: Visit[] = [
+    {
+      route,
+      shape: {
+        conversation_type: route.match.conversation_type,
+        conversation_key: route.match.conversation_key,
+        event_type: route.match.event_type,
+      },
+    },
+  ];
   const seen = new Set<string>();
   for (let index = 0; index < queue.length && index < MAX_VISITS; index++) {
     const visit = queue[index]!;
@@ -119,11 +131,17 @@ function findCycle(route: RouteLike, others: readonly RouteLike[], registry: Han
  * templated type is known only once rendered, and left to the fan-out budget. Two routes saved at
  * the same moment may still close a cycle between them: the budget bounds that too.
  */
-export async function refuseCycles(route: RouteLike, accountRoutes: () => Promise<readonly RouteLike[]>, registry: HandlerRegistry): Promise<void> {
+export async function refuseCycles(
+  route: RouteLike,
+  accountRoutes: () => Promise<readonly RouteLike[]>,
+  registry: HandlerRegistry,
+): Promise<void> {
   if (!route.enabled || route.allow_cycle || knownEmissions(route, registry).length === 0) return;
   const hops = findCycle(route, await accountRoutes(), registry);
   if (!hops) return;
-  const told = hops.map((hop, index) => `${index === 0 ? `route "${hop.route}"` : `which route "${hop.route}" matches, which`} emits "${hop.eventType}"`);
+  const told = hops.map(
+    (hop, index) => `${index === 0 ? `route "${hop.route}"` : `which route "${hop.route}" matches, which`} emits "${hop.eventType}"`,
+  );
   throw validationFailed([
     {
       path: `steps.${hops[0]!.step}.config.event_type`,

@@ -17,7 +17,9 @@ export class RouteTable {
 
   /** Routes of the event's account that match it, in id order (a stable order for logs and tests). */
   matching(event: VumiApiEvent): Route[] {
-    return [...this.routes.inAccount(event.account_key)].filter((route) => routeMatches(route, event)).sort((a, b) => a.id.localeCompare(b.id));
+    return [...this.routes.inAccount(event.account_key)]
+      .filter((route) => routeMatches(route, event))
+      .sort((a, b) => a.id.localeCompare(b.id));
   }
 
   /**

@@ -61,7 +61,16 @@ export async function runRoute(route: Route, event: VumiApiEvent, attempt: numbe
       const handler = deps.registry.get(step.handler);
       if (!handler) throw new SwitchboardError('handler_failed', `handler "${step.handler}" is not installed in this dispatcher`);
       const config = stepConfig(step, handler, index, () => ({ event, steps: stepsView(route, outputs) }));
-      const context = { event, steps: outputs, route, stepIndex: index, stepKey: `${event.event_id}:${route.id}:${index}`, attempt, log, services: deps.services };
+      const context = {
+        event,
+        steps: outputs,
+        route,
+        stepIndex: index,
+        stepKey: `${event.event_id}:${route.id}:${index}`,
+        attempt,
+        log,
+        services: deps.services,
+      };
       let result: StepResult;
       if (config.ok) result = await handler.handle({ ...context, config: config.config });
       else if (handler.refused) result = await handler.refused({ ...context, config: config.rendered }, config.error);

@@ -69,8 +69,7 @@ export function zodIssues(err: Pick<ZodError, 'issues'>, prefix?: string): Field
   return err.issues.map((issue) => ({
     path: issuePath(issue.path, prefix),
     // zod says "expected string, received undefined" for a missing field; people say "required".
-    message:
-      issue.code === 'invalid_type' && issue.message.endsWith('received undefined') ? `required (${issue.expected})` : issue.message,
+    message: issue.code === 'invalid_type' && issue.message.endsWith('received undefined') ? `required (${issue.expected})` : issue.message,
   }));
 }
 

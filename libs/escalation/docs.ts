@@ -1,7 +1,16 @@
 import { z } from 'zod';
 import type { KvBucket } from '#libs/bus';
 import { SwitchboardError } from '#libs/errors';
-import { accountKey, compareAndSet, inBatches, isRevisionConflict, JsonKv, LruMap, type RevisionedStore, type Versioned } from '#libs/store';
+import {
+  accountKey,
+  compareAndSet,
+  inBatches,
+  isRevisionConflict,
+  JsonKv,
+  LruMap,
+  type RevisionedStore,
+  type Versioned,
+} from '#libs/store';
 import { Escalation, EscalationFrame, EscalationState } from './model.js';
 
 /**
@@ -132,7 +141,10 @@ export class EscalationDocs implements RevisionedStore<Escalation> {
 
   /** The escalations on the list of running ones (some may have stopped since: see `RunningMark`). */
   async running(): Promise<Array<{ key: string; since: string }>> {
-    return (await this.marks.entries(`${RUNNING_PREFIX}.*.*`)).map(({ key, value }) => ({ key: key.slice(RUNNING_PREFIX.length + 1), since: value.since }));
+    return (await this.marks.entries(`${RUNNING_PREFIX}.*.*`)).map(({ key, value }) => ({
+      key: key.slice(RUNNING_PREFIX.length + 1),
+      since: value.since,
+    }));
   }
 
   /** Takes an escalation off the list of running ones. */
@@ -147,7 +159,11 @@ export class EscalationDocs implements RevisionedStore<Escalation> {
     this.cache.delete(key);
   }
 
-  mutate(key: string, change: (current: Escalation | undefined) => Escalation | undefined, known?: Versioned<Escalation>): Promise<Versioned<Escalation> | undefined> {
+  mutate(
+    key: string,
+    change: (current: Escalation | undefined) => Escalation | undefined,
+    known?: Versioned<Escalation>,
+  ): Promise<Versioned<Escalation> | undefined> {
     return compareAndSet(this, key, change, known);
   }
 
@@ -159,7 +175,11 @@ export class EscalationDocs implements RevisionedStore<Escalation> {
    * The newest of the escalations whose keys match and that `accept` takes: the first `limit`
    * whole, and how many there are. Only those are read with their frames; the rest, as states.
    */
-  async newest(filter: string, limit: number, accept: (state: EscalationState) => boolean): Promise<{ escalations: Escalation[]; total: number }> {
+  async newest(
+    filter: string,
+    limit: number,
+    accept: (state: EscalationState) => boolean,
+  ): Promise<{ escalations: Escalation[]; total: number }> {
     const states = (await this.states.values(filter)).filter(accept).sort((a, b) => b.started_at.localeCompare(a.started_at));
     return { escalations: await inBatches(states.slice(0, limit), (state) => this.whole(state)), total: states.length };
   }

@@ -50,11 +50,19 @@ export class EffectRunner {
         for (const one of effects) {
           if (one.kind !== 'emit') continue;
           const eventData = await timelines.inEventData(esc, one.event_data);
-          await events.publish(esc.trigger, { event_type: one.event_type, event_data: eventData }, { route_id: esc.route_id, origin: `escalation-${esc.id}-${one.id}` });
+          await events.publish(
+            esc.trigger,
+            { event_type: one.event_type, event_data: eventData },
+            { route_id: esc.route_id, origin: `escalation-${esc.id}-${one.id}` },
+          );
         }
       })(),
       ...effects.map((one) =>
-        one.kind === 'timer' ? scheduleExpiry(timers, esc, one) : one.kind === 'index_address' ? escalations.indexAddress(one.channel, one.to, ref) : undefined,
+        one.kind === 'timer'
+          ? scheduleExpiry(timers, esc, one)
+          : one.kind === 'index_address'
+            ? escalations.indexAddress(one.channel, one.to, ref)
+            : undefined,
       ),
     ]);
   }
@@ -89,7 +97,10 @@ export class EffectRunner {
     } catch (err) {
       const retryAt = this.sendRetryAt(esc, attempt, err);
       if (retryAt !== undefined) {
-        elog.warn({ err, retry_at: new Date(retryAt).toISOString(), tries: (attempt.send_failures?.count ?? 0) + 1 }, 'escalation message not taken by the provider: trying again');
+        elog.warn(
+          { err, retry_at: new Date(retryAt).toISOString(), tries: (attempt.send_failures?.count ?? 0) + 1 },
+          'escalation message not taken by the provider: trying again',
+        );
         return (doc, now) => transitions.sendRetrying(doc, n, { at: now, error: errorMessage(err) }, retryAt);
       }
       elog.warn({ err }, 'escalation message not sent: failing over');

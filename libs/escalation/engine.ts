@@ -4,7 +4,13 @@ import type { Logger } from '#libs/logger';
 import { normalizedFrom, parseClientRef, type Messenger, type StoredReceipts } from '#libs/messaging';
 import { isRevisionConflict, type MessageRepository } from '#libs/store';
 import type { FiredTimer, Timers } from '#libs/timers';
-import type { DispatchClient, DispatchFinalReport, DispatchMessageStatusWebhook, InboundMessageWebhook, MessageStatusWebhook } from '#libs/vonage';
+import type {
+  DispatchClient,
+  DispatchFinalReport,
+  DispatchMessageStatusWebhook,
+  InboundMessageWebhook,
+  MessageStatusWebhook,
+} from '#libs/vonage';
 import { EffectRunner } from './effects.js';
 import type { Escalation, EscalationPlan } from './model.js';
 import { effectIds, Outbox, type Version } from './outbox.js';
@@ -74,7 +80,11 @@ export class EscalationEngine implements EscalationStarter {
   private async begin(
     request: Omit<StartRequest, 'plan'>,
     requestedPlan: EscalationPlan,
-    create: (base: Pick<Escalation, 'id' | 'account_key' | 'route_id' | 'step' | 'trigger'>, plan: EscalationPlan, now: number) => Escalation,
+    create: (
+      base: Pick<Escalation, 'id' | 'account_key' | 'route_id' | 'step' | 'trigger'>,
+      plan: EscalationPlan,
+      now: number,
+    ) => Escalation,
   ): Promise<Started> {
     const { escalations, claimMs, log } = this.options;
     const key = EscalationRepository.key(request.account_key, request.id);
@@ -118,7 +128,10 @@ export class EscalationEngine implements EscalationStarter {
     // An expiry is due at its deadline; a receipt sent before it may not be stored yet when webhooks run late.
     const pending = this.options.webhooks.pendingUntil(fired.dueAt);
     if (pending !== undefined) {
-      this.options.log.debug({ escalation_id: timer.id, task: timer.task, target: timer.target, until: new Date(pending).toISOString() }, 'webhooks are running late: expiry held back');
+      this.options.log.debug(
+        { escalation_id: timer.id, task: timer.task, target: timer.target, until: new Date(pending).toISOString() },
+        'webhooks are running late: expiry held back',
+      );
       return pending;
     }
     const { docs } = this.options.escalations;
@@ -137,7 +150,8 @@ export class EscalationEngine implements EscalationStarter {
    */
   private async expire(timer: TimerPayload, basis: Version, exact: boolean): Promise<boolean> {
     if (basis.value.status !== 'active') return true;
-    const stored = timer.task === 'expire_attempt' ? await this.storedForAttempts(basis.value) : await this.storedForRun(basis.value, timer.target);
+    const stored =
+      timer.task === 'expire_attempt' ? await this.storedForAttempts(basis.value) : await this.storedForRun(basis.value, timer.target);
     const expire: Transition =
       timer.task === 'expire_attempt'
         ? (esc, now) => transitions.expireAttempt(esc, timer.target, now)
@@ -182,7 +196,14 @@ export class EscalationEngine implements EscalationStarter {
   async onStatus(account: string, webhook: MessageStatusWebhook): Promise<void> {
     const ref = parseReceiptRef(parseClientRef(webhook.client_ref).ref);
     if (!ref || !isDecisive(webhook.status, ref.condition)) return;
-    await this.outbox.change(account, ref.id, (esc, now) => transitions.applyReceipt(esc, ref.attempt, { status: webhook.status, at: webhook.timestamp, message_uuid: webhook.message_uuid }, now));
+    await this.outbox.change(account, ref.id, (esc, now) =>
+      transitions.applyReceipt(
+        esc,
+        ref.attempt,
+        { status: webhook.status, at: webhook.timestamp, message_uuid: webhook.message_uuid },
+        now,
+      ),
+    );
   }
 
   /** The escalation with each attempt's whole status timeline, as the API shows it. */
@@ -199,7 +220,9 @@ export class EscalationEngine implements EscalationStarter {
     const { escalations } = this.options;
     const from = normalizedFrom(webhook);
     for (const ref of await escalations.byAddress(webhook.channel, from)) {
-      const after = await this.outbox.change(ref.account_key, ref.id, (esc, now) => transitions.acknowledgeReply(esc, { channel: webhook.channel, from, at: webhook.timestamp }, now));
+      const after = await this.outbox.change(ref.account_key, ref.id, (esc, now) =>
+        transitions.acknowledgeReply(esc, { channel: webhook.channel, from, at: webhook.timestamp }, now),
+      );
       if (after && after.value.status !== 'active') await escalations.unindexAddress(webhook.channel, from, ref);
     }
   }
@@ -208,7 +231,12 @@ export class EscalationEngine implements EscalationStarter {
     const dispatchUuid = webhook._links.workflow.dispatch_uuid;
     const ref = await this.dispatchRef(dispatchUuid);
     const to = webhook.to.number ?? webhook.to.id ?? '';
-    await this.options.messages.recordWorkflowMessage(ref.account_key, { message_uuid: webhook.message_uuid, channel: webhook.to.type, to, dispatch_uuid: dispatchUuid });
+    await this.options.messages.recordWorkflowMessage(ref.account_key, {
+      message_uuid: webhook.message_uuid,
+      channel: webhook.to.type,
+      to,
+      dispatch_uuid: dispatchUuid,
+    });
     await this.outbox.change(ref.account_key, ref.id, dispatchStatusTransition(webhook));
   }
 
@@ -217,7 +245,9 @@ export class EscalationEngine implements EscalationStarter {
     await this.outbox.change(ref.account_key, ref.id, (esc, now) => {
       const run = esc.dispatches.findIndex((one) => one.dispatch_uuid === report.dispatch_uuid);
       const messages = (report._links?.messages ?? []).map((message) => ({ message_uuid: message.message_uuid, channel: message.channel }));
-      return run < 0 ? undefined : transitions.applyFinalReport(esc, run, { status: report.status, at: report.timestamp, messages }, this.options.scale, now);
+      return run < 0
+        ? undefined
+        : transitions.applyFinalReport(esc, run, { status: report.status, at: report.timestamp, messages }, this.options.scale, now);
     });
   }
 
@@ -230,7 +260,9 @@ export class EscalationEngine implements EscalationStarter {
 
   /** Stored receipts (read, and delivered where that is the condition) and replies for the open attempts. */
   private async storedForAttempts(esc: Escalation): Promise<Transition[]> {
-    const open = esc.attempts.filter((attempt) => attempt.message_uuid !== undefined && attempt.result === undefined && !attempt.dispatch_uuid);
+    const open = esc.attempts.filter(
+      (attempt) => attempt.message_uuid !== undefined && attempt.result === undefined && !attempt.dispatch_uuid,
+    );
     const found = await Promise.all(
       open.map(async (attempt): Promise<Transition[]> => {
         const wanted = attempt.condition === 'delivered' ? (['read', 'delivered'] as const) : (['read'] as const);
@@ -242,7 +274,14 @@ export class EscalationEngine implements EscalationStarter {
           replied && attempt.sent_at && replied >= attempt.sent_at
             ? [(doc, now) => transitions.acknowledgeReply(doc, { channel: attempt.channel, from: attempt.to, at: replied }, now)]
             : [];
-        return [...receipts.map((receipt): Transition => (doc, now) => transitions.applyReceipt(doc, attempt.n, receipt, now)), ...reply];
+        return [
+          ...receipts.map(
+            (receipt): Transition =>
+              (doc, now) =>
+                transitions.applyReceipt(doc, attempt.n, receipt, now),
+          ),
+          ...reply,
+        ];
       }),
     );
     return found.flat();
@@ -257,12 +296,19 @@ export class EscalationEngine implements EscalationStarter {
 }
 
 /** The expiry an active escalation waits for, when its deadline is before `before`: its timer is overdue. */
-function overdueExpiry(esc: Escalation, before: number): { timer: { task: 'expire_attempt' | 'expire_run'; target: number }; dueAt: number } | undefined {
+function overdueExpiry(
+  esc: Escalation,
+  before: number,
+): { timer: { task: 'expire_attempt' | 'expire_run'; target: number }; dueAt: number } | undefined {
   if (esc.status !== 'active') return undefined;
   const waiting =
     esc.plan.mode === 'dispatch'
       ? { task: 'expire_run' as const, target: esc.dispatches.length - 1, deadline: esc.dispatches.at(-1)?.deadline_at }
-      : { task: 'expire_attempt' as const, target: esc.attempts.length - 1, deadline: esc.attempts.at(-1)?.result === undefined ? esc.attempts.at(-1)?.deadline_at : undefined };
+      : {
+          task: 'expire_attempt' as const,
+          target: esc.attempts.length - 1,
+          deadline: esc.attempts.at(-1)?.result === undefined ? esc.attempts.at(-1)?.deadline_at : undefined,
+        };
   const dueAt = waiting.deadline === undefined ? Number.NaN : Date.parse(waiting.deadline);
   return dueAt < before ? { timer: { task: waiting.task, target: waiting.target }, dueAt } : undefined;
 }
@@ -275,6 +321,11 @@ function dispatchStatusTransition(webhook: DispatchMessageStatusWebhook): Transi
     const run = esc.dispatches.findIndex((one) => one.dispatch_uuid === dispatchUuid);
     if (run < 0) return undefined;
     const to = webhook.to.number ?? webhook.to.id ?? '';
-    return transitions.applyDispatchStatus(esc, run, { message_uuid: webhook.message_uuid, channel: webhook.to.type, to, at: receipt.at, receipt }, now);
+    return transitions.applyDispatchStatus(
+      esc,
+      run,
+      { message_uuid: webhook.message_uuid, channel: webhook.to.type, to, at: receipt.at, receipt },
+      now,
+    );
   };
 }

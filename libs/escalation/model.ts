@@ -75,7 +75,13 @@ export const DispatchRun = z.object({
 export const Effect = z.discriminatedUnion('kind', [
   z.object({ id: z.string(), kind: z.literal('send'), attempt: z.number().int() }),
   z.object({ id: z.string(), kind: z.literal('dispatch'), run: z.number().int() }),
-  z.object({ id: z.string(), kind: z.literal('timer'), task: z.enum(['expire_attempt', 'expire_run']), target: z.number().int(), due_at: z.number() }),
+  z.object({
+    id: z.string(),
+    kind: z.literal('timer'),
+    task: z.enum(['expire_attempt', 'expire_run']),
+    target: z.number().int(),
+    due_at: z.number(),
+  }),
   z.object({ id: z.string(), kind: z.literal('emit'), event_type: Token, event_data: z.record(z.string(), z.unknown()) }),
   z.object({ id: z.string(), kind: z.literal('index_address'), channel: z.enum(CHANNEL_TYPES), to: z.string() }),
 ]);
@@ -128,7 +134,9 @@ export const EscalationState = z.object({
 export const Escalation = EscalationState.extend(EscalationFrame.shape);
 
 /** An escalation as the API shows it: the trigger named by its event id, and no outbox or lease. */
-export const EscalationView = Escalation.omit({ outbox: true, flush_lease_until: true, trigger: true }).extend({ trigger_event_id: z.string() });
+export const EscalationView = Escalation.omit({ outbox: true, flush_lease_until: true, trigger: true }).extend({
+  trigger_event_id: z.string(),
+});
 
 export function escalationView(esc: Escalation): EscalationView {
   const { outbox: _outbox, flush_lease_until: _lease, trigger, ...shown } = esc;

@@ -113,7 +113,8 @@ export class Outbox {
           const firstTry = untried.delete(effect.id);
           // A send or workflow an earlier holder may have started: after an outage, the provider's
           // word that it took it (a `submitted` webhook) may still be on its way. Wait for it.
-          const backlog = !firstTry && (effect.kind === 'send' || effect.kind === 'dispatch') ? this.options.webhooks.backlogClears() : undefined;
+          const backlog =
+            !firstTry && (effect.kind === 'send' || effect.kind === 'dispatch') ? this.options.webhooks.backlogClears() : undefined;
           if (backlog !== undefined) return await this.holdFlush(current, backlog);
           current = await this.perform(current, effect, firstTry);
           // A send to be tried again later stays at the head, under a lease that runs until then.
@@ -132,8 +133,15 @@ export class Outbox {
   /** Keeps the lease until `until` and flushes again then; answers the version written. */
   private async holdFlush(current: Version, until: number): Promise<Version> {
     const held = { ...current.value, flush_lease_until: until };
-    const revision = await this.options.escalations.docs.update(EscalationRepository.key(held.account_key, held.id), held, current.revision);
-    this.options.log.info({ escalation_id: held.id, until: new Date(until).toISOString() }, 'send held back: the provider may still report an earlier try');
+    const revision = await this.options.escalations.docs.update(
+      EscalationRepository.key(held.account_key, held.id),
+      held,
+      current.revision,
+    );
+    this.options.log.info(
+      { escalation_id: held.id, until: new Date(until).toISOString() },
+      'send held back: the provider may still report an earlier try',
+    );
     await scheduleFlush(this.options.timers, held, until);
     return { value: held, revision };
   }

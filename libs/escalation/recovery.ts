@@ -33,7 +33,8 @@ export function startRecovery({ engine, escalations, everyMs, log }: RecoveryOpt
           // Listed with no state for longer than a start takes: a start cut short before its first write.
           if (done === 'stopped' && Date.now() - Date.parse(since) > everyMs) await escalations.docs.notRunning(key);
           if (done !== 'fine') counts[done]++;
-          if (done === 'taken_over' || done === 'expired') log.info({ escalation_id: id, account_key: account, done }, 'escalation recovered');
+          if (done === 'taken_over' || done === 'expired')
+            log.info({ escalation_id: id, account_key: account, done }, 'escalation recovered');
         } catch (err) {
           log.warn({ err, escalation_id: id, account_key: account }, 'escalation not recovered: trying again at the next pass');
         }

@@ -50,7 +50,10 @@ export class EscalationRepository {
   }
 
   /** An account's newest escalations, of one status if given: `limit` of them, and how many there are. */
-  recent(account: string, { status, limit }: { status?: EscalationStatus; limit: number }): Promise<{ escalations: Escalation[]; total: number }> {
+  recent(
+    account: string,
+    { status, limit }: { status?: EscalationStatus; limit: number },
+  ): Promise<{ escalations: Escalation[]; total: number }> {
     return this.docs.newest(accountFilter(account), limit, (state) => status === undefined || state.status === status);
   }
 
@@ -59,7 +62,10 @@ export class EscalationRepository {
    * state, frame and index entries. Answers how many, and the keys it could not read or remove
    * (the others are done all the same); once `signal` aborts, it looks at no more.
    */
-  async removeEndedBefore(before: string, signal?: AbortSignal): Promise<{ removed: number; failed: Array<{ key: string; error: string }> }> {
+  async removeEndedBefore(
+    before: string,
+    signal?: AbortSignal,
+  ): Promise<{ removed: number; failed: Array<{ key: string; error: string }> }> {
     // Read in batches and let go: every account's states at once could be more than memory holds.
     const outcomes = await inBatches(await this.docs.stateKeys(accountFilter('*')), async (key) => {
       if (signal?.aborted) return 'kept';
@@ -79,7 +85,9 @@ export class EscalationRepository {
     const state = await this.docs.state(key);
     if (!state || isRunning(state) || state.ended_at === undefined || state.ended_at >= before) return false;
     const ref = { account_key: state.account_key, id: state.id };
-    const addresses = new Set(state.attempts.filter((attempt) => attempt.message_uuid).map((attempt) => addressKey(attempt.channel, attempt.to, ref)));
+    const addresses = new Set(
+      state.attempts.filter((attempt) => attempt.message_uuid).map((attempt) => addressKey(attempt.channel, attempt.to, ref)),
+    );
     const workflows = state.dispatches.flatMap((run) => (run.dispatch_uuid ? [dispatchKey(run.dispatch_uuid)] : []));
     await Promise.all([...addresses, ...workflows].map((entry) => this.refs.forget(entry)));
     await this.docs.remove(key);

@@ -24,7 +24,11 @@ export function startRetention({ escalations, keepMs, everyMs, log }: RetentionO
       const { removed, failed } = await escalations.removeEndedBefore(before, signal);
       if (removed > 0) log.info({ removed, ended_before: before }, 'ended escalations past their retention removed');
       // The first few: one bad document is worth a look, a thousand say the same.
-      if (failed.length > 0) log.warn({ failed: failed.length, first: failed.slice(0, 5) }, 'escalations past their retention not removed: trying again at the next pass');
+      if (failed.length > 0)
+        log.warn(
+          { failed: failed.length, first: failed.slice(0, 5) },
+          'escalations past their retention not removed: trying again at the next pass',
+        );
     } catch (err) {
       log.warn({ err }, 'escalation retention pass failed: trying again at the next');
     }

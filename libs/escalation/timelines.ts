@@ -43,7 +43,10 @@ export class Timelines {
     if (!Array.isArray(eventData.attempts)) return eventData;
     const full = await this.of(esc);
     const timelines = new Map(full.attempts.map((attempt) => [attempt.n, attempt.statuses]));
-    const attempts = (eventData.attempts as Array<{ n: number }>).map((attempt) => ({ ...attempt, statuses: timelines.get(attempt.n) ?? [] }));
+    const attempts = (eventData.attempts as Array<{ n: number }>).map((attempt) => ({
+      ...attempt,
+      statuses: timelines.get(attempt.n) ?? [],
+    }));
     return { ...eventData, attempts };
   }
 }

@@ -28,7 +28,15 @@ function started(): Escalation {
       account_key: 'acme',
       route_id: 'r',
       step: 0,
-      trigger: { event_id: 'e1', account_key: 'acme', conversation_type: 'poll', conversation_key: 'p', event_type: 'x', event_data: {}, timestamp: new Date(T0).toISOString() },
+      trigger: {
+        event_id: 'e1',
+        account_key: 'acme',
+        conversation_type: 'poll',
+        conversation_key: 'p',
+        event_type: 'x',
+        event_data: {},
+        timestamp: new Date(T0).toISOString(),
+      },
     },
     plan,
     T0,
@@ -36,7 +44,8 @@ function started(): Escalation {
 }
 
 const at = (ms: number) => new Date(T0 + ms).toISOString();
-const emits = (esc: Escalation) => esc.outbox.filter((effect) => effect.kind === 'emit').map((effect) => (effect.kind === 'emit' ? effect.event_type : ''));
+const emits = (esc: Escalation) =>
+  esc.outbox.filter((effect) => effect.kind === 'emit').map((effect) => (effect.kind === 'emit' ? effect.event_type : ''));
 
 describe('escalation transitions', () => {
   it('starts with escalation_started and the first send', () => {
@@ -85,7 +94,8 @@ describe('escalation transitions', () => {
       t.acknowledgeReply(esc, { channel: 'messenger', from: 'tony', at: at(12) }, T0 + 12),
       t.cancel(esc, T0 + 13),
     ];
-    const outcomes = (doc: Escalation) => emits(doc).filter((type) => ['escalation_read', 'escalation_exhausted', 'escalation_cancelled'].includes(type));
+    const outcomes = (doc: Escalation) =>
+      emits(doc).filter((type) => ['escalation_read', 'escalation_exhausted', 'escalation_cancelled'].includes(type));
     expect(outcomes(esc)).toEqual(['escalation_read']);
     for (const next of after) if (next) expect(outcomes(next)).toEqual(['escalation_read']);
     expect(t.cancel(esc, T0 + 13)).toBeUndefined();

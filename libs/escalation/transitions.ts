@@ -146,7 +146,9 @@ function firstStep(esc: Escalation): Pick<Escalation, 'attempts' | 'dispatches' 
 function finish(esc: Escalation, now: number, outcome: Outcome | undefined): Escalation {
   const status = outcome ? 'read' : 'exhausted';
   const attempts = esc.attempts.map((attempt) =>
-    attempt.result === undefined && attempt.message_uuid !== undefined && attempt.n !== outcome?.attempt ? { ...attempt, result: 'superseded' as const } : attempt,
+    attempt.result === undefined && attempt.message_uuid !== undefined && attempt.n !== outcome?.attempt
+      ? { ...attempt, result: 'superseded' as const }
+      : attempt,
   );
   const ended = { ...esc, attempts, status, outcome, ended_at: iso(now) } satisfies Escalation;
   const event = outcome
@@ -184,7 +186,11 @@ function advance(esc: Escalation, now: number): Escalation {
     };
   }
   const attempt = plannedAttempt(moved, next);
-  return { ...moved, attempts: [...esc.attempts, attempt], outbox: [...esc.outbox, { id: `send-${attempt.n}`, kind: 'send', attempt: attempt.n }] };
+  return {
+    ...moved,
+    attempts: [...esc.attempts, attempt],
+    outbox: [...esc.outbox, { id: `send-${attempt.n}`, kind: 'send', attempt: attempt.n }],
+  };
 }
 
 function replaceAttempt(esc: Escalation, attempt: Attempt): Escalation {
@@ -261,7 +267,11 @@ export function applyReceipt(esc: Escalation, n: number, receipt: Receipt, now: 
   if (!attempt || attempt.statuses.some((known) => known.status === receipt.status && known.at === receipt.at)) return undefined;
   // Receipts can arrive out of order: the timeline is kept in the provider's time order.
   const statuses = [...attempt.statuses, { status: receipt.status, at: receipt.at }].sort((a, b) => a.at.localeCompare(b.at));
-  const recorded = { ...attempt, statuses, ...(attempt.message_uuid === undefined && receipt.message_uuid ? { message_uuid: receipt.message_uuid } : {}) };
+  const recorded = {
+    ...attempt,
+    statuses,
+    ...(attempt.message_uuid === undefined && receipt.message_uuid ? { message_uuid: receipt.message_uuid } : {}),
+  };
   const updated = replaceAttempt(esc, recorded);
   if (esc.status !== 'active') return updated;
   if (isSuccess(attempt, receipt.status)) {
@@ -294,9 +304,15 @@ export function expireAttempt(esc: Escalation, n: number, now: number): Escalati
 }
 
 /** The user answered from an address we messaged: that is an acknowledgement. */
-export function acknowledgeReply(esc: Escalation, reply: { channel: string; from: string; at: string }, now: number): Escalation | undefined {
+export function acknowledgeReply(
+  esc: Escalation,
+  reply: { channel: string; from: string; at: string },
+  now: number,
+): Escalation | undefined {
   if (esc.status !== 'active') return undefined;
-  const attempt = [...esc.attempts].reverse().find((one) => one.message_uuid !== undefined && one.channel === reply.channel && one.to === reply.from);
+  const attempt = [...esc.attempts]
+    .reverse()
+    .find((one) => one.message_uuid !== undefined && one.channel === reply.channel && one.to === reply.from);
   if (!attempt) return undefined;
   const replied = { ...attempt, result: 'replied' as const };
   return finish(replaceAttempt(esc, replied), now, outcomeOf(esc, replied, 'replied', reply.at));
@@ -313,7 +329,9 @@ export function cancel(esc: Escalation, now: number): Escalation | undefined {
 
 /** The outbox without the effects that are done. */
 export function effectsDone(esc: Escalation, ids: ReadonlySet<string>): Escalation | undefined {
-  return esc.outbox.some((effect) => ids.has(effect.id)) ? { ...esc, outbox: esc.outbox.filter((effect) => !ids.has(effect.id)) } : undefined;
+  return esc.outbox.some((effect) => ids.has(effect.id))
+    ? { ...esc, outbox: esc.outbox.filter((effect) => !ids.has(effect.id)) }
+    : undefined;
 }
 
 /* ---- Dispatch mode: Vonage runs each user's channels; the engine follows and moves between users. ---- */
@@ -323,7 +341,12 @@ function replaceRun(esc: Escalation, index: number, run: DispatchRun): Escalatio
 }
 
 /** The workflow for a user was accepted; a safety deadline covers a final report that never comes. */
-export function recordDispatched(esc: Escalation, index: number, created: { dispatch_uuid: string; at: number }, scale: Scale): Escalation | undefined {
+export function recordDispatched(
+  esc: Escalation,
+  index: number,
+  created: { dispatch_uuid: string; at: number },
+  scale: Scale,
+): Escalation | undefined {
   const run = esc.dispatches[index];
   if (!run || run.dispatch_uuid !== undefined) return undefined;
   const user = esc.plan.users[run.user]!;
@@ -336,13 +359,20 @@ export function recordDispatched(esc: Escalation, index: number, created: { disp
     deadline_at: iso(deadline),
   });
   if (esc.status !== 'active') return updated;
-  return { ...updated, outbox: [...updated.outbox, { id: `timer-run-${index}`, kind: 'timer', task: 'expire_run', target: index, due_at: deadline }] };
+  return {
+    ...updated,
+    outbox: [...updated.outbox, { id: `timer-run-${index}`, kind: 'timer', task: 'expire_run', target: index, due_at: deadline }],
+  };
 }
 
 export function dispatchFailed(esc: Escalation, index: number, error: string, now: number): Escalation | undefined {
   const run = esc.dispatches[index];
   if (!run || run.dispatch_uuid !== undefined || run.final_status !== undefined) return undefined;
-  const updated = replaceRun({ ...esc, outbox: withoutEffect(esc.outbox, `dispatch-${index}`) }, index, { ...run, final_status: 'error', final_at: iso(now) });
+  const updated = replaceRun({ ...esc, outbox: withoutEffect(esc.outbox, `dispatch-${index}`) }, index, {
+    ...run,
+    final_status: 'error',
+    final_at: iso(now),
+  });
   const failed: Attempt = { ...plannedAttempt(esc, { round: run.round, user: run.user, channel: 0 }), result: 'failed', error };
   const recorded = { ...updated, attempts: [...updated.attempts, failed] };
   return esc.status === 'active' && index === esc.dispatches.length - 1 ? advance(recorded, now) : recorded;
@@ -403,7 +433,12 @@ function moveOnIfRanOut(esc: Escalation, index: number, now: number): Escalation
 }
 
 /** A message of a workflow reported: it becomes (or updates) an attempt, in workflow order. */
-export function applyDispatchStatus(esc: Escalation, index: number, message: WorkflowMessage & { receipt: Receipt }, now: number): Escalation | undefined {
+export function applyDispatchStatus(
+  esc: Escalation,
+  index: number,
+  message: WorkflowMessage & { receipt: Receipt },
+  now: number,
+): Escalation | undefined {
   if (!esc.dispatches[index]) return undefined;
   const added = withDispatchAttempt(esc, index, message);
   const received = applyReceipt(added.esc, added.attempt.n, message.receipt, now) ?? (added.esc === esc ? undefined : added.esc);
@@ -428,7 +463,13 @@ export function applyFinalReport(
   const deadline = now + scale(esc.plan.users[run.user]!.final_expiry_s);
   const updated = replaceRun(current, index, { ...run, final_status: report.status, final_at: report.at, deadline_at: iso(deadline) });
   if (esc.status !== 'active') return updated;
-  const waiting = { ...updated, outbox: [...updated.outbox, { id: `timer-run-${index}-final`, kind: 'timer' as const, task: 'expire_run' as const, target: index, due_at: deadline }] };
+  const waiting = {
+    ...updated,
+    outbox: [
+      ...updated.outbox,
+      { id: `timer-run-${index}-final`, kind: 'timer' as const, task: 'expire_run' as const, target: index, due_at: deadline },
+    ],
+  };
   return moveOnIfRanOut(waiting, index, now);
 }
 
@@ -437,6 +478,8 @@ export function expireRun(esc: Escalation, index: number, now: number): Escalati
   const run = esc.dispatches[index];
   if (esc.status !== 'active' || !run || index !== esc.dispatches.length - 1) return undefined;
   if (run.deadline_at && Date.parse(run.deadline_at) > now) return undefined;
-  const attempts = esc.attempts.map((one) => (one.dispatch_uuid === run.dispatch_uuid && one.result === undefined ? { ...one, result: 'expired' as const } : one));
+  const attempts = esc.attempts.map((one) =>
+    one.dispatch_uuid === run.dispatch_uuid && one.result === undefined ? { ...one, result: 'expired' as const } : one,
+  );
   return advance({ ...esc, attempts }, now);
 }

@@ -17,12 +17,21 @@ export function readBusEvent(subject: string, data: Uint8Array, shape: JsonShape
   const raw = decoder.decode(data);
   const json = parseShapedJson(raw, shape);
   if (!json.ok) {
-    return { ok: false, raw, message: json.problem === 'syntax' ? `not JSON: ${json.message}` : `not a valid event envelope: ${json.issue.path}: ${json.issue.message}` };
+    return {
+      ok: false,
+      raw,
+      message:
+        json.problem === 'syntax' ? `not JSON: ${json.message}` : `not a valid event envelope: ${json.issue.path}: ${json.issue.message}`,
+    };
   }
   const parsed = VumiApiEvent.safeParse(json.value);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
-    return { ok: false, raw, message: `not a valid event envelope: ${first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'invalid'}` };
+    return {
+      ok: false,
+      raw,
+      message: `not a valid event envelope: ${first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'invalid'}`,
+    };
   }
   const filedAs = eventSubject(parsed.data);
   if (filedAs !== subject) return { ok: false, raw, message: `the envelope belongs under ${filedAs}, not ${subject}` };

@@ -50,7 +50,13 @@ function serialized(event: VumiApiEvent): string {
   try {
     return JSON.stringify(event);
   } catch (err) {
-    if (err instanceof RangeError) throw new SwitchboardError('validation_failed', `the event cannot be written as JSON (nested too deeply, or too large): ${err.message}`, undefined, { cause: err });
+    if (err instanceof RangeError)
+      throw new SwitchboardError(
+        'validation_failed',
+        `the event cannot be written as JSON (nested too deeply, or too large): ${err.message}`,
+        undefined,
+        { cause: err },
+      );
     throw err;
   }
 }

@@ -11,11 +11,20 @@ const MAX_ALLOWED_HOSTS = 100;
 const fields = {
   name: z.string().trim().min(1).max(200).describe('a label for people'),
   enabled: z.boolean().describe('a disabled hook answers 404 and launches nothing'),
-  default_audience: Audience.nullable().describe('who a launch targets when the call names no audience: {join, conditions: [{field, criterion, value}]}; null: nobody'),
-  debounce_s: z.number().min(0).max(MAX_DEBOUNCE_S).describe('seconds between the last call and the launch; a call in between starts the wait again'),
+  default_audience: Audience.nullable().describe(
+    'who a launch targets when the call names no audience: {join, conditions: [{field, criterion, value}]}; null: nobody',
+  ),
+  debounce_s: z
+    .number()
+    .min(0)
+    .max(MAX_DEBOUNCE_S)
+    .describe('seconds between the last call and the launch; a call in between starts the wait again'),
   allow_get: z.boolean().describe('whether GET /hooks/<token> launches it'),
   allow_post: z.boolean().describe('whether POST /hooks/<token> launches it'),
-  allowed_hosts: z.array(HostPattern).max(MAX_ALLOWED_HOSTS).describe('IPs and CIDR ranges (IPv4 or IPv6) it may be called from; empty: anywhere'),
+  allowed_hosts: z
+    .array(HostPattern)
+    .max(MAX_ALLOWED_HOSTS)
+    .describe('IPs and CIDR ranges (IPv4 or IPv6) it may be called from; empty: anywhere'),
 };
 
 const EventFields = {
@@ -49,7 +58,14 @@ export const HookInput = z
 export const HookPatch = z.strictObject({
   name: fields.name.optional(),
   enabled: fields.enabled.optional(),
-  event: z.strictObject({ conversation_type: EventFields.conversation_type, conversation_key: EventFields.conversation_key, event_type: EventFields.event_type }).partial().optional(),
+  event: z
+    .strictObject({
+      conversation_type: EventFields.conversation_type,
+      conversation_key: EventFields.conversation_key,
+      event_type: EventFields.event_type,
+    })
+    .partial()
+    .optional(),
   default_audience: fields.default_audience.optional(),
   debounce_s: fields.debounce_s.optional(),
   allow_get: fields.allow_get.optional(),

@@ -2,16 +2,27 @@ import { describe, expect, it } from 'vitest';
 import { hostAllowed, parseHostPattern } from './hosts.js';
 
 describe('allowed hosts', () => {
-  it.each(['203.0.113.7', '198.51.100.0/24', '0.0.0.0/0', '2001:db8::1', '2001:db8::/32', '::1', '::/0', ' 10.0.0.0/8 '])('accepts %s', (pattern) => {
-    expect(parseHostPattern(pattern)).toBeDefined();
-  });
-
-  it.each(['10.0.0.0/33', '2001:db8::/129', '10.0.0/8', '300.1.1.1', 'example.com', '10.0.0.0/8/8', '10.0.0.0/', '10.0.0.0/x', 'fe80::1%eth0', ''])(
-    'refuses %j',
+  it.each(['203.0.113.7', '198.51.100.0/24', '0.0.0.0/0', '2001:db8::1', '2001:db8::/32', '::1', '::/0', ' 10.0.0.0/8 '])(
+    'accepts %s',
     (pattern) => {
-      expect(parseHostPattern(pattern)).toBeUndefined();
+      expect(parseHostPattern(pattern)).toBeDefined();
     },
   );
+
+  it.each([
+    '10.0.0.0/33',
+    '2001:db8::/129',
+    '10.0.0/8',
+    '300.1.1.1',
+    'example.com',
+    '10.0.0.0/8/8',
+    '10.0.0.0/',
+    '10.0.0.0/x',
+    'fe80::1%eth0',
+    '',
+  ])('refuses %j', (pattern) => {
+    expect(parseHostPattern(pattern)).toBeUndefined();
+  });
 
   it('matches addresses and ranges of both families', () => {
     const patterns = ['198.51.100.0/24', '203.0.113.7', '2001:db8::/32'];

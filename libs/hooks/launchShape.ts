@@ -13,7 +13,10 @@ export function checkLaunchFields(fields: Record<string, unknown>, limits: JsonS
   const issue = jsonShapeIssue(fields, { ...limits, maxDepth: limits.maxDepth - LEVELS_ABOVE_FIELDS });
   if (issue) {
     throw validationFailed([
-      { path: issue.path, message: `${issue.message}: the launch event carries these fields at event_data.fields, within ${limits.maxDepth} levels` },
+      {
+        path: issue.path,
+        message: `${issue.message}: the launch event carries these fields at event_data.fields, within ${limits.maxDepth} levels`,
+      },
     ]);
   }
 }
@@ -21,5 +24,9 @@ export function checkLaunchFields(fields: Record<string, unknown>, limits: JsonS
 /** A launch event the dispatcher would refuse is a failed launch, said so, not a published one no route sees (a resolved audience past the limits, say). */
 export function checkLaunchEvent(event: object, limits: JsonShapeLimits): void {
   const issue = jsonShapeIssue(event, limits);
-  if (issue) throw new SwitchboardError('validation_failed', `the launch's event would be refused by the dispatcher: ${issue.path}: ${issue.message}`);
+  if (issue)
+    throw new SwitchboardError(
+      'validation_failed',
+      `the launch's event would be refused by the dispatcher: ${issue.path}: ${issue.message}`,
+    );
 }

@@ -81,10 +81,17 @@ export class HookLauncher {
     if (request.targeting.mode !== 'targets') return;
     const targets = request.targeting.targets;
     const needChannel = targets.map((target, index) => ({ target, index })).filter(({ target }) => target.channels.length === 0);
-    const known = await inChunks(needChannel, REQUESTS_AT_ONCE, async ({ target }) => (await this.options.contacts.get(account, target.id)) !== undefined);
+    const known = await inChunks(
+      needChannel,
+      REQUESTS_AT_ONCE,
+      async ({ target }) => (await this.options.contacts.get(account, target.id)) !== undefined,
+    );
     const issues = needChannel
       .filter((_entry, i) => !known[i])
-      .map(({ target, index }) => ({ path: `targets.${index}.channel`, message: `contact "${target.id}" does not exist: give a channel ({type, id_num}) to create it` }));
+      .map(({ target, index }) => ({
+        path: `targets.${index}.channel`,
+        message: `contact "${target.id}" does not exist: give a channel ({type, id_num}) to create it`,
+      }));
     if (issues.length > 0) throw validationFailed(issues);
   }
 
@@ -175,15 +182,16 @@ export class HookLauncher {
       };
       const size = Buffer.byteLength(JSON.stringify(event_data));
       if (size > MAX_EVENT_BYTES) {
-        throw new SwitchboardError('validation_failed', `the launch's event would be ${size} bytes, over ${MAX_EVENT_BYTES}: narrow the audience (${resolution.contact_ids.length} contacts)`);
+        throw new SwitchboardError(
+          'validation_failed',
+          `the launch's event would be ${size} bytes, over ${MAX_EVENT_BYTES}: narrow the audience (${resolution.contact_ids.length} contacts)`,
+        );
       }
       const event = { event_id: launchEventId(hook, pending.generation), account_key: hook.account_key, ...hook.event, event_data };
       checkLaunchEvent(event, this.options.jsonShape);
-      const published = await publishEvent(
-        bus.js,
-        event,
-        { headers: pending.routes_revision > 0 ? { [ROUTES_REVISION_HEADER]: String(pending.routes_revision) } : undefined },
-      );
+      const published = await publishEvent(bus.js, event, {
+        headers: pending.routes_revision > 0 ? { [ROUTES_REVISION_HEADER]: String(pending.routes_revision) } : undefined,
+      });
       hookLog.info({ event_id: published.event.event_id, audience: resolution.contact_ids.length, calls: pending.calls }, 'hook launched');
       return { ...base, status: 'published', event_id: published.event.event_id, audience_count: resolution.contact_ids.length };
     } catch (err) {

@@ -11,7 +11,12 @@ const MAX_TARGETS = 1000;
 /** A JSON boolean, or its string form from a query: true/false (any case), 1/0. */
 const Flag = z.union([
   z.boolean(),
-  z.string().trim().toLowerCase().pipe(z.enum(['true', 'false', '1', '0'])).transform((value) => value === 'true' || value === '1'),
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(['true', 'false', '1', '0']))
+    .transform((value) => value === 'true' || value === '1'),
 ]);
 
 const TargetInput = z.strictObject({
@@ -24,11 +29,24 @@ const TargetInput = z.strictObject({
 
 /** The fields a call's payload may carry; any other field is passed on in the event as it is. */
 const HookCallFields = XeniooLists.extend({
-  targets: z.array(TargetInput).min(1).max(MAX_TARGETS).optional().describe('targets mode: contacts by id, each with its own variables (POST only)'),
-  set_conversation: Flag.optional().describe('true: target the one contact with this address on `channel` (created when absent); filters are ignored'),
+  targets: z
+    .array(TargetInput)
+    .min(1)
+    .max(MAX_TARGETS)
+    .optional()
+    .describe('targets mode: contacts by id, each with its own variables (POST only)'),
+  set_conversation: Flag.optional().describe(
+    'true: target the one contact with this address on `channel` (created when absent); filters are ignored',
+  ),
   channel: z.string().optional().describe('set_conversation: the channel type'),
   user_id: z.string().trim().min(1).max(100).optional().describe("set_conversation: the contact's id on the channel"),
-  user_phone_number: z.string().trim().min(1).max(32).optional().describe("set_conversation: the contact's number, when there is no user_id"),
+  user_phone_number: z
+    .string()
+    .trim()
+    .min(1)
+    .max(32)
+    .optional()
+    .describe("set_conversation: the contact's number, when there is no user_id"),
   user_name: z.string().max(200).optional().describe('set_conversation: the name of a contact it creates'),
 });
 
@@ -44,12 +62,14 @@ function conversationTargeting(call: CallFields, issues: ListIssue[]): Targeting
   const variables = variablesFromLists(call, issues);
   const addressField = call.user_id !== undefined ? 'user_id' : 'user_phone_number';
   const address = call.user_id ?? call.user_phone_number;
-  if (call.channel === undefined) issues.push({ path: ['channel'], message: 'set_conversation needs the channel type (sms, whatsapp, ...)' });
+  if (call.channel === undefined)
+    issues.push({ path: ['channel'], message: 'set_conversation needs the channel type (sms, whatsapp, ...)' });
   if (address === undefined) issues.push({ path: ['user_id'], message: 'set_conversation needs user_id or user_phone_number' });
   if (call.channel === undefined || address === undefined) return undefined;
   const channel = ContactChannel.safeParse({ type: call.channel, id_num: address });
   if (!channel.success) {
-    for (const issue of channel.error.issues) issues.push({ path: [issue.path[0] === 'type' ? 'channel' : addressField], message: issue.message });
+    for (const issue of channel.error.issues)
+      issues.push({ path: [issue.path[0] === 'type' ? 'channel' : addressField], message: issue.message });
     return undefined;
   }
   return { mode: 'conversation', channel: channel.data, ...(call.user_name ? { name: call.user_name } : {}), variables };
@@ -62,7 +82,8 @@ function targetsTargeting(call: CallFields & { targets: NonNullable<CallFields['
   const seen = new Map<string, number>();
   const targets = call.targets.map((target, index): LaunchTarget => {
     const earlier = seen.get(target.id);
-    if (earlier !== undefined) issues.push({ path: ['targets', index, 'id'], message: `contact "${target.id}" is already targets.${earlier}` });
+    if (earlier !== undefined)
+      issues.push({ path: ['targets', index, 'id'], message: `contact "${target.id}" is already targets.${earlier}` });
     seen.set(target.id, index);
     return {
       id: target.id,
@@ -85,7 +106,8 @@ export function parseHookCall(method: 'GET' | 'POST', input: unknown): LaunchReq
   if (!parsed.success) throw validationFailed(zodIssues(parsed.error));
   const call = parsed.data;
   const issues: ListIssue[] = [];
-  if (method === 'GET' && call.targets !== undefined) issues.push({ path: ['targets'], message: 'targets can only be sent in a POST body' });
+  if (method === 'GET' && call.targets !== undefined)
+    issues.push({ path: ['targets'], message: 'targets can only be sent in a POST body' });
 
   let targeting: Targeting | undefined;
   if (call.set_conversation) targeting = conversationTargeting(call, issues);

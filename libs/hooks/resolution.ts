@@ -28,7 +28,8 @@ export async function resolveTargeting(contacts: ContactRepository, hook: Hook, 
     case 'audience': {
       const audience = targeting.audience ?? hook.default_audience;
       const selected = audience ? selectAudience(await contacts.list(account), audience) : [];
-      if (hasAny(targeting.variables)) await inChunks(selected, WRITES_AT_ONCE, (contact) => contacts.setVariables(account, contact.id, targeting.variables));
+      if (hasAny(targeting.variables))
+        await inChunks(selected, WRITES_AT_ONCE, (contact) => contacts.setVariables(account, contact.id, targeting.variables));
       return { contact_ids: selected.map((contact) => contact.id), variables: targeting.variables };
     }
     case 'targets': {
@@ -44,7 +45,11 @@ export async function resolveTargeting(contacts: ContactRepository, hook: Hook, 
         if (hasAny(targeting.variables)) await contacts.setVariables(account, existing.id, targeting.variables);
         return { contact_ids: [existing.id], variables: targeting.variables };
       }
-      const { contact } = await contacts.upsert(account, { name: targeting.name, channels: [targeting.channel], variables: targeting.variables });
+      const { contact } = await contacts.upsert(account, {
+        name: targeting.name,
+        channels: [targeting.channel],
+        variables: targeting.variables,
+      });
       return { contact_ids: [contact.id], variables: targeting.variables };
     }
   }

@@ -22,6 +22,9 @@ describe('a JSON body', () => {
   it('is refused when empty, broken, or past the shape limits, naming the place', () => {
     expect(failure('  ')).toMatchObject({ code: 'invalid_json' });
     expect(failure('{"a":')).toMatchObject({ code: 'invalid_json' });
-    expect(failure(nested(100_000))).toMatchObject({ code: 'validation_failed', message: expect.stringMatching(/^a\.a\.a\.a: nested more than 4 levels/) });
+    expect(failure(nested(100_000))).toMatchObject({
+      code: 'validation_failed',
+      message: expect.stringMatching(/^a\.a\.a\.a: nested more than 4 levels/),
+    });
   });
 });

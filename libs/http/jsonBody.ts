@@ -19,5 +19,7 @@ export function parseJsonBody(text: string, limits: JsonShapeLimits): unknown {
 
 /** Replaces fastify's JSON parser with ours for the whole app (a plugin may replace it again, keeping the check). */
 export function installJsonBodyParser(app: FastifyInstance, limits: JsonShapeLimits): void {
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, async (_request: FastifyRequest, body: string) => parseJsonBody(body, limits));
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, async (_request: FastifyRequest, body: string) =>
+    parseJsonBody(body, limits),
+  );
 }

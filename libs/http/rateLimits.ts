@@ -10,7 +10,9 @@ export async function installRateLimits(app: FastifyInstance): Promise<void> {
   await app.register(rateLimit, {
     global: false,
     errorResponseBuilder: (_request, context) =>
-      new SwitchboardError('rate_limited', `too many requests: the limit is ${context.max} a second; retry in ${context.after}`, { limit: context.max }),
+      new SwitchboardError('rate_limited', `too many requests: the limit is ${context.max} a second; retry in ${context.after}`, {
+        limit: context.max,
+      }),
   });
 }
 

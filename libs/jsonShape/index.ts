@@ -1,1 +1,9 @@
-export { checkJsonShape, DEFAULT_JSON_SHAPE, jsonShapeIssue, jsonTextDepthIssue, parseShapedJson, type JsonShapeLimits, type ShapedJson } from './jsonShape.js';
+export {
+  checkJsonShape,
+  DEFAULT_JSON_SHAPE,
+  jsonShapeIssue,
+  jsonTextDepthIssue,
+  parseShapedJson,
+  type JsonShapeLimits,
+  type ShapedJson,
+} from './jsonShape.js';

@@ -15,7 +15,10 @@ describe('the JSON shape check', () => {
   });
 
   it('names the path where a document goes too deep, however deep it goes', () => {
-    expect(jsonShapeIssue(JSON.parse(nested(5)), limits)).toEqual({ path: 'a.a.a.a', message: 'nested more than 4 levels deep (objects and arrays)' });
+    expect(jsonShapeIssue(JSON.parse(nested(5)), limits)).toEqual({
+      path: 'a.a.a.a',
+      message: 'nested more than 4 levels deep (objects and arrays)',
+    });
     expect(jsonShapeIssue(JSON.parse(`${'['.repeat(100_000)}${']'.repeat(100_000)}`), limits)?.path).toBe('0.0.0.0');
     expect(jsonShapeIssue(JSON.parse(`{"event_data":{"list":[[[1]]]}}`), limits)?.path).toBe('event_data.list.0.0');
   });

@@ -31,7 +31,10 @@ function segment(key: string): string {
 /** Keys from the root down as a dotted path, `(root)` for none, shortened when long. */
 function formatPath(keys: readonly string[]): string {
   if (keys.length === 0) return '(root)';
-  const shown = keys.length > PATH_HEAD + PATH_TAIL + 1 ? [...keys.slice(0, PATH_HEAD), `…(${keys.length - PATH_HEAD - PATH_TAIL} more)…`, ...keys.slice(-PATH_TAIL)] : keys;
+  const shown =
+    keys.length > PATH_HEAD + PATH_TAIL + 1
+      ? [...keys.slice(0, PATH_HEAD), `…(${keys.length - PATH_HEAD - PATH_TAIL} more)…`, ...keys.slice(-PATH_TAIL)]
+      : keys;
   return shown.map(segment).join('.');
 }
 
@@ -90,7 +93,10 @@ export function jsonTextDepthIssue(text: string, maxDepth: number): FieldIssue |
       expectingKey = false;
     } else if (char === OPEN_OBJECT || char === OPEN_ARRAY) {
       if (open.length >= maxDepth) {
-        return { path: formatPath(open.map((container) => (container.array ? String(container.index) : decodedKey(container.key)))), message: tooDeep(maxDepth) };
+        return {
+          path: formatPath(open.map((container) => (container.array ? String(container.index) : decodedKey(container.key)))),
+          message: tooDeep(maxDepth),
+        };
       }
       open.push({ array: char === OPEN_ARRAY, index: 0, key: undefined });
       expectingKey = char === OPEN_OBJECT;
@@ -116,7 +122,8 @@ function isContainer(value: unknown): value is object {
  */
 function prototypeKeyIssue(key: string, value: unknown): string | undefined {
   if (key === '__proto__') return 'a key named "__proto__" is not accepted';
-  if (key === 'constructor' && isContainer(value) && Object.hasOwn(value, 'prototype')) return 'a "constructor" holding a "prototype" is not accepted';
+  if (key === 'constructor' && isContainer(value) && Object.hasOwn(value, 'prototype'))
+    return 'a "constructor" holding a "prototype" is not accepted';
   return undefined;
 }
 
@@ -131,7 +138,8 @@ export function jsonShapeIssue(document: unknown, limits: JsonShapeLimits): Fiel
   for (let visit = pending.pop(); visit; visit = pending.pop()) {
     if (visit.depth > limits.maxDepth) return { path: pathOf(visit), message: tooDeep(limits.maxDepth) };
     if (Array.isArray(visit.value)) {
-      if (visit.value.length > limits.maxEntries) return { path: pathOf(visit), message: `more than ${limits.maxEntries} items in one array` };
+      if (visit.value.length > limits.maxEntries)
+        return { path: pathOf(visit), message: `more than ${limits.maxEntries} items in one array` };
       for (let index = 0; index < visit.value.length; index++) {
         const item: unknown = visit.value[index];
         if (isContainer(item)) pending.push({ value: item, depth: visit.depth + 1, key: String(index), parent: visit });
@@ -157,7 +165,8 @@ export function checkJsonShape(document: unknown, limits: JsonShapeLimits): void
 }
 
 /** JSON text as a value, or why not: not JSON at all, or JSON past the limits (with where). */
-export type ShapedJson = { ok: true; value: unknown } | { ok: false; problem: 'syntax'; message: string } | { ok: false; problem: 'shape'; issue: FieldIssue };
+export type ShapedJson =
+  { ok: true; value: unknown } | { ok: false; problem: 'syntax'; message: string } | { ok: false; problem: 'shape'; issue: FieldIssue };
 
 /** Parses JSON text within the limits: too deep is refused before parsing, the rest checked once parsed. */
 export function parseShapedJson(text: string, limits: JsonShapeLimits): ShapedJson {

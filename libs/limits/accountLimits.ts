@@ -11,28 +11,18 @@ export const AccountLimits = z.strictObject({
     .int()
     .min(1)
     .max(100_000)
-    .describe('events a root event may cause, all descendants counted (emitted by routes, at any depth); past it: one dead letter "fan-out budget exceeded"'),
+    .describe(
+      'events a root event may cause, all descendants counted (emitted by routes, at any depth); past it: one dead letter "fan-out budget exceeded"',
+    ),
   // Quotas: what the account holds, counted on the bus (`AccountUsage`); at one, its new work is refused (`Quotas`).
-  max_stored_events: z
-    .number()
-    .int()
-    .min(1)
-    .describe("the account's events stored on EVENTS (each kept SWITCHBOARD_EVENTS_MAX_AGE_S)"),
-  max_queued_deliveries: z
-    .number()
-    .int()
-    .min(1)
-    .describe("the account's webhook deliveries waiting on DELIVERIES, to be sent or retried"),
+  max_stored_events: z.number().int().min(1).describe("the account's events stored on EVENTS (each kept SWITCHBOARD_EVENTS_MAX_AGE_S)"),
+  max_queued_deliveries: z.number().int().min(1).describe("the account's webhook deliveries waiting on DELIVERIES, to be sent or retried"),
   max_dead_letters: z
     .number()
     .int()
     .min(1)
     .describe("the account's dead letters on DEADLETTER (each kept SWITCHBOARD_DEADLETTER_MAX_AGE_S)"),
-  max_running_escalations: z
-    .number()
-    .int()
-    .min(1)
-    .describe("the account's escalations still running"),
+  max_running_escalations: z.number().int().min(1).describe("the account's escalations still running"),
 });
 export type AccountLimits = z.infer<typeof AccountLimits>;
 

@@ -16,7 +16,10 @@ export const QUOTA_MEASURES = {
   max_queued_deliveries: { stream: STREAMS.deliveries, subjects: streamSubjects.deliveriesOf },
   max_dead_letters: { stream: STREAMS.deadletter, subjects: streamSubjects.deadLettersOf },
   // The escalations' running list (libs/store/escalations.ts): a key each, removed with no marker once it stops running.
-  max_running_escalations: { stream: `KV_${BUCKETS.escalations}`, subjects: (account) => `$KV.${BUCKETS.escalations}._running.${account}.>` },
+  max_running_escalations: {
+    stream: `KV_${BUCKETS.escalations}`,
+    subjects: (account) => `$KV.${BUCKETS.escalations}._running.${account}.>`,
+  },
 } as const satisfies Partial<Record<keyof AccountLimits, Measure>>;
 
 export type Quota = keyof typeof QUOTA_MEASURES;

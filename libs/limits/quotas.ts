@@ -9,7 +9,8 @@ const WARN_EVERY_MS = 60_000;
 /** How an account gets back under each quota: what the caller can do, or wait for. */
 const WAY_BACK: Record<Quota, string> = {
   max_stored_events: 'until its oldest events expire (SWITCHBOARD_EVENTS_MAX_AGE_S)',
-  max_queued_deliveries: 'until its webhook deliveries are made or die (disable or delete a subscription whose receiver is down to drop what is queued for it)',
+  max_queued_deliveries:
+    'until its webhook deliveries are made or die (disable or delete a subscription whose receiver is down to drop what is queued for it)',
   max_dead_letters: 'until its dead letters are replayed (a replay removes one) or expire (SWITCHBOARD_DEADLETTER_MAX_AGE_S)',
   max_running_escalations: 'until some of its escalations end (or are cancelled)',
 };

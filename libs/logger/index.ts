@@ -29,7 +29,10 @@ function redactingChildren(logger: Logger): Logger {
   const child = logger.child;
   logger.child = function (this: Logger, bindings, options) {
     const serializers = options?.serializers;
-    return Reflect.apply(child, this, [redactSecrets(bindings), serializers ? { ...options, serializers: redactingOutput(serializers) } : options]);
+    return Reflect.apply(child, this, [
+      redactSecrets(bindings),
+      serializers ? { ...options, serializers: redactingOutput(serializers) } : options,
+    ]);
   };
   return logger;
 }

@@ -48,7 +48,11 @@ describe('secrets in log lines', () => {
       event: {
         event_data: {
           password: 'p1',
-          nested: { Token: 't1', list: [{ api_key: 'k1' }, { client_secret: 'c1' }], deeper: { a: { b: { c: { d: { Signature_Secret: 's1' } } } } } },
+          nested: {
+            Token: 't1',
+            list: [{ api_key: 'k1' }, { client_secret: 'c1' }],
+            deeper: { a: { b: { c: { d: { Signature_Secret: 's1' } } } } },
+          },
           Secret: 's2',
           note: 'keep me',
           tokens_used: 12,
@@ -61,7 +65,9 @@ describe('secrets in log lines', () => {
     const text = output();
     for (const secret of SECRETS) expect(text).not.toContain(JSON.stringify(secret));
     // The line, as deep as this test reads it.
-    const Deeper = z.looseObject({ a: z.looseObject({ b: z.looseObject({ c: z.looseObject({ d: z.looseObject({ Signature_Secret: z.string() }) }) }) }) });
+    const Deeper = z.looseObject({
+      a: z.looseObject({ b: z.looseObject({ c: z.looseObject({ d: z.looseObject({ Signature_Secret: z.string() }) }) }) }),
+    });
     const Line = z.looseObject({
       event: z.looseObject({ event_data: z.looseObject({ nested: z.looseObject({ list: z.array(z.unknown()), deeper: Deeper }) }) }),
       headers: z.looseObject({ authorization: z.string() }),
@@ -83,13 +89,26 @@ describe('secrets in log lines', () => {
 
   it('redacts an error’s secret-named properties and keeps its type, message and stack', () => {
     const { log, output } = capturingLogger();
-    const error = Object.assign(new TypeError('upstream refused'), { code: 'E_REFUSED', api_secret: 'as-1', request: { headers: { Authorization: 'Bearer e1' } } });
+    const error = Object.assign(new TypeError('upstream refused'), {
+      code: 'E_REFUSED',
+      api_secret: 'as-1',
+      request: { headers: { Authorization: 'Bearer e1' } },
+    });
     log.error({ err: error }, 'call failed');
     log.warn({ err: new Error('wrapped', { cause: error }), attempt: 2 }, 'step failed');
     const ErrorLine = z.looseObject({ err: z.looseObject({ message: z.string(), stack: z.string().optional() }) });
-    const [first, second] = output().trim().split('\n').map((line) => ErrorLine.parse(JSON.parse(line)));
+    const [first, second] = output()
+      .trim()
+      .split('\n')
+      .map((line) => ErrorLine.parse(JSON.parse(line)));
     expect(output()).not.toMatch(/as-1|Bearer e1/);
-    expect(first!.err).toMatchObject({ type: 'TypeError', message: 'upstream refused', code: 'E_REFUSED', api_secret: REDACTED, request: { headers: { Authorization: REDACTED } } });
+    expect(first!.err).toMatchObject({
+      type: 'TypeError',
+      message: 'upstream refused',
+      code: 'E_REFUSED',
+      api_secret: REDACTED,
+      request: { headers: { Authorization: REDACTED } },
+    });
     expect(first!.err.stack).toContain('upstream refused');
     expect(second!.err.message).toBe('wrapped: upstream refused');
     expect(error.api_secret).toBe('as-1');

@@ -17,7 +17,11 @@ type Entries = Record<string, unknown>;
  * left to their serializers: walking them would visit whole object graphs.
  */
 function isDataObject(value: object): boolean {
-  for (let proto = Object.getPrototypeOf(value) as object | null; proto !== null && proto !== Object.prototype; proto = Object.getPrototypeOf(proto) as object | null) {
+  for (
+    let proto = Object.getPrototypeOf(value) as object | null;
+    proto !== null && proto !== Object.prototype;
+    proto = Object.getPrototypeOf(proto) as object | null
+  ) {
     if (Object.hasOwn(proto, 'constructor')) return false;
   }
   return true;

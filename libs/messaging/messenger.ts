@@ -80,19 +80,35 @@ export class Messenger {
     const to = normalizeAddress(request.channel, request.to);
     if (!to.ok) throw new SwitchboardError('validation_failed', `cannot send on ${request.channel}: ${to.message}`);
     const receiptRef = request.receiptRef ?? receiptRefOf(request.ref);
-    const sent = (messageUuid: string) => ({ message_uuid: messageUuid, channel: request.channel, to: to.value, from, text: request.text, ref: request.ref });
+    const sent = (messageUuid: string) => ({
+      message_uuid: messageUuid,
+      channel: request.channel,
+      to: to.value,
+      from,
+      text: request.text,
+      ref: request.ref,
+    });
 
     if (!request.firstTry) {
       const recorded = await this.messages.findByRef(request.account, request.ref);
       if (recorded) return { record: recorded, duplicate: true };
       const accepted = await this.accepted.acceptedSend(request.account, receiptRef);
       if (accepted) {
-        this.log.info({ message_uuid: accepted, ref: request.ref }, 'an earlier try of this send was accepted by the provider: recorded, not sent again');
+        this.log.info(
+          { message_uuid: accepted, ref: request.ref },
+          'an earlier try of this send was accepted by the provider: recorded, not sent again',
+        );
         return { record: await this.messages.recordSend(request.account, sent(accepted)), duplicate: true };
       }
     }
 
-    const { messageUuid } = await this.provider.send({ channel: request.channel, to: to.value, from, text: request.text, clientRef: clientRef(request.account, receiptRef) });
+    const { messageUuid } = await this.provider.send({
+      channel: request.channel,
+      to: to.value,
+      from,
+      text: request.text,
+      clientRef: clientRef(request.account, receiptRef),
+    });
     const record = await this.messages.recordSend(request.account, sent(messageUuid));
     this.log.info({ message_uuid: messageUuid, channel: request.channel, ref: request.ref }, 'message sent');
     return { record, duplicate: false };

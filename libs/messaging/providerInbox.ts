@@ -6,7 +6,13 @@ import type { PoisonPolicy } from '#libs/deadletters';
 import { Token } from '#libs/events';
 import type { Logger } from '#libs/logger';
 import { isSwitchboardError } from '#libs/errors';
-import { DispatchFinalReport, DispatchMessageStatusWebhook, InboundMessageWebhook, MessageStatusWebhook, normalizeAddress } from '#libs/vonage';
+import {
+  DispatchFinalReport,
+  DispatchMessageStatusWebhook,
+  InboundMessageWebhook,
+  MessageStatusWebhook,
+  normalizeAddress,
+} from '#libs/vonage';
 import { providerFilings, type Filing } from './providerFilings.js';
 import { RecentStatuses } from './recentStatuses.js';
 import { receiptOf } from './storedReceipt.js';
@@ -54,7 +60,9 @@ export function clientRef(account: string, ref?: string): string {
 
 export function parseClientRef(value: string | undefined): { account: string; ref: string | undefined } {
   const [account = '', ...rest] = (value ?? '').split(':');
-  return Token.safeParse(account).success ? { account, ref: rest.length > 0 ? rest.join(':') : undefined } : { account: UNKNOWN_ACCOUNT, ref: undefined };
+  return Token.safeParse(account).success
+    ? { account, ref: rest.length > 0 ? rest.join(':') : undefined }
+    : { account: UNKNOWN_ACCOUNT, ref: undefined };
 }
 
 /**
@@ -92,7 +100,11 @@ export class ProviderInbox {
 
   /** A Dispatch v0.1 message status, filed under its workflow. */
   async storeDispatchStatus(webhook: DispatchMessageStatusWebhook, rawBody: string): Promise<void> {
-    await this.fileStatus(providerFilings.dispatchStatus(webhook._links.workflow.dispatch_uuid, webhook.message_uuid, webhook.status), webhook, rawBody);
+    await this.fileStatus(
+      providerFilings.dispatchStatus(webhook._links.workflow.dispatch_uuid, webhook.message_uuid, webhook.status),
+      webhook,
+      rawBody,
+    );
   }
 
   async storeDispatchReport(report: DispatchFinalReport, rawBody: string): Promise<void> {
@@ -145,7 +157,10 @@ export class ProviderInbox {
           msg.ack();
         },
         onRetry: (err, msg, retry) =>
-          this.log.error({ err, subject: msg.subject, attempt: retry.attempt, transient: retry.transient, retry_in_ms: retry.inMs }, 'provider webhook not applied: redelivering'),
+          this.log.error(
+            { err, subject: msg.subject, attempt: retry.attempt, transient: retry.transient, retry_in_ms: retry.inMs },
+            'provider webhook not applied: redelivering',
+          ),
         // Every delivery counts, those offered again while not yet known included: they were attempts too.
         failures: {
           maxAttempts: poison.maxAttempts,
@@ -163,7 +178,10 @@ export class ProviderInbox {
     const account = kind === 'status' && scope !== UNKNOWN_ACCOUNT ? scope : undefined;
     const ids = WebhookIds.safeParse(jsonOrUndefined(msg.data));
     await poison.deadLetters.addPoison({ consumer: CONSUMERS.provider, account, msg, error: err, attempts });
-    this.log.error({ err, subject: msg.subject, account_key: account, ...(ids.success ? ids.data : {}), attempts }, 'provider webhook failed on every attempt: dead-lettered');
+    this.log.error(
+      { err, subject: msg.subject, account_key: account, ...(ids.success ? ids.data : {}), attempts },
+      'provider webhook failed on every attempt: dead-lettered',
+    );
   }
 
   async stop(): Promise<void> {

@@ -1,9 +1,14 @@
 import { jsonOrUndefined, lastBySubject, readRecent, recordJson, STREAMS, type Bus } from '#libs/bus';
-import { DispatchMessageStatusWebhook, InboundMessageWebhook, MESSAGE_STATUSES, MessageStatusWebhook, type MessageStatus } from '#libs/vonage';
+import {
+  DispatchMessageStatusWebhook,
+  InboundMessageWebhook,
+  MESSAGE_STATUSES,
+  MessageStatusWebhook,
+  type MessageStatus,
+} from '#libs/vonage';
 import { providerFilings, type Filing } from './providerFilings.js';
 import type { RecentStatuses } from './recentStatuses.js';
 import { receiptOf, type StoredReceipt } from './storedReceipt.js';
-
 
 function byTime(receipts: StoredReceipt[]): StoredReceipt[] {
   return receipts.sort((a, b) => a.at.localeCompare(b.at));
@@ -28,7 +33,10 @@ export class StoredReceipts {
   }
 
   /** The status filed under `filing`, if any, with `schema` the webhook it must be. */
-  private async status(filing: Filing, schema: typeof MessageStatusWebhook | typeof DispatchMessageStatusWebhook): Promise<StoredReceipt[]> {
+  private async status(
+    filing: Filing,
+    schema: typeof MessageStatusWebhook | typeof DispatchMessageStatusWebhook,
+  ): Promise<StoredReceipt[]> {
     const remembered = this.recent.get(filing.subject);
     if (remembered) return [remembered];
     const webhook = schema.safeParse(await this.last(filing));
@@ -37,14 +45,18 @@ export class StoredReceipts {
 
   /** The latest stored receipt of each asked status for a message we sent. */
   async statuses(account: string, messageUuid: string, wanted: readonly MessageStatus[] = MESSAGE_STATUSES): Promise<StoredReceipt[]> {
-    const found = await Promise.all(wanted.map((status) => this.status(providerFilings.status(account, messageUuid, status), MessageStatusWebhook)));
+    const found = await Promise.all(
+      wanted.map((status) => this.status(providerFilings.status(account, messageUuid, status), MessageStatusWebhook)),
+    );
     return byTime(found.flat());
   }
 
   /** A Dispatch workflow message's timeline. */
   async dispatchMessageStatuses(dispatchUuid: string, messageUuid: string): Promise<StoredReceipt[]> {
     const found = await Promise.all(
-      MESSAGE_STATUSES.map((status) => this.status(providerFilings.dispatchStatus(dispatchUuid, messageUuid, status), DispatchMessageStatusWebhook)),
+      MESSAGE_STATUSES.map((status) =>
+        this.status(providerFilings.dispatchStatus(dispatchUuid, messageUuid, status), DispatchMessageStatusWebhook),
+      ),
     );
     return byTime(found.flat());
   }

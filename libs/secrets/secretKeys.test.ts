@@ -16,7 +16,17 @@ describe('secret key names', () => {
   });
 
   it('match whole names only, so counters and account keys stay readable', () => {
-    for (const key of ['tokens_used', 'token_index', 'max_tokens', 'account_key', 'conversation_key', 'secretary', 'key', 'password_changed_at', 'my_token']) {
+    for (const key of [
+      'tokens_used',
+      'token_index',
+      'max_tokens',
+      'account_key',
+      'conversation_key',
+      'secretary',
+      'key',
+      'password_changed_at',
+      'my_token',
+    ]) {
       expect(isSecretKey(key), key).toBe(false);
     }
   });

@@ -67,7 +67,12 @@ export class BroadcastRepository {
   }
 
   /** Adds a finished batch to the counts of its run; a stale run's batch is ignored. */
-  async recordBatch(account: string, id: string, run: number, batch: { sent: number; failures: BroadcastFailure[] }): Promise<Broadcast | undefined> {
+  async recordBatch(
+    account: string,
+    id: string,
+    run: number,
+    batch: { sent: number; failures: BroadcastFailure[] },
+  ): Promise<Broadcast | undefined> {
     const saved = await this.docs.mutate(BroadcastRepository.key(account, id), (current) =>
       current && current.run === run && current.status === 'running'
         ? {
@@ -85,7 +90,9 @@ export class BroadcastRepository {
   async finish(account: string, id: string, run: number): Promise<Broadcast | undefined> {
     const now = new Date().toISOString();
     const saved = await this.docs.mutate(BroadcastRepository.key(account, id), (current) =>
-      current && current.run === run && current.status === 'running' ? { ...current, status: 'done', updated_at: now, finished_at: now } : undefined,
+      current && current.run === run && current.status === 'running'
+        ? { ...current, status: 'done', updated_at: now, finished_at: now }
+        : undefined,
     );
     return saved?.value;
   }

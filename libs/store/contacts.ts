@@ -111,8 +111,12 @@ export class ContactRepository {
   async setVariables(account: string, id: string, variables: Record<string, z.infer<typeof VariableValue>>): Promise<Contact | undefined> {
     const saved = await this.docs.mutate(accountKey(account, id), (current) => {
       if (!current) return undefined;
-      const unchanged = Object.entries(variables).every(([name, value]) => Object.hasOwn(current.variables, name) && current.variables[name] === value);
-      return unchanged ? undefined : { ...current, variables: { ...current.variables, ...variables }, updated_at: new Date().toISOString() };
+      const unchanged = Object.entries(variables).every(
+        ([name, value]) => Object.hasOwn(current.variables, name) && current.variables[name] === value,
+      );
+      return unchanged
+        ? undefined
+        : { ...current, variables: { ...current.variables, ...variables }, updated_at: new Date().toISOString() };
     });
     return saved?.value;
   }

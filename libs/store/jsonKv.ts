@@ -52,7 +52,12 @@ export async function compareAndSet<T>(
     } catch (err) {
       if (!isRevisionConflict(err)) throw err;
       if (attempt >= MAX_CAS_TRIES) {
-        throw new SwitchboardError('conflict', `${key} is being changed by too many writers at once: try again`, { tries: attempt }, { cause: err });
+        throw new SwitchboardError(
+          'conflict',
+          `${key} is being changed by too many writers at once: try again`,
+          { tries: attempt },
+          { cause: err },
+        );
       }
       await sleep(Math.random() * Math.min(MAX_CAS_PAUSE_MS, 2 ** attempt));
     }

@@ -75,7 +75,10 @@ export class MessageRepository {
   }
 
   /** A message of a Dispatch workflow, recorded when it is first heard of (Vonage sent it, not we). */
-  async recordWorkflowMessage(account: string, message: Required<Pick<MessageRecord, 'message_uuid' | 'channel' | 'to' | 'dispatch_uuid'>>): Promise<void> {
+  async recordWorkflowMessage(
+    account: string,
+    message: Required<Pick<MessageRecord, 'message_uuid' | 'channel' | 'to' | 'dispatch_uuid'>>,
+  ): Promise<void> {
     try {
       await this.docs.create(accountKey(account, message.message_uuid), { ...message, account_key: account });
     } catch (err) {

@@ -20,7 +20,8 @@ export const RouteMatch = z.object({
     .record(z.string(), z.union([Scalar, z.array(Scalar).min(1)]))
     .superRefine((where, ctx) => {
       for (const path of Object.keys(where)) {
-        if (!WHERE_PATH.test(path)) ctx.addIssue({ code: 'custom', path: [path], message: 'must be a path into event_data, e.g. "event_data.status"' });
+        if (!WHERE_PATH.test(path))
+          ctx.addIssue({ code: 'custom', path: [path], message: 'must be a path into event_data, e.g. "event_data.status"' });
       }
     })
     .optional(),
@@ -38,7 +39,12 @@ export const RouteStep = z.object({
  * `depth_exceeded`). Without it, a cycle is refused when the route is saved (libs/dispatcher/routeCycles.ts).
  */
 const AllowCycle = z.strictObject({
-  max_depth: z.number().int().min(1).max(64).describe('the deepest chain depth at which this route still emits; SWITCHBOARD_MAX_DEPTH applies too'),
+  max_depth: z
+    .number()
+    .int()
+    .min(1)
+    .max(64)
+    .describe('the deepest chain depth at which this route still emits; SWITCHBOARD_MAX_DEPTH applies too'),
 });
 
 export const Route = z.object({

@@ -11,7 +11,10 @@ import { Wildcard } from './routes.js';
 /** An event type, or a pattern where `*` stands for any run of characters: `escalation_*`. */
 export const EventTypePattern = z
   .string()
-  .regex(/^[A-Za-z0-9_*-]{1,64}$/, 'must be an event type (1 to 64 of A-Z, a-z, 0-9, "_", "-") where "*" stands for any characters, e.g. "escalation_*"');
+  .regex(
+    /^[A-Za-z0-9_*-]{1,64}$/,
+    'must be an event type (1 to 64 of A-Z, a-z, 0-9, "_", "-") where "*" stands for any characters, e.g. "escalation_*"',
+  );
 
 /** Which events a subscription receives. Strict: a misspelt key must not widen it to every event. */
 export const SubscriptionFilter = z.strictObject({
@@ -97,7 +100,11 @@ export class SubscriptionRepository {
    * Changes a subscription under compare-and-set: `change` gets the current one and returns the
    * next (or undefined to leave it). Undefined when there is no such subscription.
    */
-  async update(account: string, id: string, change: (current: Subscription) => Subscription | undefined): Promise<Versioned<Subscription> | undefined> {
+  async update(
+    account: string,
+    id: string,
+    change: (current: Subscription) => Subscription | undefined,
+  ): Promise<Versioned<Subscription> | undefined> {
     let found = true;
     const saved = await this.docs.mutate(accountKey(account, id), (current) => {
       found = current !== undefined;

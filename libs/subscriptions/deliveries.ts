@@ -63,15 +63,25 @@ export class Deliveries {
     const account = subscription.account_key;
     const current = await this.records.get(account, subscription.id, id);
     if (!current) throw new SwitchboardError('not_found', `no delivery ${id} of subscription ${subscription.id}`);
-    if (current.status !== 'dead') throw new SwitchboardError('conflict', `delivery ${id} is ${current.status}: only a dead delivery can be replayed`);
-    if (!subscription.enabled) throw new SwitchboardError('conflict', `subscription ${subscription.id} is disabled: enable it before replaying its deliveries`);
+    if (current.status !== 'dead')
+      throw new SwitchboardError('conflict', `delivery ${id} is ${current.status}: only a dead delivery can be replayed`);
+    if (!subscription.enabled)
+      throw new SwitchboardError('conflict', `subscription ${subscription.id} is disabled: enable it before replaying its deliveries`);
     const replay = current.replays + 1;
     const job: DeliveryJob = { delivery_id: id, account_key: account, subscription_id: subscription.id, event: current.event, replay };
     await this.bus.js.publish(streamSubjects.delivery(account, subscription.id), JSON.stringify(job), { msgID: `${id}:replay:${replay}` });
     const now = new Date().toISOString();
     const saved = await this.records.update(account, subscription.id, id, (record) =>
       record && record.status === 'dead' && record.replays < replay
-        ? { ...record, status: 'retrying', dead_reason: undefined, replays: replay, window_started_at: undefined, next_attempt_at: now, updated_at: now }
+        ? {
+            ...record,
+            status: 'retrying',
+            dead_reason: undefined,
+            replays: replay,
+            window_started_at: undefined,
+            next_attempt_at: now,
+            updated_at: now,
+          }
         : undefined,
     );
     return saved?.value ?? current;

@@ -3,7 +3,16 @@ import { CONSUMERS, jsonOrUndefined, nakAfter, startDurableWorker, STREAMS, type
 import type { PoisonPolicy } from '#libs/deadletters';
 import { errorMessage } from '#libs/errors';
 import type { Logger } from '#libs/logger';
-import type { DeadReason, Delivery, DeliveryAttempt, DeliveryRepository, DeliveryStatus, LiveTable, Subscription, Versioned } from '#libs/store';
+import type {
+  DeadReason,
+  Delivery,
+  DeliveryAttempt,
+  DeliveryRepository,
+  DeliveryStatus,
+  LiveTable,
+  Subscription,
+  Versioned,
+} from '#libs/store';
 import { DeliveryJob } from './deliveries.js';
 import { nextRetryDelay, type RetrySchedule } from './retrySchedule.js';
 import { webhookHeaders } from './signing.js';
@@ -68,7 +77,10 @@ export class DeliveryWorker {
         concurrency,
         handle: async (msg) => void (await this.deliver(msg)),
         onRetry: (err, msg, retry) =>
-          log.error({ err, subject: msg.subject, attempt: retry.attempt, transient: retry.transient, retry_in_ms: retry.inMs }, 'delivery failed on our side: redelivering'),
+          log.error(
+            { err, subject: msg.subject, attempt: retry.attempt, transient: retry.transient, retry_in_ms: retry.inMs },
+            'delivery failed on our side: redelivering',
+          ),
         failures: {
           maxAttempts: poison.maxAttempts,
           delaysMs: poison.delaysMs,
@@ -84,9 +96,20 @@ export class DeliveryWorker {
   private async deadLetter(msg: JsMsg, err: unknown, attempts: number): Promise<void> {
     const job = DeliveryJob.safeParse(jsonOrUndefined(msg.data));
     const ids = job.success
-      ? { account_key: job.data.account_key, subscription_id: job.data.subscription_id, delivery_id: job.data.delivery_id, event_id: job.data.event.event_id }
+      ? {
+          account_key: job.data.account_key,
+          subscription_id: job.data.subscription_id,
+          delivery_id: job.data.delivery_id,
+          event_id: job.data.event.event_id,
+        }
       : {};
-    await this.options.poison.deadLetters.addPoison({ consumer: CONSUMERS.deliveries, account: ids.account_key, msg, error: err, attempts });
+    await this.options.poison.deadLetters.addPoison({
+      consumer: CONSUMERS.deliveries,
+      account: ids.account_key,
+      msg,
+      error: err,
+      attempts,
+    });
     this.options.log.error({ err, subject: msg.subject, ...ids, attempts }, 'delivery failed on our side on every attempt: dead-lettered');
   }
 
@@ -105,7 +128,10 @@ export class DeliveryWorker {
     if (!job) return 'dropped';
     const key = `${job.delivery_id}:${job.replay ?? 0}`;
     if (this.inHand.has(key)) {
-      this.options.log.debug({ delivery_id: job.delivery_id, seq: msg.seq }, 'delivery handed out again while in hand: left to the attempt in progress');
+      this.options.log.debug(
+        { delivery_id: job.delivery_id, seq: msg.seq },
+        'delivery handed out again while in hand: left to the attempt in progress',
+      );
       return 'duplicate';
     }
     this.inHand.add(key);
@@ -118,7 +144,12 @@ export class DeliveryWorker {
 
   private async attempt(msg: JsMsg, job: DeliveryJob): Promise<DeliveryResult> {
     const { subscriptions, records, health, log } = this.options;
-    const ids = { account_key: job.account_key, subscription_id: job.subscription_id, delivery_id: job.delivery_id, event_id: job.event.event_id };
+    const ids = {
+      account_key: job.account_key,
+      subscription_id: job.subscription_id,
+      delivery_id: job.delivery_id,
+      event_id: job.event.event_id,
+    };
     const known = { record: await records.read(job.account_key, job.subscription_id, job.delivery_id) };
     const recorded = known.record?.value;
     if (recorded && recorded.status !== 'retrying' && (job.replay ?? 0) <= recorded.replays) {
@@ -157,7 +188,13 @@ export class DeliveryWorker {
     const heartbeat = setInterval(() => msg.working(), this.options.ackWaitMs / 3);
     let posted;
     try {
-      posted = await postWebhook(url, body, webhookHeaders(subscription.secret, job.delivery_id, body), this.options.timeoutMs, this.options.targets.lookup);
+      posted = await postWebhook(
+        url,
+        body,
+        webhookHeaders(subscription.secret, job.delivery_id, body),
+        this.options.timeoutMs,
+        this.options.targets.lookup,
+      );
     } finally {
       clearInterval(heartbeat);
     }
@@ -217,35 +254,41 @@ export class DeliveryWorker {
   private async record(job: DeliveryJob, at: string, decide: Decide, known: { record: Versioned<Delivery> | undefined }): Promise<Outcome> {
     const now = new Date().toISOString();
     let outcome: Outcome | undefined;
-    await this.options.records.update(job.account_key, job.subscription_id, job.delivery_id, (current): Delivery => {
-      const base: Delivery = current ?? {
-        id: job.delivery_id,
-        account_key: job.account_key,
-        subscription_id: job.subscription_id,
-        event: job.event,
-        status: 'retrying',
-        attempt_count: 0,
-        attempts: [],
-        replays: 0,
-        created_at: now,
-        updated_at: now,
-      };
-      const replayed = job.replay !== undefined && base.replays < job.replay;
-      const windowStartedAt = (!replayed && base.window_started_at) || at;
-      outcome = decide(Date.parse(windowStartedAt));
-      const count = base.attempt_count + (outcome.attempt ? 1 : 0);
-      return {
-        ...base,
-        status: outcome.status,
-        attempt_count: count,
-        attempts: outcome.attempt ? [...base.attempts, { n: count, ...outcome.attempt }].slice(-MAX_ATTEMPTS_KEPT) : base.attempts,
-        window_started_at: windowStartedAt,
-        next_attempt_at: outcome.nextAttemptAt !== undefined ? new Date(outcome.nextAttemptAt).toISOString() : undefined,
-        dead_reason: outcome.deadReason,
-        replays: Math.max(base.replays, job.replay ?? 0),
-        updated_at: now,
-      };
-    }, known);
+    await this.options.records.update(
+      job.account_key,
+      job.subscription_id,
+      job.delivery_id,
+      (current): Delivery => {
+        const base: Delivery = current ?? {
+          id: job.delivery_id,
+          account_key: job.account_key,
+          subscription_id: job.subscription_id,
+          event: job.event,
+          status: 'retrying',
+          attempt_count: 0,
+          attempts: [],
+          replays: 0,
+          created_at: now,
+          updated_at: now,
+        };
+        const replayed = job.replay !== undefined && base.replays < job.replay;
+        const windowStartedAt = (!replayed && base.window_started_at) || at;
+        outcome = decide(Date.parse(windowStartedAt));
+        const count = base.attempt_count + (outcome.attempt ? 1 : 0);
+        return {
+          ...base,
+          status: outcome.status,
+          attempt_count: count,
+          attempts: outcome.attempt ? [...base.attempts, { n: count, ...outcome.attempt }].slice(-MAX_ATTEMPTS_KEPT) : base.attempts,
+          window_started_at: windowStartedAt,
+          next_attempt_at: outcome.nextAttemptAt !== undefined ? new Date(outcome.nextAttemptAt).toISOString() : undefined,
+          dead_reason: outcome.deadReason,
+          replays: Math.max(base.replays, job.replay ?? 0),
+          updated_at: now,
+        };
+      },
+      known,
+    );
     return outcome!;
   }
 }

@@ -41,10 +41,23 @@ export class SubscriptionHealth {
       if (!current.failing_since) return { ...current, failing_since: failedAt };
       if (now - Date.parse(current.failing_since) < windowMs) return undefined;
       disabled = true;
-      return { ...current, enabled: false, disabled: { reason: 'failing', at, failing_since: current.failing_since, announced: false }, updated_at: at };
+      return {
+        ...current,
+        enabled: false,
+        disabled: { reason: 'failing', at, failing_since: current.failing_since, announced: false },
+        updated_at: at,
+      };
     });
     if (disabled && saved) {
-      log.warn({ account_key: subscription.account_key, subscription_id: subscription.id, failing_since: saved.value.failing_since, last_error: error }, 'subscription failing for too long: disabled');
+      log.warn(
+        {
+          account_key: subscription.account_key,
+          subscription_id: subscription.id,
+          failing_since: saved.value.failing_since,
+          last_error: error,
+        },
+        'subscription failing for too long: disabled',
+      );
       await this.announce(saved.value, error);
     }
   }

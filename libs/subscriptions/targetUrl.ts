@@ -82,7 +82,9 @@ export function deliveryTargets(policy: { allowPrivate: boolean; resolve?: Resol
     if (addresses.length === 0) throw refused(`host ${host} resolves to no address`);
     const blocked = addresses.find((one) => isPrivateAddress(one.address));
     if (blocked) {
-      throw refused(`${host} resolves to ${blocked.address}, a private or reserved address: subscriptions may only reach public hosts (an operator can allow private targets)`);
+      throw refused(
+        `${host} resolves to ${blocked.address}, a private or reserved address: subscriptions may only reach public hosts (an operator can allow private targets)`,
+      );
     }
     return addresses;
   }
@@ -96,7 +98,8 @@ export function deliveryTargets(policy: { allowPrivate: boolean; resolve?: Resol
         throw refused('must be an absolute URL, e.g. https://example.com/hooks');
       }
       if (url.protocol !== 'http:' && url.protocol !== 'https:') throw refused(`must be http or https, not ${url.protocol.slice(0, -1)}`);
-      if (url.username || url.password) throw refused('must not carry credentials (user:password@): authenticate the POST with its signature');
+      if (url.username || url.password)
+        throw refused('must not carry credentials (user:password@): authenticate the POST with its signature');
       // URL has already rewritten IPv4 spellings such as 2130706433 or 0x7f.1 to dotted decimal
       if (!policy.allowPrivate) await publicAddresses(url.hostname);
       return url;

@@ -20,7 +20,8 @@ const USER_AGENT = 'Switchboard-Webhooks/1';
 
 function answered(status: number, location: string | undefined): Pick<PostOutcome, 'ok' | 'error'> {
   if (status >= 200 && status < 300) return { ok: true };
-  if (status >= 300 && status < 400) return { ok: false, error: `redirected (HTTP ${status}) to ${location ?? '?'}: redirects are not followed` };
+  if (status >= 300 && status < 400)
+    return { ok: false, error: `redirected (HTTP ${status}) to ${location ?? '?'}: redirects are not followed` };
   return { ok: false, error: `HTTP ${status}` };
 }
 
@@ -28,7 +29,13 @@ function answered(status: number, location: string | undefined): Pick<PostOutcom
  * POSTs a JSON body once. A 2xx is a success; a redirect is a failure (it is not followed: the
  * subscription's URL is the only place its events go); the whole exchange has a time limit.
  */
-export async function postWebhook(url: URL, body: string, headers: Record<string, string>, timeoutMs: number, lookup?: LookupFunction): Promise<PostOutcome> {
+export async function postWebhook(
+  url: URL,
+  body: string,
+  headers: Record<string, string>,
+  timeoutMs: number,
+  lookup?: LookupFunction,
+): Promise<PostOutcome> {
   const started = performance.now();
   const duration_ms = () => Math.round((performance.now() - started) * 10) / 10;
   try {
@@ -46,6 +53,10 @@ export async function postWebhook(url: URL, body: string, headers: Record<string
       ...(answer.body !== '' ? { response: answer.body } : {}),
     };
   } catch (err) {
-    return { ok: false, duration_ms: duration_ms(), error: err instanceof HttpRequestFailed && err.timedOut ? `timed out after ${timeoutMs} ms` : errorMessage(err) };
+    return {
+      ok: false,
+      duration_ms: duration_ms(),
+      error: err instanceof HttpRequestFailed && err.timedOut ? `timed out after ${timeoutMs} ms` : errorMessage(err),
+    };
   }
 }

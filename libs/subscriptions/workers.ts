@@ -33,7 +33,12 @@ export interface DeliveryWorkers {
  */
 export async function startDeliveryWorkers(options: DeliveryWorkersOptions): Promise<DeliveryWorkers> {
   const { bus, log, ackWaitMs } = options;
-  const health = new SubscriptionHealth({ repository: options.subscriptions, bus, windowMs: options.schedule.windowMs, log: log.child({ component: 'subscriptions' }) });
+  const health = new SubscriptionHealth({
+    repository: options.subscriptions,
+    bus,
+    windowMs: options.schedule.windowMs,
+    log: log.child({ component: 'subscriptions' }),
+  });
   const worker = new DeliveryWorker({
     bus,
     subscriptions: options.table,

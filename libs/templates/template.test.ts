@@ -25,7 +25,10 @@ describe('templates', () => {
     let rendered = render(deep, context);
     for (let i = 100_000 - 1; i >= 0; i--) rendered = i % 2 === 0 ? (rendered as unknown[])[0] : (rendered as { k: unknown }).k;
     expect(rendered).toBe('Ann');
-    const withProto = render(JSON.parse('{"__proto__": {"x": "{{event.event_data.n}}"}, "list": ["a", "{{event.event_data.n}}"]}'), context);
+    const withProto = render(
+      JSON.parse('{"__proto__": {"x": "{{event.event_data.n}}"}, "list": ["a", "{{event.event_data.n}}"]}'),
+      context,
+    );
     expect(Object.getPrototypeOf(withProto)).toBe(Object.prototype);
     expect(JSON.stringify(withProto)).toBe('{"__proto__":{"x":3},"list":["a",3]}');
   });

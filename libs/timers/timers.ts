@@ -65,7 +65,10 @@ export class Timers {
         concurrency: options.concurrency,
         handle: (msg) => this.fire(msg, options),
         onRetry: (err, msg, retry) =>
-          options.log.error({ err, subject: msg.subject, attempt: retry.attempt, transient: retry.transient, retry_in_ms: retry.inMs }, 'timer handler failed: retrying'),
+          options.log.error(
+            { err, subject: msg.subject, attempt: retry.attempt, transient: retry.transient, retry_in_ms: retry.inMs },
+            'timer handler failed: retrying',
+          ),
         failures: poison && {
           maxAttempts: poison.maxAttempts,
           delaysMs: poison.delaysMs,
@@ -83,7 +86,10 @@ export class Timers {
     const about = TimerAbout.safeParse(TimerMessage.safeParse(jsonOrUndefined(msg.data)).data?.payload);
     const { account_key, id } = about.success ? about.data : {};
     await poison.deadLetters.addPoison({ consumer: CONSUMERS.timers, account: account_key, msg, error: err, attempts });
-    log.error({ err, subject: msg.subject, timer: kind, account_key, [`${kind}_id`]: id, attempts }, 'timer failed on every firing: dead-lettered');
+    log.error(
+      { err, subject: msg.subject, timer: kind, account_key, [`${kind}_id`]: id, attempts },
+      'timer failed on every firing: dead-lettered',
+    );
   }
 
   private async fire(msg: JsMsg, { handlers, log }: TimerWorkerOptions): Promise<void> {

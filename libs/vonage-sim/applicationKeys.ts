@@ -25,9 +25,14 @@ export class ApplicationKeys {
       try {
         this.keys.set(app.applicationId, createPublicKey(app.publicKey));
       } catch (err) {
-        throw new SwitchboardError('validation_failed', `public key of application ${app.applicationId} is not a PEM public key`, undefined, {
-          cause: err,
-        });
+        throw new SwitchboardError(
+          'validation_failed',
+          `public key of application ${app.applicationId} is not a PEM public key`,
+          undefined,
+          {
+            cause: err,
+          },
+        );
       }
     }
   }

@@ -72,14 +72,21 @@ const guardedRoutes: FastifyPluginAsync<ControlOptions> = async (app, { ctx, con
 export const controlRoutes: FastifyPluginAsync<ControlOptions> = async (app, options) => {
   const { ctx } = options;
   app.setErrorHandler((err: FastifyError, _req, reply) => {
-    if (err.statusCode === 400) return sendError(reply, 400, new SwitchboardError('invalid_json', `request body is not valid JSON: ${err.message}`));
-    if (err.statusCode === 415) return sendError(reply, 415, new SwitchboardError('unsupported_media_type', 'send the body as application/json'));
+    if (err.statusCode === 400)
+      return sendError(reply, 400, new SwitchboardError('invalid_json', `request body is not valid JSON: ${err.message}`));
+    if (err.statusCode === 415)
+      return sendError(reply, 415, new SwitchboardError('unsupported_media_type', 'send the body as application/json'));
     ctx.logger.error({ err }, 'simulator control route failed');
     return sendError(reply, 500, new SwitchboardError('internal', 'the simulator failed; see its log'));
   });
 
   // Open: servers probe it to find a simulator they can share, and it shows only counts.
-  app.get('/_sim/health', async () => ({ status: 'ok', messages: ctx.store.size, pending_webhooks: ctx.webhooks.pendingCount, webhook_retries: ctx.webhooks.retryCount }));
+  app.get('/_sim/health', async () => ({
+    status: 'ok',
+    messages: ctx.store.size,
+    pending_webhooks: ctx.webhooks.pendingCount,
+    webhook_retries: ctx.webhooks.retryCount,
+  }));
 
   // Its own encapsulated context, so the token hook covers these routes and not the health probe.
   await app.register(guardedRoutes, options);

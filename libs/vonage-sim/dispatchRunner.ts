@@ -20,7 +20,13 @@ function meets(status: MessageStatus, condition: 'read' | 'delivered'): boolean 
  * Sends one step and waits for its outcome. A step with a failover waits at most its (scaled)
  * expiry; the last step has none, and is done when delivered (or read) or failed.
  */
-function sendStep(ctx: SimContext, dispatchUuid: string, message: SimMessage, step: WorkflowStep, signal: AbortSignal): Promise<StepOutcome> {
+function sendStep(
+  ctx: SimContext,
+  dispatchUuid: string,
+  message: SimMessage,
+  step: WorkflowStep,
+  signal: AbortSignal,
+): Promise<StepOutcome> {
   const condition = step.failover?.condition_status ?? 'delivered';
   return new Promise((resolve, reject) => {
     const expiry = step.failover && setTimeout(() => settle('expired'), timeoutMs(ctx.scaled(step.failover.expiry_time * 1000)));
@@ -47,7 +53,11 @@ function sendStep(ctx: SimContext, dispatchUuid: string, message: SimMessage, st
     });
     // The message plays on after a failover, as a real one would still report.
     ctx.background(playback);
-    if (!step.failover) playback.then(() => settle('ended'), () => settle('ended'));
+    if (!step.failover)
+      playback.then(
+        () => settle('ended'),
+        () => settle('ended'),
+      );
   });
 }
 
@@ -56,7 +66,12 @@ function sendStep(ctx: SimContext, dispatchUuid: string, message: SimMessage, st
  * undeliverable and otherwise when the step's condition is not met within its expiry; then a
  * final report, `completed` or `error`. A last step that never reports anything gets no report.
  */
-export async function runWorkflow(ctx: SimContext, dispatchUuid: string, applicationId: string, steps: readonly WorkflowStep[]): Promise<void> {
+export async function runWorkflow(
+  ctx: SimContext,
+  dispatchUuid: string,
+  applicationId: string,
+  steps: readonly WorkflowStep[],
+): Promise<void> {
   const signal = ctx.signal;
   const sent: Array<{ message: SimMessage; step: WorkflowStep }> = [];
   for (const [index, step] of steps.entries()) {

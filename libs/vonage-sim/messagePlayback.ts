@@ -28,7 +28,13 @@ export async function playMessage(ctx: SimContext, message: SimMessage, scenario
   if (reply) {
     const answer = async (): Promise<void> => {
       await waitUntil(start + ctx.scaled(reply.after_ms), signal);
-      const body = inboundBody({ channel: message.channel, from: message.to, to: message.from, text: reply.text, inReplyTo: message.message_uuid });
+      const body = inboundBody({
+        channel: message.channel,
+        from: message.to,
+        to: message.from,
+        text: reply.text,
+        inReplyTo: message.message_uuid,
+      });
       await ctx.postInbound(body, message.application_id, signal);
     };
     ctx.background(answer());

@@ -18,9 +18,7 @@ export const MessageRequest = z
         type: z.string().optional(),
       })
       .optional(),
-    messenger: z
-      .object({ category: z.enum(['response', 'update', 'message_tag']).optional(), tag: z.string().optional() })
-      .optional(),
+    messenger: z.object({ category: z.enum(['response', 'update', 'message_tag']).optional(), tag: z.string().optional() }).optional(),
   })
   .superRefine((msg, ctx) => {
     const to = addressProblem(normalizeAddress(msg.channel, msg.to), msg.to);
@@ -28,7 +26,8 @@ export const MessageRequest = z
     const from = addressProblem(normalizeSender(msg.channel, msg.from), msg.from);
     if (from) ctx.addIssue({ code: 'custom', path: ['from'], message: from });
     const limit = maxTextLength(msg.channel);
-    if (msg.text.length > limit) ctx.addIssue({ code: 'custom', path: ['text'], message: `must be at most ${limit} characters on ${msg.channel}` });
+    if (msg.text.length > limit)
+      ctx.addIssue({ code: 'custom', path: ['text'], message: `must be at most ${limit} characters on ${msg.channel}` });
     if (msg.messenger?.category === 'message_tag' && !msg.messenger.tag) {
       ctx.addIssue({ code: 'custom', path: ['messenger', 'tag'], message: 'is required when category is message_tag' });
     }

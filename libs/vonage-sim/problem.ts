@@ -13,7 +13,11 @@ const PROBLEMS = {
   /** Dispatch answers a bad workflow with 400 where Messages says 422. */
   invalid_workflow: { status: 400, type: 'https://developer.vonage.com/api-errors/dispatch#invalid-params', title: 'Invalid params' },
   unauthorized: { status: 401, type: 'https://developer.vonage.com/api-errors#unauthorized', title: 'Unauthorized' },
-  unsupported_media_type: { status: 415, type: 'https://developer.vonage.com/api-errors#unsupported-media-type', title: 'Unsupported Media Type' },
+  unsupported_media_type: {
+    status: 415,
+    type: 'https://developer.vonage.com/api-errors#unsupported-media-type',
+    title: 'Unsupported Media Type',
+  },
   invalid_params: { status: 422, type: 'https://developer.vonage.com/api-errors/messages#1150', title: 'Invalid params' },
   throttled: { status: 429, type: 'https://developer.vonage.com/api-errors/messages#1000', title: 'Rate Limit Hit' },
   internal: { status: 500, type: 'https://developer.vonage.com/api-errors#internal-error', title: 'Internal Error' },
@@ -48,12 +52,18 @@ export function problemErrorHandler(logger: Logger) {
 export function sendFailFirst(reply: FastifyReply, failure: FailFirst): FastifyReply {
   switch (failure.status) {
     case 429:
-      return sendProblem(reply.header('retry-after', String(failure.retry_after_s ?? 1)), 'throttled', 'Please wait, then retry your request');
+      return sendProblem(
+        reply.header('retry-after', String(failure.retry_after_s ?? 1)),
+        'throttled',
+        'Please wait, then retry your request',
+      );
     case 500:
       return sendProblem(reply, 'internal', 'There was an error processing your request in the Platform.');
     case 503:
       return sendProblem(reply, 'unavailable', 'The service is temporarily unavailable, please retry later.');
     case 422:
-      return sendProblem(reply, 'invalid_params', 'The value of one or more parameters is invalid.', [{ name: 'to', reason: 'not a reachable recipient' }]);
+      return sendProblem(reply, 'invalid_params', 'The value of one or more parameters is invalid.', [
+        { name: 'to', reason: 'not a reachable recipient' },
+      ]);
   }
 }

@@ -16,7 +16,12 @@ export const Scenario = z.strictObject({
     .min(0)
     .optional()
     .describe('when delivered (or rejected / undeliverable) is reported, from acceptance; default 200'),
-  read_after_ms: z.number().int().min(0).optional().describe('when read is reported, from acceptance (never before delivered); default 1000'),
+  read_after_ms: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('when read is reported, from acceptance (never before delivered); default 1000'),
   fail_first: z
     .strictObject({
       count: z.number().int().min(1).max(10_000),
@@ -31,7 +36,9 @@ export const Scenario = z.strictObject({
     .min(0)
     .max(600_000)
     .optional()
-    .describe('how long the API takes to answer a send it has accepted (its webhooks go out meanwhile): a slow provider, or a sender that dies before the answer'),
+    .describe(
+      'how long the API takes to answer a send it has accepted (its webhooks go out meanwhile): a slow provider, or a sender that dies before the answer',
+    ),
   reply: z
     .strictObject({ after_ms: z.number().int().min(0), text: z.string().min(1).max(4096) })
     .optional()

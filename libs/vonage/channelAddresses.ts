@@ -7,11 +7,16 @@ const PLATFORM_ID = /^[^\s]{1,50}$/;
 const ALPHANUMERIC_SENDER = /^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$/;
 
 function platformId(value: string, what: string): AddressCheck {
-  return PLATFORM_ID.test(value) ? { ok: true, value } : { ok: false, message: `"${value}" is not a ${what} (1 to 50 characters, no spaces)` };
+  return PLATFORM_ID.test(value)
+    ? { ok: true, value }
+    : { ok: false, message: `"${value}" is not a ${what} (1 to 50 characters, no spaces)` };
 }
 
 function phoneNumber(type: ChannelType, value: string): AddressCheck {
-  const digits = value.replace(/[\s().-]/g, '').replace(/^\+/, '').replace(/^00/, '');
+  const digits = value
+    .replace(/[\s().-]/g, '')
+    .replace(/^\+/, '')
+    .replace(/^00/, '');
   return E164_DIGITS.test(digits)
     ? { ok: true, value: digits }
     : { ok: false, message: `"${value}" is not a phone number for ${type} (E.164: 7 to 15 digits, e.g. 447700900123)` };

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { CHANNEL_TYPES, CHANNEL_TYPES_HELP, DISPATCH_CHANNELS, ChannelTypeSchema, inWords, normalizeChannelType, senderSetting } from './index.js';
+import {
+  CHANNEL_TYPES,
+  CHANNEL_TYPES_HELP,
+  DISPATCH_CHANNELS,
+  ChannelTypeSchema,
+  inWords,
+  normalizeChannelType,
+  senderSetting,
+} from './index.js';
 
 describe('the channel table', () => {
   it('knows each channel by its type, its aliases and its Dispatch name, in any case', () => {
@@ -20,11 +28,16 @@ describe('the channel table', () => {
     expect(DISPATCH_CHANNELS).toEqual({ sms: 'sms', whatsapp: 'whatsapp', messenger: 'messenger', viber_service_msg: 'viber_service' });
   });
 
-  it('names the setting of each channel\'s default sender', () => {
+  it("names the setting of each channel's default sender", () => {
     expect(senderSetting('viber_service')).toBe('VONAGE_FROM_VIBER_SERVICE');
   });
 
   it('lists names as a person would', () => {
-    expect([inWords([]), inWords(['sms']), inWords(['sms', 'mms']), inWords(['a', 'b', 'c'])]).toEqual(['', 'sms', 'sms and mms', 'a, b and c']);
+    expect([inWords([]), inWords(['sms']), inWords(['sms', 'mms']), inWords(['a', 'b', 'c'])]).toEqual([
+      '',
+      'sms',
+      'sms and mms',
+      'a, b and c',
+    ]);
   });
 });

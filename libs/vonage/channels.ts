@@ -31,7 +31,14 @@ export interface ChannelSpec {
 const TABLE = {
   sms: { recipient: 'number', sender: 'number_or_name', reportsRead: false, maxTextLength: 1000, dispatchName: 'sms' },
   mms: { recipient: 'number', sender: 'number', reportsRead: false, maxTextLength: 1000 },
-  whatsapp: { recipient: 'number', sender: 'number', reportsRead: true, maxTextLength: 4096, dispatchName: 'whatsapp', quotesReplies: true },
+  whatsapp: {
+    recipient: 'number',
+    sender: 'number',
+    reportsRead: true,
+    maxTextLength: 4096,
+    dispatchName: 'whatsapp',
+    quotesReplies: true,
+  },
   messenger: { recipient: 'id', sender: 'id', reportsRead: true, maxTextLength: 640, dispatchName: 'messenger' },
   viber_service: {
     aliases: ['viber'],

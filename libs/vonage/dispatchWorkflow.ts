@@ -25,7 +25,9 @@ const DEFAULT_EXPIRY_SECONDS = 600;
 function address(index: number, item: DispatchItem, role: 'to' | 'from', type: string): Record<string, string> {
   const normalized = role === 'to' ? normalizeAddress(item.channel, item.to) : normalizeSender(item.channel, item.from);
   if (!normalized.ok) {
-    throw new SwitchboardError('validation_failed', `workflow.${index}.${role}: ${normalized.message}`, { field: `workflow.${index}.${role}` });
+    throw new SwitchboardError('validation_failed', `workflow.${index}.${role}: ${normalized.message}`, {
+      field: `workflow.${index}.${role}`,
+    });
   }
   // Viber, for one, sends from a service id to a phone number.
   const field = role === 'to' ? recipientKind(item.channel) : senderKind(item.channel);
@@ -33,11 +35,12 @@ function address(index: number, item: DispatchItem, role: 'to' | 'from', type: s
 }
 
 function failoverOf(index: number, item: DispatchItem, fallback: FailoverCondition | undefined): FailoverCondition {
-  const condition = item.failover ?? fallback ?? {
-    // SMS never reports read: waiting for it would always run out the expiry.
-    condition_status: reportsRead(item.channel) ? 'read' : 'delivered',
-    expiry_time: DEFAULT_EXPIRY_SECONDS,
-  };
+  const condition = item.failover ??
+    fallback ?? {
+      // SMS never reports read: waiting for it would always run out the expiry.
+      condition_status: reportsRead(item.channel) ? 'read' : 'delivered',
+      expiry_time: DEFAULT_EXPIRY_SECONDS,
+    };
   const parsed = FailoverCondition.safeParse(condition);
   if (parsed.success) return parsed.data;
   throw validationError(parsed.error, `workflow.${index}.failover`);

@@ -6,18 +6,8 @@ export { ProblemDetails } from './problemDetails.js';
 export type { VonageClientOptions } from './vonageHttp.js';
 export { messageBody, type OutboundMessage } from './messageBody.js';
 export { MessagesClient, type MessagesClientOptions } from './messagesClient.js';
-export {
-  MESSAGE_STATUSES,
-  MessageStatus,
-  MessageUsage,
-  MessageStatusWebhook,
-  InboundMessageWebhook,
-} from './messageWebhooks.js';
+export { MESSAGE_STATUSES, MessageStatus, MessageUsage, MessageStatusWebhook, InboundMessageWebhook } from './messageWebhooks.js';
 export { signWebhook, verifyWebhookSignature, type WebhookVerification } from './webhookSignature.js';
 export { FailoverCondition, dispatchBody, type DispatchItem } from './dispatchWorkflow.js';
 export { DispatchClient, type DispatchClientOptions } from './dispatchClient.js';
-export {
-  DispatchAddress,
-  DispatchMessageStatusWebhook,
-  DispatchFinalReport,
-} from './dispatchWebhooks.js';
+export { DispatchAddress, DispatchMessageStatusWebhook, DispatchFinalReport } from './dispatchWebhooks.js';

@@ -73,7 +73,10 @@ function readAccepted<T>(res: HttpAnswer, accepted: z.ZodType<T>, operation: str
   } catch (err) {
     problem = errorMessage(err);
   }
-  throw outcomeUnknown(operation, `HTTP ${res.status}, but the answer is not what was expected: ${problem}`, { status: res.status, attempts });
+  throw outcomeUnknown(operation, `HTTP ${res.status}, but the answer is not what was expected: ${problem}`, {
+    status: res.status,
+    attempts,
+  });
 }
 
 /**
@@ -119,9 +122,11 @@ export class VonageHttp {
           { status: result.status, attempts: attempt },
         );
       }
-      const delayMs =
-        result.retryAfterMs ?? withJitter(exponentialDelayMs(attempt, this.baseDelayMs, this.maxDelayMs));
-      this.logger.warn({ operation, path, attempt, status: result.status, delayMs: Math.round(delayMs) }, `Vonage ${operation}: ${result.reason}, retrying`);
+      const delayMs = result.retryAfterMs ?? withJitter(exponentialDelayMs(attempt, this.baseDelayMs, this.maxDelayMs));
+      this.logger.warn(
+        { operation, path, attempt, status: result.status, delayMs: Math.round(delayMs) },
+        `Vonage ${operation}: ${result.reason}, retrying`,
+      );
       await sleep(delayMs);
     }
   }

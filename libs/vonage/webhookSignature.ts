@@ -19,7 +19,11 @@ function hs256(signingInput: string, secret: string): Buffer {
  * The bearer token Vonage puts on a signed webhook: HS256 over iat, jti, iss, api_key,
  * application_id and payload_hash.
  */
-export async function signWebhook(rawBody: string, secret: string, claims: { applicationId?: string; apiKey?: string } = {}): Promise<string> {
+export async function signWebhook(
+  rawBody: string,
+  secret: string,
+  claims: { applicationId?: string; apiKey?: string } = {},
+): Promise<string> {
   const payload = {
     iat: Math.floor(Date.now() / 1000),
     jti: randomUUID(),
@@ -98,7 +102,10 @@ export async function verifyWebhookSignature(input: {
   const tolerance = input.toleranceSeconds ?? 300;
   if (typeof payload.iat !== 'number') return { ok: false, reason: 'iat missing: the token does not say when it was signed' };
   if (Math.abs(now - payload.iat) > tolerance) {
-    return { ok: false, reason: `iat outside tolerance: signed ${now - payload.iat} s ago, more than ${tolerance} s from now (replayed or clock skew)` };
+    return {
+      ok: false,
+      reason: `iat outside tolerance: signed ${now - payload.iat} s ago, more than ${tolerance} s from now (replayed or clock skew)`,
+    };
   }
   if (!hashMatches(payload.payload_hash, input.rawBody)) {
     return { ok: false, reason: 'payload_hash mismatch: the body is not the one that was signed' };

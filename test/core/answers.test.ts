@@ -32,7 +32,12 @@ import { waitFor } from '../support/waitFor.js';
 const sb = useSwitchboard({ env: { SWITCHBOARD_TIME_SCALE: '0.001' } });
 
 const account = () => `answers-${randomUUID().slice(0, 8)}`;
-const event = (event_type: string, event_data: Record<string, unknown> = {}) => ({ conversation_type: 'ops', conversation_key: 'k', event_type, event_data });
+const event = (event_type: string, event_data: Record<string, unknown> = {}) => ({
+  conversation_type: 'ops',
+  conversation_key: 'k',
+  event_type,
+  event_data,
+});
 
 // Each endpoint's answer read with the schema clients read it with: a field renamed, dropped or
 // retyped on one side only fails here.
@@ -47,7 +52,13 @@ describe("every answer fits its endpoint's schema", () => {
     });
     expect(unrouted.unrouted[0]!.event.event_id).toBe(accepted.event_id);
 
-    const route = bodyOf(await sb.api.put(`/v1/accounts/${acct}/routes/boom`, { match: { event_type: 'boom' }, steps: [{ handler: 'send_message', config: { contact: 'nobody', text: 'x' } }] }), Route);
+    const route = bodyOf(
+      await sb.api.put(`/v1/accounts/${acct}/routes/boom`, {
+        match: { event_type: 'boom' },
+        steps: [{ handler: 'send_message', config: { contact: 'nobody', text: 'x' } }],
+      }),
+      Route,
+    );
     expect(bodyOf(await sb.api.get(`/v1/accounts/${acct}/routes`), RouteList).routes.map((one) => one.id)).toEqual([route.id]);
 
     await sb.api.post(`/v1/accounts/${acct}/events`, event('boom'));
@@ -62,8 +73,22 @@ describe("every answer fits its endpoint's schema", () => {
   it('escalations, their pages and cancellation, and the messages they sent', async () => {
     const acct = account();
     sb.provider.simulator!.setScenario('447700913001', { outcome: 'silent' });
-    const config = { from: { sms: 'Company' }, users: [{ name: 'Ann', channels: [{ type: 'sms', id_num: '447700913001', expiry_time: 86_400 }, { type: 'sms', id_num: '447700913003' }] }] };
-    const started = bodyOf(await sb.api.post(`/v1/accounts/${acct}/escalations`, { config, event_data: { message: 'down' } }), EscalationView);
+    const config = {
+      from: { sms: 'Company' },
+      users: [
+        {
+          name: 'Ann',
+          channels: [
+            { type: 'sms', id_num: '447700913001', expiry_time: 86_400 },
+            { type: 'sms', id_num: '447700913003' },
+          ],
+        },
+      ],
+    };
+    const started = bodyOf(
+      await sb.api.post(`/v1/accounts/${acct}/escalations`, { config, event_data: { message: 'down' } }),
+      EscalationView,
+    );
     const sent = await waitFor('the first send', async () => {
       const esc = bodyOf(await sb.api.get(`/v1/accounts/${acct}/escalations/${started.id}`), EscalationView);
       return esc.attempts[0]?.message_uuid;
@@ -75,7 +100,10 @@ describe("every answer fits its endpoint's schema", () => {
 
   it('contacts, hooks, their calls and new tokens', async () => {
     const acct = account();
-    const hook = bodyOf(await sb.api.post(`/v1/accounts/${acct}/hooks`, { name: 'h', event: { event_type: 'launched' }, allow_get: true }), HookCreated);
+    const hook = bodyOf(
+      await sb.api.post(`/v1/accounts/${acct}/hooks`, { name: 'h', event: { event_type: 'launched' }, allow_get: true }),
+      HookCreated,
+    );
     await sb.stores.contacts.upsert(acct, { id: 'ann', name: 'Ann', channels: [{ type: 'sms', id_num: '447700913002' }] });
     expect(bodyOf(await sb.api.get(`/v1/accounts/${acct}/contacts`), ContactList).contacts.map((one) => one.id)).toEqual(['ann']);
     const called = await sb.api.get(hook.launch_path);
@@ -88,9 +116,15 @@ describe("every answer fits its endpoint's schema", () => {
   it('subscriptions and their deliveries', async () => {
     const acct = account();
     const created = bodyOf(await sb.api.post(`/v1/accounts/${acct}/subscriptions`, { url: 'http://127.0.0.1:9/hooks' }), SubscriptionView);
-    expect(bodyOf(await sb.api.get(`/v1/accounts/${acct}/subscriptions`), SubscriptionList).subscriptions[0]!.secret).not.toBe(created.secret);
+    expect(bodyOf(await sb.api.get(`/v1/accounts/${acct}/subscriptions`), SubscriptionList).subscriptions[0]!.secret).not.toBe(
+      created.secret,
+    );
     await sb.api.post(`/v1/accounts/${acct}/events`, event('anything'));
-    await waitFor('a delivery', async () => bodyOf(await sb.api.get(`/v1/accounts/${acct}/subscriptions/${created.id}/deliveries`), DeliveryList).deliveries.length > 0);
+    await waitFor(
+      'a delivery',
+      async () =>
+        bodyOf(await sb.api.get(`/v1/accounts/${acct}/subscriptions/${created.id}/deliveries`), DeliveryList).deliveries.length > 0,
+    );
   });
 
   it('limits, revoked tokens, readiness, and errors', async () => {

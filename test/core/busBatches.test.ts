@@ -62,7 +62,9 @@ describe('coalesced writes', () => {
     });
 
     expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(100);
-    const refused = outcomes.flatMap((outcome, index) => (outcome.status === 'rejected' ? [{ index, reason: outcome.reason as unknown }] : []));
+    const refused = outcomes.flatMap((outcome, index) =>
+      outcome.status === 'rejected' ? [{ index, reason: outcome.reason as unknown }] : [],
+    );
     expect(refused).toHaveLength(2);
     expect(refused[0]).toMatchObject({ index: 30, reason: { code: ErrorCode.BadSubject } });
     expect(refused[1]).toMatchObject({ index: 60, reason: { code: ErrorCode.MaxPayloadExceeded } });
@@ -81,9 +83,19 @@ describe('settled requests', () => {
     suite.bus.nc.subscribe('silent');
     const built = vi.spyOn(NatsError, 'errorForCode');
 
-    const requests = Array.from({ length: 200 }, (_, i) => suite.bus.nc.request('echo', String(i), { timeout: 2000 }).then((msg) => msg.string()))
-      .toSpliced(50, 0, suite.bus.nc.request('silent', 'x', { timeout: 300 }).then((msg) => msg.string()))
-      .toSpliced(150, 0, suite.bus.nc.request('nobody.listens', 'x', { timeout: 2000 }).then((msg) => msg.string()));
+    const requests = Array.from({ length: 200 }, (_, i) =>
+      suite.bus.nc.request('echo', String(i), { timeout: 2000 }).then((msg) => msg.string()),
+    )
+      .toSpliced(
+        50,
+        0,
+        suite.bus.nc.request('silent', 'x', { timeout: 300 }).then((msg) => msg.string()),
+      )
+      .toSpliced(
+        150,
+        0,
+        suite.bus.nc.request('nobody.listens', 'x', { timeout: 2000 }).then((msg) => msg.string()),
+      );
     const outcomes = await Promise.allSettled(requests);
     echo.unsubscribe();
 

@@ -30,7 +30,11 @@ describe('the bus client', () => {
   });
 
   it('deletes on provisioning the durable consumers no version reads any more, and provisions again as a no-op', async () => {
-    await suite.bus.jsm.consumers.add(STREAMS.events, { durable_name: 'subscriptions', ack_policy: AckPolicy.Explicit, filter_subject: 'events.>' });
+    await suite.bus.jsm.consumers.add(STREAMS.events, {
+      durable_name: 'subscriptions',
+      ack_policy: AckPolicy.Explicit,
+      filter_subject: 'events.>',
+    });
     await provisionBus(suite.bus, { dedupeWindowS: 60, eventsMaxAgeS: 3600 });
     await expect(suite.bus.jsm.consumers.info(STREAMS.events, 'subscriptions')).rejects.toThrow(/not found/);
     await provisionBus(suite.bus, { dedupeWindowS: 60, eventsMaxAgeS: 3600 });

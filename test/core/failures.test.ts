@@ -11,7 +11,12 @@ const sb = useSwitchboard();
 const account = () => `acct-${randomUUID().slice(0, 8)}`;
 const sms = (id_num: string, text: string) => ({ handler: 'send_message', config: { to: { type: 'sms', id_num }, text } });
 const publish = (acct: string, eventType: string, data: Record<string, unknown> = {}) =>
-  sb.api.post(`/v1/accounts/${acct}/events`, { conversation_type: 'poll', conversation_key: 'ops-poll', event_type: eventType, event_data: data });
+  sb.api.post(`/v1/accounts/${acct}/events`, {
+    conversation_type: 'poll',
+    conversation_key: 'ops-poll',
+    event_type: eventType,
+    event_data: data,
+  });
 const deadLetters = async (acct: string) => bodyOf(await sb.api.get(`/v1/accounts/${acct}/deadletters`), DeadLetterList).deadletters;
 
 describe('failures', () => {
@@ -104,7 +109,15 @@ describe('failures', () => {
     const victim = account();
     await sb.api.put(`/v1/accounts/${victim}/routes/ok`, { match: { event_type: 'outage' }, steps: [sms('447700900721', 'victim paged')] });
     // A source may publish only under its own account's subjects; the envelope inside names another.
-    const forged = { event_id: randomUUID(), timestamp: new Date().toISOString(), account_key: victim, conversation_type: 'poll', conversation_key: 'ops-poll', event_type: 'outage', event_data: {} };
+    const forged = {
+      event_id: randomUUID(),
+      timestamp: new Date().toISOString(),
+      account_key: victim,
+      conversation_type: 'poll',
+      conversation_key: 'ops-poll',
+      event_type: 'outage',
+      event_data: {},
+    };
     await sb.bus.js.publish(`events.${source}.poll.ops-poll.outage`, JSON.stringify(forged));
 
     const letter = await waitFor('the dead letter', async () => {
@@ -112,7 +125,9 @@ describe('failures', () => {
       return list.length === 1 && list[0];
     });
     expect(letter.reason).toBe('malformed');
-    expect(letter.error.message).toBe(`the envelope belongs under events.${victim}.poll.ops-poll.outage, not events.${source}.poll.ops-poll.outage`);
+    expect(letter.error.message).toBe(
+      `the envelope belongs under events.${victim}.poll.ops-poll.outage, not events.${source}.poll.ops-poll.outage`,
+    );
     await consumersIdle(sb.bus);
     expect(sb.provider.simulator!.messages({ to: '447700900721' })).toHaveLength(0);
     expect(await deadLetters(victim)).toHaveLength(0);
@@ -120,7 +135,10 @@ describe('failures', () => {
 
   it('keeps dead letters to their account', async () => {
     const acct = account();
-    await sb.api.put(`/v1/accounts/${acct}/routes/x`, { match: {}, steps: [{ handler: 'send_message', config: { contact: 'ghost', text: 'x' } }] });
+    await sb.api.put(`/v1/accounts/${acct}/routes/x`, {
+      match: {},
+      steps: [{ handler: 'send_message', config: { contact: 'ghost', text: 'x' } }],
+    });
     await publish(acct, 'outage');
     const letter = await waitFor('the dead letter', async () => (await deadLetters(acct))[0]);
     expect((await sb.api.get(`/v1/accounts/someone-else/deadletters/${letter.id}`)).status).toBe(404);

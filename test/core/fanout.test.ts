@@ -16,7 +16,12 @@ const emit = (event_type: string, extra: Record<string, unknown> = {}) => ({ han
 const putRoute = (acct: string, id: string, route: Record<string, unknown>) => sb.api.put(`/v1/accounts/${acct}/routes/${id}`, route);
 
 async function publishRoot(acct: string, eventType = 'start'): Promise<string> {
-  const res = await sb.api.post(`/v1/accounts/${acct}/events`, { conversation_type: 'poll', conversation_key: 'ops-poll', event_type: eventType, event_data: {} });
+  const res = await sb.api.post(`/v1/accounts/${acct}/events`, {
+    conversation_type: 'poll',
+    conversation_key: 'ops-poll',
+    event_type: eventType,
+    event_data: {},
+  });
   expect(res.status).toBe(202);
   return bodyOf(res, EventAccepted).event_id;
 }
@@ -24,7 +29,8 @@ async function publishRoot(acct: string, eventType = 'start'): Promise<string> {
 /** The chain a fan-out dead letter names, as far as these tests read it. */
 const FanoutDetails = z.object({ chain: z.array(z.looseObject({ event_id: z.string(), depth: z.number() })) });
 
-const deadLetters = async (acct: string) => bodyOf(await sb.api.get(`/v1/accounts/${acct}/deadletters?limit=1000`), DeadLetterList).deadletters;
+const deadLetters = async (acct: string) =>
+  bodyOf(await sb.api.get(`/v1/accounts/${acct}/deadletters?limit=1000`), DeadLetterList).deadletters;
 
 /** Every event of the account stored on EVENTS, the root included. */
 async function storedEvents(acct: string): Promise<number> {
@@ -73,7 +79,7 @@ describe('the fan-out budget', () => {
     expect((await sb.api.post(`/v1/accounts/${acct}/deadletters/${letter.id}/replay`)).status).toBe(409);
   });
 
-  it("applies the budget an operator set for the account, to routes whose emitted types saving them cannot judge", async () => {
+  it('applies the budget an operator set for the account, to routes whose emitted types saving them cannot judge', async () => {
     const acct = account();
     const limits = await sb.api.put(`/v1/accounts/${acct}/limits`, { fanout_budget: 7 });
     expect(limits.status).toBe(200);
@@ -121,7 +127,9 @@ describe('the fan-out budget', () => {
     });
 
     const root = await publishRoot(acct);
-    const failed = await waitFor('the failed step dead letter', async () => (await deadLetters(acct)).find((one) => one.reason === 'handler_failed'));
+    const failed = await waitFor('the failed step dead letter', async () =>
+      (await deadLetters(acct)).find((one) => one.reason === 'handler_failed'),
+    );
     await dispatcherIdle();
 
     // Four deliveries of the root, each emitting both events again: counted twice, the second delivery would be past a budget of 2.
@@ -152,22 +160,30 @@ describe('cycles of routes, refused when a route is saved', () => {
     expect(res.status).toBe(400);
     expect(issueOf(res)).toEqual({
       path: 'steps.1.config.event_type',
-      message: expect.stringMatching(/^route "b" emits "ping", which route "a" matches, which emits "pong", which route "b" matches: a cycle/),
+      message: expect.stringMatching(
+        /^route "b" emits "ping", which route "a" matches, which emits "pong", which route "b" matches: a cycle/,
+      ),
     });
     // The same route, into another conversation that "a" does not take, closes no cycle.
     const elsewhere = await putRoute(acct, 'a', { match: { event_type: 'ping', conversation_type: 'poll' }, steps: [emit('pong')] });
     expect(elsewhere.status).toBe(200);
-    expect((await putRoute(acct, 'b', { match: { event_type: 'pong' }, steps: [emit('ping', { conversation_type: 'audit' })] })).status).toBe(201);
+    expect(
+      (await putRoute(acct, 'b', { match: { event_type: 'pong' }, steps: [emit('ping', { conversation_type: 'audit' })] })).status,
+    ).toBe(201);
   });
 
   it('accepts a cycle bounded by allow_cycle on one of its routes, and refuses a malformed allowance', async () => {
     const acct = account();
-    expect((await putRoute(acct, 'a', { match: { event_type: 'ping' }, allow_cycle: { max_depth: 3 }, steps: [emit('pong')] })).status).toBe(201);
+    expect(
+      (await putRoute(acct, 'a', { match: { event_type: 'ping' }, allow_cycle: { max_depth: 3 }, steps: [emit('pong')] })).status,
+    ).toBe(201);
     expect((await putRoute(acct, 'b', { match: { event_type: 'pong' }, steps: [emit('ping')] })).status).toBe(201);
     // Taking the allowance away from "a" leaves the cycle unbounded.
     const unbounded = await putRoute(acct, 'a', { match: { event_type: 'ping' }, steps: [emit('pong')] });
     expect(unbounded.status).toBe(400);
-    expect(issueOf(unbounded)!.message).toMatch(/^route "a" emits "pong", which route "b" matches, which emits "ping", which route "a" matches: a cycle/);
+    expect(issueOf(unbounded)!.message).toMatch(
+      /^route "a" emits "pong", which route "b" matches, which emits "ping", which route "a" matches: a cycle/,
+    );
 
     for (const allow_cycle of [{ max_depth: 0 }, { max_depth: 65 }, { max_depth: 3, forever: true }, true]) {
       const res = await putRoute(acct, 'c', { match: { event_type: 'x' }, allow_cycle, steps: [emit('x')] });
@@ -178,9 +194,13 @@ describe('cycles of routes, refused when a route is saved', () => {
 
   it("ends an allowed cycle at the route's own max_depth", async () => {
     const acct = account();
-    expect((await putRoute(acct, 'echo', { match: { event_type: 'ping' }, allow_cycle: { max_depth: 3 }, steps: [emit('ping')] })).status).toBe(201);
+    expect(
+      (await putRoute(acct, 'echo', { match: { event_type: 'ping' }, allow_cycle: { max_depth: 3 }, steps: [emit('ping')] })).status,
+    ).toBe(201);
     await publishRoot(acct, 'ping');
-    const letter = await waitFor('the depth dead letter', async () => (await deadLetters(acct)).find((one) => one.reason === 'depth_exceeded'));
+    const letter = await waitFor('the depth dead letter', async () =>
+      (await deadLetters(acct)).find((one) => one.reason === 'depth_exceeded'),
+    );
     await dispatcherIdle();
     expect(letter.event?.cause?.depth).toBe(4);
     expect(letter.error.message).toMatch(/deeper than 3 \(route "echo"'s allow_cycle\.max_depth\)/);
@@ -192,14 +212,29 @@ describe('cycles of routes, refused when a route is saved', () => {
     const created = await putRoute(acct, 'signup', {
       match: { event_type: 'signed_up' },
       steps: [
-        { handler: 'create_contact', config: { name: '{{event.event_data.name}}', channels: [{ type: 'sms', id_num: '{{event.event_data.msisdn}}' }] } },
+        {
+          handler: 'create_contact',
+          config: { name: '{{event.event_data.name}}', channels: [{ type: 'sms', id_num: '{{event.event_data.msisdn}}' }] },
+        },
         emit('welcome_due', { event_data: { contact: '{{steps.0.output.contact_id}}' } }),
       ],
     });
     expect(created.status).toBe(201);
-    expect((await putRoute(acct, 'welcome', { match: { event_type: 'welcome_due' }, steps: [{ handler: 'send_message', config: { contact: '{{event.event_data.contact}}', text: 'Welcome!' } }] })).status).toBe(201);
+    expect(
+      (
+        await putRoute(acct, 'welcome', {
+          match: { event_type: 'welcome_due' },
+          steps: [{ handler: 'send_message', config: { contact: '{{event.event_data.contact}}', text: 'Welcome!' } }],
+        })
+      ).status,
+    ).toBe(201);
 
-    await sb.api.post(`/v1/accounts/${acct}/events`, { conversation_type: 'poll', conversation_key: 'ops-poll', event_type: 'signed_up', event_data: { name: 'Di', msisdn: '447700900821' } });
+    await sb.api.post(`/v1/accounts/${acct}/events`, {
+      conversation_type: 'poll',
+      conversation_key: 'ops-poll',
+      event_type: 'signed_up',
+      event_data: { name: 'Di', msisdn: '447700900821' },
+    });
     await waitFor('the welcome message', () => sb.provider.simulator!.messages({ to: '447700900821' }).length === 1);
     expect(sb.provider.simulator!.messages({ to: '447700900821' }).map((one) => one.text)).toEqual(['Welcome!']);
     expect(await deadLetters(acct)).toEqual([]);

@@ -35,12 +35,21 @@ const asksToWait = defineHandler({
   },
 });
 
-const sb = useSwitchboard({ registry: new Map([...handlerRegistry({ maxRepeat: 10 }), [refuses.type, refuses], [asksToWait.type, asksToWait]]) });
+const sb = useSwitchboard({
+  registry: new Map([...handlerRegistry({ maxRepeat: 10 }), [refuses.type, refuses], [asksToWait.type, asksToWait]]),
+});
 
 const account = () => `errs-${randomUUID().slice(0, 8)}`;
 async function routeAndPublish(acct: string, handler: string): Promise<string> {
-  expect((await sb.api.put(`/v1/accounts/${acct}/routes/r`, { match: { event_type: 'go' }, steps: [{ handler, config: {} }] })).status).toBe(201);
-  const res = await sb.api.post(`/v1/accounts/${acct}/events`, { conversation_type: 'c', conversation_key: 'k', event_type: 'go', event_data: {} });
+  expect(
+    (await sb.api.put(`/v1/accounts/${acct}/routes/r`, { match: { event_type: 'go' }, steps: [{ handler, config: {} }] })).status,
+  ).toBe(201);
+  const res = await sb.api.post(`/v1/accounts/${acct}/events`, {
+    conversation_type: 'c',
+    conversation_key: 'k',
+    event_type: 'go',
+    event_data: {},
+  });
   expect(res.status).toBe(202);
   return bodyOf(res, EventAccepted).event_id;
 }
@@ -53,7 +62,12 @@ describe('errors a handler throws', () => {
       const letters = bodyOf(await sb.api.get(`/v1/accounts/${acct}/deadletters`), DeadLetterList).deadletters;
       return letters.length > 0 && letters;
     });
-    expect(letter).toMatchObject({ reason: 'handler_failed', route_id: 'r', attempts: 1, error: { code: 'validation_failed', message: 'the order is cancelled: nothing to do', details: { order: 'o-1' } } });
+    expect(letter).toMatchObject({
+      reason: 'handler_failed',
+      route_id: 'r',
+      attempts: 1,
+      error: { code: 'validation_failed', message: 'the order is cancelled: nothing to do', details: { order: 'o-1' } },
+    });
     // A dead letter is filed after the last attempt: this one came after the first.
     expect(runs.get(eventId)).toHaveLength(1);
   });
@@ -61,7 +75,11 @@ describe('errors a handler throws', () => {
   it('RetryAfterError: the step is tried again no sooner than it asked, then succeeds', async () => {
     const acct = account();
     const eventId = await routeAndPublish(acct, asksToWait.type);
-    const [first, second] = await waitFor('the second run', () => (runs.get(eventId)?.length === 2 ? runs.get(eventId) : undefined), 10_000);
+    const [first, second] = await waitFor(
+      'the second run',
+      () => (runs.get(eventId)?.length === 2 ? runs.get(eventId) : undefined),
+      10_000,
+    );
     // The policy alone would have retried after 50 ms.
     expect(second! - first!).toBeGreaterThanOrEqual(WAIT_MS);
     expect(bodyOf(await sb.api.get(`/v1/accounts/${acct}/deadletters`), DeadLetterList).deadletters).toEqual([]);

@@ -42,7 +42,7 @@ describe('every subject and key builder, with the longest and oddest allowed val
     const escalationKey = EscalationRepository.key(token, escalation);
     return [
       ['an event', eventSubject({ account_key: token, conversation_type: token, conversation_key: token, event_type: token })],
-      ['an account\'s events (a filter)', accountEventsFilter(token)],
+      ["an account's events (a filter)", accountEventsFilter(token)],
       ['a status webhook', providerFilings.status(token, providerId, 'undeliverable').subject],
       ['a submitted webhook', providerFilings.status(token, providerId, 'submitted').subject],
       ['a send accepted, by its client_ref', providerFilings.acceptedSend(token, ref!).subject],
@@ -80,8 +80,16 @@ describe('every subject and key builder, with the longest and oddest allowed val
   it('schedules the longest timers (an escalation expiry, a hook launch) through Timers itself', async () => {
     const timers = new Timers(test.bus);
     const escalation = escalationId(eventId, token, 99);
-    await timers.schedule('escalation', `${token}.${escalation}.timer-attempt-${Number.MAX_SAFE_INTEGER}.${Date.now()}`, Date.now() + 3_600_000, { account_key: token, id: escalation });
-    await timers.schedule('hook', `${token}.${token}.${Number.MAX_SAFE_INTEGER}`, Date.now() + 3_600_000, { account_key: token, id: token });
+    await timers.schedule(
+      'escalation',
+      `${token}.${escalation}.timer-attempt-${Number.MAX_SAFE_INTEGER}.${Date.now()}`,
+      Date.now() + 3_600_000,
+      { account_key: token, id: escalation },
+    );
+    await timers.schedule('hook', `${token}.${token}.${Number.MAX_SAFE_INTEGER}`, Date.now() + 3_600_000, {
+      account_key: token,
+      id: token,
+    });
     expect(test.bus.nc.isClosed()).toBe(false);
   });
 
@@ -89,7 +97,14 @@ describe('every subject and key builder, with the longest and oddest allowed val
     const { bodyLimit } = loadSettings({}).http;
     const maxPayload = test.bus.nc.info!.max_payload;
     expect(bodyLimit).toBeLessThan(maxPayload);
-    const event = { event_id: eventId, account_key: token, conversation_type: token, conversation_key: token, event_type: token, event_data: { blob: 'x'.repeat(bodyLimit) } };
+    const event = {
+      event_id: eventId,
+      account_key: token,
+      conversation_type: token,
+      conversation_key: token,
+      event_type: token,
+      event_data: { blob: 'x'.repeat(bodyLimit) },
+    };
     const { seq } = await publishEvent(test.bus.js, event);
     expect(seq).toBeGreaterThan(0);
   });
@@ -129,7 +144,12 @@ describe("one caller's id past every limit, while 20 other accounts publish", ()
     let done = false;
     const bystander = async (n: number) => {
       while (!done) {
-        const res = await sb.api.post(`/v1/accounts/bystander-${n}/events`, { conversation_type: 'c', conversation_key: 'k', event_type: 'tick', event_data: {} });
+        const res = await sb.api.post(`/v1/accounts/bystander-${n}/events`, {
+          conversation_type: 'c',
+          conversation_key: 'k',
+          event_type: 'tick',
+          event_data: {},
+        });
         statuses.push(res.status);
       }
     };
@@ -159,10 +179,20 @@ describe("one caller's id past every limit, while 20 other accounts publish", ()
 
   it('a signed status webhook with a 5,000-character message_uuid is a 400 naming the field; every bystander succeeds', async () => {
     const { signature_secret } = await loadOrCreateSimCredentials(sb.dataDir);
-    const body = JSON.stringify({ message_uuid: 'x'.repeat(5000), to: '447700900001', from: 'x', timestamp: new Date().toISOString(), status: 'read', channel: 'sms', client_ref: 'acme' });
+    const body = JSON.stringify({
+      message_uuid: 'x'.repeat(5000),
+      to: '447700900001',
+      from: 'x',
+      timestamp: new Date().toISOString(),
+      status: 'read',
+      channel: 'sms',
+      client_ref: 'acme',
+    });
     let answer: ApiResponse | undefined;
     const statuses = await withBystanders(async () => {
-      answer = await sb.api.call('POST', '/webhooks/status', body, { authorization: `Bearer ${await signWebhook(body, signature_secret)}` });
+      answer = await sb.api.call('POST', '/webhooks/status', body, {
+        authorization: `Bearer ${await signWebhook(body, signature_secret)}`,
+      });
     });
     expect(answer!.status).toBe(400);
     expect(issuesOf(answer!)[0]).toMatchObject({ path: 'message_uuid', message: expect.stringMatching(/1 to 100 characters/) });

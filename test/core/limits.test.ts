@@ -21,7 +21,8 @@ function limitIn(limits: ListedLimit[], name: string): ListedLimit {
   if (!found) throw new Error(`GET /v1/limits lists no ${name}`);
   return found;
 }
-const client = async (accounts: string[] | '*', scope: 'read' | 'write' | 'admin') => apiClient(sb.url!, await sb.token({ accounts, scope }));
+const client = async (accounts: string[] | '*', scope: 'read' | 'write' | 'admin') =>
+  apiClient(sb.url!, await sb.token({ accounts, scope }));
 
 const LIMITS_TABLE_HEADER = ['limit', 'default', 'setting', 'past it'];
 
@@ -34,14 +35,22 @@ function readmeLimitRows(readme: string): Array<{ name: string; default: string;
   if (!section) return [];
   const rest = readme.slice(section.index + section[0].length);
   const end = new RegExp(`^#{1,${(section[1] ?? '##').length}} `, 'm').exec(rest);
-  const cells = (line: string) => line.split('|').slice(1, -1).map((cell) => cell.trim());
+  const cells = (line: string) =>
+    line
+      .split('|')
+      .slice(1, -1)
+      .map((cell) => cell.trim());
   const code = (cell: string | undefined) => /`([^`]+)`/.exec(cell ?? '')?.[1] ?? '';
-  const tables = (end ? rest.slice(0, end.index) : rest).split(/\n(?!\|)/).map((block) => block.split('\n').filter((line) => line.startsWith('|')));
-  return tables
-    .filter(([header]) => header !== undefined && cells(header).join('|').toLowerCase() === LIMITS_TABLE_HEADER.join('|'))
-    // After the header, the |---| line.
-    .flatMap((table) => table.slice(2).map((row) => cells(row)))
-    .map(([name, defaultValue, setting]) => ({ name: code(name), default: code(defaultValue), setting: code(setting) }));
+  const tables = (end ? rest.slice(0, end.index) : rest)
+    .split(/\n(?!\|)/)
+    .map((block) => block.split('\n').filter((line) => line.startsWith('|')));
+  return (
+    tables
+      .filter(([header]) => header !== undefined && cells(header).join('|').toLowerCase() === LIMITS_TABLE_HEADER.join('|'))
+      // After the header, the |---| line.
+      .flatMap((table) => table.slice(2).map((row) => cells(row)))
+      .map(([name, defaultValue, setting]) => ({ name: code(name), default: code(defaultValue), setting: code(setting) }))
+  );
 }
 
 describe('GET /v1/limits', () => {
@@ -55,11 +64,29 @@ describe('GET /v1/limits', () => {
     expect(bodyOf(res, LimitsList).account).toBe(acct);
     const limit = (name: string) => limitIn(bodyOf(res, LimitsList).limits, name);
     // Set by the operator for this account; the server's setting; the built-in default.
-    expect(limit('max_stored_events')).toMatchObject({ per: 'account', value: 5, default: 1_000_000, setting: 'SWITCHBOARD_MAX_STORED_EVENTS', used: 0 });
-    expect(limit('max_dead_letters')).toMatchObject({ per: 'account', value: 500, default: 10_000, setting: 'SWITCHBOARD_MAX_DEAD_LETTERS', used: 0 });
+    expect(limit('max_stored_events')).toMatchObject({
+      per: 'account',
+      value: 5,
+      default: 1_000_000,
+      setting: 'SWITCHBOARD_MAX_STORED_EVENTS',
+      used: 0,
+    });
+    expect(limit('max_dead_letters')).toMatchObject({
+      per: 'account',
+      value: 500,
+      default: 10_000,
+      setting: 'SWITCHBOARD_MAX_DEAD_LETTERS',
+      used: 0,
+    });
     expect(limit('fanout_budget')).toMatchObject({ per: 'account', value: 100, default: 100, setting: 'SWITCHBOARD_FANOUT_BUDGET' });
     expect(limit('fanout_budget').used).toBeUndefined();
-    expect(limit('body_limit_bytes')).toMatchObject({ per: 'server', value: 16384, default: 262144, setting: 'SWITCHBOARD_BODY_LIMIT_BYTES', past_it: '413 payload_too_large' });
+    expect(limit('body_limit_bytes')).toMatchObject({
+      per: 'server',
+      value: 16384,
+      default: 262144,
+      setting: 'SWITCHBOARD_BODY_LIMIT_BYTES',
+      past_it: '413 payload_too_large',
+    });
     expect(limit('max_repeat')).toMatchObject({ per: 'server', value: 10, default: 10, setting: 'SWITCHBOARD_MAX_REPEAT' });
     for (const listed of bodyOf(res, LimitsList).limits) expect(listed.description.length, listed.name).toBeGreaterThan(10);
   });
@@ -99,15 +126,26 @@ describe("an operator's overrides of an account's limits", () => {
     const [acct, other] = [account(), account()];
     const put = await sb.api.put(`/v1/accounts/${acct}/limits`, { max_queued_deliveries: 3, fanout_budget: 20 });
     expect(put.status).toBe(200);
-    expect(put.body).toMatchObject({ account: acct, overrides: { max_queued_deliveries: 3, fanout_budget: 20 }, limits: { max_queued_deliveries: 3, fanout_budget: 20, max_stored_events: 1_000_000 } });
+    expect(put.body).toMatchObject({
+      account: acct,
+      overrides: { max_queued_deliveries: 3, fanout_budget: 20 },
+      limits: { max_queued_deliveries: 3, fanout_budget: 20, max_stored_events: 1_000_000 },
+    });
     expect((await sb.api.get(`/v1/accounts/${acct}/limits`)).body).toEqual(put.body);
     const seenByAccount = await (await client([acct], 'read')).get('/v1/limits');
     expect(limitIn(bodyOf(seenByAccount, LimitsList).limits, 'max_queued_deliveries').value).toBe(3);
-    expect((await sb.api.get(`/v1/accounts/${other}/limits`)).body).toMatchObject({ overrides: {}, limits: { max_queued_deliveries: 100_000, fanout_budget: 100 } });
+    expect((await sb.api.get(`/v1/accounts/${other}/limits`)).body).toMatchObject({
+      overrides: {},
+      limits: { max_queued_deliveries: 100_000, fanout_budget: 100 },
+    });
 
     const replaced = await sb.api.put(`/v1/accounts/${acct}/limits`, { max_dead_letters: 2 });
     expect(bodyOf(replaced, AccountLimitsView).overrides).toEqual({ max_dead_letters: 2 });
-    expect(bodyOf(replaced, AccountLimitsView).limits).toMatchObject({ max_dead_letters: 2, max_queued_deliveries: 100_000, fanout_budget: 100 });
+    expect(bodyOf(replaced, AccountLimitsView).limits).toMatchObject({
+      max_dead_letters: 2,
+      max_queued_deliveries: 100_000,
+      fanout_budget: 100,
+    });
   });
 
   it("are an operator's alone: an account's admin gets a 403, another account's token a 404", async () => {
@@ -136,7 +174,11 @@ describe("an operator's overrides of an account's limits", () => {
 
 describe("README's Limits table", () => {
   it('has a row for every limit GET /v1/limits lists, with the same name, default and setting, and no other', async () => {
-    const listed = bodyOf(await sb.api.get('/v1/limits'), LimitsList).limits.map((limit) => ({ name: limit.name, default: String(limit.default), setting: limit.setting }));
+    const listed = bodyOf(await sb.api.get('/v1/limits'), LimitsList).limits.map((limit) => ({
+      name: limit.name,
+      default: String(limit.default),
+      setting: limit.setting,
+    }));
     const documented = readmeLimitRows(await readFile(README, 'utf8'));
     const sorted = (rows: typeof listed) => [...rows].sort((a, b) => a.name.localeCompare(b.name));
     expect(sorted(documented)).toEqual(sorted(listed));
@@ -146,17 +188,24 @@ describe("README's Limits table", () => {
 describe("streams' and buckets' limits", () => {
   /** A stream as the server describes it, with what it holds. */
   const stream = (config: Partial<StreamInfo['config']>, held: { bytes: number; messages: number }) =>
-    ({ config: { max_bytes: -1, max_msgs: -1, max_msgs_per_subject: -1, max_age: 0, discard: DiscardPolicy.Old, ...config }, state: held }) as unknown as StreamInfo;
+    ({
+      config: { max_bytes: -1, max_msgs: -1, max_msgs_per_subject: -1, max_age: 0, discard: DiscardPolicy.Old, ...config },
+      state: held,
+    }) as unknown as StreamInfo;
 
   it('tightens a cap at once on a stream that drops its oldest, and on one that refuses only once what it holds fits', () => {
-    expect(limitChanges(stream({}, { bytes: 5000, messages: 50 }), { max_bytes: 1000, discard: DiscardPolicy.Old }).changes).toEqual({ max_bytes: 1000 });
+    expect(limitChanges(stream({}, { bytes: 5000, messages: 50 }), { max_bytes: 1000, discard: DiscardPolicy.Old }).changes).toEqual({
+      max_bytes: 1000,
+    });
     const refusing = stream({ discard: DiscardPolicy.New }, { bytes: 5000, messages: 50 });
     expect(limitChanges(refusing, { max_bytes: 1000, max_msgs: 100, max_age: nanos(60_000) })).toEqual({
       changes: { max_msgs: 100, max_age: nanos(60_000) },
       held: ['max_bytes 1000 (now none; it holds 5000)'],
     });
     expect(limitChanges(refusing, { max_bytes: 8000 }).changes).toEqual({ max_bytes: 8000 });
-    expect(limitChanges(stream({ discard: DiscardPolicy.New, max_bytes: 4000 }, { bytes: 3000, messages: 50 }), { max_bytes: -1 }).changes).toEqual({ max_bytes: -1 });
+    expect(
+      limitChanges(stream({ discard: DiscardPolicy.New, max_bytes: 4000 }, { bytes: 3000, messages: 50 }), { max_bytes: -1 }).changes,
+    ).toEqual({ max_bytes: -1 });
     // The largest subject's count is not known: a tighter per-subject cap waits, unless the stream drops its oldest anyway.
     expect(limitChanges(refusing, { max_msgs_per_subject: 10 }).held).toHaveLength(1);
     expect(limitChanges(stream({}, { bytes: 0, messages: 0 }), { max_msgs_per_subject: 10 }).changes).toEqual({ max_msgs_per_subject: 10 });
@@ -172,7 +221,14 @@ describe("streams' and buckets' limits", () => {
     await provisionBus(sb.bus, { ...sb.settings.streams, deadLettersMaxAgeS: 7200, deliveryRecordsMaxAgeS: 2 * 24 * 3600 });
 
     expect((await jsm.streams.info(STREAMS.deliveries)).config).toMatchObject({ max_bytes: 1024 ** 3, discard: DiscardPolicy.New });
-    expect((await jsm.streams.info(STREAMS.deadletter)).config).toMatchObject({ max_bytes: 512 * 1024 ** 2, max_age: nanos(7200 * 1000), discard: DiscardPolicy.New });
-    expect((await jsm.streams.info(`KV_${BUCKETS.deliveries}`)).config).toMatchObject({ max_bytes: 256 * 1024 ** 2, max_age: nanos(2 * 24 * 3600 * 1000) });
+    expect((await jsm.streams.info(STREAMS.deadletter)).config).toMatchObject({
+      max_bytes: 512 * 1024 ** 2,
+      max_age: nanos(7200 * 1000),
+      discard: DiscardPolicy.New,
+    });
+    expect((await jsm.streams.info(`KV_${BUCKETS.deliveries}`)).config).toMatchObject({
+      max_bytes: 256 * 1024 ** 2,
+      max_age: nanos(2 * 24 * 3600 * 1000),
+    });
   });
 });

@@ -6,7 +6,15 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateSimCredentials } from '../../apps/server/simCredentials.js';
-import { NATS_REQUEST_TIMEOUT_MS, NATS_RETRY_AFTER_S, readRecent, recordJson, startNatsServer, STREAMS, type NatsServerProcess } from '#libs/bus';
+import {
+  NATS_REQUEST_TIMEOUT_MS,
+  NATS_RETRY_AFTER_S,
+  readRecent,
+  recordJson,
+  startNatsServer,
+  STREAMS,
+  type NatsServerProcess,
+} from '#libs/bus';
 import { API_DEADLINE_MS } from '../../libs/http/errorHandling.js';
 import { signWebhook } from '#libs/vonage';
 import { freePort } from '../support/ports.js';
@@ -145,7 +153,15 @@ function startLoad(account: string, hookPath: string) {
       const startedAt = Date.now();
       const done: Promise<void> = request(n)
         .then((answer) => {
-          answers.push({ kind, startedAt, ms: Date.now() - startedAt, status: answer.status, ...errorIn(answer.body), retryAfter: answer.retryAfter, ref: answer.ref });
+          answers.push({
+            kind,
+            startedAt,
+            ms: Date.now() - startedAt,
+            status: answer.status,
+            ...errorIn(answer.body),
+            retryAfter: answer.retryAfter,
+            ref: answer.ref,
+          });
         })
         .finally(() => inFlight.delete(done));
       inFlight.add(done);
@@ -165,9 +181,18 @@ function startLoad(account: string, hookPath: string) {
 
   return sb.token({}).then((apiToken) => {
     const auth = { authorization: `Bearer ${apiToken}` };
-    const event = (n: number) => JSON.stringify({ conversation_type: 'load', conversation_key: 'k', event_type: 'tick', event_data: { n } });
+    const event = (n: number) =>
+      JSON.stringify({ conversation_type: 'load', conversation_key: 'k', event_type: 'tick', event_data: { n } });
     const webhook = (messageUuid: string) =>
-      JSON.stringify({ message_uuid: messageUuid, to: '447700900001', from: 'x', timestamp: new Date().toISOString(), status: 'delivered', channel: 'sms', client_ref: account });
+      JSON.stringify({
+        message_uuid: messageUuid,
+        to: '447700900001',
+        from: 'x',
+        timestamp: new Date().toISOString(),
+        status: 'delivered',
+        channel: 'sms',
+        client_ref: account,
+      });
     const loops = [
       // Four sources of events, 25 a second each.
       ...[0, 1, 2, 3].map(() =>
@@ -176,12 +201,17 @@ function startLoad(account: string, hookPath: string) {
           return { ...answer, ref: EventAccepted.safeParse(answer.body).data?.event_id };
         }),
       ),
-      stream('read', 100, (n) => call('GET', n % 2 ? `/v1/accounts/${account}/routes/relay` : `/v1/accounts/${account}/contacts`, undefined, auth)),
+      stream('read', 100, (n) =>
+        call('GET', n % 2 ? `/v1/accounts/${account}/routes/relay` : `/v1/accounts/${account}/contacts`, undefined, auth),
+      ),
       stream('hook', 200, () => call('POST', hookPath, '{}')),
       stream('webhook', 200, async () => {
         const messageUuid = randomUUID();
         const body = webhook(messageUuid);
-        return { ...(await call('POST', '/webhooks/status', body, { authorization: `Bearer ${await signWebhook(body, signatureSecret)}` })), ref: messageUuid };
+        return {
+          ...(await call('POST', '/webhooks/status', body, { authorization: `Bearer ${await signWebhook(body, signatureSecret)}` })),
+          ref: messageUuid,
+        };
       }),
       probe('/readyz'),
       probe('/healthz'),
@@ -199,19 +229,33 @@ function startLoad(account: string, hookPath: string) {
 
 /** Every event of the account on the EVENTS stream. */
 async function storedEvents(account: string): Promise<VumiApiEvent[]> {
-  return (await readRecent(sb.bus, STREAMS.events, `events.${account}.>`, Number.POSITIVE_INFINITY)).map((record) => VumiApiEvent.parse(recordJson(record)));
+  return (await readRecent(sb.bus, STREAMS.events, `events.${account}.>`, Number.POSITIVE_INFINITY)).map((record) =>
+    VumiApiEvent.parse(recordJson(record)),
+  );
 }
 
-const counted = (ids: Array<string | undefined>) => ids.reduce((counts, id) => counts.set(id, (counts.get(id) ?? 0) + 1), new Map<string | undefined, number>());
+const counted = (ids: Array<string | undefined>) =>
+  ids.reduce((counts, id) => counts.set(id, (counts.get(id) ?? 0) + 1), new Map<string | undefined, number>());
 
 /**
  * Runs the load through an outage (`breakNats` resolves once it is over, with when it began and
  * when NATS was back), and checks everything an outage must and must not do.
  */
-async function throughOutage(name: string, breakNats: () => Promise<{ downAt: number; backAt: number }>, readiness: { downWithinMs: number; reason: RegExp }) {
+async function throughOutage(
+  name: string,
+  breakNats: () => Promise<{ downAt: number; backAt: number }>,
+  readiness: { downWithinMs: number; reason: RegExp },
+) {
   const account = `outage-${randomUUID().slice(0, 8)}`;
   // Each event is handled by emitting one `tock` caused by it: what "handled" is counted by.
-  expect((await sb.api.put(`/v1/accounts/${account}/routes/relay`, { match: { event_type: 'tick' }, steps: [{ handler: 'emit_event', config: { event_type: 'tock' } }] })).status).toBe(201);
+  expect(
+    (
+      await sb.api.put(`/v1/accounts/${account}/routes/relay`, {
+        match: { event_type: 'tick' },
+        steps: [{ handler: 'emit_event', config: { event_type: 'tock' } }],
+      })
+    ).status,
+  ).toBe(201);
   const hook = await sb.api.post(`/v1/accounts/${account}/hooks`, { event: { event_type: 'launched' }, debounce_s: 1 });
   expect(hook.status).toBe(201);
 
@@ -230,11 +274,18 @@ async function throughOutage(name: string, breakNats: () => Promise<{ downAt: nu
   // No 500, no other failure: every refusal is a 503 `unavailable` telling when to retry.
   const failures = answers.filter((answer) => answer.status < 200 || answer.status >= 300);
   expect(answers.filter((answer) => answer.status === 500)).toEqual([]);
-  expect(failures.filter((answer) => !(answer.status === 503 && answer.code === 'unavailable' && answer.retryAfter === String(NATS_RETRY_AFTER_S)))).toEqual([]);
+  expect(
+    failures.filter(
+      (answer) => !(answer.status === 503 && answer.code === 'unavailable' && answer.retryAfter === String(NATS_RETRY_AFTER_S)),
+    ),
+  ).toEqual([]);
   // Each kind of call met the outage, and was served before it.
   for (const kind of KINDS) {
     expect(failures.filter((answer) => answer.kind === kind).length, `503s of ${kind} calls`).toBeGreaterThan(0);
-    expect(answers.filter((answer) => answer.kind === kind && answer.startedAt < downAt && answer.status < 300).length, `${kind} calls before`).toBeGreaterThan(0);
+    expect(
+      answers.filter((answer) => answer.kind === kind && answer.startedAt < downAt && answer.status < 300).length,
+      `${kind} calls before`,
+    ).toBeGreaterThan(0);
   }
   // None waits past the bound.
   const slowest = Math.max(...answers.map((answer) => answer.ms));
@@ -265,11 +316,15 @@ async function throughOutage(name: string, breakNats: () => Promise<{ downAt: nu
   // Every event answered 202 is stored exactly once, and handled once.
   const accepted = answers.filter((answer) => answer.kind === 'event' && answer.status === 202).map((answer) => answer.ref!);
   expect(accepted.length).toBeGreaterThan(50);
-  const handled = await waitFor('every accepted event handled', async () => {
-    const stored = await storedEvents(account);
-    const tocks = counted(stored.filter((event) => event.event_type === 'tock').map((event) => event.cause?.parent_event_id));
-    return accepted.every((id) => tocks.has(id)) && { stored, tocks };
-  }, 15_000);
+  const handled = await waitFor(
+    'every accepted event handled',
+    async () => {
+      const stored = await storedEvents(account);
+      const tocks = counted(stored.filter((event) => event.event_type === 'tock').map((event) => event.cause?.parent_event_id));
+      return accepted.every((id) => tocks.has(id)) && { stored, tocks };
+    },
+    15_000,
+  );
   const ticks = counted(handled.stored.filter((event) => event.event_type === 'tick').map((event) => event.event_id));
   expect(accepted.filter((id) => ticks.get(id) !== 1)).toEqual([]);
   expect(accepted.filter((id) => handled.tocks.get(id) !== 1)).toEqual([]);
@@ -279,7 +334,9 @@ async function throughOutage(name: string, breakNats: () => Promise<{ downAt: nu
   const filed = Object.keys((await sb.bus.jsm.streams.info(STREAMS.provider, { subjects_filter: 'provider.>' })).state.subjects ?? {});
   expect(taken.filter((messageUuid) => !filed.some((subject) => subject.includes(messageUuid)))).toEqual([]);
 
-  console.log(`${name}: ${answers.length} calls, ${failures.length} answered 503 (none 500), slowest ${slowest} ms (event loop late by ${lagMs} ms at most); ${accepted.length} events accepted, each stored and handled once; ${taken.length} webhooks taken, each filed`);
+  console.log(
+    `${name}: ${answers.length} calls, ${failures.length} answered 503 (none 500), slowest ${slowest} ms (event loop late by ${lagMs} ms at most); ${accepted.length} events accepted, each stored and handled once; ${taken.length} webhooks taken, each filed`,
+  );
 }
 
 describe('a NATS outage under load', () => {

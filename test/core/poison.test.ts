@@ -21,7 +21,10 @@ import { consumersIdle } from '../support/settled.js';
 const MAX_ATTEMPTS = 3;
 
 // The server runs the dispatcher only: the tests run the other consumers themselves, with handlers that fail.
-const sb = useSwitchboard({ roles: ['http', 'dispatcher'], env: { SWITCHBOARD_MAX_ATTEMPTS: String(MAX_ATTEMPTS), SWITCHBOARD_RETRY_DELAYS_MS: '40,80' } });
+const sb = useSwitchboard({
+  roles: ['http', 'dispatcher'],
+  env: { SWITCHBOARD_MAX_ATTEMPTS: String(MAX_ATTEMPTS), SWITCHBOARD_RETRY_DELAYS_MS: '40,80' },
+});
 const log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', name: 'poison-test' });
 
 const account = () => `acct-${randomUUID().slice(0, 8)}`;
@@ -85,13 +88,24 @@ describe('a message that fails the same way on every delivery', () => {
     const letter = await theDeadLetter(acct);
     await consumersIdle(sb.bus, ['dispatcher']);
     expect(calls()).toBe(MAX_ATTEMPTS);
-    expect(letter).toMatchObject({ reason: 'poison', consumer: CONSUMERS.dispatcher, subject, attempts: MAX_ATTEMPTS, error: { code: ErrorCode.MaxPayloadExceeded } });
+    expect(letter).toMatchObject({
+      reason: 'poison',
+      consumer: CONSUMERS.dispatcher,
+      subject,
+      attempts: MAX_ATTEMPTS,
+      error: { code: ErrorCode.MaxPayloadExceeded },
+    });
     // Too large to keep whole in a dead letter as well: it keeps the start, which names the event.
     expect(letter.truncated).toBe(true);
     expect(letter.data).toContain(big.event_id);
     expect((await sb.api.post(`/v1/accounts/${acct}/deadletters/${letter.id}/replay`)).status).toBe(409);
 
-    const next = await sb.api.post(`/v1/accounts/${acct}/events`, { conversation_type: 'poll', conversation_key: 'ops-poll', event_type: 'outage', event_data: {} });
+    const next = await sb.api.post(`/v1/accounts/${acct}/events`, {
+      conversation_type: 'poll',
+      conversation_key: 'ops-poll',
+      event_type: 'outage',
+      event_data: {},
+    });
     await waitFor('the next event, recorded as unrouted', async () => {
       const { unrouted } = bodyOf(await sb.api.get(`/v1/accounts/${acct}/events/unrouted`), UnroutedList);
       return unrouted.some((one) => one.event.event_id === bodyOf(next, EventAccepted).event_id);
@@ -123,7 +137,12 @@ describe('a message that fails the same way on every delivery', () => {
       const letter = await theDeadLetter(acct);
       await consumersIdle(sb.bus, ['timers']);
       expect(fired.filter((id) => id === 'poison')).toHaveLength(MAX_ATTEMPTS);
-      expect(letter).toMatchObject({ reason: 'poison', consumer: CONSUMERS.timers, subject: `timers.test.${acct}_poison`, attempts: MAX_ATTEMPTS });
+      expect(letter).toMatchObject({
+        reason: 'poison',
+        consumer: CONSUMERS.timers,
+        subject: `timers.test.${acct}_poison`,
+        attempts: MAX_ATTEMPTS,
+      });
       expect(letter.error).toEqual({ code: 'internal', message: 'this timer cannot be handled' });
       expect(JSON.parse(letter.data!)).toMatchObject({ payload: { account_key: acct, id: 'poison' } });
       expect(await stillStored(STREAMS.timers, letter.subject!)).toBe(false);
@@ -159,7 +178,12 @@ describe('a message that fails the same way on every delivery', () => {
       const letter = await theDeadLetter(acct);
       await consumersIdle(sb.bus, ['provider']);
       expect(applied.filter((uuid) => uuid === 'poison')).toHaveLength(MAX_ATTEMPTS);
-      expect(letter).toMatchObject({ reason: 'poison', consumer: CONSUMERS.provider, attempts: MAX_ATTEMPTS, error: { message: 'this status cannot be applied' } });
+      expect(letter).toMatchObject({
+        reason: 'poison',
+        consumer: CONSUMERS.provider,
+        attempts: MAX_ATTEMPTS,
+        error: { message: 'this status cannot be applied' },
+      });
       expect(letter.subject).toMatch(new RegExp(`^provider\\.status\\.${acct}\\.`));
       expect(JSON.parse(letter.data!)).toEqual(webhook);
 
@@ -206,12 +230,23 @@ describe('a message that fails the same way on every delivery', () => {
         const letter = await theDeadLetter(acct);
         await consumersIdle(sb.bus, ['deliveries']);
         expect(attempts()).toBe(MAX_ATTEMPTS);
-        expect(letter).toMatchObject({ reason: 'poison', consumer: CONSUMERS.deliveries, subject, attempts: MAX_ATTEMPTS, error: { code: 'internal' } });
+        expect(letter).toMatchObject({
+          reason: 'poison',
+          consumer: CONSUMERS.deliveries,
+          subject,
+          attempts: MAX_ATTEMPTS,
+          error: { code: 'internal' },
+        });
         expect(JSON.parse(letter.data!)).toEqual(job);
         expect(await stillStored(STREAMS.deliveries, subject)).toBe(false);
         expect(receiver.at('/hooks')).toHaveLength(0);
 
-        const next = await sb.api.post(`/v1/accounts/${acct}/events`, { conversation_type: 'poll', conversation_key: 'ops-poll', event_type: 'outage', event_data: {} });
+        const next = await sb.api.post(`/v1/accounts/${acct}/events`, {
+          conversation_type: 'poll',
+          conversation_key: 'ops-poll',
+          event_type: 'outage',
+          event_data: {},
+        });
         const [post] = await receiver.waitForPosts('/hooks', 1);
         expect(postedEvent(post!).event_id).toBe(bodyOf(next, EventAccepted).event_id);
         await consumersIdle(sb.bus, ['deliveries']);
@@ -233,7 +268,9 @@ describe('a transient failure', () => {
     const silent = sb.bus.nc.subscribe(`silent.${randomUUID()}`);
     const timedOut = await sb.bus.nc.request(silent.getSubject(), '', { timeout: 100, noMux: true }).catch((err: unknown) => err);
     silent.unsubscribe();
-    const tooLarge = await sb.bus.js.publish('events.x.poll.k.e', new Uint8Array(sb.bus.nc.info!.max_payload + 1)).catch((err: unknown) => err);
+    const tooLarge = await sb.bus.js
+      .publish('events.x.poll.k.e', new Uint8Array(sb.bus.nc.info!.max_payload + 1))
+      .catch((err: unknown) => err);
 
     expect(isTransientFailure(noResponders)).toBe(true);
     expect(isTransientFailure(timedOut)).toBe(true);
@@ -251,7 +288,9 @@ describe('a transient failure', () => {
       NatsError.errorForCode(ErrorCode.Timeout),
       NatsError.errorForCode(ErrorCode.Disconnect),
       NatsError.errorForCode(ErrorCode.JetStreamNotEnabled, new Error('jetstream temporarily unavailable')),
-      new SwitchboardError('unavailable', 'the bus is unreachable', undefined, { cause: NatsError.errorForCode(ErrorCode.ConnectionRefused) }),
+      new SwitchboardError('unavailable', 'the bus is unreachable', undefined, {
+        cause: NatsError.errorForCode(ErrorCode.ConnectionRefused),
+      }),
       NatsError.errorForCode(ErrorCode.Timeout),
     ];
     expect(outage.length).toBeGreaterThan(MAX_ATTEMPTS);

@@ -49,7 +49,13 @@ const poll = (account: string, n: number) => ({
 
 describe('processes', () => {
   it('two `--role dispatcher` processes split the load; each event is handled by exactly one', async () => {
-    await stores.routes.save({ id: 'log-all', account_key: 'split', enabled: true, match: { conversation_type: '*', conversation_key: '*', event_type: '*' }, steps: [{ handler: 'log', config: { message: 'handled' } }] });
+    await stores.routes.save({
+      id: 'log-all',
+      account_key: 'split',
+      enabled: true,
+      match: { conversation_type: '*', conversation_key: '*', event_type: '*' },
+      steps: [{ handler: 'log', config: { message: 'handled' } }],
+    });
     const a = await start(['--role', 'dispatcher']);
     const b = await start(['--role=dispatcher']);
     expect(a.url).toBeUndefined();
@@ -74,7 +80,12 @@ describe('processes', () => {
       account_key: 'crash',
       enabled: true,
       match: { conversation_type: 'poll', conversation_key: '*', event_type: 'poll_complete' },
-      steps: [{ handler: 'create_contact', config: { channels: [{ type: 'sms', id_num: '{{event.event_data.msisdn}}' }], variables: { n: '{{event.event_data.n}}' } } }],
+      steps: [
+        {
+          handler: 'create_contact',
+          config: { channels: [{ type: 'sms', id_num: '{{event.event_data.msisdn}}' }], variables: { n: '{{event.event_data.n}}' } },
+        },
+      ],
     });
     const first = await start();
     const total = 400;
@@ -93,10 +104,14 @@ describe('processes', () => {
     const second = await start();
     await publishing;
 
-    const contacts = await waitFor("every contact", async () => {
-      const list = await stores.contacts.list('crash');
-      return list.length === total && list;
-    }, 30_000);
+    const contacts = await waitFor(
+      'every contact',
+      async () => {
+        const list = await stores.contacts.list('crash');
+        return list.length === total && list;
+      },
+      30_000,
+    );
     expect(new Set(contacts.map((one) => one.variables.n)).size).toBe(total);
     expect(second.logs.some((line) => line.msg === 'contact created')).toBe(true);
   }, 60_000);

@@ -41,9 +41,13 @@ describe('publishing events', () => {
     expect([bodyOf(first, EventAccepted).duplicate, bodyOf(second, EventAccepted).duplicate]).toEqual([false, false]);
     expect(bodyOf(second, EventAccepted).seq).not.toBe(bodyOf(first, EventAccepted).seq);
     // Both routed: each account's route messages its own recipient.
-    await waitFor('both messages', () => ['447700900061', '447700900062'].every((to) => sb.provider.simulator!.messages({ to }).length === 1));
+    await waitFor('both messages', () =>
+      ['447700900061', '447700900062'].every((to) => sb.provider.simulator!.messages({ to }).length === 1),
+    );
     // Within one account the id still means once.
-    expect(bodyOf(await sb.api.post('/v1/accounts/order-beta/events', { ...event(), event_id: 'order-1' }), EventAccepted).duplicate).toBe(true);
+    expect(bodyOf(await sb.api.post('/v1/accounts/order-beta/events', { ...event(), event_id: 'order-1' }), EventAccepted).duplicate).toBe(
+      true,
+    );
   });
 
   it('stores and handles an event published twice only once', async () => {
@@ -121,15 +125,32 @@ function randomValue(depth = 0): unknown {
   const pick = Math.floor(Math.random() * 9);
   const tokens = ['poll', 'a.b', '*', '', ' ', 'x'.repeat(70), 'ok_1', '\u0000', '{{event}}', '__proto__'];
   switch (pick) {
-    case 0: return null;
-    case 1: return Math.random() * 1e12 - 5e11;
-    case 2: return Math.random() < 0.5;
-    case 3: return tokens[Math.floor(Math.random() * tokens.length)];
-    case 4: return randomUUID();
-    case 5: return depth < 3 ? Array.from({ length: Math.floor(Math.random() * 4) }, () => randomValue(depth + 1)) : [];
+    case 0:
+      return null;
+    case 1:
+      return Math.random() * 1e12 - 5e11;
+    case 2:
+      return Math.random() < 0.5;
+    case 3:
+      return tokens[Math.floor(Math.random() * tokens.length)];
+    case 4:
+      return randomUUID();
+    case 5:
+      return depth < 3 ? Array.from({ length: Math.floor(Math.random() * 4) }, () => randomValue(depth + 1)) : [];
     default: {
       if (depth >= 3) return {};
-      const keys = ['conversation_type', 'conversation_key', 'event_type', 'event_data', 'event_id', 'timestamp', 'cause', 'account_key', '__proto__', 'constructor'];
+      const keys = [
+        'conversation_type',
+        'conversation_key',
+        'event_type',
+        'event_data',
+        'event_id',
+        'timestamp',
+        'cause',
+        'account_key',
+        '__proto__',
+        'constructor',
+      ];
       return Object.fromEntries(keys.filter(() => Math.random() < 0.6).map((key) => [key, randomValue(depth + 1)]));
     }
   }

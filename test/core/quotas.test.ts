@@ -18,8 +18,10 @@ const sb = useSwitchboard({
 });
 
 const account = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
-const publish = (acct: string) => sb.api.post(`/v1/accounts/${acct}/events`, { conversation_type: 'quota', conversation_key: 'test', event_type: 'ping', event_data: {} });
-const setLimits = async (acct: string, overrides: Record<string, number>) => expect((await sb.api.put(`/v1/accounts/${acct}/limits`, overrides)).status).toBe(200);
+const publish = (acct: string) =>
+  sb.api.post(`/v1/accounts/${acct}/events`, { conversation_type: 'quota', conversation_key: 'test', event_type: 'ping', event_data: {} });
+const setLimits = async (acct: string, overrides: Record<string, number>) =>
+  expect((await sb.api.put(`/v1/accounts/${acct}/limits`, overrides)).status).toBe(200);
 
 /** What the account holds against a quota, as `GET /v1/limits` answers it. */
 async function used(acct: string, quota: string): Promise<number | undefined> {
@@ -34,7 +36,16 @@ const countsRenewed = () => sleep(REFRESH_MS * 2);
 const escalation = (whatsapp: string) => ({
   config: {
     from: { whatsapp: '447700900000', sms: 'Company' },
-    users: [{ name: 'Ann', channels: [{ type: 'whatsapp', id_num: whatsapp, expiry_time: 86_400 }, { type: 'sms', id_num: '447700913099' }], final_expiry: 86_400 }],
+    users: [
+      {
+        name: 'Ann',
+        channels: [
+          { type: 'whatsapp', id_num: whatsapp, expiry_time: 86_400 },
+          { type: 'sms', id_num: '447700913099' },
+        ],
+        final_expiry: 86_400,
+      },
+    ],
   },
 });
 

@@ -2,7 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { lastBySubject, STREAMS } from '#libs/bus';
-import { Contact, ContactList, DeadLetterList, EventAccepted, HandlerCatalogue, MessageView, Route, RouteList, UnroutedList } from '../../apps/server/http/answers.js';
+import {
+  Contact,
+  ContactList,
+  DeadLetterList,
+  EventAccepted,
+  HandlerCatalogue,
+  MessageView,
+  Route,
+  RouteList,
+  UnroutedList,
+} from '../../apps/server/http/answers.js';
 import { useSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
 import { bodyOf, errorOf, issuesOf } from '../support/api.js';
@@ -32,7 +42,12 @@ describe('routes over HTTP', () => {
     const route = { match: { event_type: 'ping' }, steps: [{ handler: 'log', config: {} }] };
     const created = await sb.api.put(`/v1/accounts/${acct}/routes/r1`, route);
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ id: 'r1', account_key: acct, enabled: true, match: { conversation_type: '*', event_type: 'ping' } });
+    expect(created.body).toMatchObject({
+      id: 'r1',
+      account_key: acct,
+      enabled: true,
+      match: { conversation_type: '*', event_type: 'ping' },
+    });
 
     const replaced = await sb.api.put(`/v1/accounts/${acct}/routes/r1`, { ...route, enabled: false });
     expect(replaced.status).toBe(200);
@@ -46,14 +61,39 @@ describe('routes over HTTP', () => {
   });
 
   it.each([
-    ['an unknown handler type', { match: {}, steps: [{ handler: 'teleport', config: {} }] }, 'steps.0.handler', /unknown handler "teleport"/],
+    [
+      'an unknown handler type',
+      { match: {}, steps: [{ handler: 'teleport', config: {} }] },
+      'steps.0.handler',
+      /unknown handler "teleport"/,
+    ],
     ['a bad step config', { match: {}, steps: [{ handler: 'log', config: { level: 'loud' } }] }, 'steps.0.config.level', /./],
-    ['a config field of the wrong type', { match: {}, steps: [sms('447700900123', 'x'), { handler: 'send_message', config: { text: 5, contact: 'c' } }] }, 'steps.1.config.text', /./],
-    ['send_message without a recipient', { match: {}, steps: [{ handler: 'send_message', config: { text: 'hi' } }] }, 'steps.0.config.contact', /exactly one/],
-    ['an unknown channel type', { match: {}, steps: [{ handler: 'create_contact', config: { channels: [{ type: 'pager', id_num: '1' }] } }] }, 'steps.0.config.channels.0.type', /unknown channel type "pager"/],
+    [
+      'a config field of the wrong type',
+      { match: {}, steps: [sms('447700900123', 'x'), { handler: 'send_message', config: { text: 5, contact: 'c' } }] },
+      'steps.1.config.text',
+      /./,
+    ],
+    [
+      'send_message without a recipient',
+      { match: {}, steps: [{ handler: 'send_message', config: { text: 'hi' } }] },
+      'steps.0.config.contact',
+      /exactly one/,
+    ],
+    [
+      'an unknown channel type',
+      { match: {}, steps: [{ handler: 'create_contact', config: { channels: [{ type: 'pager', id_num: '1' }] } }] },
+      'steps.0.config.channels.0.type',
+      /unknown channel type "pager"/,
+    ],
     ['no steps', { match: {}, steps: [] }, 'steps', /at least one step/],
     ['a match token with a dot', { match: { event_type: 'a.b' }, steps: [{ handler: 'log' }] }, 'match.event_type', /./],
-    ['a where key outside event_data', { match: { where: { status: 'down' } }, steps: [{ handler: 'log' }] }, 'match.where.status', /event_data/],
+    [
+      'a where key outside event_data',
+      { match: { where: { status: 'down' } }, steps: [{ handler: 'log' }] },
+      'match.where.status',
+      /event_data/,
+    ],
     ['an id that differs from the URL', { id: 'other', match: {}, steps: [{ handler: 'log' }] }, 'id', /must match/],
   ])('rejects %s with a 400 naming the field', async (_name, body, path, message) => {
     const res = await sb.api.put(`/v1/accounts/${account()}/routes/bad`, body);
@@ -68,7 +108,12 @@ describe('routes over HTTP', () => {
     const acct = account();
     const res = await sb.api.put(`/v1/accounts/${acct}/routes/templated`, {
       match: { event_type: 'signup' },
-      steps: [{ handler: 'create_contact', config: { channels: [{ type: '{{event.event_data.channel}}', id_num: '{{event.event_data.address}}' }] } }],
+      steps: [
+        {
+          handler: 'create_contact',
+          config: { channels: [{ type: '{{event.event_data.channel}}', id_num: '{{event.event_data.address}}' }] },
+        },
+      ],
     });
     expect(res.status).toBe(201);
     await publish(acct, 'signup', { channel: 'whatsapp', address: '447700900555' });
@@ -90,7 +135,9 @@ describe('routes over HTTP', () => {
 
   it('lists the handler catalogue with each config schema', async () => {
     const { handlers } = bodyOf(await sb.api.get('/v1/handlers'), HandlerCatalogue);
-    expect(handlers.map((handler) => handler.type)).toEqual(expect.arrayContaining(['log', 'create_contact', 'send_message', 'emit_event']));
+    expect(handlers.map((handler) => handler.type)).toEqual(
+      expect.arrayContaining(['log', 'create_contact', 'send_message', 'emit_event']),
+    );
     const send = handlers.find((handler) => handler.type === 'send_message');
     const TextProperty = z.object({ properties: z.object({ text: z.object({ type: z.string() }) }) });
     expect(TextProperty.parse(send?.config_schema).properties.text.type).toBe('string');
@@ -121,7 +168,8 @@ describe('dispatching', () => {
   it('records unrouted events in batches: each listed once, the newest first, up to the limit', async () => {
     const acct = account();
     type Listed = Array<{ event: { event_id: string } }>;
-    const list = async (limit: number): Promise<Listed> => bodyOf(await sb.api.get(`/v1/accounts/${acct}/events/unrouted?limit=${limit}`), UnroutedList).unrouted;
+    const list = async (limit: number): Promise<Listed> =>
+      bodyOf(await sb.api.get(`/v1/accounts/${acct}/events/unrouted?limit=${limit}`), UnroutedList).unrouted;
     const ids = (listed: Listed) => listed.map((one) => one.event.event_id);
 
     const inOrder: string[] = [];
@@ -130,7 +178,9 @@ describe('dispatching', () => {
     expect(ids(await list(50))).toEqual([...inOrder].reverse());
     expect(ids(await list(3))).toEqual(inOrder.slice(-3).reverse());
 
-    const atOnce = await Promise.all(Array.from({ length: 30 }, async (_, i) => bodyOf(await publish(acct, 'nobody-listens', { i }), EventAccepted).event_id));
+    const atOnce = await Promise.all(
+      Array.from({ length: 30 }, async (_, i) => bodyOf(await publish(acct, 'nobody-listens', { i }), EventAccepted).event_id),
+    );
     const listed = await waitFor('all 40 recorded', async () => ((await list(100)).length === 40 ? list(100) : undefined));
     expect(new Set(ids(listed))).toEqual(new Set([...inOrder, ...atOnce]));
     // Events that reached the dispatcher together were stored together.
@@ -140,7 +190,10 @@ describe('dispatching', () => {
 
   it('runs every matching route (fan-out), and only those', async () => {
     const acct = account();
-    await sb.api.put(`/v1/accounts/${acct}/routes/a-any`, { match: { event_type: '*' }, steps: [sms('447700900301', 'any {{event.event_type}}')] });
+    await sb.api.put(`/v1/accounts/${acct}/routes/a-any`, {
+      match: { event_type: '*' },
+      steps: [sms('447700900301', 'any {{event.event_type}}')],
+    });
     await sb.api.put(`/v1/accounts/${acct}/routes/b-exact`, {
       match: { conversation_type: 'poll', conversation_key: 'ops-poll', event_type: 'poll_complete' },
       steps: [sms('447700900302', 'exact')],
@@ -157,7 +210,10 @@ describe('dispatching', () => {
 
     await publish(acct, 'poll_complete', { status: 'down', region: { name: 'eu' } });
     await publish(acct, 'poll_complete', { status: 'up', region: { name: 'eu' } });
-    await waitFor('fan-out', () => textsTo('447700900301').length === 2 && textsTo('447700900302').length === 2 && textsTo('447700900303').length === 1);
+    await waitFor(
+      'fan-out',
+      () => textsTo('447700900301').length === 2 && textsTo('447700900302').length === 2 && textsTo('447700900303').length === 1,
+    );
     await consumersIdle(sb.bus);
     expect(textsTo('447700900301')).toEqual(['any poll_complete', 'any poll_complete']);
     expect(textsTo('447700900303')).toEqual(['down in eu']);
@@ -170,8 +226,22 @@ describe('dispatching', () => {
     await sb.api.put(`/v1/accounts/${acct}/routes/chain`, {
       match: { event_type: 'poll_complete' },
       steps: [
-        { handler: 'create_contact', name: 'contact', config: { name: '{{event.event_data.name}}', channels: [{ type: 'sms', id_num: '{{event.event_data.msisdn}}' }], variables: { plan: '{{event.event_data.plan}}' } } },
-        { handler: 'send_message', config: { contact: '{{steps.0.output.contact_id}}', text: 'Thanks {{steps.contact.output.name}}, plan {{steps.0.output.variables.plan}}' } },
+        {
+          handler: 'create_contact',
+          name: 'contact',
+          config: {
+            name: '{{event.event_data.name}}',
+            channels: [{ type: 'sms', id_num: '{{event.event_data.msisdn}}' }],
+            variables: { plan: '{{event.event_data.plan}}' },
+          },
+        },
+        {
+          handler: 'send_message',
+          config: {
+            contact: '{{steps.0.output.contact_id}}',
+            text: 'Thanks {{steps.contact.output.name}}, plan {{steps.0.output.variables.plan}}',
+          },
+        },
         { handler: 'send_message', config: { to: { type: 'sms', id_num: '447700900402' }, text: 'sent {{steps.1.output.message_uuid}}' } },
       ],
     });
@@ -207,7 +277,16 @@ describe('dispatching', () => {
     const acct = account();
     await sb.api.put(`/v1/accounts/${acct}/routes/upsert`, {
       match: { event_type: 'seen' },
-      steps: [{ handler: 'create_contact', config: { name: '{{event.event_data.name}}', channels: [{ type: 'sms', id_num: '{{event.event_data.msisdn}}' }], variables: { last: '{{event.event_data.n}}' } } }],
+      steps: [
+        {
+          handler: 'create_contact',
+          config: {
+            name: '{{event.event_data.name}}',
+            channels: [{ type: 'sms', id_num: '{{event.event_data.msisdn}}' }],
+            variables: { last: '{{event.event_data.n}}' },
+          },
+        },
+      ],
     });
     await publish(acct, 'seen', { name: 'Bo', msisdn: '447700900501', n: 1 });
     await waitFor('contact', async () => bodyOf(await sb.api.get(`/v1/accounts/${acct}/contacts`), ContactList).contacts.length === 1);

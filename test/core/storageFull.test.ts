@@ -23,7 +23,13 @@ describe('a write to a full stream or bucket', () => {
 
   it('is told apart from an outage by its JetStream code: storage_full, retried later, not JetStream down', async () => {
     const { bus } = testBus;
-    await bus.jsm.streams.add({ name: 'FULL', subjects: ['full.>'], storage: StorageType.File, max_bytes: 4096, discard: DiscardPolicy.New });
+    await bus.jsm.streams.add({
+      name: 'FULL',
+      subjects: ['full.>'],
+      storage: StorageType.File,
+      max_bytes: 4096,
+      discard: DiscardPolicy.New,
+    });
     const refusal = await fillUntilRefused(() => bus.js.publish('full.x', new Uint8Array(500)));
     expect(refusal.api_error?.err_code).toBe(10077);
 
@@ -48,7 +54,8 @@ describe('the API over a full bucket', () => {
 
   it('answers 507 storage_full with Retry-After, and still serves reads', async () => {
     const account = `full-${randomUUID().slice(0, 8)}`;
-    const route = (id: string) => sb.api.put(`/v1/accounts/${account}/routes/${id}`, { match: { event_type: 'x' }, steps: [{ handler: 'log', config: {} }] });
+    const route = (id: string) =>
+      sb.api.put(`/v1/accounts/${account}/routes/${id}`, { match: { event_type: 'x' }, steps: [{ handler: 'log', config: {} }] });
     expect((await route('kept')).status).toBe(201);
     // The routes bucket at its cap, as if every account's routes had filled it.
     const info = await sb.bus.jsm.streams.info('KV_routes');

@@ -10,7 +10,15 @@ const suite = useTestBus();
 const log = createLogger({ level: 'silent' });
 
 function statusWebhook(status: MessageStatus, at: string): MessageStatusWebhook {
-  return MessageStatusWebhook.parse({ message_uuid: 'm-1', to: '447700900001', from: 'Company', timestamp: at, status, channel: 'sms', client_ref: 'acct' });
+  return MessageStatusWebhook.parse({
+    message_uuid: 'm-1',
+    to: '447700900001',
+    from: 'Company',
+    timestamp: at,
+    status,
+    channel: 'sms',
+    client_ref: 'acct',
+  });
 }
 
 describe('stored receipts', () => {

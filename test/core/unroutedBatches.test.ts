@@ -30,12 +30,15 @@ describe('unrouted events recorded in one turn', () => {
   it('are stored in one message per account', async () => {
     const unrouted = new UnroutedEvents(suite.bus);
     const [a, b] = [`acct-${randomUUID().slice(0, 8)}`, `acct-${randomUUID().slice(0, 8)}`];
-    await Promise.all([...Array.from({ length: 40 }, () => unrouted.record(event(a))), ...Array.from({ length: 10 }, () => unrouted.record(event(b)))]);
+    await Promise.all([
+      ...Array.from({ length: 40 }, () => unrouted.record(event(a))),
+      ...Array.from({ length: 10 }, () => unrouted.record(event(b))),
+    ]);
     expect([await storedMessages(a), await storedMessages(b)]).toEqual([1, 1]);
     expect(await unrouted.list(a, 100)).toHaveLength(40);
   });
 
-  it('fail one by one: an event too large for NATS fails alone, its account\'s other events and other accounts\' are stored', async () => {
+  it("fail one by one: an event too large for NATS fails alone, its account's other events and other accounts' are stored", async () => {
     const unrouted = new UnroutedEvents(suite.bus);
     const [a, b] = [`acct-${randomUUID().slice(0, 8)}`, `acct-${randomUUID().slice(0, 8)}`];
     const records = [
@@ -49,7 +52,9 @@ describe('unrouted events recorded in one turn', () => {
 
     expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(80);
     expect(outcomes[30]).toMatchObject({ status: 'rejected', reason: { code: ErrorCode.MaxPayloadExceeded } });
-    expect((await unrouted.list(a, 100)).map((listed) => listed.event.event_data.n).sort((x, y) => Number(x) - Number(y))).toEqual(Array.from({ length: 60 }, (_, n) => n));
+    expect((await unrouted.list(a, 100)).map((listed) => listed.event.event_data.n).sort((x, y) => Number(x) - Number(y))).toEqual(
+      Array.from({ length: 60 }, (_, n) => n),
+    );
     expect(await unrouted.list(b, 100)).toHaveLength(20);
   });
 

@@ -103,7 +103,18 @@ describe('switchboard escalate', () => {
   it('exits 3 when the server cannot be reached', async () => {
     const { code, stderr } = await (async () => {
       try {
-        await run(process.execPath, ['apps/cli/bin.js', 'escalate', '--config', path.join(ROOT, 'test/fixtures/tutorial-sample.json'), '--server', 'http://127.0.0.1:9'], { cwd: ROOT });
+        await run(
+          process.execPath,
+          [
+            'apps/cli/bin.js',
+            'escalate',
+            '--config',
+            path.join(ROOT, 'test/fixtures/tutorial-sample.json'),
+            '--server',
+            'http://127.0.0.1:9',
+          ],
+          { cwd: ROOT },
+        );
         return { code: 0, stderr: '' };
       } catch (err) {
         return FailedRun.parse(err);

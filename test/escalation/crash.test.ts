@@ -90,15 +90,25 @@ it('goes on after a SIGKILL mid-escalation: every escalation ends with exactly o
     const res = await api.put(`/v1/accounts/${account}/routes/r${i}`, {
       match: { event_type: `down_${i}` },
       // No APP block: against real Vonage the server's own application sends.
-      steps: [{ handler: 'escalate_users', config: sampleWith(a, { APP: undefined, failover: { expiry_time: 1000 }, final_expiry: 1000 }) }],
+      steps: [
+        { handler: 'escalate_users', config: sampleWith(a, { APP: undefined, failover: { expiry_time: 1000 }, final_expiry: 1000 }) },
+      ],
     });
     expect(res.status).toBe(201);
     for (const user of TutorialSample.parse(bodyOf(res, Route).steps[0]!.config).USERS) expect(user.channels.length).toBeGreaterThan(1);
   }
   for (const i of all.keys()) {
-    await api.post(`/v1/accounts/${account}/events`, { conversation_type: 'monitor', conversation_key: 'main', event_type: `down_${i}`, event_data: { message: 'melting' } });
+    await api.post(`/v1/accounts/${account}/events`, {
+      conversation_type: 'monitor',
+      conversation_key: 'main',
+      event_type: `down_${i}`,
+      event_data: { message: 'melting' },
+    });
   }
-  await waitFor('every escalation under way', async () => (await escalationStore.list(account)).filter((esc) => esc.attempts.some((one) => one.message_uuid)).length === all.length);
+  await waitFor(
+    'every escalation under way',
+    async () => (await escalationStore.list(account)).filter((esc) => esc.attempts.some((one) => one.message_uuid)).length === all.length,
+  );
   // Killed while the escalations are mid-flight: some sends made, receipts and expiries still to come.
   await sleep(1200);
   await first.kill();
@@ -120,9 +130,13 @@ it('goes on after a SIGKILL mid-escalation: every escalation ends with exactly o
   for (const a of readers) expect(byUser.get(a.tonyMessenger)?.outcome).toMatchObject({ user: 'Michael', channel: 'whatsapp' });
   for (const a of nobody) expect(byUser.get(a.tonyMessenger)?.status).toBe('exhausted');
 
-  await waitFor('the escalations to finish their effects', async () => (await escalationStore.list(account)).every((esc) => esc.outbox.length === 0));
+  await waitFor('the escalations to finish their effects', async () =>
+    (await escalationStore.list(account)).every((esc) => esc.outbox.length === 0),
+  );
   await consumersIdle(bus, ['dispatcher', 'provider']);
-  const stored = (await readRecent(bus, STREAMS.events, `events.${account}.>`, 10_000)).map((record) => VumiApiEvent.parse(recordJson(record)));
+  const stored = (await readRecent(bus, STREAMS.events, `events.${account}.>`, 10_000)).map((record) =>
+    VumiApiEvent.parse(recordJson(record)),
+  );
   const outcomes = stored.filter((event) => ['escalation_read', 'escalation_exhausted'].includes(event.event_type));
   expect(outcomes).toHaveLength(all.length);
   expect(new Set(outcomes.map((event) => event.event_data.escalation_id)).size).toBe(all.length);

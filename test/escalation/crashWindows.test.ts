@@ -35,7 +35,13 @@ beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'switchboard-windows-'));
   cleanups.add(() => rm(dataDir, { recursive: true, force: true }));
   const port = await freePort();
-  const ctx = { params: new Map(), quick: false, print: () => undefined, progress: () => undefined, defer: (cleanup: () => unknown) => cleanups.add(cleanup) };
+  const ctx = {
+    params: new Map(),
+    quick: false,
+    print: () => undefined,
+    progress: () => undefined,
+    defer: (cleanup: () => unknown) => cleanups.add(cleanup),
+  };
   const provider = await startBenchSimulator(ctx, { serverPort: port, timeScale: SCALE, maxMessages: 1000 });
   sim = provider.sim;
   env = { ...testEnv(nats.url, dataDir), PORT: String(port), SWITCHBOARD_TIME_SCALE: String(SCALE), ...provider.vonageEnv };
@@ -57,7 +63,15 @@ async function api(account: string): Promise<ApiClient> {
 function config(first: string, second: string) {
   return {
     from: { whatsapp: '447700900000', sms: 'Company' },
-    users: [{ name: 'Ann', channels: [{ type: 'whatsapp', id_num: first, expiry_time: 20 }, { type: 'sms', id_num: second }] }],
+    users: [
+      {
+        name: 'Ann',
+        channels: [
+          { type: 'whatsapp', id_num: first, expiry_time: 20 },
+          { type: 'sms', id_num: second },
+        ],
+      },
+    ],
     final_expiry: 20,
   };
 }
@@ -92,8 +106,24 @@ describe('a crash between the provider accepting a send and the server recording
     sim.setScenario(first, { outcome: 'silent', answer_after_ms: 60_000 });
     sim.setScenario(second, { outcome: 'delivered', delivered_after_ms: 100 });
     const client = await api('windows-a');
-    expect((await client.put('/v1/accounts/windows-a/routes/page', { match: { event_type: 'down' }, steps: [{ handler: 'escalate_users', config: config(first, second) }] })).status).toBe(201);
-    expect((await client.post('/v1/accounts/windows-a/events', { conversation_type: 'c', conversation_key: 'k', event_type: 'down', event_data: { message: 'disk full' } })).status).toBe(202);
+    expect(
+      (
+        await client.put('/v1/accounts/windows-a/routes/page', {
+          match: { event_type: 'down' },
+          steps: [{ handler: 'escalate_users', config: config(first, second) }],
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await client.post('/v1/accounts/windows-a/events', {
+          conversation_type: 'c',
+          conversation_key: 'k',
+          event_type: 'down',
+          event_data: { message: 'disk full' },
+        })
+      ).status,
+    ).toBe(202);
     await killOnceAccepted(first);
 
     const esc = await ended('windows-a');
@@ -113,7 +143,9 @@ describe('a crash between the provider accepting a send and the server recording
     sim.setScenario(second, { outcome: 'silent' });
     const client = await api('windows-b');
     // The API call dies with the server: no message will be redelivered for it.
-    void client.post('/v1/accounts/windows-b/escalations', { config: config(first, second), event_data: { message: 'disk full' } }).catch(() => undefined);
+    void client
+      .post('/v1/accounts/windows-b/escalations', { config: config(first, second), event_data: { message: 'disk full' } })
+      .catch(() => undefined);
     await killOnceAccepted(first);
 
     const esc = await ended('windows-b');

@@ -24,16 +24,21 @@ describe('escalate_users, dispatch mode (one Dispatch API workflow per user)', (
     expect(esc.status).toBe('read');
     expect(esc.outcome).toMatchObject({ status: 'read', user: 'Michael', channel: 'whatsapp' });
     expect(esc.dispatches).toHaveLength(2);
-    expect(esc.dispatches.every(run => typeof run.dispatch_uuid === 'string')).toBe(true);
-    expect(esc.attempts.map(attempt => `${attempt.user_name}/${attempt.channel}`)).toEqual([
+    expect(esc.dispatches.every((run) => typeof run.dispatch_uuid === 'string')).toBe(true);
+    expect(esc.attempts.map((attempt) => `${attempt.user_name}/${attempt.channel}`)).toEqual([
       'Tony/messenger',
       'Tony/sms',
       'Michael/viber_service',
       'Michael/whatsapp',
     ]);
     // Every message of a user's workflow is correlated to that user's workflow.
-    expect(new Set(esc.attempts.slice(0, 2).map(attempt => attempt.dispatch_uuid))).toEqual(new Set([esc.dispatches[0]!.dispatch_uuid]));
-    expect(sim.messages().filter((message) => message.dispatch_uuid === esc.dispatches[1]!.dispatch_uuid).map((m) => m.channel)).toEqual(['viber_service', 'whatsapp']);
+    expect(new Set(esc.attempts.slice(0, 2).map((attempt) => attempt.dispatch_uuid))).toEqual(new Set([esc.dispatches[0]!.dispatch_uuid]));
+    expect(
+      sim
+        .messages()
+        .filter((message) => message.dispatch_uuid === esc.dispatches[1]!.dispatch_uuid)
+        .map((m) => m.channel),
+    ).toEqual(['viber_service', 'whatsapp']);
     await waitFor('escalation_read', () => watch.ofType('escalation_read').length === 1);
     await escalationsSettled(sb, account);
     expect(watch.ofType('escalation_read')).toHaveLength(1);
@@ -72,9 +77,9 @@ describe('escalate_users, dispatch mode (one Dispatch API workflow per user)', (
     await escalate(account, sampleWith(a, { mode: 'dispatch', failover: { expiry_time: 100 }, final_expiry: 86_400 }));
     const esc = await finished(account);
     expect(esc.status).toBe('exhausted');
-    expect(esc.dispatches.map(run => run.final_status)).toEqual(['error', 'error']);
+    expect(esc.dispatches.map((run) => run.final_status)).toEqual(['error', 'error']);
     expect(esc.attempts).toHaveLength(5);
-    expect(esc.attempts.every(attempt => attempt.result === 'failed')).toBe(true);
+    expect(esc.attempts.every((attempt) => attempt.result === 'failed')).toBe(true);
   });
 
   it('rejects channels the Dispatch API cannot send', async () => {

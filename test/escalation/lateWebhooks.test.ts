@@ -13,7 +13,15 @@ const sb = useSwitchboard({ env: { SWITCHBOARD_TIME_SCALE: '0.05' } });
 
 const config = (whatsapp: string, sms: string) => ({
   from: { whatsapp: '447700900000', sms: 'Company' },
-  users: [{ name: 'Ann', channels: [{ type: 'whatsapp', id_num: whatsapp, expiry_time: 15 }, { type: 'sms', id_num: sms }] }],
+  users: [
+    {
+      name: 'Ann',
+      channels: [
+        { type: 'whatsapp', id_num: whatsapp, expiry_time: 15 },
+        { type: 'sms', id_num: sms },
+      ],
+    },
+  ],
 });
 
 async function postStatus(body: Record<string, unknown>): Promise<void> {
@@ -25,7 +33,15 @@ async function postStatus(body: Record<string, unknown>): Promise<void> {
 
 /** A receipt for a message that is none of ours, stored `lateMs` after the provider's timestamp. */
 async function webhooksRunLate(lateMs: number): Promise<void> {
-  await postStatus({ message_uuid: crypto.randomUUID(), to: '447700000000', from: 'Company', timestamp: new Date(Date.now() - lateMs).toISOString(), status: 'delivered', channel: 'sms', client_ref: 'elsewhere' });
+  await postStatus({
+    message_uuid: crypto.randomUUID(),
+    to: '447700000000',
+    from: 'Company',
+    timestamp: new Date(Date.now() - lateMs).toISOString(),
+    status: 'delivered',
+    channel: 'sms',
+    client_ref: 'elsewhere',
+  });
   await waitFor('the receipt taken by the provider worker', async () => {
     const info = await sb.bus.jsm.consumers.info(STREAMS.provider, CONSUMERS.provider);
     return info.num_pending === 0 && info.num_ack_pending === 0;
@@ -33,7 +49,10 @@ async function webhooksRunLate(lateMs: number): Promise<void> {
 }
 
 async function startEscalation(account: string, whatsapp: string, sms: string) {
-  const started = await sb.api.post(`/v1/accounts/${account}/escalations`, { config: config(whatsapp, sms), event_data: { message: 'down' } });
+  const started = await sb.api.post(`/v1/accounts/${account}/escalations`, {
+    config: config(whatsapp, sms),
+    event_data: { message: 'down' },
+  });
   expect(started.status).toBe(201);
   const id = bodyOf(started, EscalationView).id;
   const first = await waitFor('the first attempt sent', async () => {
@@ -60,7 +79,15 @@ describe('expiries while provider webhooks run late', () => {
     expect(sim.messages({ to: '447700922002' })).toHaveLength(0);
 
     const [sent] = sim.messages({ to: '447700922001' });
-    await postStatus({ message_uuid: first.message_uuid, to: '447700922001', from: '447700900000', timestamp: new Date(deadline - 100).toISOString(), status: 'read', channel: 'whatsapp', client_ref: sent!.client_ref });
+    await postStatus({
+      message_uuid: first.message_uuid,
+      to: '447700922001',
+      from: '447700900000',
+      timestamp: new Date(deadline - 100).toISOString(),
+      status: 'read',
+      channel: 'whatsapp',
+      client_ref: sent!.client_ref,
+    });
     const ended = await waitFor('the escalation read', async () => {
       const esc = bodyOf(await sb.api.get(`/v1/accounts/late/escalations/${id}`), EscalationView);
       return esc.status !== 'active' && esc;

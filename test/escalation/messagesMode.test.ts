@@ -19,7 +19,8 @@ const sb = useSwitchboard({ env: { SWITCHBOARD_TIME_SCALE: String(SCALE) } });
 
 const { fixture, escalate, finished } = escalationDriver(sb, { accountPrefix: 'esc', addressBase: 900 });
 
-const sent = (esc: EscalationView) => esc.attempts.filter((attempt) => attempt.message_uuid).map((attempt) => `${attempt.user_name}/${attempt.channel}`);
+const sent = (esc: EscalationView) =>
+  esc.attempts.filter((attempt) => attempt.message_uuid).map((attempt) => `${attempt.user_name}/${attempt.channel}`);
 
 /** The attempts an outcome event lists, as far as these tests read them. */
 const OutcomeAttempts = z.array(z.looseObject({ channel: z.string(), result: z.string().optional(), message_uuid: z.string().optional() }));
@@ -90,7 +91,10 @@ describe('escalate_users, messages mode', () => {
     expect(sent(esc)).toEqual(['Tony/messenger', 'Tony/sms', 'Michael/viber_service', 'Michael/whatsapp', 'Michael/sms']);
     const times = esc.attempts.map((attempt) => Date.parse(attempt.sent_at!));
     for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(600 * SCALE * 1000 - 5);
-    const [exhausted] = await waitFor('escalation_exhausted', () => watch.ofType('escalation_exhausted').length > 0 && watch.ofType('escalation_exhausted'));
+    const [exhausted] = await waitFor(
+      'escalation_exhausted',
+      () => watch.ofType('escalation_exhausted').length > 0 && watch.ofType('escalation_exhausted'),
+    );
     expect(attemptsOf(exhausted!).map((attempt) => attempt.result)).toEqual(['expired', 'expired', 'expired', 'expired', 'expired']);
     expect(attemptsOf(exhausted!).every((attempt) => typeof attempt.message_uuid === 'string')).toBe(true);
     await escalationsSettled(sb, account);
@@ -112,7 +116,10 @@ describe('escalate_users, messages mode', () => {
     await escalate(account, config);
     const esc = await finished(account);
     expect(esc.outcome).toMatchObject({ status: 'delivered', user: 'Michael', channel: 'whatsapp' });
-    const [viber, whatsapp] = esc.attempts.map((attempt) => ({ sent: Date.parse(attempt.sent_at!), deadline: Date.parse(attempt.deadline_at!) }));
+    const [viber, whatsapp] = esc.attempts.map((attempt) => ({
+      sent: Date.parse(attempt.sent_at!),
+      deadline: Date.parse(attempt.deadline_at!),
+    }));
     expect(whatsapp!.sent - viber!.sent).toBeGreaterThanOrEqual(200 * SCALE * 1000 - 5);
     expect(whatsapp!.sent - viber!.sent).toBeLessThan(600 * SCALE * 1000);
     expect(whatsapp!.deadline - whatsapp!.sent).toBe(900 * SCALE * 1000);
@@ -194,7 +201,9 @@ describe('escalate_users, messages mode', () => {
     await waitFor('both escalations out of the address index', async () => (await repliedTo()).length === 0);
     // Gone without a delete marker: no subject is left for the next listing to scan.
     for (const acct of [account, later]) {
-      const info = await sb.bus.jsm.streams.info(`KV_${BUCKETS.escalations}`, { subjects_filter: `$KV.${BUCKETS.escalations}._reply._addr.*.${acct}.*` });
+      const info = await sb.bus.jsm.streams.info(`KV_${BUCKETS.escalations}`, {
+        subjects_filter: `$KV.${BUCKETS.escalations}._reply._addr.*.${acct}.*`,
+      });
       expect(info.state.subjects ?? {}).toEqual({});
     }
     // The earlier escalation is untouched by the reply.
@@ -212,7 +221,15 @@ describe('escalate_users, messages mode', () => {
     const { signature_secret } = await loadOrCreateSimCredentials(sb.dataDir);
     const receipt = async (status: string, at: string) => {
       // As Vonage does, each receipt echoes the client_ref of the send.
-      const body = JSON.stringify({ message_uuid: uuid, to: a.tonyMessenger, from: 'company-page', timestamp: at, status, channel: 'messenger', client_ref: first.client_ref });
+      const body = JSON.stringify({
+        message_uuid: uuid,
+        to: a.tonyMessenger,
+        from: 'company-page',
+        timestamp: at,
+        status,
+        channel: 'messenger',
+        client_ref: first.client_ref,
+      });
       const token = await signWebhook(body, signature_secret);
       const res = await sb.api.post('/webhooks/status', body, { authorization: `Bearer ${token}` });
       expect(res.status).toBe(200);
@@ -266,8 +283,18 @@ describe('escalate_users, messages mode', () => {
   it('starts one escalation for a redelivered trigger', async () => {
     const { account, a } = fixture();
     for (const to of Object.values(a)) sb.provider.simulator!.setScenario(to, { outcome: 'read' });
-    await sb.api.put(`/v1/accounts/${account}/routes/melt`, { match: { event_type: 'server_down' }, steps: [{ handler: 'escalate_users', config: sampleWith(a) }] });
-    const event = { account_key: account, event_id: `evt-${randomUUID()}`, conversation_type: 'monitor', conversation_key: 'main', event_type: 'server_down', event_data: { message: 'x' } };
+    await sb.api.put(`/v1/accounts/${account}/routes/melt`, {
+      match: { event_type: 'server_down' },
+      steps: [{ handler: 'escalate_users', config: sampleWith(a) }],
+    });
+    const event = {
+      account_key: account,
+      event_id: `evt-${randomUUID()}`,
+      conversation_type: 'monitor',
+      conversation_key: 'main',
+      event_type: 'server_down',
+      event_data: { message: 'x' },
+    };
     // The same event again under another message id: past JetStream's duplicate window, as a redelivery would be.
     await publishEvent(sb.bus.js, event);
     await publishEvent(sb.bus.js, event, { msgId: `${event.event_id}-again` });
@@ -294,16 +321,41 @@ describe('escalate_users, messages mode', () => {
     const manager = `4477099${String(n).padStart(4, '0')}`;
     await sb.api.put(`/v1/accounts/${account}/routes/escalate`, {
       match: { conversation_type: 'poll', event_type: 'poll_complete', where: { 'event_data.status': 'down' } },
-      steps: [{ handler: 'escalate_users', config: sampleWith(a, { text: '[{{user.name}}] {{event.event_data.server}} is down', failover: { expiry_time: 50 }, final_expiry: 50 }) }],
+      steps: [
+        {
+          handler: 'escalate_users',
+          config: sampleWith(a, {
+            text: '[{{user.name}}] {{event.event_data.server}} is down',
+            failover: { expiry_time: 50 },
+            final_expiry: 50,
+          }),
+        },
+      ],
     });
     await sb.api.put(`/v1/accounts/${account}/routes/panic`, {
       match: { conversation_type: 'poll', event_type: 'escalation_exhausted' },
-      steps: [{ handler: 'send_message', config: { to: { type: 'sms', id_num: manager }, text: 'Nobody answered for {{event.event_data.escalation_id}} after {{event.event_data.attempts.4.channel}}' } }],
+      steps: [
+        {
+          handler: 'send_message',
+          config: {
+            to: { type: 'sms', id_num: manager },
+            text: 'Nobody answered for {{event.event_data.escalation_id}} after {{event.event_data.attempts.4.channel}}',
+          },
+        },
+      ],
     });
-    await sb.api.post(`/v1/accounts/${account}/events`, { conversation_type: 'poll', conversation_key: 'ops-poll', event_type: 'poll_complete', event_data: { status: 'down', server: 'db-1' } });
+    await sb.api.post(`/v1/accounts/${account}/events`, {
+      conversation_type: 'poll',
+      conversation_key: 'ops-poll',
+      event_type: 'poll_complete',
+      event_data: { status: 'down', server: 'db-1' },
+    });
     const esc = await finished(account);
     expect(esc.status).toBe('exhausted');
-    const [message] = await waitFor('the manager message', () => sb.provider.simulator!.messages({ to: manager }).length > 0 && sb.provider.simulator!.messages({ to: manager }));
+    const [message] = await waitFor(
+      'the manager message',
+      () => sb.provider.simulator!.messages({ to: manager }).length > 0 && sb.provider.simulator!.messages({ to: manager }),
+    );
     expect(message!.text).toBe(`Nobody answered for ${esc.id} after sms`);
     expect(sb.provider.simulator!.messages({ to: a.tonyMessenger })[0]!.text).toBe('[Tony] db-1 is down');
   });

@@ -11,7 +11,15 @@ const sb = useSwitchboard({ roles: ['http'], env: { SWITCHBOARD_TIME_SCALE: '0.0
 
 const config = (whatsapp: string, sms: string) => ({
   from: { whatsapp: '447700900000', sms: 'Company' },
-  users: [{ name: 'Ann', channels: [{ type: 'whatsapp', id_num: whatsapp }, { type: 'sms', id_num: sms }] }],
+  users: [
+    {
+      name: 'Ann',
+      channels: [
+        { type: 'whatsapp', id_num: whatsapp },
+        { type: 'sms', id_num: sms },
+      ],
+    },
+  ],
 });
 
 async function storedReceipts(): Promise<number> {
@@ -21,7 +29,10 @@ async function storedReceipts(): Promise<number> {
 
 async function startAndWaitForReceipts(account: string, whatsapp: string, sms: string, receipts: number) {
   const before = await storedReceipts();
-  const started = await sb.api.post(`/v1/accounts/${account}/escalations`, { config: config(whatsapp, sms), event_data: { message: 'down' } });
+  const started = await sb.api.post(`/v1/accounts/${account}/escalations`, {
+    config: config(whatsapp, sms),
+    event_data: { message: 'down' },
+  });
   expect(started.status).toBe(201);
   await waitFor('the receipts stored', async () => (await storedReceipts()) - before >= receipts);
   return bodyOf(started, EscalationView).id;

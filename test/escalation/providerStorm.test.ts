@@ -8,17 +8,30 @@ import { bodyOf } from '../support/api.js';
 // A channel waits 600 s, 6 s here; the client tries a send twice, 10 ms apart, before the engine
 // backs off; an answer slower than 500 ms is no answer.
 const SCALE = 0.01;
-const sb = useSwitchboard({ env: { SWITCHBOARD_TIME_SCALE: String(SCALE), VONAGE_MAX_ATTEMPTS: '2', VONAGE_RETRY_BASE_MS: '10', VONAGE_TIMEOUT_MS: '500' } });
+const sb = useSwitchboard({
+  env: { SWITCHBOARD_TIME_SCALE: String(SCALE), VONAGE_MAX_ATTEMPTS: '2', VONAGE_RETRY_BASE_MS: '10', VONAGE_TIMEOUT_MS: '500' },
+});
 
 function config(first: string, second: string) {
   return {
     from: { whatsapp: '447700900000', sms: 'Company' },
-    users: [{ name: 'Ann', channels: [{ type: 'whatsapp', id_num: first }, { type: 'sms', id_num: second }] }],
+    users: [
+      {
+        name: 'Ann',
+        channels: [
+          { type: 'whatsapp', id_num: first },
+          { type: 'sms', id_num: second },
+        ],
+      },
+    ],
   };
 }
 
 async function escalate(account: string, first: string, second: string): Promise<Escalation> {
-  const started = await sb.api.post(`/v1/accounts/${account}/escalations`, { config: config(first, second), event_data: { message: 'db down' } });
+  const started = await sb.api.post(`/v1/accounts/${account}/escalations`, {
+    config: config(first, second),
+    event_data: { message: 'db down' },
+  });
   expect(started.status, JSON.stringify(started.body)).toBe(201);
   return waitFor(
     'the escalation to end',

@@ -14,7 +14,16 @@ const account = () => `keep-${randomUUID().slice(0, 8)}`;
 /** Ann on whatsapp, then sms; expiries long enough that only a read or a cancel ends it. */
 const config = (whatsapp: string, sms: string) => ({
   from: { whatsapp: '447700900000', sms: 'Company' },
-  users: [{ name: 'Ann', channels: [{ type: 'whatsapp', id_num: whatsapp, expiry_time: 86_400 }, { type: 'sms', id_num: sms }], final_expiry: 86_400 }],
+  users: [
+    {
+      name: 'Ann',
+      channels: [
+        { type: 'whatsapp', id_num: whatsapp, expiry_time: 86_400 },
+        { type: 'sms', id_num: sms },
+      ],
+      final_expiry: 86_400,
+    },
+  ],
 });
 
 /** The keys the escalations bucket holds for an escalation: its state, its frame and its index entries. */
@@ -22,7 +31,9 @@ async function storedKeys(acct: string, id: string): Promise<string[]> {
   const prefix = `$KV.${BUCKETS.escalations}.`;
   const filters = [`${prefix}${acct}.${id}`, `${prefix}${acct}.${id}.frame`, `${prefix}_reply._addr.*.${acct}.${id}`];
   const subjects = await Promise.all(
-    filters.map(async (filter) => Object.keys((await sb.bus.jsm.streams.info(`KV_${BUCKETS.escalations}`, { subjects_filter: filter })).state.subjects ?? {})),
+    filters.map(async (filter) =>
+      Object.keys((await sb.bus.jsm.streams.info(`KV_${BUCKETS.escalations}`, { subjects_filter: filter })).state.subjects ?? {}),
+    ),
   );
   return subjects.flat();
 }
@@ -37,7 +48,11 @@ describe('escalation retention', () => {
     const running = await sb.api.post(`/v1/accounts/${acct}/escalations`, { config: config('447700912071', '447700912072') });
     const [readId, runningId] = [bodyOf(read, EscalationView).id, bodyOf(running, EscalationView).id];
 
-    await waitFor('the read escalation removed', async () => (await sb.api.get(`/v1/accounts/${acct}/escalations/${readId}`)).status === 404, 10_000);
+    await waitFor(
+      'the read escalation removed',
+      async () => (await sb.api.get(`/v1/accounts/${acct}/escalations/${readId}`)).status === 404,
+      10_000,
+    );
     expect(await storedKeys(acct, readId)).toEqual([]);
     const list = bodyOf(await sb.api.get(`/v1/accounts/${acct}/escalations`), EscalationPage);
     expect(list).toMatchObject({ total: 1, escalations: [{ id: runningId, status: 'active' }] });

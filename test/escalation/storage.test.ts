@@ -22,7 +22,15 @@ const config = (whatsapp: string, sms: string, expiry?: number) => {
   const wait = expiry === undefined ? {} : { expiry_time: expiry };
   return {
     from: { whatsapp: '447700900000', sms: 'Company' },
-    users: [{ name: 'Ann', channels: [{ type: 'whatsapp', id_num: whatsapp, ...wait }, { type: 'sms', id_num: sms, ...wait }] }],
+    users: [
+      {
+        name: 'Ann',
+        channels: [
+          { type: 'whatsapp', id_num: whatsapp, ...wait },
+          { type: 'sms', id_num: sms, ...wait },
+        ],
+      },
+    ],
   };
 };
 
@@ -33,14 +41,22 @@ async function stored(key: string): Promise<unknown> {
 function planFor(name: string, sms: string): EscalationPlan {
   // The longest expiries a config may give: still running when the test is done with it.
   const channel = { type: 'sms' as const, to: sms, from: 'Company', condition: 'delivered' as const, expiry_s: 86_400 };
-  return { mode: 'messages', rounds: 1, text: 'down', users: [{ name, channels: [channel, { ...channel, to: `${sms}9` }], final_expiry_s: 86_400 }] };
+  return {
+    mode: 'messages',
+    rounds: 1,
+    text: 'down',
+    users: [{ name, channels: [channel, { ...channel, to: `${sms}9` }], final_expiry_s: 86_400 }],
+  };
 }
 
 describe('how escalations are stored', () => {
   it('writes the trigger and plan once, and every change the state alone', async () => {
     const acct = account();
     sb.provider.simulator!.setScenario('447700912001', { outcome: 'read' });
-    const started = await sb.api.post(`/v1/accounts/${acct}/escalations`, { config: config('447700912001', '447700912002'), event_data: { message: 'disk full' } });
+    const started = await sb.api.post(`/v1/accounts/${acct}/escalations`, {
+      config: config('447700912001', '447700912002'),
+      event_data: { message: 'disk full' },
+    });
     expect(started.status).toBe(201);
     const id = bodyOf(started, EscalationView).id;
     const ended = await waitFor('the escalation to end', async () => {
@@ -66,7 +82,10 @@ describe('how escalations are stored', () => {
     sb.provider.simulator!.setScenario('447700912041', { outcome: 'silent' });
     sb.provider.simulator!.setScenario('447700912042', { outcome: 'silent' });
     // The longest expiries: only the timer fired below moves it on.
-    const started = await sb.api.post(`/v1/accounts/${acct}/escalations`, { config: config('447700912041', '447700912042', 86_400), event_data: { message: 'disk full' } });
+    const started = await sb.api.post(`/v1/accounts/${acct}/escalations`, {
+      config: config('447700912041', '447700912042', 86_400),
+      event_data: { message: 'disk full' },
+    });
     const id = bodyOf(started, EscalationView).id;
     const key = EscalationRepository.key(acct, id);
     const { docs } = sb.escalationStore;
@@ -138,7 +157,10 @@ describe('how escalations are stored', () => {
     const id = bodyOf(started, EscalationView).id;
     const before = new Date().toISOString();
     await sb.escalations.cancel(acct, id);
-    await waitFor('its last event out', async () => (await sb.escalationStore.docs.get(EscalationRepository.key(acct, id)))?.value.outbox.length === 0);
+    await waitFor(
+      'its last event out',
+      async () => (await sb.escalationStore.docs.get(EscalationRepository.key(acct, id)))?.value.outbox.length === 0,
+    );
     const after = new Date(Date.now() + 1).toISOString();
     // Other tests' escalations ended earlier go; this one stays.
     await sb.escalationStore.removeEndedBefore(before);

@@ -67,7 +67,9 @@ export function watchEvents(bus: Bus, account: string): { events: VumiApiEvent[]
  * before it asserts that nothing more came.
  */
 export async function escalationsSettled(sb: TestSwitchboard, account: string): Promise<void> {
-  await waitFor('the escalations to finish their effects', async () => (await sb.escalationStore.list(account)).every((esc) => esc.outbox.length === 0));
+  await waitFor('the escalations to finish their effects', async () =>
+    (await sb.escalationStore.list(account)).every((esc) => esc.outbox.length === 0),
+  );
   await consumersIdle(sb.bus, ['dispatcher', 'provider']);
   await sb.bus.nc.flush();
 }
@@ -81,13 +83,25 @@ export function escalationDriver(sb: TestSwitchboard, options: { accountPrefix: 
   return {
     fixture() {
       counter += 1;
-      return { n: counter, account: `${options.accountPrefix}-${randomUUID().slice(0, 8)}`, a: addresses(String(options.addressBase + counter)) };
+      return {
+        n: counter,
+        account: `${options.accountPrefix}-${randomUUID().slice(0, 8)}`,
+        a: addresses(String(options.addressBase + counter)),
+      };
     },
 
     async escalate(account: string, config: unknown, data: Record<string, unknown> = { message: 'Server is about to melt!' }) {
-      const route = await sb.api.put(`/v1/accounts/${account}/routes/melt`, { match: { event_type: 'server_down' }, steps: [{ handler: 'escalate_users', config }] });
+      const route = await sb.api.put(`/v1/accounts/${account}/routes/melt`, {
+        match: { event_type: 'server_down' },
+        steps: [{ handler: 'escalate_users', config }],
+      });
       expect(route.status, JSON.stringify(route.body)).toBe(201);
-      const published = await sb.api.post(`/v1/accounts/${account}/events`, { conversation_type: 'monitor', conversation_key: 'main', event_type: 'server_down', event_data: data });
+      const published = await sb.api.post(`/v1/accounts/${account}/events`, {
+        conversation_type: 'monitor',
+        conversation_key: 'main',
+        event_type: 'server_down',
+        event_data: data,
+      });
       return bodyOf(published, EventAccepted).event_id;
     },
 

@@ -51,9 +51,20 @@ describe('hooks API', () => {
     expect(bodyOf(list, HookList).hooks.map((one) => one.id)).toEqual([hook.id, second.id]);
     expect(bodyOf(await sb.api.get(`/v1/accounts/${newAccount()}/hooks`), HookList).hooks).toEqual([]);
 
-    const patched = await sb.api.call('PATCH', `/v1/accounts/${account}/hooks/${hook.id}`, { enabled: false, debounce_s: 2.5, event: { event_type: 'alert2' }, default_audience: null });
+    const patched = await sb.api.call('PATCH', `/v1/accounts/${account}/hooks/${hook.id}`, {
+      enabled: false,
+      debounce_s: 2.5,
+      event: { event_type: 'alert2' },
+      default_audience: null,
+    });
     expect(patched.status).toBe(200);
-    expect(patched.body).toMatchObject({ enabled: false, debounce_s: 2.5, event: { conversation_type: 'monitor', event_type: 'alert2' }, default_audience: null, name: 'nightly alert' });
+    expect(patched.body).toMatchObject({
+      enabled: false,
+      debounce_s: 2.5,
+      event: { conversation_type: 'monitor', event_type: 'alert2' },
+      default_audience: null,
+      name: 'nightly alert',
+    });
     expect(bodyOf(patched, HookView).created_at).toBe(hook.created_at);
 
     expect((await sb.api.delete(`/v1/accounts/${account}/hooks/${hook.id}`)).status).toBe(204);
@@ -67,7 +78,7 @@ describe('hooks API', () => {
   it('keeps only a hash of the token: no key of the bucket holds it', async () => {
     const account = newAccount();
     const { token, id } = await createHook(sb, account);
-    const kv = (await sb.bus.js.views.kv('hooks'));
+    const kv = await sb.bus.js.views.kv('hooks');
     const keys: string[] = [];
     for await (const key of await kv.keys()) keys.push(key);
     expect(keys).toContain(HookRepository.tokenIndex(token));
@@ -93,8 +104,18 @@ describe('hooks API', () => {
     ['an invalid CIDR', { allowed_hosts: ['10.0.0.0/8', '10.0.0.0/33'] }, 'allowed_hosts.1', /not an IP address or CIDR/],
     ['an invalid IPv6 CIDR', { allowed_hosts: ['2001:db8::/129'] }, 'allowed_hosts.0', /not an IP address or CIDR/],
     ['a host name', { allowed_hosts: ['example.com'] }, 'allowed_hosts.0', /not an IP address or CIDR/],
-    ['an unknown criterion', { default_audience: { conditions: [{ field: 'city', criterion: 'Resembles', value: 'x' }] } }, 'default_audience.conditions.0.criterion', /unknown criterion "Resembles"/],
-    ['a condition without a value', { default_audience: { conditions: [{ field: 'city', criterion: 'Equals' }] } }, 'default_audience.conditions.0.value', /needs a value/],
+    [
+      'an unknown criterion',
+      { default_audience: { conditions: [{ field: 'city', criterion: 'Resembles', value: 'x' }] } },
+      'default_audience.conditions.0.criterion',
+      /unknown criterion "Resembles"/,
+    ],
+    [
+      'a condition without a value',
+      { default_audience: { conditions: [{ field: 'city', criterion: 'Equals' }] } },
+      'default_audience.conditions.0.value',
+      /needs a value/,
+    ],
     ['an unknown join', { default_audience: { join: 'XOR', conditions: [] } }, 'default_audience.join', /unknown join/],
     ['no event type', { event: {} }, 'event.event_type', /required/],
     ['an event type with a dot', { event: { event_type: 'a.b' } }, 'event.event_type', /./],
@@ -125,7 +146,7 @@ describe('hooks API', () => {
 });
 
 describe('calling a hook', () => {
-  it('answers 200 with the launch time, and publishes the hook event with the call\'s fields', async () => {
+  it("answers 200 with the launch time, and publishes the hook event with the call's fields", async () => {
     const account = newAccount();
     const watch = await watchAccount(sb.natsUrl, account);
     try {
@@ -145,10 +166,21 @@ describe('calling a hook', () => {
         conversation_type: 'hook',
         conversation_key: hook.id,
         event_type: 'hook_event',
-        event_data: { hook_id: hook.id, mode: 'audience', audience: { contact_ids: [], count: 0 }, variables: {}, fields: { message: 'disk full', severity: 3 }, method: 'POST', calls: 1 },
+        event_data: {
+          hook_id: hook.id,
+          mode: 'audience',
+          audience: { contact_ids: [], count: 0 },
+          variables: {},
+          fields: { message: 'disk full', severity: 3 },
+          method: 'POST',
+          calls: 1,
+        },
       });
       const read = await sb.api.get(`/v1/accounts/${account}/hooks/${hook.id}`);
-      expect(bodyOf(read, HookView).launch).toMatchObject({ pending: null, last: { status: 'published', event_id: event!.event_id, audience_count: 0, calls: 1 } });
+      expect(bodyOf(read, HookView).launch).toMatchObject({
+        pending: null,
+        last: { status: 'published', event_id: event!.event_id, audience_count: 0, calls: 1 },
+      });
     } finally {
       await watch.stop();
     }
@@ -158,8 +190,16 @@ describe('calling a hook', () => {
     const account = newAccount();
     const watch = await watchAccount(sb.natsUrl, account);
     try {
-      await sb.stores.contacts.upsert(account, { id: 'ann', channels: [{ type: 'sms', id_num: '447700900401' }], variables: { city: 'Rome' } });
-      await sb.stores.contacts.upsert(account, { id: 'bob', channels: [{ type: 'sms', id_num: '447700900402' }], variables: { city: 'Milan' } });
+      await sb.stores.contacts.upsert(account, {
+        id: 'ann',
+        channels: [{ type: 'sms', id_num: '447700900401' }],
+        variables: { city: 'Rome' },
+      });
+      await sb.stores.contacts.upsert(account, {
+        id: 'bob',
+        channels: [{ type: 'sms', id_num: '447700900402' }],
+        variables: { city: 'Milan' },
+      });
       const hook = await createHook(sb, account, { debounce_s: 1 });
       const res = await callHook(sb.url!, hook.token, 'GET', {
         audience_filters: 'city',
@@ -171,7 +211,12 @@ describe('calling a hook', () => {
       });
       expect(res.status).toBe(200);
       const [event] = await watch.next('hook_event');
-      expect(event!.event_data).toMatchObject({ method: 'GET', audience: { contact_ids: ['ann'], count: 1 }, variables: { alerted: 'yes', level: '2' }, fields: { message: 'hello' } });
+      expect(event!.event_data).toMatchObject({
+        method: 'GET',
+        audience: { contact_ids: ['ann'], count: 1 },
+        variables: { alerted: 'yes', level: '2' },
+        fields: { message: 'hello' },
+      });
       expect((await sb.stores.contacts.get(account, 'ann'))!.variables).toEqual({ city: 'Rome', alerted: 'yes', level: '2' });
       expect((await sb.stores.contacts.get(account, 'bob'))!.variables).toEqual({ city: 'Milan' });
     } finally {
@@ -183,17 +228,57 @@ describe('calling a hook', () => {
     const account = newAccount();
     const hook = await createHook(sb, account);
     const cases: Array<[string, unknown, string, RegExp]> = [
-      ['POST', { audience_filters: 'a;b', audience_criteria: 'Equals', audience_values: 'x;y' }, 'audience_criteria', /2 filter\(s\) but 1 criteria/],
-      ['POST', { audience_filters: 'a', audience_criteria: 'Equals', audience_values: 'x;y' }, 'audience_values', /1 filter\(s\) but 2 value/],
-      ['POST', { audience_filters: 'a;b', audience_criteria: 'Equals;Resembles', audience_values: 'x;y' }, 'audience_criteria.1', /unknown criterion "Resembles"/],
-      ['POST', { audience_filters: ['a'], audience_criteria: ['Nope'], audience_values: ['x'] }, 'audience_criteria.0', /unknown criterion "Nope"/],
-      ['POST', { audience_filters: 'a;;b', audience_criteria: 'Equals;Equals;Equals', audience_values: 'x;y;z' }, 'audience_filters.1', /empty entry/],
-      ['POST', { audience_filters: 'bad name', audience_criteria: 'Equals', audience_values: 'x' }, 'audience_filters.0', /field or variable name/],
-      ['POST', { audience_filters: 'a', audience_criteria: 'Equals', audience_values: 'x', audience_join: 'XOR' }, 'audience_join', /unknown join/],
+      [
+        'POST',
+        { audience_filters: 'a;b', audience_criteria: 'Equals', audience_values: 'x;y' },
+        'audience_criteria',
+        /2 filter\(s\) but 1 criteria/,
+      ],
+      [
+        'POST',
+        { audience_filters: 'a', audience_criteria: 'Equals', audience_values: 'x;y' },
+        'audience_values',
+        /1 filter\(s\) but 2 value/,
+      ],
+      [
+        'POST',
+        { audience_filters: 'a;b', audience_criteria: 'Equals;Resembles', audience_values: 'x;y' },
+        'audience_criteria.1',
+        /unknown criterion "Resembles"/,
+      ],
+      [
+        'POST',
+        { audience_filters: ['a'], audience_criteria: ['Nope'], audience_values: ['x'] },
+        'audience_criteria.0',
+        /unknown criterion "Nope"/,
+      ],
+      [
+        'POST',
+        { audience_filters: 'a;;b', audience_criteria: 'Equals;Equals;Equals', audience_values: 'x;y;z' },
+        'audience_filters.1',
+        /empty entry/,
+      ],
+      [
+        'POST',
+        { audience_filters: 'bad name', audience_criteria: 'Equals', audience_values: 'x' },
+        'audience_filters.0',
+        /field or variable name/,
+      ],
+      [
+        'POST',
+        { audience_filters: 'a', audience_criteria: 'Equals', audience_values: 'x', audience_join: 'XOR' },
+        'audience_join',
+        /unknown join/,
+      ],
       ['POST', { set_variables: 'a;b', set_variables_values: 'x' }, 'set_variables_values', /2 variable\(s\) but 1 value/],
       ['POST', { audience_filters: { a: 1 } }, 'audience_filters', /./],
       ['POST', [1, 2], '(root)', /JSON object/],
-      ['GET', { audience_filters: 'a', audience_criteria: 'Equalz', audience_values: 'x' }, 'audience_criteria.0', /unknown criterion "Equalz"/],
+      [
+        'GET',
+        { audience_filters: 'a', audience_criteria: 'Equalz', audience_values: 'x' },
+        'audience_criteria.0',
+        /unknown criterion "Equalz"/,
+      ],
       ['GET', { set_conversation: 'maybe' }, 'set_conversation', /./],
     ];
     for (const [method, payload, path, message] of cases) {
@@ -290,7 +375,9 @@ describe('calling a hook', () => {
     const { id } = bodyOf(await sb.api.post(`/v1/accounts/${account}/hooks`, { event: { event_type: 'x' } }), HookCreated);
     const answers = await Promise.all(
       Array.from({ length: 64 }, (_, i) =>
-        i % 4 === 0 ? sb.api.call('PATCH', `/v1/accounts/${account}/hooks/${id}`, { enabled: i % 8 === 0 }) : sb.api.post(`/v1/accounts/${account}/hooks/${id}/token`),
+        i % 4 === 0
+          ? sb.api.call('PATCH', `/v1/accounts/${account}/hooks/${id}`, { enabled: i % 8 === 0 })
+          : sb.api.post(`/v1/accounts/${account}/hooks/${id}/token`),
       ),
     );
     expect(answers.map((answer) => answer.status).filter((status) => status !== 200)).toEqual([]);

@@ -12,7 +12,15 @@ const issueAt = (res: ApiResponse<unknown>, path: string) => issuesOf(res).find(
 async function fixture(hookBody: Record<string, unknown> = {}) {
   const account = newAccount();
   await addContacts(sb, account, [
-    { id: 'ann', name: 'Ann Rossi', channels: [{ type: 'sms', id_num: '447700900501' }, { type: 'whatsapp', id_num: '447700900501' }], variables: { city: 'Rome', age: 34, plan: 'gold', nickname: 'annie' } },
+    {
+      id: 'ann',
+      name: 'Ann Rossi',
+      channels: [
+        { type: 'sms', id_num: '447700900501' },
+        { type: 'whatsapp', id_num: '447700900501' },
+      ],
+      variables: { city: 'Rome', age: 34, plan: 'gold', nickname: 'annie' },
+    },
     { id: 'bob', name: 'Bob', channels: [{ type: 'sms', id_num: '447700900502' }], variables: { city: 'Milan', age: '19', plan: '' } },
     { id: 'cy', name: 'Cy', channels: [{ type: 'messenger', id_num: 'cy-psid' }], variables: { city: 'Roma', age: 7 } },
     { id: 'dee', channels: [{ type: 'viber_service', id_num: '447700900504' }], variables: {} },
@@ -27,7 +35,8 @@ async function fixture(hookBody: Record<string, unknown> = {}) {
     launched += 1;
     return (await watch.next('hook_event', launched))[launched - 1]!;
   };
-  const audienceOf = async (method: 'GET' | 'POST', payload: unknown) => (await launch(method, payload)).event_data.audience as { contact_ids: string[]; count: number };
+  const audienceOf = async (method: 'GET' | 'POST', payload: unknown) =>
+    (await launch(method, payload)).event_data.audience as { contact_ids: string[]; count: number };
   return { account, hook, watch, launch, audienceOf };
 }
 
@@ -95,19 +104,33 @@ describe('audience filters', () => {
 
     // The same values again write nothing: launches setting them at once do not race for the contact.
     const before = (await sb.stores.contacts.get(f.account, 'ann'))!.updated_at;
-    await f.launch('POST', { audience_filters: 'id', audience_criteria: 'Equals', audience_values: 'ann', set_variables: 'alert', set_variables_values: 'on' });
+    await f.launch('POST', {
+      audience_filters: 'id',
+      audience_criteria: 'Equals',
+      audience_values: 'ann',
+      set_variables: 'alert',
+      set_variables_values: 'on',
+    });
     expect((await sb.stores.contacts.get(f.account, 'ann'))!.updated_at).toBe(before);
-    await f.launch('POST', { audience_filters: 'id', audience_criteria: 'Equals', audience_values: 'ann', set_variables: 'alert', set_variables_values: 'off' });
+    await f.launch('POST', {
+      audience_filters: 'id',
+      audience_criteria: 'Equals',
+      audience_values: 'ann',
+      set_variables: 'alert',
+      set_variables_values: 'off',
+    });
     expect(await variables('ann')).toMatchObject({ alert: 'off' });
   });
 });
 
 describe('the default audience', () => {
-  it('applies when the call names none, and the call\'s filters override it', async () => {
+  it("applies when the call names none, and the call's filters override it", async () => {
     const f = await fixture({ default_audience: { conditions: [{ field: 'plan', criterion: 'HasValue' }] } });
     expect((await f.audienceOf('GET', undefined)).contact_ids).toEqual(['ann']);
     expect((await f.audienceOf('POST', { set_variables: 'x', set_variables_values: '1' })).contact_ids).toEqual(['ann']);
-    expect((await f.audienceOf('POST', { audience_filters: 'name', audience_criteria: 'Equals', audience_values: 'bob' })).contact_ids).toEqual(['bob']);
+    expect(
+      (await f.audienceOf('POST', { audience_filters: 'name', audience_criteria: 'Equals', audience_values: 'bob' })).contact_ids,
+    ).toEqual(['bob']);
   });
 
   it('is nobody when the hook has none', async () => {
@@ -140,7 +163,11 @@ describe('targets mode', () => {
       fields: { note: 'passed on' },
     });
     const created = await sb.stores.contacts.get(f.account, 'newbie');
-    expect(created).toMatchObject({ name: 'New Person', channels: [{ type: 'sms', id_num: '447700900599' }], variables: { campaign: 'spring', score: 2, tier: 'trial' } });
+    expect(created).toMatchObject({
+      name: 'New Person',
+      channels: [{ type: 'sms', id_num: '447700900599' }],
+      variables: { campaign: 'spring', score: 2, tier: 'trial' },
+    });
     expect((await sb.stores.contacts.get(f.account, 'bob'))!.variables).toMatchObject({ city: 'Milan', campaign: 'spring', score: 1 });
     expect((await sb.stores.contacts.get(f.account, 'ann'))!.name).toBe('Ann Rossi');
   });
@@ -162,7 +189,11 @@ describe('targets mode', () => {
     ['a bad channel', { targets: [{ id: 'x', channel: { type: 'pager', id_num: '1' } }] }, 'targets.0.channel.type'],
     ['a bad number', { targets: [{ id: 'x', channel: { type: 'sms', id_num: '12' } }] }, 'targets.0.channel.id_num'],
     ['the same contact twice', { targets: [{ id: 'ann' }, { id: 'ann' }] }, 'targets.1.id'],
-    ['targets beside filters', { targets: [{ id: 'ann' }], audience_filters: 'city', audience_criteria: 'Equals', audience_values: 'x' }, 'targets'],
+    [
+      'targets beside filters',
+      { targets: [{ id: 'ann' }], audience_filters: 'city', audience_criteria: 'Equals', audience_values: 'x' },
+      'targets',
+    ],
     ['no targets at all', { targets: [] }, 'targets'],
   ])('answers 400 for %s', async (_name, payload, path) => {
     const f = await fixture();
@@ -185,11 +216,18 @@ describe('set_conversation', () => {
       set_variables: 'seen',
       set_variables_values: 'yes',
     });
-    expect(event.event_data).toMatchObject({ mode: 'conversation', audience: { contact_ids: ['bob'], count: 1 }, variables: { seen: 'yes' } });
+    expect(event.event_data).toMatchObject({
+      mode: 'conversation',
+      audience: { contact_ids: ['bob'], count: 1 },
+      variables: { seen: 'yes' },
+    });
     expect((await sb.stores.contacts.get(f.account, 'bob'))!.variables).toMatchObject({ seen: 'yes' });
     expect((await sb.stores.contacts.get(f.account, 'ann'))!.variables).not.toHaveProperty('seen');
     // user_id first: a platform id on messenger, from a GET.
-    expect((await f.audienceOf('GET', { set_conversation: 'true', channel: 'messenger', user_id: 'cy-psid', user_phone_number: '447700900502' })).contact_ids).toEqual(['cy']);
+    expect(
+      (await f.audienceOf('GET', { set_conversation: 'true', channel: 'messenger', user_id: 'cy-psid', user_phone_number: '447700900502' }))
+        .contact_ids,
+    ).toEqual(['cy']);
   });
 
   it('creates the contact from the variables when there is none', async () => {
@@ -210,7 +248,9 @@ describe('set_conversation', () => {
       variables: { source: 'hook' },
     });
     // The same address again is the same contact.
-    expect((await f.audienceOf('POST', { set_conversation: true, channel: 'whatsapp', user_phone_number: '447700900777' })).contact_ids).toEqual([id]);
+    expect(
+      (await f.audienceOf('POST', { set_conversation: true, channel: 'whatsapp', user_phone_number: '447700900777' })).contact_ids,
+    ).toEqual([id]);
   });
 
   it.each([

@@ -9,7 +9,9 @@ import { addContacts, callHook, createHook, newAccount, watchAccount } from './s
 const MAX_KEYS = 40;
 const sb = useSwitchboard({ env: { SWITCHBOARD_TIME_SCALE: '0.01', SWITCHBOARD_JSON_MAX_KEYS: String(MAX_KEYS) } });
 
-const Refusal = z.object({ error: z.object({ code: z.string(), details: z.object({ issues: z.array(z.object({ path: z.string(), message: z.string() })) }) }) });
+const Refusal = z.object({
+  error: z.object({ code: z.string(), details: z.object({ issues: z.array(z.object({ path: z.string(), message: z.string() })) }) }),
+});
 const HookView = z.object({
   launch: z.object({
     pending: z.object({ calls: z.number() }).nullable(),
@@ -37,7 +39,15 @@ const INVALID_CALLS = [
 /** 30 valid calls with the invalid ones among them, the last just after the 30th (as reported), all at once. */
 async function mixedBurst(token: string) {
   const valid = Array.from({ length: 30 }, (_, n) => ({ payload: { n }, path: undefined }));
-  const calls = [...valid.slice(0, 10), INVALID_CALLS[2]!, ...valid.slice(10, 20), INVALID_CALLS[3]!, INVALID_CALLS[1]!, ...valid.slice(20), INVALID_CALLS[0]!];
+  const calls = [
+    ...valid.slice(0, 10),
+    INVALID_CALLS[2]!,
+    ...valid.slice(10, 20),
+    INVALID_CALLS[3]!,
+    INVALID_CALLS[1]!,
+    ...valid.slice(20),
+    INVALID_CALLS[0]!,
+  ];
   const answers = await Promise.all(calls.map((call) => callHook(sb.url!, token, 'POST', call.payload)));
   return calls.map((call, i) => ({ ...call, answer: answers[i]! }));
 }
@@ -84,12 +94,22 @@ describe('a launch hook called by valid and invalid calls at once', () => {
 
   it('records a launch whose event the dispatcher would refuse as failed, with the reason, instead of publishing it', async () => {
     const account = newAccount();
-    const contacts = Array.from({ length: MAX_KEYS + 5 }, (_, i) => ({ id: `c${i}`, channels: [{ type: 'sms' as const, id_num: `4477009${String(i).padStart(5, '0')}` }], variables: { plan: 'gold' } }));
+    const contacts = Array.from({ length: MAX_KEYS + 5 }, (_, i) => ({
+      id: `c${i}`,
+      channels: [{ type: 'sms' as const, id_num: `4477009${String(i).padStart(5, '0')}` }],
+      variables: { plan: 'gold' },
+    }));
     await addContacts(sb, account, contacts);
-    const hook = await createHook(sb, account, { debounce_s: 10, default_audience: { conditions: [{ field: 'plan', criterion: 'HasValue' }] } });
+    const hook = await createHook(sb, account, {
+      debounce_s: 10,
+      default_audience: { conditions: [{ field: 'plan', criterion: 'HasValue' }] },
+    });
     expect((await callHook(sb.url!, hook.token, 'POST', {})).status).toBe(200);
     const last = await waitFor('the launch', async () => (await hookView(account, hook.id)).launch.last ?? undefined);
-    expect(last).toMatchObject({ status: 'failed', error: expect.stringContaining(`event_data.audience.contact_ids: more than ${MAX_KEYS} items`) });
+    expect(last).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining(`event_data.audience.contact_ids: more than ${MAX_KEYS} items`),
+    });
     expect(DeadLetters.parse((await sb.api.get(`/v1/accounts/${account}/deadletters`)).body).deadletters).toEqual([]);
   });
 });

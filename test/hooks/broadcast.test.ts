@@ -11,11 +11,19 @@ import { consumersIdle } from '../support/settled.js';
 const sb = useSwitchboard({ env: { SWITCHBOARD_TIME_SCALE: '0.01' } });
 
 describe('broadcast', () => {
-  it('messages every contact of a launch\'s audience once, and reports its progress', async () => {
+  it("messages every contact of a launch's audience once, and reports its progress", async () => {
     const account = newAccount();
     const sim = sb.provider.simulator!;
     await addContacts(sb, account, [
-      { id: 'pia', name: 'Pia', channels: [{ type: 'sms', id_num: '447700910001' }, { type: 'whatsapp', id_num: '447700910011' }], variables: { team: 'ops' } },
+      {
+        id: 'pia',
+        name: 'Pia',
+        channels: [
+          { type: 'sms', id_num: '447700910001' },
+          { type: 'whatsapp', id_num: '447700910011' },
+        ],
+        variables: { team: 'ops' },
+      },
       { id: 'paul', name: 'Paul', channels: [{ type: 'whatsapp', id_num: '447700910002' }], variables: { team: 'ops' } },
       { id: 'quinn', name: 'Quinn', channels: [{ type: 'messenger', id_num: 'quinn-psid' }], variables: { team: 'ops' } },
       { id: 'rae', name: 'Rae', channels: [{ type: 'whatsapp', id_num: '447700910004' }], variables: { team: 'sales' } },
@@ -25,10 +33,17 @@ describe('broadcast', () => {
     sim.setScenario('447700910002', { outcome: 'delivered', fail_first: { count: 4, status: 500 } });
     const route = await sb.api.put(`/v1/accounts/${account}/routes/announce`, {
       match: { conversation_type: 'hook', event_type: 'hook_event' },
-      steps: [{ handler: 'broadcast', config: { channel: 'whatsapp', text: 'Hi {{contact.name}} ({{contact.variables.team}}): {{event.event_data.fields.message}}' } }],
+      steps: [
+        {
+          handler: 'broadcast',
+          config: { channel: 'whatsapp', text: 'Hi {{contact.name}} ({{contact.variables.team}}): {{event.event_data.fields.message}}' },
+        },
+      ],
     });
     expect(route.status).toBe(201);
-    const hook = await createHook(sb, account, { default_audience: { conditions: [{ field: 'team', criterion: 'Equals', value: 'ops' }] } });
+    const hook = await createHook(sb, account, {
+      default_audience: { conditions: [{ field: 'team', criterion: 'Equals', value: 'ops' }] },
+    });
     const watch = await watchAccount(sb.natsUrl, account);
     try {
       // A placeholder in the caller's data stays as written: event data is rendered once.
@@ -46,7 +61,17 @@ describe('broadcast', () => {
         },
         15_000,
       );
-      expect(done).toMatchObject({ id, account_key: account, event_id: event!.event_id, route_id: 'announce', step: 0, total: 3, sent: 2, failed: 1, run: 2 });
+      expect(done).toMatchObject({
+        id,
+        account_key: account,
+        event_id: event!.event_id,
+        route_id: 'announce',
+        step: 0,
+        total: 3,
+        sent: 2,
+        failed: 1,
+        run: 2,
+      });
       expect(done.failures).toEqual([{ contact_id: 'quinn', reason: 'the contact has no whatsapp channel' }]);
       expect(done.finished_at).toBeDefined();
 
@@ -68,9 +93,17 @@ describe('broadcast', () => {
     await addContacts(sb, account, [{ id: 'solo', name: 'Solo', channels: [{ type: 'sms', id_num: '447700910021' }], variables: {} }]);
     await sb.api.put(`/v1/accounts/${account}/routes/r`, {
       match: { event_type: 'go' },
-      steps: [{ handler: 'broadcast', config: { contacts: ['solo', 'missing'], text: 'hello {{contact.name}}' } }, { handler: 'log', config: {} }],
+      steps: [
+        { handler: 'broadcast', config: { contacts: ['solo', 'missing'], text: 'hello {{contact.name}}' } },
+        { handler: 'log', config: {} },
+      ],
     });
-    const published = await sb.api.post(`/v1/accounts/${account}/events`, { conversation_type: 'test', conversation_key: 'k', event_type: 'go', event_data: {} });
+    const published = await sb.api.post(`/v1/accounts/${account}/events`, {
+      conversation_type: 'test',
+      conversation_key: 'k',
+      event_type: 'go',
+      event_data: {},
+    });
     const id = broadcastId(`${bodyOf(published, EventAccepted).event_id}:r:0`);
     const done = await waitFor('the broadcast', async () => {
       const broadcast = bodyOf(await sb.api.get(`/v1/accounts/${account}/broadcasts/${id}`), Broadcast);
@@ -83,7 +116,10 @@ describe('broadcast', () => {
   });
 
   it('refuses a config that is not a list of contacts', async () => {
-    const res = await sb.api.put(`/v1/accounts/${newAccount()}/routes/r`, { match: {}, steps: [{ handler: 'broadcast', config: { contacts: 'c-1', text: 'x' } }] });
+    const res = await sb.api.put(`/v1/accounts/${newAccount()}/routes/r`, {
+      match: {},
+      steps: [{ handler: 'broadcast', config: { contacts: 'c-1', text: 'x' } }],
+    });
     expect(res.status).toBe(400);
     expect(issuesOf(res)[0]!.path).toBe('steps.0.config.contacts');
   });
@@ -94,9 +130,33 @@ describe('escalating to an audience', () => {
     const account = newAccount();
     const sim = sb.provider.simulator!;
     await addContacts(sb, account, [
-      { id: 'alice', name: 'Alice', channels: [{ type: 'whatsapp', id_num: '447700920001' }, { type: 'sms', id_num: '447700920002' }], variables: { role: 'oncall' } },
-      { id: 'carl', name: 'Carl', channels: [{ type: 'whatsapp', id_num: '447700920005' }, { type: 'sms', id_num: '447700920006' }], variables: { role: 'sales' } },
-      { id: 'ben', name: 'Ben', channels: [{ type: 'whatsapp', id_num: '447700920003' }, { type: 'sms', id_num: '447700920004' }], variables: { role: 'oncall' } },
+      {
+        id: 'alice',
+        name: 'Alice',
+        channels: [
+          { type: 'whatsapp', id_num: '447700920001' },
+          { type: 'sms', id_num: '447700920002' },
+        ],
+        variables: { role: 'oncall' },
+      },
+      {
+        id: 'carl',
+        name: 'Carl',
+        channels: [
+          { type: 'whatsapp', id_num: '447700920005' },
+          { type: 'sms', id_num: '447700920006' },
+        ],
+        variables: { role: 'sales' },
+      },
+      {
+        id: 'ben',
+        name: 'Ben',
+        channels: [
+          { type: 'whatsapp', id_num: '447700920003' },
+          { type: 'sms', id_num: '447700920004' },
+        ],
+        variables: { role: 'oncall' },
+      },
     ]);
     sim.setScenario('447700920001', { outcome: 'silent' });
     sim.setScenario('447700920002', { outcome: 'silent' });
@@ -118,11 +178,18 @@ describe('escalating to an audience', () => {
     const hook = await createHook(sb, account);
     const watch = await watchAccount(sb.natsUrl, account);
     try {
-      const call = await callHook(sb.url!, hook.token, 'GET', { audience_filters: 'role', audience_criteria: 'Equals', audience_values: 'oncall', message: 'db down' });
+      const call = await callHook(sb.url!, hook.token, 'GET', {
+        audience_filters: 'role',
+        audience_criteria: 'Equals',
+        audience_values: 'oncall',
+        message: 'db down',
+      });
       expect(call.status).toBe(200);
       const [read] = await watch.next('escalation_read', 1, 15_000);
       expect(read!.event_data).toMatchObject({ user: 'Ben', channel: 'whatsapp', status: 'read' });
-      const attempts = (read!.event_data.attempts as Array<{ user: string; channel: string }>).map((attempt) => `${attempt.user}/${attempt.channel}`);
+      const attempts = (read!.event_data.attempts as Array<{ user: string; channel: string }>).map(
+        (attempt) => `${attempt.user}/${attempt.channel}`,
+      );
       expect(attempts).toEqual(['Alice/whatsapp', 'Alice/sms', 'Ben/whatsapp']);
 
       const [escalation] = bodyOf(await sb.api.get(`/v1/accounts/${account}/escalations`), EscalationPage).escalations;

@@ -78,7 +78,8 @@ export async function watchAccount(natsUrl: string, account: string): Promise<Ev
   return {
     events,
     ofType,
-    next: (type, count = 1, timeoutMs = 10_000) => waitFor(`${count} ${type} event(s)`, () => ofType(type).length >= count && ofType(type), timeoutMs),
+    next: (type, count = 1, timeoutMs = 10_000) =>
+      waitFor(`${count} ${type} event(s)`, () => ofType(type).length >= count && ofType(type), timeoutMs),
     async launchesDone() {
       // A launch publishes its event before its timer is acknowledged, and so deleted from TIMERS.
       await timersDone(bus, HOOK_TIMER, `${account}.`);

@@ -174,7 +174,12 @@ describe('answers and completion', () => {
     const results = await Promise.all(Array.from({ length: 6 }, () => answer(msisdn, { status: 'down' })));
     expect(results.map((res) => res.status)).toEqual(Array(6).fill(200));
     // Requests that meet the completion before it is published are retries of it: same event id.
-    const eventIds = new Set(results.map((res) => bodyOf(res, AnswerOutcome)).filter((outcome) => outcome.complete).map((outcome) => outcome.event_id));
+    const eventIds = new Set(
+      results
+        .map((res) => bodyOf(res, AnswerOutcome))
+        .filter((outcome) => outcome.complete)
+        .map((outcome) => outcome.event_id),
+    );
     expect([...eventIds]).toEqual([completionEventId(definition, { msisdn, session: 1 })]);
     expect(await completions(msisdn)).toHaveLength(1);
   });
@@ -223,7 +228,15 @@ describe('answers and completion', () => {
   /** Leaves a session as a crash between recording the last answer and publishing leaves it. */
   async function crashBeforePublishing(msisdn: string, answers: Record<string, string>): Promise<void> {
     const now = new Date().toISOString();
-    const completing: PollSession = { msisdn, session: 1, status: 'completing', answers, started_at: now, updated_at: now, completed_at: now };
+    const completing: PollSession = {
+      msisdn,
+      session: 1,
+      status: 'completing',
+      answers,
+      started_at: now,
+      updated_at: now,
+      completed_at: now,
+    };
     const kv = await sb.bus.js.views.kv(POLL_SESSIONS_BUCKET);
     await kv.put(sessionKey(definition, msisdn), JSON.stringify(completing));
   }
@@ -324,7 +337,12 @@ describe('the command line', () => {
 describe('walk-through: poll_complete → create_contact → send_message', () => {
   it('creates the contact from the answers and thanks them by SMS, only when the status is down', async () => {
     const saved = await sb.api.put('/v1/accounts/acme/routes/poll-to-contact', {
-      match: { conversation_type: 'poll', conversation_key: 'ops-poll', event_type: 'poll_complete', where: { 'event_data.status': 'down' } },
+      match: {
+        conversation_type: 'poll',
+        conversation_key: 'ops-poll',
+        event_type: 'poll_complete',
+        where: { 'event_data.status': 'down' },
+      },
       steps: [
         {
           handler: 'create_contact',

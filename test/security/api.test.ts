@@ -17,7 +17,11 @@ import { EscalationPage, HookCreated, Route, RouteList, SubscriptionList } from 
 /** A route step's escalate_users config, as far as its private key. */
 const AppKey = z.object({ APP: z.object({ PRIVATE_KEY: z.string() }) });
 
-const PRIVATE_KEY = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
+const PRIVATE_KEY = generateKeyPairSync('rsa', {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+}).privateKey;
 
 let nats: TestNats;
 let sb: TestSwitchboard;
@@ -35,7 +39,13 @@ beforeAll(async () => {
     },
   });
   sb = await startTestSwitchboard(nats.url, {
-    env: { LOG_LEVEL: 'debug', SWITCHBOARD_BODY_LIMIT_BYTES: '8192', SWITCHBOARD_RATE_EVENTS_PER_S: '5', SWITCHBOARD_RATE_HOOK_LAUNCHES_PER_S: '3', SWITCHBOARD_ALLOW_PRIVATE_TARGETS: 'false' },
+    env: {
+      LOG_LEVEL: 'debug',
+      SWITCHBOARD_BODY_LIMIT_BYTES: '8192',
+      SWITCHBOARD_RATE_EVENTS_PER_S: '5',
+      SWITCHBOARD_RATE_HOOK_LAUNCHES_PER_S: '3',
+      SWITCHBOARD_ALLOW_PRIVATE_TARGETS: 'false',
+    },
     logTo,
   });
   alpha = apiClient(sb.url!, await sb.token({ sub: 'alpha-app', accounts: ['alpha'], scope: 'write' }));
@@ -115,11 +125,27 @@ describe('tokens', () => {
       ['a bearer that is not a JWT', 'Bearer not-a-jwt'],
       ['an expired token', `Bearer ${await sb.token({ ttlSeconds: -10 })}`],
       ['a tampered payload (accounts widened)', `Bearer ${header}.${widened}.${signature}`],
-      ['a token signed with another secret', `Bearer ${await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setExpirationTime('1h').sign(new TextEncoder().encode('x'.repeat(40)))}`],
+      [
+        'a token signed with another secret',
+        `Bearer ${await new SignJWT(claims)
+          .setProtectedHeader({ alg: 'HS256' })
+          .setSubject('x')
+          .setExpirationTime('1h')
+          .sign(new TextEncoder().encode('x'.repeat(40)))}`,
+      ],
       ['alg none', `Bearer ${new UnsecuredJWT(claims).setSubject('x').setExpirationTime('1h').encode()}`],
-      ['a wrong algorithm (HS512 with the right secret)', `Bearer ${await new SignJWT(claims).setProtectedHeader({ alg: 'HS512' }).setSubject('x').setExpirationTime('1h').sign(secret)}`],
-      ['a wrong algorithm (RS256)', `Bearer ${await new SignJWT(claims).setProtectedHeader({ alg: 'RS256' }).setSubject('x').setExpirationTime('1h').sign(createPrivateKey(PRIVATE_KEY))}`],
-      ['claims missing (no accounts)', `Bearer ${await new SignJWT({ scope: 'admin' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setExpirationTime('1h').sign(secret)}`],
+      [
+        'a wrong algorithm (HS512 with the right secret)',
+        `Bearer ${await new SignJWT(claims).setProtectedHeader({ alg: 'HS512' }).setSubject('x').setExpirationTime('1h').sign(secret)}`,
+      ],
+      [
+        'a wrong algorithm (RS256)',
+        `Bearer ${await new SignJWT(claims).setProtectedHeader({ alg: 'RS256' }).setSubject('x').setExpirationTime('1h').sign(createPrivateKey(PRIVATE_KEY))}`,
+      ],
+      [
+        'claims missing (no accounts)',
+        `Bearer ${await new SignJWT({ scope: 'admin' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setExpirationTime('1h').sign(secret)}`,
+      ],
       ['no expiry', `Bearer ${await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject('x').sign(secret)}`],
     ];
     for (const [name, authorization] of attempts) {
@@ -127,7 +153,12 @@ describe('tokens', () => {
       tally.refused('bad tokens', res.status, 401, name);
       expect(errorOf(res).code).toBe('unauthorized');
     }
-    const write = await apiClient(sb.url!).call('PUT', '/v1/accounts/alpha/routes/forged', { match: {}, steps: [{ handler: 'log' }] }, { authorization: attempts[4]![1]! });
+    const write = await apiClient(sb.url!).call(
+      'PUT',
+      '/v1/accounts/alpha/routes/forged',
+      { match: {}, steps: [{ handler: 'log' }] },
+      { authorization: attempts[4]![1]! },
+    );
     tally.refused('bad tokens', write.status, 401, 'tampered token on a write');
     expect((await sb.api.get('/v1/accounts/alpha/routes/forged')).status).toBe(404);
   });
@@ -160,14 +191,34 @@ describe('secrets', () => {
     const config = {
       APP: { APP_ID: sb.provider.info.applicationId, PRIVATE_KEY },
       FROM: { SMS: 'Company', WHATSAPP: '447700900000' },
-      USERS: [{ name: 'Ann', channels: [{ type: 'whatsapp', id_num: '447700900001' }, { type: 'sms', id_num: '447700900002' }] }],
+      USERS: [
+        {
+          name: 'Ann',
+          channels: [
+            { type: 'whatsapp', id_num: '447700900001' },
+            { type: 'sms', id_num: '447700900002' },
+          ],
+        },
+      ],
     };
-    const saved = await sb.api.put('/v1/accounts/alpha/routes/with-key', { match: { event_type: 'down' }, steps: [{ handler: 'escalate_users', config }] });
+    const saved = await sb.api.put('/v1/accounts/alpha/routes/with-key', {
+      match: { event_type: 'down' },
+      steps: [{ handler: 'escalate_users', config }],
+    });
     expect(saved.status).toBe(201);
     const read = await sb.api.get('/v1/accounts/alpha/routes/with-key');
     const list = await sb.api.get('/v1/accounts/alpha/routes');
-    for (const [name, body] of [['PUT answer', saved.body], ['GET', read.body], ['GET list', list.body]] as const) {
-      tally.refused('secret disclosure through the API', JSON.stringify(body).includes('BEGIN PRIVATE KEY') ? 'disclosed' : 'masked', 'masked', String(name));
+    for (const [name, body] of [
+      ['PUT answer', saved.body],
+      ['GET', read.body],
+      ['GET list', list.body],
+    ] as const) {
+      tally.refused(
+        'secret disclosure through the API',
+        JSON.stringify(body).includes('BEGIN PRIVATE KEY') ? 'disclosed' : 'masked',
+        'masked',
+        String(name),
+      );
     }
     expect(AppKey.parse(bodyOf(read, Route).steps[0]!.config).APP.PRIVATE_KEY).toBe('[redacted]');
     // Written back as read: the stored key survives (the mask is not saved over it).
@@ -175,9 +226,22 @@ describe('secrets', () => {
     const stored = await sb.stores.routes.get('alpha', 'with-key');
     expect(AppKey.parse(stored!.steps[0]!.config).APP.PRIVATE_KEY).toBe(PRIVATE_KEY);
     // Used, and logged about, without the key in any log line.
-    await sb.api.post('/v1/accounts/alpha/events', { conversation_type: 'c', conversation_key: 'k', event_type: 'down', event_data: { message: 'x' } });
-    await waitFor('the escalation', async () => bodyOf(await sb.api.get('/v1/accounts/alpha/escalations'), EscalationPage).escalations.length > 0);
-    tally.refused('secret disclosure in logs', logLines.some((line) => line.includes('BEGIN PRIVATE KEY')) ? 'logged' : 'absent', 'absent', `${logLines.length} log lines`);
+    await sb.api.post('/v1/accounts/alpha/events', {
+      conversation_type: 'c',
+      conversation_key: 'k',
+      event_type: 'down',
+      event_data: { message: 'x' },
+    });
+    await waitFor(
+      'the escalation',
+      async () => bodyOf(await sb.api.get('/v1/accounts/alpha/escalations'), EscalationPage).escalations.length > 0,
+    );
+    tally.refused(
+      'secret disclosure in logs',
+      logLines.some((line) => line.includes('BEGIN PRIVATE KEY')) ? 'logged' : 'absent',
+      'absent',
+      `${logLines.length} log lines`,
+    );
     expect(logLines.length).toBeGreaterThan(10);
   });
 });
@@ -186,10 +250,26 @@ describe('templates', () => {
   it('cannot reach process, env or prototypes from a route config', async () => {
     await sb.api.put('/v1/accounts/alpha/routes/inject', {
       match: { event_type: 'inject' },
-      steps: [{ handler: 'send_message', config: { to: { type: 'sms', id_num: '447700900777' }, text: 'x{{process.env.PATH}}{{event.constructor.constructor}}{{event.__proto__}}{{steps.constructor}}{{event.event_data.payload}}y' } }],
+      steps: [
+        {
+          handler: 'send_message',
+          config: {
+            to: { type: 'sms', id_num: '447700900777' },
+            text: 'x{{process.env.PATH}}{{event.constructor.constructor}}{{event.__proto__}}{{steps.constructor}}{{event.event_data.payload}}y',
+          },
+        },
+      ],
     });
-    await sb.api.post('/v1/accounts/alpha/events', { conversation_type: 'c', conversation_key: 'k', event_type: 'inject', event_data: { payload: '{{process.env.HOME}}' } });
-    const [message] = await waitFor('the message', () => sb.provider.simulator!.messages({ to: '447700900777' }).length > 0 && sb.provider.simulator!.messages({ to: '447700900777' }));
+    await sb.api.post('/v1/accounts/alpha/events', {
+      conversation_type: 'c',
+      conversation_key: 'k',
+      event_type: 'inject',
+      event_data: { payload: '{{process.env.HOME}}' },
+    });
+    const [message] = await waitFor(
+      'the message',
+      () => sb.provider.simulator!.messages({ to: '447700900777' }).length > 0 && sb.provider.simulator!.messages({ to: '447700900777' }),
+    );
     // Unknown roots stay as written, prototypes read as nothing, and event data is not rendered again.
     const inert = message!.text === 'x{{process.env.PATH}}{{process.env.HOME}}y' ? 'inert' : `rendered: ${message!.text}`;
     tally.refused('template injection', inert, 'inert', 'process, constructor, __proto__, nested template');
@@ -275,11 +355,21 @@ describe('rate limits', () => {
 describe('provider webhooks', () => {
   it('refuses unsigned, forged, wrongly signed, altered and replayed webhooks with 401, storing nothing', async () => {
     const { signature_secret } = await loadOrCreateSimCredentials(sb.dataDir);
-    const body = JSON.stringify({ message_uuid: 'f0rged', to: '447700900001', from: 'x', timestamp: new Date().toISOString(), status: 'read', channel: 'sms', client_ref: 'alpha' });
+    const body = JSON.stringify({
+      message_uuid: 'f0rged',
+      to: '447700900001',
+      from: 'x',
+      timestamp: new Date().toISOString(),
+      status: 'read',
+      channel: 'sms',
+      client_ref: 'alpha',
+    });
     // What these webhooks would be filed under (other tests' receipts may still be arriving).
     const stored = async () => {
       const info = await sb.bus.jsm.streams.info(STREAMS.provider, { subjects_filter: 'provider.>' });
-      return Object.keys(info.state.subjects ?? {}).filter((subject) => subject.includes('f0rged') || subject.startsWith('provider.inbound.')).length;
+      return Object.keys(info.state.subjects ?? {}).filter(
+        (subject) => subject.includes('f0rged') || subject.startsWith('provider.inbound.'),
+      ).length;
     };
     const storedBefore = await stored();
     const oldToken = await new SignJWT({ payload_hash: createHash('sha256').update(body).digest('hex') })
@@ -290,7 +380,11 @@ describe('provider webhooks', () => {
       ['no signature', body, {}],
       ['a forged signature', body, { authorization: `Bearer ${(await signWebhook(body, signature_secret)).slice(0, -4)}AAAA` }],
       ['the wrong secret', body, { authorization: `Bearer ${await signWebhook(body, 'not-the-secret')}` }],
-      ['the body changed after signing', body.replace('read', 'delivered'), { authorization: `Bearer ${await signWebhook(body, signature_secret)}` }],
+      [
+        'the body changed after signing',
+        body.replace('read', 'delivered'),
+        { authorization: `Bearer ${await signWebhook(body, signature_secret)}` },
+      ],
       ['a replayed old token', body, { authorization: `Bearer ${oldToken}` }],
     ];
     for (const path of ['/webhooks/status', '/webhooks/inbound']) {
@@ -301,11 +395,15 @@ describe('provider webhooks', () => {
     }
     expect(await stored()).toBe(storedBefore);
     // A properly signed one is taken.
-    const ok = await sb.api.call('POST', '/webhooks/status', body, { authorization: `Bearer ${await signWebhook(body, signature_secret)}` });
+    const ok = await sb.api.call('POST', '/webhooks/status', body, {
+      authorization: `Bearer ${await signWebhook(body, signature_secret)}`,
+    });
     expect(ok.status).toBe(200);
     // Signed, but with an id no subject can hold (past nats-server's 4 KB control line): a 400, and the bus stays up.
     const huge = body.replace('f0rged', 'x'.repeat(5000));
-    const refused = await sb.api.call('POST', '/webhooks/status', huge, { authorization: `Bearer ${await signWebhook(huge, signature_secret)}` });
+    const refused = await sb.api.call('POST', '/webhooks/status', huge, {
+      authorization: `Bearer ${await signWebhook(huge, signature_secret)}`,
+    });
     tally.refused('forged provider webhooks', refused.status, 400, 'a 5,000-character message_uuid');
     expect(issuesOf(refused)[0]!.path).toBe('message_uuid');
     expect((await sb.api.get('/v1/accounts/alpha/routes')).status).toBe(200);

@@ -56,7 +56,12 @@ const open: NatsConnection[] = [];
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'switchboard-bus-'));
   users = new BusUsers(path.join(dir, 'nats'));
-  for (const [account, role] of [['alpha', 'source'], ['beta', 'source'], ['alpha', 'reader'], ['beta', 'reader']] as const) {
+  for (const [account, role] of [
+    ['alpha', 'source'],
+    ['beta', 'source'],
+    ['alpha', 'reader'],
+    ['beta', 'reader'],
+  ] as const) {
     passwords[`${role}-${account}`] = (await users.add(account, role)).password;
   }
   const serverPassword = await users.serverPassword(undefined);
@@ -80,7 +85,13 @@ beforeAll(async () => {
       if (accountsAtQuota.has(account)) throw quotaExceeded(account, 'max_stored_events', 10, 10);
     },
   };
-  ingest = await startBusIngest({ bus: admin, deadLetters: new DeadLetters(admin), jsonShape: DEFAULT_JSON_SHAPE, quotas, log: createLogger({ level: 'silent' }) });
+  ingest = await startBusIngest({
+    bus: admin,
+    deadLetters: new DeadLetters(admin),
+    jsonShape: DEFAULT_JSON_SHAPE,
+    quotas,
+    log: createLogger({ level: 'silent' }),
+  });
 });
 
 afterAll(async () => {
@@ -97,7 +108,8 @@ async function as(user: string): Promise<{ nc: NatsConnection; errors: string[] 
   open.push(nc);
   const errors: string[] = [];
   void (async () => {
-    for await (const status of nc.status()) if (status.type === Events.Error) errors.push(typeof status.data === 'string' ? status.data : JSON.stringify(status.data));
+    for await (const status of nc.status())
+      if (status.type === Events.Error) errors.push(typeof status.data === 'string' ? status.data : JSON.stringify(status.data));
   })();
   return { nc, errors };
 }
@@ -151,7 +163,10 @@ const event = (account: string, eventId = `ev-${randomUUID()}`) => ({
 });
 
 interface JetStreamState {
-  streams: Record<string, { config: unknown; consumers: Record<string, unknown>; subjects?: Record<string, number>; messages?: number; first_seq?: number }>;
+  streams: Record<
+    string,
+    { config: unknown; consumers: Record<string, unknown>; subjects?: Record<string, number>; messages?: number; first_seq?: number }
+  >;
   kv: Record<string, Record<string, { value: string | undefined; revision: number | undefined }>>;
 }
 
@@ -164,10 +179,19 @@ async function jetStreamState(): Promise<JetStreamState> {
   for await (const info of admin.jsm.streams.list()) {
     const consumers: Record<string, unknown> = {};
     for await (const consumer of admin.jsm.consumers.list(info.config.name)) {
-      consumers[consumer.name] = { config: consumer.config, delivered: consumer.delivered, ack_floor: consumer.ack_floor, ack_pending: consumer.num_ack_pending };
+      consumers[consumer.name] = {
+        config: consumer.config,
+        delivered: consumer.delivered,
+        ack_floor: consumer.ack_floor,
+        ack_pending: consumer.num_ack_pending,
+      };
     }
     const { messages, first_seq } = info.state;
-    state.streams[info.config.name] = { config: info.config, consumers, ...(info.config.name === STREAMS.events ? { subjects: await eventCounts() } : { messages, first_seq }) };
+    state.streams[info.config.name] = {
+      config: info.config,
+      consumers,
+      ...(info.config.name === STREAMS.events ? { subjects: await eventCounts() } : { messages, first_seq }),
+    };
   }
   // Keys from the stream's subjects: listing them through the bucket would add consumers of its own.
   for (const bucket of Object.values(buckets)) {
@@ -209,7 +233,14 @@ describe('the bus, with the accounts and users nats.conf defines', () => {
   it("refuses a source of account A publishing to account B's subjects; its own go through", async () => {
     const { nc, errors } = await as('source-alpha');
     const before = await stored('beta');
-    for (const subject of ['events.beta.c.k.x', 'events.beta.poll.p.poll_complete', 'deadletter.beta.x', 'timers.escalation.x', '$JS.API.STREAM.DELETE.EVENTS', '$KV.routes.beta.r']) {
+    for (const subject of [
+      'events.beta.c.k.x',
+      'events.beta.poll.p.poll_complete',
+      'deadletter.beta.x',
+      'timers.escalation.x',
+      '$JS.API.STREAM.DELETE.EVENTS',
+      '$KV.routes.beta.r',
+    ]) {
       nc.publish(subject, JSON.stringify(event('beta')));
       tally.refused('bus publishes outside the source account', await answer(nc, errors), 'PERMISSIONS_VIOLATION', subject);
     }
@@ -276,7 +307,11 @@ describe('the bus, with the accounts and users nats.conf defines', () => {
     for await (const name of admin.jsm.streams.names()) streams.push(name);
     expect(streams).toEqual(expect.arrayContaining([...Object.values(STREAMS), ...Object.values(BUCKETS).map((bucket) => `KV_${bucket}`)]));
     const replies = [
-      ...streams.flatMap((stream) => [`$JS.API.STREAM.PURGE.${stream}`, `$JS.API.STREAM.DELETE.${stream}`, `$JS.API.CONSUMER.CREATE.${stream}`]),
+      ...streams.flatMap((stream) => [
+        `$JS.API.STREAM.PURGE.${stream}`,
+        `$JS.API.STREAM.DELETE.${stream}`,
+        `$JS.API.CONSUMER.CREATE.${stream}`,
+      ]),
       ...CONSUMER_SPECS.map(({ stream, name }) => `$JS.API.CONSUMER.DELETE.${stream}.${name}`),
       ...Object.values(BUCKETS).map((bucket) => (bucket === BUCKETS.routes ? '$KV.routes.beta.rt-1' : `$KV.${bucket}.beta.x`)),
       // Every stream's subjects, in beta's name: a reply there would be stored as a message of it.
@@ -302,7 +337,12 @@ describe('the bus, with the accounts and users nats.conf defines', () => {
       // The event itself is stored, once, when taken; nothing else changes.
       const after = await jetStreamState();
       const expected = answered === 'accepted' ? withEvents(before, ['events.alpha.c.k.x']) : before;
-      tally.refused("reply subjects on a source's own publishes", JSON.stringify(after) === JSON.stringify(expected) ? 'no effect' : JSON.stringify(after), 'no effect', attack.reply);
+      tally.refused(
+        "reply subjects on a source's own publishes",
+        JSON.stringify(after) === JSON.stringify(expected) ? 'no effect' : JSON.stringify(after),
+        'no effect',
+        attack.reply,
+      );
       before = after;
     }
     // Every reply was routed by the time the source's last PONG came; each watcher has its own after its PONG.
@@ -334,7 +374,12 @@ describe('the bus, with the accounts and users nats.conf defines', () => {
     }
     const betaBefore = await stored('beta');
     const taken = await beta.publish('events.beta.c.k.x', JSON.stringify(event('beta', 'order-1')), { msgID: 'order-1' });
-    tally.refused('event ids taken across accounts', taken.duplicate ? 'swallowed' : 'stored', 'stored', 'beta:order-1 after alpha sent it');
+    tally.refused(
+      'event ids taken across accounts',
+      taken.duplicate ? 'swallowed' : 'stored',
+      'stored',
+      'beta:order-1 after alpha sent it',
+    );
     expect(await stored('beta')).toBe(betaBefore + 1);
   });
 
@@ -380,26 +425,45 @@ describe('the bus, with the accounts and users nats.conf defines', () => {
     const before = await jetStreamState();
     const add = async (role: string) => {
       const lines: string[] = [];
-      await busAddUser({ account: 'gamma', role, dataDir: dir, projectConf: PROJECT_CONF, serverPassword: undefined, write: (line) => lines.push(line) });
+      await busAddUser({
+        account: 'gamma',
+        role,
+        dataDir: dir,
+        projectConf: PROJECT_CONF,
+        serverPassword: undefined,
+        write: (line) => lines.push(line),
+      });
       expect(lines.at(-1)).toBe(`nats-server (pid ${server.pid}) reloaded its config: the user and its account apply now.`);
       passwords[`${role}-gamma`] = /^password {2}(\S+)/m.exec(lines.join('\n'))![1]!;
       return lines;
     };
-    expect(await add('reader')).toContain('account   READER_gamma, its own: receives events.gamma.> (Switchboard\'s and its source\'s, once stored) through a stream import from SWITCHBOARD');
+    expect(await add('reader')).toContain(
+      "account   READER_gamma, its own: receives events.gamma.> (Switchboard's and its source's, once stored) through a stream import from SWITCHBOARD",
+    );
     // A reader connected before its account's source exists: the source's account is added around it.
     const reader = await as('reader-gamma');
     const readerSees: string[] = [];
     reader.nc.subscribe('events.gamma.>', { callback: (err, msg) => void (err || readerSees.push(msg.subject)) });
     reader.nc.subscribe('events.alpha.>');
-    tally.refused('bus subscriptions outside the reader account', await answer(reader.nc, reader.errors), 'PERMISSIONS_VIOLATION', 'reader-gamma: events.alpha.>');
-    expect(await add('source')).toContain('connect   { servers: \'<NATS_URL>\', user: \'source-gamma\', pass: \'<password>\' }');
+    tally.refused(
+      'bus subscriptions outside the reader account',
+      await answer(reader.nc, reader.errors),
+      'PERMISSIONS_VIOLATION',
+      'reader-gamma: events.alpha.>',
+    );
+    expect(await add('source')).toContain("connect   { servers: '<NATS_URL>', user: 'source-gamma', pass: '<password>' }");
 
     const source = await as('source-gamma');
     const published = await publishEvent(source.nc.jetstream(), { ...event('gamma'), event_type: 'by_source' });
     expect(published.duplicate).toBe(false);
     await publishEvent(admin.js, { ...event('gamma'), event_type: 'by_switchboard' });
     source.nc.publish('events.alpha.c.k.x', JSON.stringify(event('alpha')));
-    tally.refused('bus publishes outside the source account', await answer(source.nc, source.errors), 'PERMISSIONS_VIOLATION', 'source-gamma: events.alpha.c.k.x');
+    tally.refused(
+      'bus publishes outside the source account',
+      await answer(source.nc, source.errors),
+      'PERMISSIONS_VIOLATION',
+      'source-gamma: events.alpha.c.k.x',
+    );
     await waitFor('the reader to see both', () => readerSees.length >= 2);
     await reader.nc.flush();
     expect(readerSees.sort()).toEqual(['events.gamma.c.k.by_source', 'events.gamma.c.k.by_switchboard']);

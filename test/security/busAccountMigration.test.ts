@@ -6,7 +6,19 @@ import { connect } from 'nats';
 import { afterAll, expect, it } from 'vitest';
 import { z } from 'zod';
 import { busAddUser } from '../../apps/cli/busAddUser.js';
-import { busUsersOf, CONSUMERS, connectBus, ensureDurableConsumer, ensureNats, natsStoreDirOf, provisionBus, startNatsServer, STREAMS, type Bus, type NatsServerProcess } from '#libs/bus';
+import {
+  busUsersOf,
+  CONSUMERS,
+  connectBus,
+  ensureDurableConsumer,
+  ensureNats,
+  natsStoreDirOf,
+  provisionBus,
+  startNatsServer,
+  STREAMS,
+  type Bus,
+  type NatsServerProcess,
+} from '#libs/bus';
 import { DeadLetters } from '#libs/deadletters';
 import { publishEvent } from '#libs/events';
 import { DEFAULT_JSON_SHAPE } from '#libs/jsonShape';
@@ -58,9 +70,21 @@ it('moves the streams an earlier version kept in the global account into SWITCHB
   running.push(old);
   const before = await connectBus(old.url);
   const buckets = await provisionBus(before, TOPOLOGY);
-  const published = await publishEvent(before.js, { account_key: 'acme', conversation_type: 'c', conversation_key: 'k', event_type: 'kept', event_data: {} });
+  const published = await publishEvent(before.js, {
+    account_key: 'acme',
+    conversation_type: 'c',
+    conversation_key: 'k',
+    event_type: 'kept',
+    event_data: {},
+  });
   await buckets.routes.kv.put('acme.rt-1', '{"id":"rt-1"}');
-  await ensureDurableConsumer(before, { stream: STREAMS.events, name: CONSUMERS.dispatcher, filter: 'events.>', ackWaitMs: 30_000, maxAckPending: 100 });
+  await ensureDurableConsumer(before, {
+    stream: STREAMS.events,
+    name: CONSUMERS.dispatcher,
+    filter: 'events.>',
+    ackWaitMs: 30_000,
+    maxAckPending: 100,
+  });
   await before.close();
   await old.stop();
   expect(await readdir(path.join(storeDir, 'jetstream'))).toEqual(['$G']);
@@ -80,7 +104,13 @@ it('moves the streams an earlier version kept in the global account into SWITCHB
   expect((await publishEvent(after.js, published.event)).duplicate).toBe(true);
 
   // Sources' publishes reach EVENTS through the server's bus ingest.
-  const ingest = await startBusIngest({ bus: after, deadLetters: new DeadLetters(after), jsonShape: DEFAULT_JSON_SHAPE, quotas: { admit: async () => {} }, log: createLogger({ level: 'silent' }) });
+  const ingest = await startBusIngest({
+    bus: after,
+    deadLetters: new DeadLetters(after),
+    jsonShape: DEFAULT_JSON_SHAPE,
+    quotas: { admit: async () => {} },
+    log: createLogger({ level: 'silent' }),
+  });
   const source = await connect({ servers: url, user: 'source-acme', pass: password });
   const next = await publishEvent(source.jetstream(), { ...published.event, event_id: undefined, event_type: 'after' });
   await source.close();
@@ -105,7 +135,10 @@ it('leaves a running nats-server of the layout before accounts alone on `bus add
     // The config earlier versions generated: users in the global account, no accounts.
     await mkdir(path.dirname(users.configFile), { recursive: true });
     const include = path.relative(path.dirname(users.configFile), PROJECT_CONF);
-    await writeFile(users.configFile, `include ${JSON.stringify(include)}\nauthorization { users: [ { user: "switchboard", password: ${JSON.stringify(serverPassword)} } ] }\n`);
+    await writeFile(
+      users.configFile,
+      `include ${JSON.stringify(include)}\nauthorization { users: [ { user: "switchboard", password: ${JSON.stringify(serverPassword)} } ] }\n`,
+    );
     const old = await startNatsServer({
       configFile: users.configFile,
       port: await freePort(),
@@ -121,8 +154,17 @@ it('leaves a running nats-server of the layout before accounts alone on `bus add
     await publishEvent(bus.js, { account_key: 'acme', conversation_type: 'c', conversation_key: 'k', event_type: 'kept', event_data: {} });
 
     const lines: string[] = [];
-    await busAddUser({ account: 'acme', role: 'reader', dataDir: oldDataDir, projectConf: PROJECT_CONF, serverPassword: undefined, write: (line) => lines.push(line) });
-    expect(lines.at(-1)).toBe(`nats-server (pid ${old.pid}) runs without NATS accounts: restart Switchboard, which moves its streams into SWITCHBOARD; the user applies then.`);
+    await busAddUser({
+      account: 'acme',
+      role: 'reader',
+      dataDir: oldDataDir,
+      projectConf: PROJECT_CONF,
+      serverPassword: undefined,
+      write: (line) => lines.push(line),
+    });
+    expect(lines.at(-1)).toBe(
+      `nats-server (pid ${old.pid}) runs without NATS accounts: restart Switchboard, which moves its streams into SWITCHBOARD; the user applies then.`,
+    );
     // Had it asked nats-server to reload, the accounts would apply within moments; nothing says so when it has not.
     await sleep(1500);
     // Not reloaded: the server user still sees its streams, in the global account.

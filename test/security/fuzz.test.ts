@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateSimCredentials } from '../../apps/server/simCredentials.js';
-import { createFuzzFixtures, describeTally, fuzzEndpoints, fuzzRequests, runFuzz, type FuzzFixtures, type FuzzTally } from '../support/fuzzBodies.js';
+import {
+  createFuzzFixtures,
+  describeTally,
+  fuzzEndpoints,
+  fuzzRequests,
+  runFuzz,
+  type FuzzFixtures,
+  type FuzzTally,
+} from '../support/fuzzBodies.js';
 import { useSwitchboard } from '../support/switchboard.js';
 import { waitFor } from '../support/waitFor.js';
 import { bodyOf, errorOf, issuesOf } from '../support/api.js';
@@ -34,7 +42,12 @@ describe('hostile bodies (#13)', () => {
 
     const { signature_secret } = await loadOrCreateSimCredentials(sb.dataDir);
     const requests = fuzzRequests(endpoints, { count: REQUESTS, seed: SEED, bodyLimit: sb.settings.http.bodyLimit });
-    tally = await runFuzz(requests, { baseUrl: sb.url!, apiToken: await sb.token({}), signatureSecret: signature_secret, concurrency: CONCURRENCY });
+    tally = await runFuzz(requests, {
+      baseUrl: sb.url!,
+      apiToken: await sb.token({}),
+      signatureSecret: signature_secret,
+      concurrency: CONCURRENCY,
+    });
     console.log(`fuzz seed ${SEED}: ${describeTally(tally)}`);
 
     expect(tally.sent).toBe(REQUESTS);
@@ -44,7 +57,11 @@ describe('hostile bodies (#13)', () => {
     expect([...tally.unanswered.keys()].filter((kind) => kind !== 'huge string over the body limit')).toEqual([]);
     // Nesting past the limit never reaches a route: 400, or 413 when it is also too large.
     for (const [kind, statuses] of tally.byKind) {
-      if (kind.startsWith('deep nesting')) expect([...statuses.keys()].every((status) => status === 400 || status === 413), kind).toBe(true);
+      if (kind.startsWith('deep nesting'))
+        expect(
+          [...statuses.keys()].every((status) => status === 400 || status === 413),
+          kind,
+        ).toBe(true);
     }
     expect(tally.byStatus.get(400)).toBeGreaterThan(REQUESTS / 4);
     expect([...tally.byStatus.keys()].some((status) => status >= 200 && status < 300)).toBe(true);
@@ -84,13 +101,23 @@ describe('hostile bodies (#13)', () => {
     const account = `fuzz-after-${randomUUID().slice(0, 8)}`;
     const route = {
       match: { event_type: 'signup' },
-      steps: [{ handler: 'create_contact', config: { name: '{{event.event_data.name}}', channels: [{ type: 'sms', id_num: '{{event.event_data.msisdn}}' }] } }],
+      steps: [
+        {
+          handler: 'create_contact',
+          config: { name: '{{event.event_data.name}}', channels: [{ type: 'sms', id_num: '{{event.event_data.msisdn}}' }] },
+        },
+      ],
     };
     expect((await sb.api.put(`/v1/accounts/${account}/routes/signup`, route)).status).toBe(201);
     const read = await sb.api.get(`/v1/accounts/${account}/routes/signup`);
     expect(read.status).toBe(200);
     expect(bodyOf(read, Route).steps).toEqual(route.steps);
-    const published = await sb.api.post(`/v1/accounts/${account}/events`, { conversation_type: 'web', conversation_key: 'form', event_type: 'signup', event_data: { name: 'Ann', msisdn: '447700900555' } });
+    const published = await sb.api.post(`/v1/accounts/${account}/events`, {
+      conversation_type: 'web',
+      conversation_key: 'form',
+      event_type: 'signup',
+      event_data: { name: 'Ann', msisdn: '447700900555' },
+    });
     expect(published.status).toBe(202);
     const contacts = await waitFor('the route to create the contact', async () => {
       const list = bodyOf(await sb.api.get(`/v1/accounts/${account}/contacts`), ContactList).contacts;

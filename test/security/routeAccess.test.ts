@@ -68,7 +68,19 @@ function spellings(pathname: string, base: string): Array<[string, string]> {
   ];
 }
 
-const bodyFor = (method: string) => (method === 'POST' || method === 'PUT' || method === 'PATCH' ? JSON.stringify({ match: { event_type: 'x' }, steps: [{ handler: 'log' }], url: 'https://example.com/x', event: { event_type: 'x' }, conversation_type: 'c', conversation_key: 'k', event_type: 'x', event_data: {} }) : undefined);
+const bodyFor = (method: string) =>
+  method === 'POST' || method === 'PUT' || method === 'PATCH'
+    ? JSON.stringify({
+        match: { event_type: 'x' },
+        steps: [{ handler: 'log' }],
+        url: 'https://example.com/x',
+        event: { event_type: 'x' },
+        conversation_type: 'c',
+        conversation_key: 'k',
+        event_type: 'x',
+        event_data: {},
+      })
+    : undefined;
 
 async function betaState() {
   const routes = bodyOf(await sb.api.get('/v1/accounts/beta/routes'), RouteList).routes.map((route) => route.id);
@@ -97,7 +109,20 @@ describe('every registered route, without a token', () => {
   });
 
   it('never lets an odd spelling through: each is refused or finds no route', async () => {
-    const odd = ['//v1/accounts/beta/routes', '/v1//accounts/beta/routes', '/v1/accounts/beta/routes/', '/V1/accounts/beta/routes', '/v1/./accounts/beta/routes', '/x/../v1/accounts/beta/routes', '/v1/accounts/beta/routes;x', '/v1/accounts/beta%2Froutes', '/v1%2Faccounts/beta/routes', '/v1/accounts/beta/routes%00', '/v1/accounts/beta/routes?x=%00', '*'];
+    const odd = [
+      '//v1/accounts/beta/routes',
+      '/v1//accounts/beta/routes',
+      '/v1/accounts/beta/routes/',
+      '/V1/accounts/beta/routes',
+      '/v1/./accounts/beta/routes',
+      '/x/../v1/accounts/beta/routes',
+      '/v1/accounts/beta/routes;x',
+      '/v1/accounts/beta%2Froutes',
+      '/v1%2Faccounts/beta/routes',
+      '/v1/accounts/beta/routes%00',
+      '/v1/accounts/beta/routes?x=%00',
+      '*',
+    ];
     for (const target of odd) {
       const answer = await rawRequest(sb.url!, 'GET', target);
       tally.refused('no token: odd spellings', answer.status < 300 ? answer.status : 'refused', 'refused', target);
@@ -107,7 +132,8 @@ describe('every registered route, without a token', () => {
 
   it('checks the token before the rate limit: callers without one cannot use up an account’s allowance', async () => {
     const event = JSON.stringify({ conversation_type: 'c', conversation_key: 'k', event_type: 'x', event_data: {} });
-    for (let i = 0; i < 20; i++) expect((await rawRequest(sb.url!, 'POST', '/%761/accounts/gamma/events', { body: event })).status).toBe(401);
+    for (let i = 0; i < 20; i++)
+      expect((await rawRequest(sb.url!, 'POST', '/%761/accounts/gamma/events', { body: event })).status).toBe(401);
     expect((await sb.api.post('/v1/accounts/gamma/events', event)).status).toBe(202);
   });
 
@@ -116,7 +142,12 @@ describe('every registered route, without a token', () => {
     for (const target of ['/webhooks/status', '/%77ebhooks/status', `http://${new URL(sb.url!).host}/webhooks/inbound`]) {
       tally.refused('no signature on provider webhooks', (await rawRequest(sb.url!, 'POST', target, { body: '{}' })).status, 401, target);
     }
-    tally.refused('launch URLs with an unknown token', (await rawRequest(sb.url!, 'GET', '/hooks/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')).status, 404, '/hooks/<unknown>');
+    tally.refused(
+      'launch URLs with an unknown token',
+      (await rawRequest(sb.url!, 'GET', '/hooks/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')).status,
+      404,
+      '/hooks/<unknown>',
+    );
   });
 });
 
@@ -125,7 +156,12 @@ describe('answer headers', () => {
     const created = await sb.api.post('/v1/accounts/alpha/subscriptions', { url: 'https://example.com/hook' });
     expect(created.status).toBe(201);
     expect(bodyOf(created, SubscriptionView).secret).toMatch(/^whsec_/);
-    const answers = [created, await sb.api.get('/v1/accounts/alpha/routes'), await apiClient(sb.url!).get('/v1/accounts/alpha/routes'), await apiClient(sb.url!).get('/nowhere')];
+    const answers = [
+      created,
+      await sb.api.get('/v1/accounts/alpha/routes'),
+      await apiClient(sb.url!).get('/v1/accounts/alpha/routes'),
+      await apiClient(sb.url!).get('/nowhere'),
+    ];
     for (const [index, answer] of answers.entries()) {
       expect(answer.headers.get('x-content-type-options'), `answer ${index}`).toBe('nosniff');
       expect(answer.headers.get('x-frame-options')).toBe('DENY');
@@ -159,7 +195,9 @@ describe('tokens that can be taken back', () => {
       expect(errorOf(refused).message).toContain('revoked');
       await waitFor('the other process to refuse it', async () => (await viaSecond.get('/v1/accounts/alpha/routes')).status === 401, 2000);
       tally.refused('revoked tokens', 401, 401, 'another process');
-      expect(bodyOf(await sb.api.get('/v1/tokens/revoked'), RevokedList).revoked).toEqual([expect.objectContaining({ jti, reason: 'laptop lost', revoked_by: 'test' })]);
+      expect(bodyOf(await sb.api.get('/v1/tokens/revoked'), RevokedList).revoked).toEqual([
+        expect.objectContaining({ jti, reason: 'laptop lost', revoked_by: 'test' }),
+      ]);
     } finally {
       await second.close();
     }
@@ -193,7 +231,11 @@ describe('tokens that can be taken back', () => {
     const { SignJWT } = await import('jose');
     const { readServerSecret } = await import('#libs/auth');
     const secret = (await readServerSecret(sb.dataDir, undefined))!;
-    const noJti = await new SignJWT({ accounts: '*', scope: 'admin' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setExpirationTime('1h').sign(secret);
+    const noJti = await new SignJWT({ accounts: '*', scope: 'admin' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('x')
+      .setExpirationTime('1h')
+      .sign(secret);
     tally.refused('bad tokens', (await apiClient(sb.url!, noJti).get('/v1/accounts/alpha/routes')).status, 401, 'no jti');
   });
 });
@@ -211,7 +253,9 @@ describe('launch URLs', () => {
 
 describe('audience and issuer', () => {
   it('refuses tokens for another audience or issuer when the server names its own', async () => {
-    const bound = await startTestSwitchboard(nats.url, { env: { SWITCHBOARD_JWT_AUDIENCE: 'switchboard-api', SWITCHBOARD_JWT_ISSUER: 'https://id.example' } });
+    const bound = await startTestSwitchboard(nats.url, {
+      env: { SWITCHBOARD_JWT_AUDIENCE: 'switchboard-api', SWITCHBOARD_JWT_ISSUER: 'https://id.example' },
+    });
     try {
       const path = '/v1/accounts/alpha/routes';
       const tokens: Array<[string, string, number]> = [

@@ -17,12 +17,17 @@ async function call(url: string, method: string, body?: unknown, authorization?:
   const headers: Record<string, string> = {};
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (authorization !== undefined) headers.authorization = authorization;
-  const res = await fetch(url, { method, headers, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
+  const res = await fetch(url, {
+    method,
+    headers,
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
   const text = await res.text();
   return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
 }
 
-const sim = (method: string, path: string, body?: unknown, authorization?: string) => call(harness.sim.url + path, method, body, authorization);
+const sim = (method: string, path: string, body?: unknown, authorization?: string) =>
+  call(harness.sim.url + path, method, body, authorization);
 const bearer = () => `Bearer ${harness.sim.controlToken}`;
 
 /** What the simulator's health says of the webhooks it has still to send. */
@@ -30,7 +35,14 @@ const WebhooksPending = z.looseObject({ pending_webhooks: z.number() });
 
 async function sendSms(to: string): Promise<number> {
   const jwt = await signApplicationJwt(harness.credentials);
-  return (await call(`${harness.sim.url}/v1/messages`, 'POST', { channel: 'sms', message_type: 'text', text: 'hi', to, from: 'Acme' }, `Bearer ${jwt}`)).status;
+  return (
+    await call(
+      `${harness.sim.url}/v1/messages`,
+      'POST',
+      { channel: 'sms', message_type: 'text', text: 'hi', to, from: 'Acme' },
+      `Bearer ${jwt}`,
+    )
+  ).status;
 }
 
 const CONTROL_ROUTES: Array<{ method: string; path: string; body?: unknown }> = [
@@ -87,7 +99,10 @@ describe('a refused call changes nothing; the token makes it work', () => {
 
     await harness.receiver.waitFor((all) => all.length >= 1);
     // The simulator has no webhook left to send: a refused call that had queued one would show here.
-    await waitFor('the simulator to have sent every webhook', async () => WebhooksPending.parse((await sim('GET', '/_sim/health', undefined, bearer())).body).pending_webhooks === 0);
+    await waitFor(
+      'the simulator to have sent every webhook',
+      async () => WebhooksPending.parse((await sim('GET', '/_sim/health', undefined, bearer())).body).pending_webhooks === 0,
+    );
     expect(harness.receiver.received.map((hook) => hook.body.text)).toEqual(['genuine']);
     expect(harness.receiver.received[0]?.body).toMatchObject({ message_uuid: accepted.body?.message_uuid });
   });
@@ -168,7 +183,8 @@ describe('the embedded simulator’s control token in the data directory', () =>
   }
 
   const mode = async (file: string) => (await stat(file)).mode & 0o777;
-  const credentialsOnDisk = async (dir: string) => JSON.parse(await readFile(path.join(dir, 'simulator', 'credentials.json'), 'utf8')) as Record<string, unknown>;
+  const credentialsOnDisk = async (dir: string) =>
+    JSON.parse(await readFile(path.join(dir, 'simulator', 'credentials.json'), 'utf8')) as Record<string, unknown>;
 
   it('is generated with the credentials, and also kept alone in <data>/simulator/control-token (0600)', async () => {
     const dir = await dataDir();
@@ -184,7 +200,12 @@ describe('the embedded simulator’s control token in the data directory', () =>
   it('an older credentials.json without control_token gains one and keeps its application and keys', async () => {
     const dir = await dataDir();
     const keys = rsaKeyPair();
-    const old = { application_id: 'app-from-before', private_key: keys.privateKey, public_key: keys.publicKey, signature_secret: 'secret-from-before' };
+    const old = {
+      application_id: 'app-from-before',
+      private_key: keys.privateKey,
+      public_key: keys.publicKey,
+      signature_secret: 'secret-from-before',
+    };
     await mkdir(path.join(dir, 'simulator'), { recursive: true });
     await writeFile(path.join(dir, 'simulator', 'credentials.json'), JSON.stringify(old), { mode: 0o600 });
 
@@ -202,7 +223,12 @@ describe('the embedded simulator’s control token in the data directory', () =>
     await mkdir(path.join(upgrading, 'simulator'), { recursive: true });
     await writeFile(
       path.join(upgrading, 'simulator', 'credentials.json'),
-      JSON.stringify({ application_id: 'app-from-before', private_key: keys.privateKey, public_key: keys.publicKey, signature_secret: 's' }),
+      JSON.stringify({
+        application_id: 'app-from-before',
+        private_key: keys.privateKey,
+        public_key: keys.publicKey,
+        signature_secret: 's',
+      }),
     );
     const upgrades = await Promise.all([1, 2, 3].map(() => loadOrCreateSimCredentials(upgrading)));
     expect(new Set(upgrades.map((c) => c.control_token)).size).toBe(1);

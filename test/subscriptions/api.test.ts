@@ -48,7 +48,14 @@ describe('the subscriptions API', () => {
 
   it('refuses a URL that is not http or https, with a 400 naming url', async () => {
     const account = newAccount();
-    for (const url of ['ftp://example.com/hooks', 'javascript:alert(1)', 'file:///etc/passwd', 'not a url', 'https://user:pw@example.com/hooks', '']) {
+    for (const url of [
+      'ftp://example.com/hooks',
+      'javascript:alert(1)',
+      'file:///etc/passwd',
+      'not a url',
+      'https://user:pw@example.com/hooks',
+      '',
+    ]) {
       const res = await sb.api.post(path(account), { url });
       expect(res.status, url).toBe(400);
       expect(errorOf(res).code).toBe('validation_failed');
@@ -90,7 +97,11 @@ describe('the subscriptions API', () => {
       enabled: false,
     });
     expect(patched.status).toBe(200);
-    expect(patched.body).toMatchObject({ url: 'http://example.org/new', enabled: false, filter: { event_types: ['poll_complete'], conversation_key: 'ops-poll' } });
+    expect(patched.body).toMatchObject({
+      url: 'http://example.org/new',
+      enabled: false,
+      filter: { event_types: ['poll_complete'], conversation_key: 'ops-poll' },
+    });
     expect(bodyOf(patched, SubscriptionView).secret).toBe(`whsec_…${created.secret.slice(-4)}`);
     expect(bodyOf(await sb.api.get(path(account, `/${created.id}`)), SubscriptionView).enabled).toBe(false);
 

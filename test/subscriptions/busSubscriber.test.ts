@@ -45,7 +45,14 @@ afterAll(async () => {
 });
 
 const outcome = (acct: string, event_type: string, event_data: Record<string, unknown>, event_id?: string) =>
-  publishEvent(admin.js, { account_key: acct, conversation_type: 'monitor', conversation_key: 'main', event_type, event_data, ...(event_id ? { event_id } : {}) });
+  publishEvent(admin.js, {
+    account_key: acct,
+    conversation_type: 'monitor',
+    conversation_key: 'main',
+    event_type,
+    event_data,
+    ...(event_id ? { event_id } : {}),
+  });
 
 it("runs the README's bus subscriber example as a reader: it prints each escalation outcome of its account once", async () => {
   const lines: string[] = [];

@@ -22,10 +22,14 @@ describe('dead deliveries', () => {
       const started = Date.now();
       const eventId = await publish(sb, account, { event_type: 'escalation_exhausted', event_data: { escalation_id: 'esc-9' } });
 
-      const dead = await waitFor('the dead delivery', async () => {
-        const [newest] = await deliveries(sb, account, broken.id);
-        return newest?.status === 'dead' && newest;
-      }, WINDOW_MS + 10_000);
+      const dead = await waitFor(
+        'the dead delivery',
+        async () => {
+          const [newest] = await deliveries(sb, account, broken.id);
+          return newest?.status === 'dead' && newest;
+        },
+        WINDOW_MS + 10_000,
+      );
       const elapsed = Date.now() - started;
       expect(elapsed).toBeGreaterThanOrEqual(WINDOW_MS * 0.95);
       expect(dead).toMatchObject({ dead_reason: 'retries_exhausted', event: { event_id: eventId } });
@@ -55,7 +59,12 @@ describe('dead deliveries', () => {
         account_key: account,
         conversation_type: 'subscription',
         conversation_key: broken.id,
-        event_data: { subscription_id: broken.id, reason: 'failing', failing_since: disabled.disabled!.failing_since, last_error: 'HTTP 500' },
+        event_data: {
+          subscription_id: broken.id,
+          reason: 'failing',
+          failing_since: disabled.disabled!.failing_since,
+          last_error: 'HTTP 500',
+        },
       });
       await settled(sb);
       // The announcement went to the healthy subscription too (it takes every event), once.

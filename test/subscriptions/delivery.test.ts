@@ -44,7 +44,6 @@ async function subscription(account: string, path: string, filter?: Record<strin
   return created;
 }
 
-
 describe('webhook deliveries', () => {
   it('POSTs the event signed as Standard Webhooks says, verifiable by a receiver', async () => {
     const account = newAccount();
@@ -54,7 +53,12 @@ describe('webhook deliveries', () => {
 
     expect(post!.headers['content-type']).toBe('application/json');
     const event = postedEvent(post!);
-    expect(event).toMatchObject({ event_id: eventId, account_key: account, event_type: 'escalation_read', event_data: { escalation_id: 'esc-1', user: 'Ann' } });
+    expect(event).toMatchObject({
+      event_id: eventId,
+      account_key: account,
+      event_type: 'escalation_read',
+      event_data: { escalation_id: 'esc-1', user: 'Ann' },
+    });
     expect(verifyStandardWebhook(sub.secret, post!.headers, post!.body)).toBe(true);
     // The same check refuses what was not signed with this secret, or not this body, or not now.
     const other = await subscription(account, '/unused');
@@ -80,7 +84,8 @@ describe('webhook deliveries', () => {
     const off = await subscription(account, '/disabled');
     await sb.api.call('PATCH', `/v1/accounts/${account}/subscriptions/${off.id}`, { enabled: false });
 
-    const send = (event_type: string, conversation_type: string, conversation_key: string, acct = account) => publish(sb, acct, { event_type, conversation_type, conversation_key });
+    const send = (event_type: string, conversation_type: string, conversation_key: string, acct = account) =>
+      publish(sb, acct, { event_type, conversation_type, conversation_key });
     const pollComplete = await send('poll_complete', 'poll', 'ops-poll');
     await send('poll_complete', 'poll', 'other-poll');
     const read = await send('escalation_read', 'monitor', 'main');
@@ -91,7 +96,11 @@ describe('webhook deliveries', () => {
     await send('escalation_read', 'monitor', 'main', newAccount());
     await settled(sb);
 
-    const got = (path: string) => receiver.at(path).map((post) => postedEvent(post).event_id).sort();
+    const got = (path: string) =>
+      receiver
+        .at(path)
+        .map((post) => postedEvent(post).event_id)
+        .sort();
     expect(got('/escalations')).toEqual([read, exhausted, started].sort());
     expect(got('/ops-poll')).toEqual([pollComplete]);
     expect(got('/monitor')).toEqual([read, exhausted, down].sort());
@@ -210,10 +219,14 @@ describe('webhook deliveries', () => {
     // Both in one tick: every POST counted after this point was answered 200.
     receiver.answer('/nats-restart', () => ({ status: 200 }));
     const failedPosts = receiver.at('/nats-restart').length;
-    await waitFor('every delivery to succeed', async () => {
-      const list = await deliveries(sb, account, sub.id);
-      return list.length === 5 && list.every((one) => one.status === 'succeeded');
-    }, 20_000);
+    await waitFor(
+      'every delivery to succeed',
+      async () => {
+        const list = await deliveries(sb, account, sub.id);
+        return list.length === 5 && list.every((one) => one.status === 'succeeded');
+      },
+      20_000,
+    );
     const succeeded = receiver.at('/nats-restart').slice(failedPosts);
     expect(new Set(succeeded.map((post) => postedEvent(post).event_id))).toEqual(published);
     expect(succeeded).toHaveLength(5);

@@ -30,7 +30,11 @@ describe('the live event stream (SSE)', () => {
       await publish(sb, account, { event_type: 'escalationread' });
       // Published twice with the same id: JetStream stores it once, and the stream sends it once.
       await publish(sb, account, { event_type: 'escalation_read', event_id: read });
-      const exhausted = await publish(sb, account, { event_type: 'escalation_exhausted', conversation_type: 'monitor', conversation_key: 'main' });
+      const exhausted = await publish(sb, account, {
+        event_type: 'escalation_exhausted',
+        conversation_type: 'monitor',
+        conversation_key: 'main',
+      });
 
       // Stream order: once the last one is in, everything before it has been filtered.
       await waitFor('the last matching event', () => sse.frames.some((frame) => frame.id === exhausted));

@@ -54,7 +54,11 @@ export class Receiver {
 
   /** Waits until `path` has had `count` POSTs, and answers them. */
   waitForPosts(path: string, count: number, timeoutMs = 10_000): Promise<Post[]> {
-    return waitFor(`${count} POSTs to ${path} (have ${this.at(path).length})`, () => this.at(path).length >= count && this.at(path), timeoutMs);
+    return waitFor(
+      `${count} POSTs to ${path} (have ${this.at(path).length})`,
+      () => this.at(path).length >= count && this.at(path),
+      timeoutMs,
+    );
   }
 
   async up(): Promise<void> {

@@ -19,7 +19,14 @@ export interface SseStream {
 export async function openSse(url: string, token: string): Promise<SseStream> {
   const abort = new AbortController();
   const response = await fetch(url, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' }, signal: abort.signal });
-  const stream: SseStream = { status: response.status, headers: response.headers, frames: [], comments: [], ended: false, close: () => abort.abort() };
+  const stream: SseStream = {
+    status: response.status,
+    headers: response.headers,
+    frames: [],
+    comments: [],
+    ended: false,
+    close: () => abort.abort(),
+  };
   if (!response.body) return stream;
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   void (async () => {

@@ -25,7 +25,12 @@ export interface EventSpec {
 
 /** Publishes an event through the API and answers its id. */
 export async function publish(sb: TestSwitchboard, account: string, spec: EventSpec): Promise<string> {
-  const res = await sb.api.post(`/v1/accounts/${account}/events`, { conversation_type: 'poll', conversation_key: 'ops-poll', event_data: {}, ...spec });
+  const res = await sb.api.post(`/v1/accounts/${account}/events`, {
+    conversation_type: 'poll',
+    conversation_key: 'ops-poll',
+    event_data: {},
+    ...spec,
+  });
   if (res.status !== 202) throw new Error(`event not published: ${res.status} ${JSON.stringify(res.body)}`);
   return bodyOf(res, EventAccepted).event_id;
 }
@@ -42,5 +47,9 @@ export async function deliveries(sb: TestSwitchboard, account: string, subscript
  */
 export async function settled(sb: TestSwitchboard, timeoutMs = 10_000): Promise<void> {
   await consumersIdle(sb.bus, ['dispatcher'], timeoutMs);
-  await waitFor('the deliveries queue to empty', async () => (await sb.bus.jsm.streams.info(STREAMS.deliveries)).state.messages === 0, timeoutMs);
+  await waitFor(
+    'the deliveries queue to empty',
+    async () => (await sb.bus.jsm.streams.info(STREAMS.deliveries)).state.messages === 0,
+    timeoutMs,
+  );
 }

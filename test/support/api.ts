@@ -44,8 +44,11 @@ export function bodyOf<S extends z.ZodType>(res: ApiResponse, schema: S): z.infe
   const parsed = schema.safeParse(res.body);
   if (parsed.success) return parsed.data;
   const error = ApiErrorBody.safeParse(res.body);
-  if (error.success && schema !== (ApiErrorBody as z.ZodType)) throw new Error(`HTTP ${res.status} ${error.data.error.code}: ${error.data.error.message}`);
-  throw new Error(`HTTP ${res.status}: not the body expected:\n${z.prettifyError(parsed.error)}\nbody: ${JSON.stringify(res.body)?.slice(0, 1000)}`);
+  if (error.success && schema !== (ApiErrorBody as z.ZodType))
+    throw new Error(`HTTP ${res.status} ${error.data.error.code}: ${error.data.error.message}`);
+  throw new Error(
+    `HTTP ${res.status}: not the body expected:\n${z.prettifyError(parsed.error)}\nbody: ${JSON.stringify(res.body)?.slice(0, 1000)}`,
+  );
 }
 
 /** The error an endpoint answered: `{ code, message, details }`. */

@@ -71,7 +71,15 @@ export const SEED_BODIES: Readonly<Record<string, unknown>> = {
   'POST /v1/accounts/:account/escalations': {
     config: {
       text: '[{{user.name}}]: {{event.event_data.message}}',
-      users: [{ name: 'Tony', channels: [{ type: 'sms', id_num: '447700900101' }, { type: 'whatsapp', id_num: '447700900102', expiry_time: 600 }] }],
+      users: [
+        {
+          name: 'Tony',
+          channels: [
+            { type: 'sms', id_num: '447700900101' },
+            { type: 'whatsapp', id_num: '447700900102', expiry_time: 600 },
+          ],
+        },
+      ],
     },
     event_data: { message: 'fuzz' },
   },
@@ -83,13 +91,40 @@ export const SEED_BODIES: Readonly<Record<string, unknown>> = {
     allowed_hosts: ['127.0.0.1', '::1/128'],
   },
   'PATCH /v1/accounts/:account/hooks/:id': { name: 'renamed', debounce_s: 5, default_audience: null },
-  'POST /v1/accounts/:account/subscriptions': { url: 'http://127.0.0.1:9/fuzz', filter: { event_types: ['escalation_*'], conversation_type: '*' }, description: 'fuzz' },
+  'POST /v1/accounts/:account/subscriptions': {
+    url: 'http://127.0.0.1:9/fuzz',
+    filter: { event_types: ['escalation_*'], conversation_type: '*' },
+    description: 'fuzz',
+  },
   'PATCH /v1/accounts/:account/subscriptions/:id': { description: 'patched', enabled: true, filter: { event_types: ['*'] } },
   'POST /v1/tokens/revoked': { jti: 'fuzz-jti', reason: 'fuzz' },
-  'POST /hooks/:token': { audience_filters: ['team'], audience_criteria: ['Equals'], audience_values: ['ops'], set_variables: ['alerted'], set_variables_values: ['yes'], message: 'fuzz' },
+  'POST /hooks/:token': {
+    audience_filters: ['team'],
+    audience_criteria: ['Equals'],
+    audience_values: ['ops'],
+    set_variables: ['alerted'],
+    set_variables_values: ['yes'],
+    message: 'fuzz',
+  },
   'GET /hooks/:token': 'audience_filters=team&audience_criteria=Equals&audience_values=ops&message=fuzz',
-  'POST /webhooks/status': { message_uuid: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee', to: '447700900001', from: 'Switchboard', timestamp: now, status: 'delivered', channel: 'sms', client_ref: 'fuzz' },
-  'POST /webhooks/inbound': { channel: 'sms', message_uuid: 'aaaaaaaa-bbbb-4ccc-8ddd-ffffffffffff', to: 'Switchboard', from: '447700900001', timestamp: now, message_type: 'text', text: 'yes' },
+  'POST /webhooks/status': {
+    message_uuid: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee',
+    to: '447700900001',
+    from: 'Switchboard',
+    timestamp: now,
+    status: 'delivered',
+    channel: 'sms',
+    client_ref: 'fuzz',
+  },
+  'POST /webhooks/inbound': {
+    channel: 'sms',
+    message_uuid: 'aaaaaaaa-bbbb-4ccc-8ddd-ffffffffffff',
+    to: 'Switchboard',
+    from: '447700900001',
+    timestamp: now,
+    message_type: 'text',
+    text: 'yes',
+  },
 };
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
@@ -129,13 +164,24 @@ export async function createFuzzFixtures(api: ApiClient): Promise<FuzzFixtures> 
   };
   const patched = await hook('patched by the fuzz');
   const called = await hook('called by the fuzz');
-  const subscription = await api.post('/v1/accounts/fuzz-subs/subscriptions', { url: 'http://127.0.0.1:9/fuzz', filter: { event_types: ['never'] } });
-  if (subscription.status !== 201) throw new Error(`creating a subscription failed: ${subscription.status} ${JSON.stringify(subscription.body)}`);
+  const subscription = await api.post('/v1/accounts/fuzz-subs/subscriptions', {
+    url: 'http://127.0.0.1:9/fuzz',
+    filter: { event_types: ['never'] },
+  });
+  if (subscription.status !== 201)
+    throw new Error(`creating a subscription failed: ${subscription.status} ${JSON.stringify(subscription.body)}`);
   return {
     params: (url) => {
       const area = /^\/v1\/accounts\/:account\/(\w+)/.exec(url)?.[1];
       const account = area === 'subscriptions' ? 'fuzz-subs' : area === 'routes' ? 'fuzz-routes' : 'fuzz';
-      const id = area === 'hooks' ? patched.id : area === 'subscriptions' ? (subscription.body as { id: string }).id : area === 'routes' ? 'fuzzed-route' : 'x1';
+      const id =
+        area === 'hooks'
+          ? patched.id
+          : area === 'subscriptions'
+            ? (subscription.body as { id: string }).id
+            : area === 'routes'
+              ? 'fuzzed-route'
+              : 'x1';
       return { account, id, delivery_id: 'd1', token: called.token };
     },
   };
@@ -199,12 +245,45 @@ const CONTENT_TYPES: ReadonlyArray<string | undefined> = [
 
 const NOT_OBJECTS = ['1', '-0', '1e400', '[]', '[{}]', '[1,2,3]', 'null', '"a string"', 'true', '""', '0.1', '-1'];
 
-const OUT_OF_RANGE = ['1e400', '-1e400', '1e-400', '123456789012345678901234567890', '9007199254740993', '-0', '0.1e-999999', '1E+308', '-4.9e-324'];
+const OUT_OF_RANGE = [
+  '1e400',
+  '-1e400',
+  '1e-400',
+  '123456789012345678901234567890',
+  '9007199254740993',
+  '-0',
+  '0.1e-999999',
+  '1E+308',
+  '-4.9e-324',
+];
 const NOT_NUMBERS = ['NaN', 'Infinity', '-Infinity', '0x10', '01', '+1', '.5', '1.', '1e', '--1'];
 
-const PROTO_KEYS = ['{"__proto__":{"admin":true,"polluted":1}}', '{"constructor":{"prototype":{"admin":true}}}', '{"prototype":{"admin":true}}', '{"constructor":"x","__defineGetter__":1}'];
+const PROTO_KEYS = [
+  '{"__proto__":{"admin":true,"polluted":1}}',
+  '{"constructor":{"prototype":{"admin":true}}}',
+  '{"prototype":{"admin":true}}',
+  '{"constructor":"x","__defineGetter__":1}',
+];
 
-const KEY_POOL = ['x', '', ' ', 'event_data', 'config', 'steps', 'name', 'url', 'jti', 'users', 'status', 'a.b', '*', 'id', 'k'.repeat(300), '😀', '__proto__'];
+const KEY_POOL = [
+  'x',
+  '',
+  ' ',
+  'event_data',
+  'config',
+  'steps',
+  'name',
+  'url',
+  'jti',
+  'users',
+  'status',
+  'a.b',
+  '*',
+  'id',
+  'k'.repeat(300),
+  '😀',
+  '__proto__',
+];
 
 /** A random small JSON value (at most `depth` levels). */
 function randomValue(rnd: SeededRandom, depth = 2): Json {
@@ -222,7 +301,14 @@ function randomValue(rnd: SeededRandom, depth = 2): Json {
     case 5:
       return depth > 0 ? Array.from({ length: rnd.int(4) }, () => randomValue(rnd, depth - 1)) : [];
     case 6:
-      return depth > 0 ? Object.fromEntries(Array.from({ length: rnd.int(4) }, () => [rnd.pick(KEY_POOL.filter((key) => key !== '__proto__')), randomValue(rnd, depth - 1)])) : {};
+      return depth > 0
+        ? Object.fromEntries(
+            Array.from({ length: rnd.int(4) }, () => [
+              rnd.pick(KEY_POOL.filter((key) => key !== '__proto__')),
+              randomValue(rnd, depth - 1),
+            ]),
+          )
+        : {};
     case 7:
       return 'x'.repeat(rnd.pick([64, 1000, 5000]));
     default:
@@ -252,7 +338,8 @@ function places(root: Json): Array<{ parent: Record<string, unknown> | unknown[]
 }
 
 function containersOf(root: Json): Array<Record<string, unknown> | unknown[]> {
-  const containers: Array<Record<string, unknown> | unknown[]> = typeof root === 'object' && root !== null ? [root as Record<string, unknown>] : [];
+  const containers: Array<Record<string, unknown> | unknown[]> =
+    typeof root === 'object' && root !== null ? [root as Record<string, unknown>] : [];
   for (const { parent, key } of places(root)) {
     const value = (parent as Record<string | number, unknown>)[key];
     if (typeof value === 'object' && value !== null) containers.push(value as Record<string, unknown>);
@@ -411,7 +498,11 @@ const BODY_KINDS: readonly BodyKind[] = [
       return json(withRaw(rnd, seed, stringText(Math.max(0, room))));
     },
   },
-  { kind: 'huge string over the body limit', weight: 0.5, make: (rnd, seed, bodyLimit) => json(withRaw(rnd, seed, stringText(bodyLimit + 1024))) },
+  {
+    kind: 'huge string over the body limit',
+    weight: 0.5,
+    make: (rnd, seed, bodyLimit) => json(withRaw(rnd, seed, stringText(bodyLimit + 1024))),
+  },
   { kind: 'unicode', weight: 6, make: (rnd, seed) => json(withRaw(rnd, seed, JSON.stringify(rnd.pick(UNICODE)))) },
   {
     kind: 'unicode keys',
@@ -427,7 +518,14 @@ const BODY_KINDS: readonly BodyKind[] = [
       return { contentType: 'application/json', body: Buffer.concat([Buffer.from(`${before}"`), bytes, Buffer.from(`"${after ?? ''}`)]) };
     },
   },
-  { kind: 'wrong content type', weight: 7, make: (rnd, seed) => ({ contentType: rnd.pick(CONTENT_TYPES), body: Buffer.from(rnd.chance(0.7) ? JSON.stringify(seed) : '--fuzz\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--fuzz--') }) },
+  {
+    kind: 'wrong content type',
+    weight: 7,
+    make: (rnd, seed) => ({
+      contentType: rnd.pick(CONTENT_TYPES),
+      body: Buffer.from(rnd.chance(0.7) ? JSON.stringify(seed) : '--fuzz\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--fuzz--'),
+    }),
+  },
   { kind: 'no body', weight: 2, make: (rnd) => ({ contentType: rnd.chance(0.5) ? 'application/json' : undefined, body: undefined }) },
   {
     kind: 'truncated JSON',
@@ -438,7 +536,11 @@ const BODY_KINDS: readonly BodyKind[] = [
     },
   },
   { kind: 'not an object', weight: 5, make: (rnd) => json(rnd.pick(NOT_OBJECTS)) },
-  { kind: 'prototype keys', weight: 5, make: (rnd, seed) => json(rnd.chance(0.3) ? rnd.pick(PROTO_KEYS) : withRaw(rnd, seed, rnd.pick(PROTO_KEYS))) },
+  {
+    kind: 'prototype keys',
+    weight: 5,
+    make: (rnd, seed) => json(rnd.chance(0.3) ? rnd.pick(PROTO_KEYS) : withRaw(rnd, seed, rnd.pick(PROTO_KEYS))),
+  },
   { kind: 'numbers out of range', weight: 4, make: (rnd, seed) => json(withRaw(rnd, seed, rnd.pick(OUT_OF_RANGE))) },
   { kind: 'not numbers', weight: 2, make: (rnd, seed) => json(withRaw(rnd, seed, rnd.pick(NOT_NUMBERS))) },
   {
@@ -475,11 +577,20 @@ function hostileQuery(rnd: SeededRandom, seed: string): { kind: string; query: s
     case 3:
       return { kind: 'query: bracket nesting', query: `${'a'}${'[b]'.repeat(rnd.pick([5, 200]))}=1&${seed}` };
     case 4:
-      return { kind: 'query: prototype keys', query: `${rnd.pick(['__proto__', 'constructor[prototype]', 'prototype', '__proto__[admin]'])}=1&${seed}` };
+      return {
+        kind: 'query: prototype keys',
+        query: `${rnd.pick(['__proto__', 'constructor[prototype]', 'prototype', '__proto__[admin]'])}=1&${seed}`,
+      };
     case 5:
-      return { kind: 'query: bad percent-encoding', query: `${seed}&message=${rnd.pick(['%', '%zz', '%ff%fe', '%c0%af', '%ed%a0%80', '%00', '%F0%9F%98%80'])}` };
+      return {
+        kind: 'query: bad percent-encoding',
+        query: `${seed}&message=${rnd.pick(['%', '%zz', '%ff%fe', '%c0%af', '%ed%a0%80', '%00', '%F0%9F%98%80'])}`,
+      };
     case 6:
-      return { kind: 'query: unicode', query: `${seed}&${encodeURIComponent(rnd.pick(UNICODE).replace(/[\ud800-\udfff]/g, 'x'))}=${encodeURIComponent(rnd.pick(UNICODE).replace(/[\ud800-\udfff]/g, 'x'))}` };
+      return {
+        kind: 'query: unicode',
+        query: `${seed}&${encodeURIComponent(rnd.pick(UNICODE).replace(/[\ud800-\udfff]/g, 'x'))}=${encodeURIComponent(rnd.pick(UNICODE).replace(/[\ud800-\udfff]/g, 'x'))}`,
+      };
     case 7:
       return { kind: 'query: long value', query: `${seed}&message=${'m'.repeat(rnd.pick([1000, 6000]))}` };
     default:
@@ -491,7 +602,10 @@ function hostileQuery(rnd: SeededRandom, seed: string): { kind: string; query: s
  * `count` requests spread at random over the endpoints, each a hostile body (or query) of a kind
  * picked by weight; the same seed gives the same requests.
  */
-export function* fuzzRequests(endpoints: readonly FuzzEndpoint[], options: { count: number; seed: number; bodyLimit: number }): Generator<FuzzRequest> {
+export function* fuzzRequests(
+  endpoints: readonly FuzzEndpoint[],
+  options: { count: number; seed: number; bodyLimit: number },
+): Generator<FuzzRequest> {
   const rnd = new SeededRandom(options.seed);
   const totalWeight = BODY_KINDS.reduce((sum, kind) => sum + kind.weight, 0);
   const pickKind = () => {
@@ -561,11 +675,17 @@ async function headersFor(req: FuzzRequest, options: FuzzRunOptions, signIt: boo
   if (req.body) headers['content-length'] = String(req.body.length);
   if (req.auth === 'token') headers.authorization = `Bearer ${options.apiToken}`;
   // The server verifies the body as it decoded it: sign that, so signed bodies reach validation.
-  if (req.auth === 'webhook' && signIt) headers.authorization = `Bearer ${await signWebhook(req.body?.toString('utf8') ?? '', options.signatureSecret)}`;
+  if (req.auth === 'webhook' && signIt)
+    headers.authorization = `Bearer ${await signWebhook(req.body?.toString('utf8') ?? '', options.signatureSecret)}`;
   return headers;
 }
 
-function send(agent: Agent, url: URL, req: FuzzRequest, headers: Record<string, string>): Promise<{ status: number; body: string } | undefined> {
+function send(
+  agent: Agent,
+  url: URL,
+  req: FuzzRequest,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: string } | undefined> {
   return new Promise((resolve) => {
     let settled = false;
     const done = (answer: { status: number; body: string } | undefined) => {
@@ -592,7 +712,18 @@ function count<K>(map: Map<K, number>, key: K): void {
 export async function runFuzz(requests: Iterable<FuzzRequest>, options: FuzzRunOptions): Promise<FuzzTally> {
   const url = new URL(options.baseUrl);
   const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
-  const tally: FuzzTally = { sent: 0, byStatus: new Map(), byKind: new Map(), serverErrors: [], serverErrorCount: 0, badErrorBodies: [], badErrorBodyCount: 0, unanswered: new Map(), msByKind: new Map(), durationMs: 0 };
+  const tally: FuzzTally = {
+    sent: 0,
+    byStatus: new Map(),
+    byKind: new Map(),
+    serverErrors: [],
+    serverErrorCount: 0,
+    badErrorBodies: [],
+    badErrorBodyCount: 0,
+    unanswered: new Map(),
+    msByKind: new Map(),
+    durationMs: 0,
+  };
   const iterator = requests[Symbol.iterator]();
   const signing = new SeededRandom(0x5eed);
   const started = performance.now();
@@ -611,7 +742,13 @@ export async function runFuzz(requests: Iterable<FuzzRequest>, options: FuzzRunO
       const kindStatuses = tally.byKind.get(req.kind) ?? new Map<number, number>();
       tally.byKind.set(req.kind, kindStatuses);
       count(kindStatuses, answer.status);
-      const sample = { kind: req.kind, method: req.method, target: req.target.slice(0, 200), status: answer.status, body: answer.body.slice(0, 500) };
+      const sample = {
+        kind: req.kind,
+        method: req.method,
+        target: req.target.slice(0, 200),
+        status: answer.status,
+        body: answer.body.slice(0, 500),
+      };
       if (answer.status >= 500) {
         tally.serverErrorCount++;
         if (tally.serverErrors.length < 20) tally.serverErrors.push(sample);
@@ -632,12 +769,17 @@ export async function runFuzz(requests: Iterable<FuzzRequest>, options: FuzzRunO
 
 /** The tally as lines: statuses overall, then per kind. */
 export function describeTally(tally: FuzzTally): string {
-  const statuses = (map: Map<number, number>) => [...map].sort(([a], [b]) => a - b).map(([status, n]) => `${status}×${n}`).join(' ');
+  const statuses = (map: Map<number, number>) =>
+    [...map]
+      .sort(([a], [b]) => a - b)
+      .map(([status, n]) => `${status}×${n}`)
+      .join(' ');
   const lines = [`${tally.sent} requests in ${(tally.durationMs / 1000).toFixed(1)} s: ${statuses(tally.byStatus)}`];
   for (const [kind, map] of [...tally.byKind].sort(([a], [b]) => a.localeCompare(b))) {
     const answered = [...map.values()].reduce((sum, n) => sum + n, 0);
     lines.push(`  ${kind.padEnd(42)} ${`${((tally.msByKind.get(kind) ?? 0) / answered).toFixed(1)} ms`.padStart(9)}  ${statuses(map)}`);
   }
-  if (tally.unanswered.size > 0) lines.push(`  unanswered (connection closed first): ${[...tally.unanswered].map(([kind, n]) => `${kind}×${n}`).join(', ')}`);
+  if (tally.unanswered.size > 0)
+    lines.push(`  unanswered (connection closed first): ${[...tally.unanswered].map(([kind, n]) => `${kind}×${n}`).join(', ')}`);
   return lines.join('\n');
 }

@@ -17,7 +17,12 @@ import { useTestBus } from './nats.js';
 const APPLICATION_ID = 'handler-tests';
 
 /** The server's senders for the channels the tests send on; mms and rcs have none, for the "no sender" refusals. */
-export const TEST_SENDERS: Senders = { sms: 'Switchboard', whatsapp: '447700900000', messenger: 'switchboard', viber_service: 'switchboard' };
+export const TEST_SENDERS: Senders = {
+  sms: 'Switchboard',
+  whatsapp: '447700900000',
+  messenger: 'switchboard',
+  viber_service: 'switchboard',
+};
 
 type Escalation = Started['escalation'];
 
@@ -94,7 +99,11 @@ export interface HandlerTestbed {
   /** The context the step runner gives `handle`: the route's config rendered over the event and earlier outputs, then parsed. */
   step<S extends z.ZodType>(handler: Handler<S>, config: Record<string, unknown>, options?: StepOptions): StepContext<z.infer<S>>;
   /** The context and error the step runner gives `refused`, for a config invalid once rendered. */
-  refusedStep(handler: Handler, config: Record<string, unknown>, options?: StepOptions): { context: StepContext<unknown>; error: SwitchboardError };
+  refusedStep(
+    handler: Handler,
+    config: Record<string, unknown>,
+    options?: StepOptions,
+  ): { context: StepContext<unknown>; error: SwitchboardError };
 }
 
 interface Running {
@@ -118,9 +127,19 @@ export function useHandlerTestbed(): HandlerTestbed {
   beforeAll(async () => {
     const { bus } = testBus;
     const keys = rsaKeyPair();
-    const sim = await startSimulator({ applications: [{ applicationId: APPLICATION_ID, publicKey: keys.publicKey }], timeScale: 0.01, logger: silentLogger });
+    const sim = await startSimulator({
+      applications: [{ applicationId: APPLICATION_ID, publicKey: keys.publicKey }],
+      timeScale: 0.01,
+      logger: silentLogger,
+    });
     const stores = createStores(await openBuckets(bus));
-    const client = new MessagesClient({ baseUrl: sim.url, credentials: { applicationId: APPLICATION_ID, privateKey: keys.privateKey }, maxAttempts: 2, baseDelayMs: 1, logger: silentLogger });
+    const client = new MessagesClient({
+      baseUrl: sim.url,
+      credentials: { applicationId: APPLICATION_ID, privateKey: keys.privateKey },
+      maxAttempts: 2,
+      baseDelayMs: 1,
+      logger: silentLogger,
+    });
     const accepted = new StoredReceipts(bus, new ProviderInbox(bus, silentLogger).filed);
     const messenger = new Messenger(client, stores.messages, TEST_SENDERS, accepted, silentLogger);
     running = { sim, services: { stores, messenger, provider: { simulated: true, applicationId: APPLICATION_ID }, escalations } };
@@ -150,7 +169,11 @@ export function useHandlerTestbed(): HandlerTestbed {
     });
 
   // As the step runner does (libs/dispatcher/stepRunner.ts): render the route's config, then parse it with the handler's schema.
-  const prepare = <S extends z.ZodType>(handler: Handler<S>, config: Record<string, unknown>, { event: given, before = [], attempt = 1 }: StepOptions) => {
+  const prepare = <S extends z.ZodType>(
+    handler: Handler<S>,
+    config: Record<string, unknown>,
+    { event: given, before = [], attempt = 1 }: StepOptions,
+  ) => {
     const { services } = started();
     const trigger = given ?? event();
     const stepIndex = before.length;
@@ -164,7 +187,16 @@ export function useHandlerTestbed(): HandlerTestbed {
       updated_at: now,
     });
     const rendered = render(config, { event: trigger, steps: stepsView(route, before) });
-    const context = { event: trigger, steps: before, route, stepIndex, stepKey: `${trigger.event_id}:${route.id}:${stepIndex}`, attempt, log: silentLogger, services };
+    const context = {
+      event: trigger,
+      steps: before,
+      route,
+      stepIndex,
+      stepKey: `${trigger.event_id}:${route.id}:${stepIndex}`,
+      attempt,
+      log: silentLogger,
+      services,
+    };
     return { context, rendered, parsed: handler.config.safeParse(rendered) };
   };
 

@@ -57,7 +57,12 @@ export async function startTestSwitchboard(
   const env = testEnv(natsUrl, dataDir, options.env);
   const settings = loadSettings(env);
   const log = createLogger({ level: env.LOG_LEVEL, name: 'switchboard-test' }, options.logTo);
-  const running = await startSwitchboard({ settings, roles: new Set(options.roles ?? ROLES), log, ...(options.registry ? { registry: options.registry } : {}) });
+  const running = await startSwitchboard({
+    settings,
+    roles: new Set(options.roles ?? ROLES),
+    log,
+    ...(options.registry ? { registry: options.registry } : {}),
+  });
   const token = (request: Partial<MintRequest>) => tokenFor(dataDir, request, settings.auth);
   return {
     ...running,
@@ -89,7 +94,7 @@ export function useSwitchboard(options: Parameters<typeof startTestSwitchboard>[
   });
   return new Proxy({} as TestSwitchboard, {
     get(_target, property) {
-      if (!running) throw new Error('the suite\'s Switchboard is not started yet: use it inside tests and hooks');
+      if (!running) throw new Error("the suite's Switchboard is not started yet: use it inside tests and hooks");
       return Reflect.get(running, property) as unknown;
     },
   });

@@ -35,7 +35,10 @@ describe('application JWT', () => {
     expect(wrongKey.ok || wrongKey.detail).toMatch(/not signed with the private key/);
 
     const unknown = await signApplicationJwt({ applicationId: 'someone-else', privateKey: keys.privateKey });
-    expect(await verifier.verify(`Bearer ${unknown}`)).toMatchObject({ ok: false, detail: expect.stringMatching(/Unknown application_id/) });
+    expect(await verifier.verify(`Bearer ${unknown}`)).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/Unknown application_id/),
+    });
     expect(await verifier.verify(undefined)).toMatchObject({ ok: false, detail: expect.stringMatching(/Missing bearer/) });
   });
 

@@ -51,19 +51,25 @@ async function finalReport(dispatchUuid: string): Promise<DispatchFinalReport> {
 
 /** [channel, status] of each webhook of a workflow, the final report as ['report', status]. */
 function timeline(dispatchUuid: string): Array<[string, string]> {
-  return workflowHooks(dispatchUuid).map((hook) => (hook.kind === 'report' ? ['report', hook.body.status] : [hook.body.to.type, hook.body.status]));
+  return workflowHooks(dispatchUuid).map((hook) =>
+    hook.kind === 'report' ? ['report', hook.body.status] : [hook.body.to.type, hook.body.status],
+  );
 }
 
 describe('DispatchClient against the simulator', () => {
   it('starts a workflow and gets the dispatch_uuid of the 202', async () => {
     const { dispatchUuid } = await client().createFailover([whatsapp('447700900401'), sms('447700900401')]);
     expect(dispatchUuid).toMatch(/^[0-9a-f-]{36}$/);
-    expect(harness.sim.messages()).toEqual([expect.objectContaining({ channel: 'whatsapp', to: '447700900401', dispatch_uuid: dispatchUuid })]);
+    expect(harness.sim.messages()).toEqual([
+      expect.objectContaining({ channel: 'whatsapp', to: '447700900401', dispatch_uuid: dispatchUuid }),
+    ]);
   });
 
   it('turns a 400 into provider_rejected naming the invalid parameter', async () => {
     const tooLong: DispatchItem = { channel: 'messenger', to: '1234567890', from: 'page-1', text: 'x'.repeat(641) };
-    const err = await client().createFailover([tooLong, sms('447700900402')]).catch((e: unknown) => e);
+    const err = await client()
+      .createFailover([tooLong, sms('447700900402')])
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SwitchboardError);
     expect((err as SwitchboardError).code).toBe('provider_rejected');
     expect((err as SwitchboardError).details).toMatchObject({
@@ -123,7 +129,9 @@ describe('simulated Dispatch workflows', () => {
     ]);
     expect(harness.sim.messages()).toHaveLength(1);
     for (const hook of harness.receiver.received) {
-      expect(await verifyWebhookSignature({ authorization: hook.headers.authorization, rawBody: hook.rawBody, secret: harness.secret })).toEqual({ ok: true });
+      expect(
+        await verifyWebhookSignature({ authorization: hook.headers.authorization, rawBody: hook.rawBody, secret: harness.secret }),
+      ).toEqual({ ok: true });
     }
   });
 
@@ -148,7 +156,9 @@ describe('simulated Dispatch workflows', () => {
     harness.sim.setScenario('447700900414', { outcome: 'delivered', delivered_after_ms: 0 });
     harness.sim.setScenario('447700900415', { outcome: 'delivered', delivered_after_ms: 0 });
     const started = Date.now();
-    const { dispatchUuid } = await client().createFailover([whatsapp('447700900414'), sms('447700900415')], { failover: { condition_status: 'read', expiry_time: 20 } });
+    const { dispatchUuid } = await client().createFailover([whatsapp('447700900414'), sms('447700900415')], {
+      failover: { condition_status: 'read', expiry_time: 20 },
+    });
     await finalReport(dispatchUuid);
     const smsSent = harness.sim.messages({ to: '447700900415' })[0];
     expect(Date.parse(smsSent?.accepted_at ?? '') - started).toBeGreaterThanOrEqual(20 * 1000 * TIME_SCALE - 5);
@@ -190,7 +200,10 @@ describe('simulated Dispatch workflows', () => {
     await harness.receiver.waitFor(() => harness.sim.messages().length === 2);
     await new Promise((resolve) => setTimeout(resolve, 300));
     // The silent step's only word is its `submitted`: no delivery, and no final report.
-    expect(timeline(dispatchUuid)).toEqual([['whatsapp', 'rejected'], ['sms', 'submitted']]);
+    expect(timeline(dispatchUuid)).toEqual([
+      ['whatsapp', 'rejected'],
+      ['sms', 'submitted'],
+    ]);
   });
 
   it("plays each step's scenario by its channel: over one number, a silent WhatsApp fails over to an SMS that is delivered", async () => {

@@ -41,10 +41,14 @@ describe('dispatchBody (Dispatch v0.1 failover)', () => {
     });
   });
 
-  it('takes each item\'s own failover first, and defaults to read in 600 s (delivered for SMS)', () => {
+  it("takes each item's own failover first, and defaults to read in 600 s (delivered for SMS)", () => {
     const body = dispatchBody([{ ...sms }, { ...messenger, failover: { condition_status: 'delivered', expiry_time: 15 } }, messenger]);
     const failovers = (body.workflow as Array<{ failover?: unknown }>).map((step) => step.failover);
-    expect(failovers).toEqual([{ condition_status: 'delivered', expiry_time: 600 }, { condition_status: 'delivered', expiry_time: 15 }, undefined]);
+    expect(failovers).toEqual([
+      { condition_status: 'delivered', expiry_time: 600 },
+      { condition_status: 'delivered', expiry_time: 15 },
+      undefined,
+    ]);
     const whatsappFirst = dispatchBody([{ channel: 'whatsapp', to: '447700900123', from: '447700900999', text: 'x' }, sms]);
     expect((whatsappFirst.workflow as Array<{ failover?: unknown }>)[0]?.failover).toEqual({ condition_status: 'read', expiry_time: 600 });
   });

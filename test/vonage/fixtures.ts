@@ -85,11 +85,14 @@ export async function startReceiver(): Promise<Receiver> {
 /** A logger whose JSON lines the test can read, e.g. to count the client's retries. */
 export function capturingLogger(): { logger: Logger; lines: Array<Record<string, unknown>> } {
   const lines: Array<Record<string, unknown>> = [];
-  const logger = pino({ level: 'debug' }, {
-    write(line: string) {
-      lines.push(JSON.parse(line) as Record<string, unknown>);
+  const logger = pino(
+    { level: 'debug' },
+    {
+      write(line: string) {
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      },
     },
-  });
+  );
   return { logger, lines };
 }
 

@@ -29,7 +29,13 @@ async function failure(promise: Promise<unknown>): Promise<SwitchboardError> {
 
 describe('MessagesClient against the simulator', () => {
   it('sends and gets the message_uuid of the 202; the simulator records what Vonage would have got', async () => {
-    const { messageUuid } = await client().send({ channel: 'whatsapp', to: '+44 7700 900123', from: '447700900999', text: 'Server down', clientRef: 'esc-1' });
+    const { messageUuid } = await client().send({
+      channel: 'whatsapp',
+      to: '+44 7700 900123',
+      from: '447700900999',
+      text: 'Server down',
+      clientRef: 'esc-1',
+    });
     expect(messageUuid).toMatch(/^[0-9a-f-]{36}$/);
     expect(harness.sim.messages()).toEqual([
       expect.objectContaining({
@@ -49,14 +55,25 @@ describe('MessagesClient against the simulator', () => {
     const err = await failure(client({ logger }).send({ channel: 'messenger', to: '1234567890', from: 'page-1', text: 'x'.repeat(641) }));
     expect(err.code).toBe('provider_rejected');
     expect(err.message).toMatch(/HTTP 422.*text: must be at most 640 characters on messenger/);
-    expect(err.details).toMatchObject({ status: 422, title: 'Invalid params', invalid_parameters: [{ name: 'text', reason: expect.stringMatching(/640/) }] });
+    expect(err.details).toMatchObject({
+      status: 422,
+      title: 'Invalid params',
+      invalid_parameters: [{ name: 'text', reason: expect.stringMatching(/640/) }],
+    });
     expect(lines.filter((l) => l.level === 40)).toHaveLength(0);
     expect(harness.sim.messages()).toHaveLength(0);
   });
 
-  it('turns a 401 (JWT signed with a key that is not the application\'s) into provider_auth_failed', async () => {
+  it("turns a 401 (JWT signed with a key that is not the application's) into provider_auth_failed", async () => {
     const stranger = rsaKeyPair();
-    const err = await failure(client({ credentials: { applicationId: harness.applicationId, privateKey: stranger.privateKey } }).send({ channel: 'sms', to: '447700900123', from: 'Acme', text: 'hi' }));
+    const err = await failure(
+      client({ credentials: { applicationId: harness.applicationId, privateKey: stranger.privateKey } }).send({
+        channel: 'sms',
+        to: '447700900123',
+        from: 'Acme',
+        text: 'hi',
+      }),
+    );
     expect(err.code).toBe('provider_auth_failed');
     expect(err.details).toMatchObject({ status: 401 });
     expect(err.message).toMatch(/not signed with the private key of application/);
@@ -93,7 +110,14 @@ describe('MessagesClient against the simulator', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
-    const refused = await failure(client({ baseUrl: `http://127.0.0.1:${port}`, maxAttempts: 2 }).send({ channel: 'sms', to: '447700900123', from: 'Acme', text: 'hi' }));
+    const refused = await failure(
+      client({ baseUrl: `http://127.0.0.1:${port}`, maxAttempts: 2 }).send({
+        channel: 'sms',
+        to: '447700900123',
+        from: 'Acme',
+        text: 'hi',
+      }),
+    );
     expect(refused.code).toBe('provider_unavailable');
     expect(refused.details).toMatchObject({ attempts: 2 });
     expect(refused.message).toMatch(/network error/);
@@ -103,7 +127,9 @@ describe('MessagesClient against the simulator', () => {
     try {
       const url = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`;
       const started = Date.now();
-      const slow = await failure(client({ baseUrl: url, timeoutMs: 100, maxAttempts: 2 }).send({ channel: 'sms', to: '447700900123', from: 'Acme', text: 'hi' }));
+      const slow = await failure(
+        client({ baseUrl: url, timeoutMs: 100, maxAttempts: 2 }).send({ channel: 'sms', to: '447700900123', from: 'Acme', text: 'hi' }),
+      );
       // The request went out: a second one could send the message twice. The caller looks for evidence first.
       expect(slow.code).toBe('provider_outcome_unknown');
       expect(slow.message).toMatch(/no answer within 100 ms/);

@@ -28,11 +28,22 @@ describe('simulator Messages API answers like Vonage', () => {
   it('401 with an RFC 7807 body when the bearer token is missing', async () => {
     const res = await call('POST', '/v1/messages', { channel: 'sms' });
     expect(res.status).toBe(401);
-    expect(res.body).toEqual({ type: expect.any(String), title: 'Unauthorized', detail: expect.stringMatching(/Missing bearer token/), instance: expect.any(String) });
+    expect(res.body).toEqual({
+      type: expect.any(String),
+      title: 'Unauthorized',
+      detail: expect.stringMatching(/Missing bearer token/),
+      instance: expect.any(String),
+    });
   });
 
   it('422 with invalid_parameters naming each bad field', async () => {
-    const res = await sendMessage({ channel: 'sms', message_type: 'text', text: 'hi', to: '+447700900123', from: 'COMPANY SMS NAME/NUMBER' });
+    const res = await sendMessage({
+      channel: 'sms',
+      message_type: 'text',
+      text: 'hi',
+      to: '+447700900123',
+      from: 'COMPANY SMS NAME/NUMBER',
+    });
     expect(res.status).toBe(422);
     expect(res.body).toMatchObject({ title: 'Invalid params', instance: expect.any(String) });
     expect(res.body?.invalid_parameters).toEqual([
@@ -102,7 +113,13 @@ describe('simulator control API', () => {
     expect(res.status).toBe(202);
     const [hook] = await harness.receiver.waitFor((all) => all.length === 1);
     expect(hook?.path).toBe('/elsewhere');
-    expect(hook?.body).toMatchObject({ channel: 'viber_service', from: '447700900305', to: 'acme', text: 'ack', message_uuid: res.body?.message_uuid });
+    expect(hook?.body).toMatchObject({
+      channel: 'viber_service',
+      from: '447700900305',
+      to: 'acme',
+      text: 'ack',
+      message_uuid: res.body?.message_uuid,
+    });
     expect((await control('POST', '/_sim/inbound', { channel: 'pager', from: 'x', to: 'y', text: 'z' })).status).toBe(400);
 
     await sendMessage({ channel: 'sms', message_type: 'text', text: 'hi', to: '447700900306', from: 'Acme' });
@@ -120,7 +137,10 @@ describe('simulator control API', () => {
 
   it('PUT /_sim/scenarios/:channel/:recipient sets the scenario of an address on one channel (any of its names), counted apart', async () => {
     const res = await control('PUT', '/_sim/scenarios/viber/447700900308', { outcome: 'delivered', fail_first: { count: 1, status: 500 } });
-    expect(res).toMatchObject({ status: 200, body: { channel: 'viber_service', recipient: '447700900308', scenario: { outcome: 'delivered' } } });
+    expect(res).toMatchObject({
+      status: 200,
+      body: { channel: 'viber_service', recipient: '447700900308', scenario: { outcome: 'delivered' } },
+    });
     const viber = { channel: 'viber_service', message_type: 'text', text: 'hi', to: '447700900308', from: 'acme' };
     expect((await sendMessage({ ...viber, channel: 'sms', from: 'Acme' })).status).toBe(202);
     expect((await sendMessage(viber)).status).toBe(500);
@@ -129,6 +149,9 @@ describe('simulator control API', () => {
 
   it('PUT /_sim/scenarios/:channel/:recipient refuses a channel it does not know with 400 naming it', async () => {
     const res = await control('PUT', '/_sim/scenarios/pager/447700900309', { outcome: 'silent' });
-    expect(res).toMatchObject({ status: 400, body: { error: { code: 'validation_failed', message: expect.stringMatching(/^params\.channel: unknown channel type "pager"/) } } });
+    expect(res).toMatchObject({
+      status: 400,
+      body: { error: { code: 'validation_failed', message: expect.stringMatching(/^params\.channel: unknown channel type "pager"/) } },
+    });
   });
 });

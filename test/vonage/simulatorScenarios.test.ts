@@ -3,21 +3,28 @@ import { InboundMessageWebhook, MessageStatusWebhook, MessagesClient, verifyWebh
 import { silentLogger, useSimulator, type ReceivedWebhook } from './fixtures.js';
 
 const harness = useSimulator('app-scenarios');
-const client = () =>
-  new MessagesClient({ baseUrl: harness.sim.url, credentials: harness.credentials, logger: silentLogger });
+const client = () => new MessagesClient({ baseUrl: harness.sim.url, credentials: harness.credentials, logger: silentLogger });
 
 const statusesOf = (uuid: string) => (hooks: ReceivedWebhook[]) =>
   hooks.filter((h) => h.path === '/status' && h.body.message_uuid === uuid).map((h) => MessageStatusWebhook.parse(h.body));
 
 describe('simulator scenarios', () => {
   it('plays the default scenario on whatsapp: submitted, delivered, read, in order, signed, echoing client_ref', async () => {
-    const { messageUuid } = await client().send({ channel: 'whatsapp', to: '447700900201', from: '447700900999', text: 'hi', clientRef: 'ref-7' });
+    const { messageUuid } = await client().send({
+      channel: 'whatsapp',
+      to: '447700900201',
+      from: '447700900999',
+      text: 'hi',
+      clientRef: 'ref-7',
+    });
     await harness.receiver.waitFor((hooks) => statusesOf(messageUuid)(hooks).length === 3);
     const statuses = statusesOf(messageUuid)(harness.receiver.received);
     expect(statuses.map((s) => s.status)).toEqual(['submitted', 'delivered', 'read']);
     expect(statuses.every((s) => s.client_ref === 'ref-7' && s.channel === 'whatsapp' && s.to === '447700900201')).toBe(true);
     for (const hook of harness.receiver.received) {
-      expect(await verifyWebhookSignature({ authorization: hook.headers.authorization, rawBody: hook.rawBody, secret: harness.secret })).toEqual({ ok: true });
+      expect(
+        await verifyWebhookSignature({ authorization: hook.headers.authorization, rawBody: hook.rawBody, secret: harness.secret }),
+      ).toEqual({ ok: true });
     }
     expect(harness.sim.messages()[0]?.statuses.map((s) => s.status)).toEqual(['submitted', 'delivered', 'read']);
   });
@@ -35,7 +42,9 @@ describe('simulator scenarios', () => {
     const { messageUuid } = await client().send({ channel: 'viber_service', to: '447700900203', from: 'acme', text: 'hi' });
     const hooks = await harness.receiver.waitFor((all) => statusesOf(messageUuid)(all).length === 3);
     // The statuses' own timestamps: when each webhook arrives also depends on the machine's load.
-    const [submitted, delivered, read] = hooks.filter((h) => h.body.message_uuid === messageUuid).map((h) => Date.parse(String(h.body.timestamp)));
+    const [submitted, delivered, read] = hooks
+      .filter((h) => h.body.message_uuid === messageUuid)
+      .map((h) => Date.parse(String(h.body.timestamp)));
     expect(delivered! - submitted!).toBeGreaterThanOrEqual(45);
     expect(read! - submitted!).toBeGreaterThanOrEqual(95);
   });
@@ -45,9 +54,15 @@ describe('simulator scenarios', () => {
     harness.sim.setScenario('447700900204', { outcome: 'undeliverable' });
     const rejected = await client().send({ channel: 'messenger', to: '1111111111', from: 'page-1', text: 'hi', clientRef: 'r1' });
     const undeliverable = await client().send({ channel: 'whatsapp', to: '447700900204', from: '447700900999', text: 'hi' });
-    await harness.receiver.waitFor((hooks) => statusesOf(rejected.messageUuid)(hooks).length === 1 && statusesOf(undeliverable.messageUuid)(hooks).length === 2);
+    await harness.receiver.waitFor(
+      (hooks) => statusesOf(rejected.messageUuid)(hooks).length === 1 && statusesOf(undeliverable.messageUuid)(hooks).length === 2,
+    );
     const [rejection] = statusesOf(rejected.messageUuid)(harness.receiver.received);
-    expect(rejection).toMatchObject({ status: 'rejected', client_ref: 'r1', error: { title: 1300, detail: 'Not part of the provider network' } });
+    expect(rejection).toMatchObject({
+      status: 'rejected',
+      client_ref: 'r1',
+      error: { title: 1300, detail: 'Not part of the provider network' },
+    });
     expect(statusesOf(undeliverable.messageUuid)(harness.receiver.received)).toMatchObject([
       { status: 'submitted' },
       { status: 'undeliverable', error: { title: 1260, detail: expect.any(String) } },
@@ -59,7 +74,14 @@ describe('simulator scenarios', () => {
     const { messageUuid } = await client().send({ channel: 'whatsapp', to: '447700900205', from: '447700900999', text: 'hi' });
     const hooks = await harness.receiver.waitFor((all) => all.some((h) => h.path === '/inbound'));
     const inbound = InboundMessageWebhook.parse(hooks.find((h) => h.path === '/inbound')?.body);
-    expect(inbound).toMatchObject({ channel: 'whatsapp', from: '447700900205', to: '447700900999', text: 'on it', message_type: 'text', context: { message_uuid: messageUuid } });
+    expect(inbound).toMatchObject({
+      channel: 'whatsapp',
+      from: '447700900205',
+      to: '447700900999',
+      text: 'on it',
+      message_type: 'text',
+      context: { message_uuid: messageUuid },
+    });
     expect(statusesOf(messageUuid)(harness.receiver.received).map((s) => s.status)).toEqual(['submitted']);
   });
 

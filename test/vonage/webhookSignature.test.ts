@@ -40,7 +40,11 @@ describe('signed webhooks', () => {
   it('refuses a forged token: claims rewritten under the original signature', async () => {
     const [header, , signature] = (await signWebhook(body, SECRET)).split('.');
     const forgedBody = JSON.stringify({ message_uuid: 'abc', status: 'read' });
-    const claims = { iat: Math.floor(Date.now() / 1000), iss: 'Vonage', payload_hash: createHash('sha256').update(forgedBody).digest('hex') };
+    const claims = {
+      iat: Math.floor(Date.now() / 1000),
+      iss: 'Vonage',
+      payload_hash: createHash('sha256').update(forgedBody).digest('hex'),
+    };
     const forged = `${header}.${base64url.encode(JSON.stringify(claims))}.${signature}`;
     expect(await verify(`Bearer ${forged}`, forgedBody)).toMatchObject({ ok: false, reason: expect.stringMatching(/bad signature/) });
   });
@@ -69,11 +73,22 @@ describe('signed webhooks', () => {
     const signedAt = (iat: number) =>
       new SignJWT({ payload_hash: hash }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt(iat).setIssuer('Vonage').sign(key);
     // Ten seconds past the 300 s tolerance: the verifier's clock may have moved on a second since `now`.
-    expect(await verify(`Bearer ${await signedAt(now - 310)}`)).toMatchObject({ ok: false, reason: expect.stringMatching(/iat outside tolerance/) });
-    expect(await verify(`Bearer ${await signedAt(now + 310)}`)).toMatchObject({ ok: false, reason: expect.stringMatching(/iat outside tolerance/) });
+    expect(await verify(`Bearer ${await signedAt(now - 310)}`)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/iat outside tolerance/),
+    });
+    expect(await verify(`Bearer ${await signedAt(now + 310)}`)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/iat outside tolerance/),
+    });
     expect(await verify(`Bearer ${await signedAt(now - 200)}`)).toEqual({ ok: true });
     expect(
-      await verifyWebhookSignature({ authorization: `Bearer ${await signedAt(now - 200)}`, rawBody: body, secret: SECRET, toleranceSeconds: 60 }),
+      await verifyWebhookSignature({
+        authorization: `Bearer ${await signedAt(now - 200)}`,
+        rawBody: body,
+        secret: SECRET,
+        toleranceSeconds: 60,
+      }),
     ).toMatchObject({ ok: false });
   });
 
@@ -82,17 +97,38 @@ describe('signed webhooks', () => {
     const key = new TextEncoder().encode(SECRET);
     const now = Math.floor(Date.now() / 1000);
     const signed = (header: Record<string, unknown>, claims: Record<string, unknown>) =>
-      new SignJWT({ payload_hash: hash, ...claims }).setProtectedHeader({ alg: 'HS256', ...header }).setIssuedAt(now).sign(key);
-    expect(await verify(`Bearer ${await signed({}, { exp: now - 1 })}`)).toMatchObject({ ok: false, reason: expect.stringMatching(/expired/) });
-    expect(await verify(`Bearer ${await signed({}, { nbf: now + 60 })}`)).toMatchObject({ ok: false, reason: expect.stringMatching(/not valid yet/) });
+      new SignJWT({ payload_hash: hash, ...claims })
+        .setProtectedHeader({ alg: 'HS256', ...header })
+        .setIssuedAt(now)
+        .sign(key);
+    expect(await verify(`Bearer ${await signed({}, { exp: now - 1 })}`)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/expired/),
+    });
+    expect(await verify(`Bearer ${await signed({}, { nbf: now + 60 })}`)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/not valid yet/),
+    });
     expect(await verify(`Bearer ${await signed({}, { exp: now + 60, nbf: now - 60 })}`)).toEqual({ ok: true });
-    const critical = await new SignJWT({ payload_hash: hash }).setProtectedHeader({ alg: 'HS256', crit: ['b64'], b64: true }).setIssuedAt(now).sign(key);
+    const critical = await new SignJWT({ payload_hash: hash })
+      .setProtectedHeader({ alg: 'HS256', crit: ['b64'], b64: true })
+      .setIssuedAt(now)
+      .sign(key);
     expect(await verify(`Bearer ${critical}`)).toMatchObject({ ok: false, reason: expect.stringMatching(/critical header/) });
     const token = await signWebhook(body, SECRET);
     const [header, payload, signature = ''] = token.split('.');
-    expect(await verify(`Bearer ${header}.${payload}`)).toMatchObject({ ok: false, reason: expect.stringMatching(/three base64url parts/) });
-    expect(await verify(`Bearer ${header}.${payload}.${signature.slice(0, -4)}`)).toMatchObject({ ok: false, reason: expect.stringMatching(/bad signature/) });
-    expect(await verify(`Bearer ${header}.${payload}.${signature.slice(0, -1)}*`)).toMatchObject({ ok: false, reason: expect.stringMatching(/bad signature/) });
+    expect(await verify(`Bearer ${header}.${payload}`)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/three base64url parts/),
+    });
+    expect(await verify(`Bearer ${header}.${payload}.${signature.slice(0, -4)}`)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/bad signature/),
+    });
+    expect(await verify(`Bearer ${header}.${payload}.${signature.slice(0, -1)}*`)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/bad signature/),
+    });
     expect(await verify(`Bearer e30.${payload}.${signature}`)).toMatchObject({ ok: false, reason: expect.stringMatching(/wrong alg/) });
   });
 });

@@ -11,9 +11,7 @@ import { SwitchboardError } from '#libs/errors';
  * - `public`: nothing to check (health probes), with the reason.
  */
 export type Access =
-  | { kind: 'token'; scope: Scope; operator?: boolean }
-  | { kind: 'credential'; by: string }
-  | { kind: 'public'; why: string };
+  { kind: 'token'; scope: Scope; operator?: boolean } | { kind: 'credential'; by: string } | { kind: 'public'; why: string };
 
 export const access = {
   read: { kind: 'token', scope: 'read' },
@@ -43,7 +41,8 @@ const BEARER = /^Bearer\s+(\S+)$/i;
 
 async function checkToken(request: FastifyRequest, required: Extract<Access, { kind: 'token' }>, verify: TokenVerifier): Promise<void> {
   const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
-  if (!token) throw new SwitchboardError('unauthorized', 'send a token: Authorization: Bearer <token> (`switchboard token create` mints one)');
+  if (!token)
+    throw new SwitchboardError('unauthorized', 'send a token: Authorization: Bearer <token> (`switchboard token create` mints one)');
   const claims = await verify(token);
   const account = (request.params as { account?: string } | undefined)?.account;
   // A token for other accounts gets the 404 of anything missing: an account's existence is not revealed.
@@ -52,7 +51,10 @@ async function checkToken(request: FastifyRequest, required: Extract<Access, { k
   }
   if (!grants(claims, required.scope) || (required.operator && claims.accounts !== '*')) {
     const needs = required.operator ? "an operator's token (every account, admin scope)" : `scope ${required.scope}`;
-    throw new SwitchboardError('forbidden', `this token's scope is ${claims.scope} on ${claims.accounts === '*' ? 'every account' : 'its accounts'}: this needs ${needs}`);
+    throw new SwitchboardError(
+      'forbidden',
+      `this token's scope is ${claims.scope} on ${claims.accounts === '*' ? 'every account' : 'its accounts'}: this needs ${needs}`,
+    );
   }
   request.claims = claims;
 }

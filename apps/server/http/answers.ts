@@ -17,7 +17,13 @@ import { Broadcast, Contact, Delivery, MessageRecord, Route, StatusReceipt, Subs
 export { ApiErrorBody, Broadcast, Contact, Delivery, EscalationView, Revocation, Route };
 
 /** `POST …/events`: stored (or found stored: `duplicate`). */
-export const EventAccepted = z.object({ event_id: z.string(), subject: z.string(), seq: z.number().int(), duplicate: z.boolean(), timestamp: z.string() });
+export const EventAccepted = z.object({
+  event_id: z.string(),
+  subject: z.string(),
+  seq: z.number().int(),
+  duplicate: z.boolean(),
+  timestamp: z.string(),
+});
 
 /** `GET …/events/unrouted`. */
 export const UnroutedList = z.object({ unrouted: z.array(z.object({ event: VumiApiEvent, recorded_at: z.string() })) });
@@ -35,7 +41,13 @@ export const MessageView = MessageRecord.extend({ statuses: z.array(StatusReceip
 export const HookView = Hook.omit({ token_index: true }).extend({
   launch: z.object({
     pending: z
-      .object({ launch_at: z.string(), calls: z.number().int(), first_called_at: z.string(), last_called_at: z.string(), mode: z.enum(['audience', 'targets', 'conversation']) })
+      .object({
+        launch_at: z.string(),
+        calls: z.number().int(),
+        first_called_at: z.string(),
+        last_called_at: z.string(),
+        mode: z.enum(['audience', 'targets', 'conversation']),
+      })
       .nullable(),
     last: LastLaunch.nullable(),
   }),

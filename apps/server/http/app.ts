@@ -103,17 +103,48 @@ export async function buildHttpApp(deps: HttpDeps): Promise<HttpApp> {
 
   await app.register(healthPlugin, { bus: deps.bus, log: deps.log.child({ component: 'health' }) });
   await app.register(handlersPlugin, { registry: deps.registry });
-  await app.register(eventsPlugin, { bus: deps.bus, unrouted: deps.unrouted, routes: deps.stores.routes, perSecond: deps.rateLimits.eventsPerSecond, quotas: deps.limits.quotas });
+  await app.register(eventsPlugin, {
+    bus: deps.bus,
+    unrouted: deps.unrouted,
+    routes: deps.stores.routes,
+    perSecond: deps.rateLimits.eventsPerSecond,
+    quotas: deps.limits.quotas,
+  });
   await app.register(routesPlugin, { routes: deps.stores.routes, registry: deps.registry });
   await app.register(contactsPlugin, { contacts: deps.stores.contacts });
   await app.register(deadLettersPlugin, { deadLetters: deps.deadLetters });
   await app.register(messagesPlugin, { messages: deps.stores.messages, stored: deps.stored });
-  await app.register(escalationsPlugin, { bus: deps.bus, services: deps.services, engine: deps.escalations, escalationStore: deps.escalationStore, maxRepeat: deps.maxRepeat, log: deps.log, quotas: deps.limits.quotas });
+  await app.register(escalationsPlugin, {
+    bus: deps.bus,
+    services: deps.services,
+    engine: deps.escalations,
+    escalationStore: deps.escalationStore,
+    maxRepeat: deps.maxRepeat,
+    log: deps.log,
+    quotas: deps.limits.quotas,
+  });
   await app.register(webhooksPlugin, { inbox: deps.inbox, signatureSecret: deps.signatureSecret, jsonShape: deps.jsonShape });
-  await app.register(hooksPlugin, { hooks: deps.hookStore, launcher: deps.hooks, publicUrl: deps.publicUrl, perSecond: deps.rateLimits.hookLaunchesPerSecond, jsonShape: deps.jsonShape, quotas: deps.limits.quotas, log: deps.log.child({ component: 'hooks' }) });
+  await app.register(hooksPlugin, {
+    hooks: deps.hookStore,
+    launcher: deps.hooks,
+    publicUrl: deps.publicUrl,
+    perSecond: deps.rateLimits.hookLaunchesPerSecond,
+    jsonShape: deps.jsonShape,
+    quotas: deps.limits.quotas,
+    log: deps.log.child({ component: 'hooks' }),
+  });
   await app.register(broadcastsPlugin, { broadcasts: deps.stores.broadcasts });
-  await app.register(subscriptionsPlugin, { subscriptions: deps.stores.subscriptions, deliveries: deps.deliveries, checkUrl: deps.checkDeliveryUrl, quotas: deps.limits.quotas });
-  await app.register(eventStreamPlugin, { bus: deps.bus, heartbeatMs: deps.streamHeartbeatMs, log: deps.log.child({ component: 'event-stream' }) });
+  await app.register(subscriptionsPlugin, {
+    subscriptions: deps.stores.subscriptions,
+    deliveries: deps.deliveries,
+    checkUrl: deps.checkDeliveryUrl,
+    quotas: deps.limits.quotas,
+  });
+  await app.register(eventStreamPlugin, {
+    bus: deps.bus,
+    heartbeatMs: deps.streamHeartbeatMs,
+    log: deps.log.child({ component: 'event-stream' }),
+  });
   await app.register(tokensPlugin, { revoked: deps.revokedTokens });
   await app.register(limitsPlugin, deps.limits);
   return { app, routes };

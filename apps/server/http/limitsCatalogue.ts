@@ -26,7 +26,10 @@ const JSON_SHAPE_REFUSAL = '400 validation_failed naming the path (on the bus: a
 
 /** The setting and the answer past it of each account limit; what it is comes from its schema's description. */
 const ACCOUNT_LIMITS: { [K in keyof AccountLimits]: { setting: NumericSetting; past_it: string } } = {
-  fanout_budget: { setting: 'SWITCHBOARD_FANOUT_BUDGET', past_it: 'events past it are not published; the root event gets one dead letter (fanout_exceeded), later ones are counted' },
+  fanout_budget: {
+    setting: 'SWITCHBOARD_FANOUT_BUDGET',
+    past_it: 'events past it are not published; the root event gets one dead letter (fanout_exceeded), later ones are counted',
+  },
   max_stored_events: { setting: 'SWITCHBOARD_MAX_STORED_EVENTS', past_it: QUOTA_REFUSAL },
   max_queued_deliveries: { setting: 'SWITCHBOARD_MAX_QUEUED_DELIVERIES', past_it: `${QUOTA_REFUSAL}, and on delivery replays` },
   max_dead_letters: { setting: 'SWITCHBOARD_MAX_DEAD_LETTERS', past_it: QUOTA_REFUSAL },
@@ -39,7 +42,13 @@ interface ServerLimit extends Omit<ListedLimit, 'per' | 'value' | 'default'> {
 
 /** Limits with one value for every caller. */
 const SERVER_LIMITS: readonly ServerLimit[] = [
-  { name: 'body_limit_bytes', setting: 'SWITCHBOARD_BODY_LIMIT_BYTES', value: (s) => s.http.bodyLimit, description: 'the largest request body', past_it: '413 payload_too_large' },
+  {
+    name: 'body_limit_bytes',
+    setting: 'SWITCHBOARD_BODY_LIMIT_BYTES',
+    value: (s) => s.http.bodyLimit,
+    description: 'the largest request body',
+    past_it: '413 payload_too_large',
+  },
   {
     name: 'json_max_depth',
     setting: 'SWITCHBOARD_JSON_MAX_DEPTH',
@@ -47,7 +56,13 @@ const SERVER_LIMITS: readonly ServerLimit[] = [
     description: 'the deepest nesting of objects and arrays in a JSON body, a launch hook query or an event on the bus',
     past_it: JSON_SHAPE_REFUSAL,
   },
-  { name: 'json_max_keys', setting: 'SWITCHBOARD_JSON_MAX_KEYS', value: (s) => s.jsonShape.maxEntries, description: 'the most keys in one object, or items in one array, of the same', past_it: JSON_SHAPE_REFUSAL },
+  {
+    name: 'json_max_keys',
+    setting: 'SWITCHBOARD_JSON_MAX_KEYS',
+    value: (s) => s.jsonShape.maxEntries,
+    description: 'the most keys in one object, or items in one array, of the same',
+    past_it: JSON_SHAPE_REFUSAL,
+  },
   {
     name: 'events_per_second',
     setting: 'SWITCHBOARD_RATE_EVENTS_PER_S',
@@ -62,12 +77,48 @@ const SERVER_LIMITS: readonly ServerLimit[] = [
     description: 'calls a second to one launch hook',
     past_it: '429 rate_limited with Retry-After',
   },
-  { name: 'max_event_depth', setting: 'SWITCHBOARD_MAX_DEPTH', value: (s) => s.dispatch.maxDepth, description: 'the longest chain of events emitted by routes', past_it: 'the event is dead-lettered (depth_exceeded)' },
-  { name: 'max_attempts', setting: 'SWITCHBOARD_MAX_ATTEMPTS', value: (s) => s.dispatch.maxAttempts, description: 'tries of a failing step or message', past_it: 'it is dead-lettered' },
-  { name: 'max_repeat', setting: 'SWITCHBOARD_MAX_REPEAT', value: (s) => s.maxRepeat, description: 'the most `repeat` an escalation may ask for', past_it: '400 validation_failed' },
-  { name: 'events_max_age_s', setting: 'SWITCHBOARD_EVENTS_MAX_AGE_S', value: (s) => s.streams.eventsMaxAgeS, description: 'how long EVENTS keeps an event', past_it: 'removed' },
-  { name: 'events_max_bytes', setting: 'SWITCHBOARD_EVENTS_MAX_BYTES', value: (s) => s.streams.eventsMaxBytes, description: 'the most EVENTS holds, every account together', past_it: 'the oldest events are removed' },
-  { name: 'dead_letters_max_age_s', setting: 'SWITCHBOARD_DEADLETTER_MAX_AGE_S', value: (s) => s.streams.deadLettersMaxAgeS, description: 'how long a dead letter is kept', past_it: 'removed' },
+  {
+    name: 'max_event_depth',
+    setting: 'SWITCHBOARD_MAX_DEPTH',
+    value: (s) => s.dispatch.maxDepth,
+    description: 'the longest chain of events emitted by routes',
+    past_it: 'the event is dead-lettered (depth_exceeded)',
+  },
+  {
+    name: 'max_attempts',
+    setting: 'SWITCHBOARD_MAX_ATTEMPTS',
+    value: (s) => s.dispatch.maxAttempts,
+    description: 'tries of a failing step or message',
+    past_it: 'it is dead-lettered',
+  },
+  {
+    name: 'max_repeat',
+    setting: 'SWITCHBOARD_MAX_REPEAT',
+    value: (s) => s.maxRepeat,
+    description: 'the most `repeat` an escalation may ask for',
+    past_it: '400 validation_failed',
+  },
+  {
+    name: 'events_max_age_s',
+    setting: 'SWITCHBOARD_EVENTS_MAX_AGE_S',
+    value: (s) => s.streams.eventsMaxAgeS,
+    description: 'how long EVENTS keeps an event',
+    past_it: 'removed',
+  },
+  {
+    name: 'events_max_bytes',
+    setting: 'SWITCHBOARD_EVENTS_MAX_BYTES',
+    value: (s) => s.streams.eventsMaxBytes,
+    description: 'the most EVENTS holds, every account together',
+    past_it: 'the oldest events are removed',
+  },
+  {
+    name: 'dead_letters_max_age_s',
+    setting: 'SWITCHBOARD_DEADLETTER_MAX_AGE_S',
+    value: (s) => s.streams.deadLettersMaxAgeS,
+    description: 'how long a dead letter is kept',
+    past_it: 'removed',
+  },
   {
     name: 'dead_letters_max_bytes',
     setting: 'SWITCHBOARD_DEADLETTER_MAX_BYTES',
@@ -118,5 +169,10 @@ export function accountLimitList(values: AccountLimits): ListedLimit[] {
 
 /** The limits with one value for every caller, as this server is set. */
 export function serverLimitList(settings: Settings): ListedLimit[] {
-  return SERVER_LIMITS.map(({ value, ...limit }) => ({ ...limit, per: 'server', value: value(settings), default: defaultOf(limit.setting) }));
+  return SERVER_LIMITS.map(({ value, ...limit }) => ({
+    ...limit,
+    per: 'server',
+    value: value(settings),
+    default: defaultOf(limit.setting),
+  }));
 }

@@ -40,7 +40,10 @@ export const coalescedWrites = defineOverride({
     function sendCommand(this: ProtocolHandler, cmd: string | Uint8Array, ...payloads: Uint8Array[]): void {
       const line = typeof cmd === 'string' ? encoder.encode(cmd) : cmd;
       if (line.length > MAX_CONTROL_LINE_BYTES) {
-        throw new NatsError(`a NATS command line of ${line.length} bytes is over nats-server's max_control_line (${MAX_CONTROL_LINE_BYTES}): its subject is too long`, ErrorCode.BadSubject);
+        throw new NatsError(
+          `a NATS command line of ${line.length} bytes is over nats-server's max_control_line (${MAX_CONTROL_LINE_BYTES}): its subject is too long`,
+          ErrorCode.BadSubject,
+        );
       }
       const handler = this as unknown as Handler;
       const idle = handler.outbound.length() === 0;

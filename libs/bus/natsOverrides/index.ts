@@ -30,5 +30,9 @@ export function logNatsOverrides(log: Logger): void {
   const inactive = applied.filter((state) => !state.active);
   const active = applied.filter((state) => state.active).map((state) => state.name);
   if (inactive.length === 0) log.info({ nats_overrides: active }, 'nats.js overrides active');
-  else log.warn({ nats_overrides: active, inactive }, "nats.js overrides left out: nats.js keeps its own methods (slower under load); see libs/bus/natsOverrides");
+  else
+    log.warn(
+      { nats_overrides: active, inactive },
+      'nats.js overrides left out: nats.js keeps its own methods (slower under load); see libs/bus/natsOverrides',
+    );
 }

@@ -70,7 +70,11 @@ describe('the nats.js overrides', () => {
 
   it('leave the method alone when its shape has changed: its source, its parameters', () => {
     const target = new Greeter();
-    expect(shouting(target, '1.0.0', ['hello', 'this.mux']).install('1.0.0')).toMatchObject({ active: false, code: 'shape_changed', reason: 'greet no longer mentions this.mux' });
+    expect(shouting(target, '1.0.0', ['hello', 'this.mux']).install('1.0.0')).toMatchObject({
+      active: false,
+      code: 'shape_changed',
+      reason: 'greet no longer mentions this.mux',
+    });
     const changed = { greet: (name: string, greeting: string) => `${greeting} ${name}` };
     const override = defineOverride({
       name: 'shouting',

@@ -3,8 +3,7 @@ const REPLACEMENT = Symbol.for('switchboard.natsOverride');
 
 /** Whether an override replaced its method, or why it left nats.js's own in place. */
 export type OverrideState =
-  | { name: string; active: true }
-  | { name: string; active: false; code: 'version_mismatch' | 'shape_changed'; reason: string };
+  { name: string; active: true } | { name: string; active: false; code: 'version_mismatch' | 'shape_changed'; reason: string };
 
 /**
  * What a replacement relies on in the method it replaces: its parameter count, and words its
@@ -48,7 +47,12 @@ export function defineOverride<T extends object, K extends keyof T & string>(spe
       const current: unknown = target[method];
       if (typeof current === 'function' && REPLACEMENT in current) return { name, active: true };
       if (installedVersion !== measuredOn) {
-        return { name, active: false, code: 'version_mismatch', reason: `measured on nats ${measuredOn}, ${installedVersion} is installed` };
+        return {
+          name,
+          active: false,
+          code: 'version_mismatch',
+          reason: `measured on nats ${measuredOn}, ${installedVersion} is installed`,
+        };
       }
       const problem = shapeProblem(current, method, shape);
       if (problem) return { name, active: false, code: 'shape_changed', reason: problem };

@@ -40,7 +40,10 @@ function underConfig(err: unknown): never {
   throw issues ? validationFailed(issues.map((issue) => ({ ...issue, path: `config.${issue.path}` }))) : err;
 }
 
-export const escalationsPlugin: FastifyPluginAsync<EscalationsOptions> = async (app, { bus, services, engine, escalationStore, maxRepeat, log, quotas }) => {
+export const escalationsPlugin: FastifyPluginAsync<EscalationsOptions> = async (
+  app,
+  { bus, services, engine, escalationStore, maxRepeat, log, quotas },
+) => {
   const configSchema = escalateUsersConfig({ maxRepeat });
   const repository = escalationStore;
 

@@ -21,7 +21,12 @@ const StreamQuery = z.object({
   filter: z
     .string()
     .default('*')
-    .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
+    .transform((value) =>
+      value
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(EventTypePattern).min(1, 'give at least one event type, or "*"').max(32)),
   conversation_type: Wildcard.default('*'),
   conversation_key: Wildcard.default('*'),
@@ -58,13 +63,22 @@ export const eventStreamPlugin: FastifyPluginAsync<EventStreamOptions> = async (
   app.get('/v1/accounts/:account/events/stream', { config: { access: access.read } }, async (request, reply) => {
     const { account } = parse(AccountParams, request.params);
     const query = parse(StreamQuery, request.query);
-    const filter: SubscriptionFilter = { event_types: query.filter, conversation_type: query.conversation_type, conversation_key: query.conversation_key };
+    const filter: SubscriptionFilter = {
+      event_types: query.filter,
+      conversation_type: query.conversation_type,
+      conversation_key: query.conversation_key,
+    };
     const subject = subjectFor(account, filter);
     const subscription = await bus.js.subscribe(subject, consumerOpts().orderedConsumer().deliverNew().bindStream(STREAMS.events));
 
     reply.hijack();
     const res = reply.raw;
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
     res.write(`: following ${subject}\n\n`);
     const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), heartbeatMs);
     let closed = false;

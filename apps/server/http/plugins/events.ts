@@ -33,9 +33,13 @@ export const eventsPlugin: FastifyPluginAsync<EventsOptions> = async (app, { bus
     }
     await quotas.admit(account);
     const revision = routes.writtenRevision;
-    const published = await publishEvent(bus.js, { ...body, account_key: account }, {
-      headers: revision > 0 ? { [ROUTES_REVISION_HEADER]: String(revision) } : undefined,
-    });
+    const published = await publishEvent(
+      bus.js,
+      { ...body, account_key: account },
+      {
+        headers: revision > 0 ? { [ROUTES_REVISION_HEADER]: String(revision) } : undefined,
+      },
+    );
     request.log.info({ event_id: published.event.event_id, subject: published.subject, duplicate: published.duplicate }, 'event published');
     return reply.status(202).send({
       event_id: published.event.event_id,

@@ -22,7 +22,10 @@ async function checkBus(bus: Bus): Promise<Readiness> {
   if (bus.nc.isClosed()) return { ready: false, reason: 'the connection to the message bus (NATS) is closed: this process is stopping' };
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new SwitchboardError('unavailable', `the message bus (NATS) did not answer within ${READINESS_TIMEOUT_MS / 1000} s`)), READINESS_TIMEOUT_MS);
+    timer = setTimeout(
+      () => reject(new SwitchboardError('unavailable', `the message bus (NATS) did not answer within ${READINESS_TIMEOUT_MS / 1000} s`)),
+      READINESS_TIMEOUT_MS,
+    );
   });
   try {
     await Promise.race([bus.nc.rtt().then(() => bus.jsm.getAccountInfo()), deadline]);
@@ -75,13 +78,21 @@ export const healthPlugin: FastifyPluginAsync<HealthOptions> = async (app, { bus
   const readiness = new ReadinessProbe(() => checkBus(bus));
   watchConnection(bus, log, () => readiness.forget());
 
-  app.get('/healthz', { config: { access: access.public('a liveness probe: says only that the process runs') } }, async (_request, reply) => {
-    const open = !bus.nc.isClosed();
-    return reply.status(open ? 200 : 503).send({ ok: open });
-  });
+  app.get(
+    '/healthz',
+    { config: { access: access.public('a liveness probe: says only that the process runs') } },
+    async (_request, reply) => {
+      const open = !bus.nc.isClosed();
+      return reply.status(open ? 200 : 503).send({ ok: open });
+    },
+  );
 
-  app.get('/readyz', { config: { access: access.public('a readiness probe: says only whether NATS answers, and if not why') } }, async (_request, reply) => {
-    const answer = await readiness.answer();
-    return reply.status(answer.ready ? 200 : 503).send(answer);
-  });
+  app.get(
+    '/readyz',
+    { config: { access: access.public('a readiness probe: says only whether NATS answers, and if not why') } },
+    async (_request, reply) => {
+      const answer = await readiness.answer();
+      return reply.status(answer.ready ? 200 : 503).send(answer);
+    },
+  );
 };

@@ -49,7 +49,13 @@ function view(hook: Hook, state?: LaunchState) {
     ...shown,
     launch: {
       pending: pending
-        ? { launch_at: pending.launch_at, calls: pending.calls, first_called_at: pending.first_called_at, last_called_at: pending.last_called_at, mode: pending.request.targeting.mode }
+        ? {
+            launch_at: pending.launch_at,
+            calls: pending.calls,
+            first_called_at: pending.first_called_at,
+            last_called_at: pending.last_called_at,
+            mode: pending.request.targeting.mode,
+          }
         : null,
       last: state?.last_launch ?? null,
     },
@@ -61,7 +67,10 @@ function launchUrls(publicUrl: () => string, token: string) {
   return { token, launch_path: path, launch_url: `${publicUrl().replace(/\/$/, '')}${path}` };
 }
 
-export const hooksPlugin: FastifyPluginAsync<HooksOptions> = async (app, { hooks, launcher, publicUrl, perSecond, jsonShape, quotas, log }) => {
+export const hooksPlugin: FastifyPluginAsync<HooksOptions> = async (
+  app,
+  { hooks, launcher, publicUrl, perSecond, jsonShape, quotas, log },
+) => {
   // Calls find their hook in memory; writes made here wait until the directory has them, so a
   // hook disabled, deleted or given a new token answers accordingly to the very next call.
   const directory = await hooks.live(log);
@@ -144,10 +153,13 @@ export const hooksPlugin: FastifyPluginAsync<HooksOptions> = async (app, { hooks
     handler: async (request, reply) => {
       const { token } = request.params as { token: string };
       // A hook created through another process a moment ago may not be in the directory yet.
-      const hook = TOKEN_SHAPE.test(token) ? (directory.byIndex(HookRepository.tokenIndex(token)) ?? (await hooks.byToken(token))) : undefined;
+      const hook = TOKEN_SHAPE.test(token)
+        ? (directory.byIndex(HookRepository.tokenIndex(token)) ?? (await hooks.byToken(token)))
+        : undefined;
       if (!hook?.enabled) throw new SwitchboardError('not_found', 'no enabled hook has this launch URL');
       const caller = request.socket.remoteAddress;
-      if (!hostAllowed(hook.allowed_hosts, caller)) throw new SwitchboardError('forbidden', `this hook cannot be called from ${caller ?? 'an unknown address'}`);
+      if (!hostAllowed(hook.allowed_hosts, caller))
+        throw new SwitchboardError('forbidden', `this hook cannot be called from ${caller ?? 'an unknown address'}`);
       const allowed = [...(hook.allow_get ? ['GET'] : []), ...(hook.allow_post ? ['POST'] : [])];
       if (!allowed.includes(request.method)) {
         reply.header('allow', allowed.join(', '));

@@ -26,7 +26,8 @@ function accountAsked(claims: Claims, named: string | undefined): string | undef
     return named;
   }
   if (claims.accounts === '*') return undefined;
-  if (claims.accounts.length > 1) throw validationFailed([{ path: 'account', message: 'required: this token is for several accounts, name one' }]);
+  if (claims.accounts.length > 1)
+    throw validationFailed([{ path: 'account', message: 'required: this token is for several accounts, name one' }]);
   return claims.accounts[0];
 }
 
@@ -40,7 +41,9 @@ export const limitsPlugin: FastifyPluginAsync<LimitsOptions> = async (app, { tab
     if (account === undefined) return { account: null, limits: [...accountLimitList(table.defaults), ...serverLimits] };
     const used = await quotas.used(account);
     // A quota shows what the account holds against it, as its next call is checked.
-    const perAccount = accountLimitList(table.for(account)).map((limit) => (isQuota(limit.name) ? { ...limit, used: used[limit.name] } : limit));
+    const perAccount = accountLimitList(table.for(account)).map((limit) =>
+      isQuota(limit.name) ? { ...limit, used: used[limit.name] } : limit,
+    );
     return { account, limits: [...perAccount, ...serverLimits] };
   });
 

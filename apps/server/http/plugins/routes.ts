@@ -7,7 +7,10 @@ import { parse } from '#libs/http';
 import { AccountItemParams, AccountParams } from '../params.js';
 import { access } from '../accessControl.js';
 
-export const routesPlugin: FastifyPluginAsync<{ routes: RouteRepository; registry: HandlerRegistry }> = async (app, { routes, registry }) => {
+export const routesPlugin: FastifyPluginAsync<{ routes: RouteRepository; registry: HandlerRegistry }> = async (
+  app,
+  { routes, registry },
+) => {
   app.get('/v1/accounts/:account/routes', { config: { access: access.read } }, async (request) => {
     const { account } = parse(AccountParams, request.params);
     return { routes: (await routes.list(account)).sort((a, b) => a.id.localeCompare(b.id)).map(maskSecrets) };

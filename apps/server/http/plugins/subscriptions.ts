@@ -51,7 +51,10 @@ function notFound(account: string, id: string): SwitchboardError {
   return new SwitchboardError('not_found', `no subscription "${id}" in account ${account}`);
 }
 
-export const subscriptionsPlugin: FastifyPluginAsync<SubscriptionsOptions> = async (app, { subscriptions, deliveries, checkUrl, quotas }) => {
+export const subscriptionsPlugin: FastifyPluginAsync<SubscriptionsOptions> = async (
+  app,
+  { subscriptions, deliveries, checkUrl, quotas },
+) => {
   async function existing(account: string, id: string): Promise<Subscription> {
     const subscription = await subscriptions.get(account, id);
     if (!subscription) throw notFound(account, id);
@@ -116,11 +119,15 @@ export const subscriptionsPlugin: FastifyPluginAsync<SubscriptionsOptions> = asy
     return delivery;
   });
 
-  app.post('/v1/accounts/:account/subscriptions/:id/deliveries/:delivery_id/replay', { config: { access: access.write } }, async (request, reply) => {
-    const { account, id, delivery_id } = parse(DeliveryParams, request.params);
-    await quotas.admit(account, ['max_queued_deliveries']);
-    const delivery = await deliveries.replay(await existing(account, id), delivery_id);
-    request.log.info({ account_key: account, subscription_id: id, delivery_id, replay: delivery.replays }, 'delivery replayed');
-    return reply.status(202).send(delivery);
-  });
+  app.post(
+    '/v1/accounts/:account/subscriptions/:id/deliveries/:delivery_id/replay',
+    { config: { access: access.write } },
+    async (request, reply) => {
+      const { account, id, delivery_id } = parse(DeliveryParams, request.params);
+      await quotas.admit(account, ['max_queued_deliveries']);
+      const delivery = await deliveries.replay(await existing(account, id), delivery_id);
+      request.log.info({ account_key: account, subscription_id: id, delivery_id, replay: delivery.replays }, 'delivery replayed');
+      return reply.status(202).send(delivery);
+    },
+  );
 };
