@@ -103,23 +103,39 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function as(user: string): Promise<{ nc: NatsConnection; errors: string[] }> {
+/** An -ERR the server sent: its code, and the subject a permissions violation names. */
+interface Refusal {
+  code: string;
+  subject: string | undefined;
+}
+
+/** No source or reader may publish here: its refusal marks the end of the server's answers to what came before. */
+const ANSWERED_MARKER = 'marker.answered';
+
+async function as(user: string): Promise<{ nc: NatsConnection; errors: Refusal[] }> {
   const nc = await connect({ servers: server.url, user, pass: passwords[user] });
   open.push(nc);
-  const errors: string[] = [];
+  const errors: Refusal[] = [];
   void (async () => {
     for await (const status of nc.status())
-      if (status.type === Events.Error) errors.push(typeof status.data === 'string' ? status.data : JSON.stringify(status.data));
+      if (status.type === Events.Error)
+        errors.push({
+          code: typeof status.data === 'string' ? status.data : JSON.stringify(status.data),
+          subject: status.permissionContext?.subject,
+        });
   })();
   return { nc, errors };
 }
 
 /** What the server answered to the last action: a permissions violation, or nothing (accepted). */
-async function answer(nc: NatsConnection, errors: string[]): Promise<string> {
-  await nc.flush();
-  // The server's -ERR came before its PONG; the status iterator hands it on a few ticks later.
-  await sleep(50);
-  const last = errors.at(-1) ?? 'accepted';
+async function answer(nc: NatsConnection, errors: Refusal[]): Promise<string> {
+  // The server answers a connection in order: once the marker's refusal is in, any answer to the action came before it.
+  nc.publish(ANSWERED_MARKER);
+  const marker = await waitFor('the marker refused', () => {
+    const at = errors.findIndex((refusal) => refusal.subject === ANSWERED_MARKER);
+    return at === -1 ? undefined : at;
+  });
+  const last = errors.slice(0, marker).at(-1)?.code ?? 'accepted';
   errors.length = 0;
   return last;
 }
