@@ -11,6 +11,7 @@ describe('LatestWins', () => {
     const writes: Array<{ key: string; value: number; count: number }> = [];
     const coalescer = new LatestWins<number, string>(async (key, value, count) => {
       writes.push({ key, value, count });
+      // A write that takes a while: the submissions after the first arrive during it.
       await sleep(20);
       return `${key}:${value}`;
     }, noneShared);
@@ -34,6 +35,7 @@ describe('LatestWins', () => {
 
   it('rejects the callers of a failed write only, and goes on with the next', async () => {
     const coalescer = new LatestWins<number, number>(async (_key, value) => {
+      // A write that takes a while: the submissions after the first arrive during it.
       await sleep(5);
       if (value === 1) throw new Error('first write failed');
       return value;
@@ -48,6 +50,7 @@ describe('LatestWins', () => {
     const writes: Array<{ value: number; count: number }> = [];
     const coalescer = new LatestWins<number, number>(async (_key, value, count) => {
       writes.push({ value, count });
+      // A write that takes a while: the submissions after the first arrive during it.
       await sleep(5);
       if (value < 0) throw new Error(`${value} cannot be written`);
       return value;
@@ -73,6 +76,7 @@ describe('LatestWins', () => {
     const coalescer = new LatestWins<number, number>(
       async (_key, value) => {
         writes++;
+        // A write that takes a while: the submissions after the first arrive during it.
         await sleep(5);
         if (value > 1) throw new BusDown('the bus is down');
         return value;

@@ -165,6 +165,7 @@ function startLoad(account: string, hookPath: string) {
         })
         .finally(() => inFlight.delete(done));
       inFlight.add(done);
+      // The stream's pace: the next call goes whether or not this one has been answered.
       await sleep(everyMs);
     }
     await Promise.all(inFlight);
@@ -175,6 +176,7 @@ function startLoad(account: string, hookPath: string) {
       const startedAt = Date.now();
       const answer = await call('GET', target);
       probes.push({ path: target, startedAt, answeredAt: Date.now(), status: answer.status, body: ProbeBody.parse(answer.body ?? {}) });
+      // The probes' pace, as a load balancer's health checks have one.
       await sleep(100);
     }
   }
@@ -364,6 +366,7 @@ describe('a NATS outage under load', () => {
         const downAt = Date.now();
         nats.freeze();
         try {
+          // Frozen past a NATS request's timeout, so that calls time out against it.
           await sleep(NATS_REQUEST_TIMEOUT_MS + 1000);
         } finally {
           nats.thaw();
