@@ -37,7 +37,8 @@ async function escalate(account: string, first: string, second: string): Promise
     'the escalation to end',
     async () => {
       const esc = await sb.escalationStore.get(account, bodyOf(started, EscalationView).id);
-      return esc && esc.status !== 'active' && esc;
+      // Ended, and done with its last effects: a receipt can end it before its send is recorded.
+      return esc && esc.status !== 'active' && esc.outbox.length === 0 && esc;
     },
     20_000,
   );

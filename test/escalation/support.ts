@@ -6,7 +6,7 @@ import { expect } from 'vitest';
 import { z } from 'zod';
 import type { Bus } from '#libs/bus';
 import { VumiApiEvent } from '#libs/events';
-import { EscalationPage, EventAccepted } from '../../apps/server/http/answers.js';
+import { EscalationView, EventAccepted } from '../../apps/server/http/answers.js';
 import { bodyOf } from '../support/api.js';
 import type { TestSwitchboard } from '../support/switchboard.js';
 import { consumersIdle } from '../support/settled.js';
@@ -109,8 +109,9 @@ export function escalationDriver(sb: TestSwitchboard, options: { accountPrefix: 
       return waitFor(
         'the escalation to end',
         async () => {
-          const [esc] = bodyOf(await sb.api.get(`/v1/accounts/${account}/escalations`), EscalationPage).escalations;
-          return esc && esc.status !== 'active' && esc;
+          // Ended, and done with its last effects: a receipt can end it before its send is recorded.
+          const [ended] = (await sb.escalationStore.list(account)).filter((esc) => esc.status !== 'active' && esc.outbox.length === 0);
+          return ended && bodyOf(await sb.api.get(`/v1/accounts/${account}/escalations/${ended.id}`), EscalationView);
         },
         timeoutMs,
       );
