@@ -11,11 +11,11 @@ import type {
   InboundMessageWebhook,
   MessageStatusWebhook,
 } from '#libs/vonage';
+import { isRunning } from './docs.js';
 import { EffectRunner } from './effects.js';
 import type { Escalation, EscalationPlan } from './model.js';
 import { effectIds, Outbox, type Version } from './outbox.js';
 import { parseReceiptRef } from './references.js';
-import { isRunning } from './docs.js';
 import { EscalationRepository } from './repository.js';
 import type { EscalationStarter, FailRequest, Started, StartRequest } from './starter.js';
 import { isDecisive, Timelines } from './timelines.js';
