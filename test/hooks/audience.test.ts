@@ -1,10 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import type { VumiApiEvent } from '#libs/events';
 import { issuesOf, type ApiResponse } from '../support/api.js';
 import { useSwitchboard } from '../support/switchboard.js';
 import { addContacts, callHook, createHook, newAccount, watchAccount } from './support.js';
 
 const sb = useSwitchboard({ env: { SWITCHBOARD_TIME_SCALE: '0.01' } });
+
+/** Whom a launch's event targets (its event_data.audience), nothing else. */
+const Audience = z.strictObject({ contact_ids: z.array(z.string()), count: z.number().int() });
 
 const issueAt = (res: ApiResponse<unknown>, path: string) => issuesOf(res).find((issue) => issue.path === path);
 
@@ -36,7 +40,7 @@ async function fixture(hookBody: Record<string, unknown> = {}) {
     return (await watch.next('hook_event', launched))[launched - 1]!;
   };
   const audienceOf = async (method: 'GET' | 'POST', payload: unknown) =>
-    (await launch(method, payload)).event_data.audience as { contact_ids: string[]; count: number };
+    Audience.parse((await launch(method, payload)).event_data.audience);
   return { account, hook, watch, launch, audienceOf };
 }
 
@@ -240,7 +244,7 @@ describe('set_conversation', () => {
       set_variables: 'source',
       set_variables_values: 'hook',
     });
-    const [id] = (event.event_data.audience as { contact_ids: string[] }).contact_ids;
+    const [id] = Audience.parse(event.event_data.audience).contact_ids;
     expect(id).toBeDefined();
     expect(await sb.stores.contacts.get(f.account, id!)).toMatchObject({
       name: 'Newcomer',

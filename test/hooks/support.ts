@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Subscription } from 'nats';
+import { z } from 'zod';
 import { connectBus, type Bus } from '#libs/bus';
 import { VumiApiEvent } from '#libs/events';
 import { HOOK_TIMER } from '#libs/hooks';
@@ -27,6 +28,9 @@ export async function createHook(sb: TestSwitchboard, account: string, body: Rec
   return { id: created.id, token: created.token, body: created };
 }
 
+/** A GET call's payload: the fields of its query string. */
+const QueryFields = z.record(z.string(), z.string());
+
 /** Calls a launch URL as an outside system would: GET with the payload as the query, or a POST. */
 export async function callHook(
   baseUrl: string,
@@ -36,11 +40,12 @@ export async function callHook(
   init: { headers?: Record<string, string>; rawBody?: string } = {},
 ): Promise<ApiResponse<unknown>> {
   let url = `${baseUrl}/hooks/${token}`;
-  const request: RequestInit = { method, headers: { ...init.headers } };
-  if (method === 'GET' && payload) url += `?${new URLSearchParams(payload as Record<string, string>).toString()}`;
+  const headers: Record<string, string> = { ...init.headers };
+  const request: RequestInit = { method, headers };
+  if (method === 'GET' && payload) url += `?${new URLSearchParams(QueryFields.parse(payload)).toString()}`;
   else if (init.rawBody !== undefined || payload !== undefined) {
     request.body = init.rawBody ?? JSON.stringify(payload);
-    (request.headers as Record<string, string>)['content-type'] ??= 'application/json';
+    headers['content-type'] ??= 'application/json';
   }
   const response = await fetch(url, request);
   const text = await response.text();
