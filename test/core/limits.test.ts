@@ -126,7 +126,7 @@ describe("an operator's overrides of an account's limits", () => {
     const [acct, other] = [account(), account()];
     const put = await sb.api.put(`/v1/accounts/${acct}/limits`, { max_queued_deliveries: 3, fanout_budget: 20 });
     expect(put.status).toBe(200);
-    expect(put.body).toMatchObject({
+    expect(bodyOf(put, AccountLimitsView)).toMatchObject({
       account: acct,
       overrides: { max_queued_deliveries: 3, fanout_budget: 20 },
       limits: { max_queued_deliveries: 3, fanout_budget: 20, max_stored_events: 1_000_000 },
@@ -134,7 +134,7 @@ describe("an operator's overrides of an account's limits", () => {
     expect((await sb.api.get(`/v1/accounts/${acct}/limits`)).body).toEqual(put.body);
     const seenByAccount = await (await client([acct], 'read')).get('/v1/limits');
     expect(limitIn(bodyOf(seenByAccount, LimitsList).limits, 'max_queued_deliveries').value).toBe(3);
-    expect((await sb.api.get(`/v1/accounts/${other}/limits`)).body).toMatchObject({
+    expect(bodyOf(await sb.api.get(`/v1/accounts/${other}/limits`), AccountLimitsView)).toMatchObject({
       overrides: {},
       limits: { max_queued_deliveries: 100_000, fanout_budget: 100 },
     });

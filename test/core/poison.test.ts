@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, NatsError } from 'nats';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
 import { BUCKETS, CONSUMERS, isTransientFailure, STREAMS } from '#libs/bus';
 import { DeadLetters, type PoisonPolicy } from '#libs/deadletters';
 import { SwitchboardError } from '#libs/errors';
@@ -26,6 +27,14 @@ const sb = useSwitchboard({
   env: { SWITCHBOARD_MAX_ATTEMPTS: String(MAX_ATTEMPTS), SWITCHBOARD_RETRY_DELAYS_MS: '40,80' },
 });
 const log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', name: 'poison-test' });
+
+/** What the test's timers carry. */
+const TimerPayload = z.looseObject({ id: z.string() });
+/** A dead letter's data, parsed back: compared whole. */
+function parsedData(data: string | undefined): unknown {
+  if (data === undefined) throw new Error('the dead letter keeps no data');
+  return JSON.parse(data);
+}
 
 const account = () => `acct-${randomUUID().slice(0, 8)}`;
 const poison = (): PoisonPolicy => ({ maxAttempts: MAX_ATTEMPTS, delaysMs: [40, 80], deadLetters: new DeadLetters(sb.bus) });
@@ -121,7 +130,7 @@ describe('a message that fails the same way on every delivery', () => {
     const worker = await new Timers(sb.bus).start({
       handlers: {
         test: async (payload) => {
-          const { id } = payload as { id: string };
+          const { id } = TimerPayload.parse(payload);
           fired.push(id);
           if (id === 'poison') throw new SwitchboardError('internal', 'this timer cannot be handled');
         },
@@ -144,7 +153,7 @@ describe('a message that fails the same way on every delivery', () => {
         attempts: MAX_ATTEMPTS,
       });
       expect(letter.error).toEqual({ code: 'internal', message: 'this timer cannot be handled' });
-      expect(JSON.parse(letter.data!)).toMatchObject({ payload: { account_key: acct, id: 'poison' } });
+      expect(parsedData(letter.data)).toMatchObject({ payload: { account_key: acct, id: 'poison' } });
       expect(await stillStored(STREAMS.timers, letter.subject!)).toBe(false);
 
       await new Timers(sb.bus).schedule('test', `${acct}.fine`, Date.now(), { account_key: acct, id: 'fine' });
@@ -185,7 +194,7 @@ describe('a message that fails the same way on every delivery', () => {
         error: { message: 'this status cannot be applied' },
       });
       expect(letter.subject).toMatch(new RegExp(`^provider\\.status\\.${acct}\\.`));
-      expect(JSON.parse(letter.data!)).toEqual(webhook);
+      expect(parsedData(letter.data)).toEqual(webhook);
 
       const next = statusWebhook(acct, 'fine');
       await inbox.storeStatus(next, JSON.stringify(next));
@@ -237,7 +246,7 @@ describe('a message that fails the same way on every delivery', () => {
           attempts: MAX_ATTEMPTS,
           error: { code: 'internal' },
         });
-        expect(JSON.parse(letter.data!)).toEqual(job);
+        expect(parsedData(letter.data)).toEqual(job);
         expect(await stillStored(STREAMS.deliveries, subject)).toBe(false);
         expect(receiver.at('/hooks')).toHaveLength(0);
 
@@ -277,7 +286,8 @@ describe('a transient failure', () => {
     expect(isTransientFailure(NatsError.errorForCode(ErrorCode.Disconnect))).toBe(true);
     expect(isTransientFailure(new SwitchboardError('unavailable', 'the bus is down', undefined, { cause: timedOut }))).toBe(true);
     expect(isTransientFailure(tooLarge)).toBe(false);
-    expect((tooLarge as NatsError).code).toBe(ErrorCode.MaxPayloadExceeded);
+    expect(tooLarge).toBeInstanceOf(NatsError);
+    expect(tooLarge).toMatchObject({ code: ErrorCode.MaxPayloadExceeded });
     expect(isTransientFailure(new SwitchboardError('internal', 'TIMEOUT'))).toBe(false);
     expect(isTransientFailure(new Error(ErrorCode.Timeout))).toBe(false);
   });

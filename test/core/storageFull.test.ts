@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { DiscardPolicy, StorageType, type NatsError } from 'nats';
+import { DiscardPolicy, NatsError, StorageType } from 'nats';
 import { describe, expect, it } from 'vitest';
 import { isTransientFailure, natsFailure } from '#libs/bus';
 import { useTestBus } from '../support/nats.js';
 import { useSwitchboard } from '../support/switchboard.js';
-import { errorOf } from '../support/api.js';
+import { errorOf, type ApiResponse } from '../support/api.js';
 
 /** Publishes on `subject` until the stream refuses, and returns the refusal. */
 async function fillUntilRefused(write: () => Promise<unknown>): Promise<NatsError> {
@@ -12,7 +12,8 @@ async function fillUntilRefused(write: () => Promise<unknown>): Promise<NatsErro
     try {
       await write();
     } catch (err) {
-      return err as NatsError;
+      if (err instanceof NatsError) return err;
+      throw err;
     }
   }
   throw new Error('never refused');
@@ -61,7 +62,7 @@ describe('the API over a full bucket', () => {
     const info = await sb.bus.jsm.streams.info('KV_routes');
     await sb.bus.jsm.streams.update('KV_routes', { ...info.config, max_bytes: info.state.bytes + 600 });
 
-    let refused;
+    let refused: ApiResponse | undefined;
     for (let i = 0; i < 20 && !refused; i++) {
       const res = await route(`r${i}`);
       if (res.status !== 201) refused = res;
